@@ -1,0 +1,82 @@
+"""Process settings read from the environment, in one place.
+
+| variable | meaning | default |
+|---|---|---|
+| BATCH_JOBS_DIR | folder of the job store `batch.duckdb` | `./data` |
+| BATCH_WORKSPACE | workspace folder (connections, projects, pipelines) | shipped `examples/workspace` |
+| BATCH_MAX_WORKERS | threads in the global pool shared by all jobs | 10 |
+| BATCH_CANCEL_TIMEOUT_S | seconds a graceful cancel waits before it forces | 60 |
+| BATCH_RETENTION_DAYS | delete terminal jobs older than N days (unset: keep all) | unset |
+| BATCH_API_TOKEN | bearer token the REST API requires when set | unset |
+| BATCH_AUTO_BUILD_EXAMPLE | build the example databases on first start when missing | 1 |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from batchcore.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_WORKSPACE = PROJECT_ROOT / "examples" / "workspace"
+
+
+def _int_env(name: str, default: int, lo: int, hi: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number", field=name, value=raw) from None
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name}={value} is outside {lo}..{hi}", field=name, value=raw)
+    return value
+
+
+def _float_env(name: str, default: float | None, lo: float) -> float | None:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number", field=name, value=raw) from None
+    if value < lo:
+        raise ConfigError(f"{name}={value} is below {lo}", field=name, value=raw)
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Engine settings. Build with `Settings.from_env()`; tests pass explicit values."""
+
+    jobs_dir: Path
+    workspace: Path
+    max_workers: int = 10
+    cancel_timeout_s: float = 60.0
+    retention_days: float | None = None
+    api_token: str | None = None
+    auto_build_example: bool = True
+
+    @property
+    def db_path(self) -> Path:
+        """The job store file: `<jobs_dir>/batch.duckdb`."""
+        return self.jobs_dir / "batch.duckdb"
+
+    @classmethod
+    def from_env(cls, **overrides) -> Settings:
+        """Read the BATCH_* variables; keyword overrides win. Raises ConfigError on bad values."""
+        values = dict(
+            jobs_dir=Path(os.environ.get("BATCH_JOBS_DIR") or "data").resolve(),
+            workspace=Path(os.environ.get("BATCH_WORKSPACE") or EXAMPLE_WORKSPACE).resolve(),
+            max_workers=_int_env("BATCH_MAX_WORKERS", 10, 1, 256),
+            cancel_timeout_s=_float_env("BATCH_CANCEL_TIMEOUT_S", 60.0, 0.0),
+            retention_days=_float_env("BATCH_RETENTION_DAYS", None, 0.0),
+            api_token=os.environ.get("BATCH_API_TOKEN") or None,
+            auto_build_example=os.environ.get("BATCH_AUTO_BUILD_EXAMPLE", "1") not in ("0", "false", "no"),
+        )
+        values.update(overrides)
+        return cls(**values)

@@ -1,0 +1,355 @@
+"""Opening database connections: one small wrapper over each driver, with its SQL dialect.
+
+`open_connection(spec)` returns a `DbConnection` (use it as a context manager) whose `query()`
+answers `(column_names, rows)`, and whose `cancel()` may be called from another thread to stop
+the running statement (DuckDB `interrupt()`, SQLite `interrupt()`, PostgreSQL cancel request,
+MySQL `KILL QUERY`). DuckDB files are opened once per process and shared through cursors,
+because DuckDB lets one process hold a file; the instance closes when its last user leaves so
+other processes can open the file again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from batchcore.errors import ConfigError, ConnectionFailed
+from batchcore.workspace import ConnectionSpec, ResolvedConnection
+
+
+class Dialect:
+    """SQL spelling of one database family. `quote()` makes any name a safe identifier."""
+
+    name = "ansi"
+    quote_char = '"'
+
+    def quote(self, ident: str) -> str:
+        """Quote an identifier, doubling embedded quote characters (reserved words, mixed case, spaces)."""
+        q = self.quote_char
+        return f"{q}{str(ident).replace(q, q + q)}{q}"
+
+    def table(self, name: str, schema: str | None = None) -> str:
+        """Qualified, quoted table reference; `name` may already be `schema.table` split by the caller."""
+        return f"{self.quote(schema)}.{self.quote(name)}" if schema else self.quote(name)
+
+    def literal(self, value: Any) -> str:
+        """A SQL literal for str/int/float/bool/None (for generated SQL shown to users)."""
+        if value is None:
+            return "NULL"
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, (int, float)):
+            return repr(value)
+        return "'" + str(value).replace("'", "''") + "'"
+
+
+class DuckDBDialect(Dialect):
+    name = "duckdb"
+
+
+class SQLiteDialect(Dialect):
+    name = "sqlite"
+
+    def literal(self, value: Any) -> str:
+        if isinstance(value, bool):
+            return "1" if value else "0"
+        return super().literal(value)
+
+
+class PostgresDialect(Dialect):
+    name = "postgres"
+
+
+class MySQLDialect(Dialect):
+    name = "mysql"
+    quote_char = "`"
+
+    def literal(self, value: Any) -> str:
+        if isinstance(value, str):
+            return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+        return super().literal(value)
+
+
+class SQLServerDialect(Dialect):
+    name = "sqlserver"
+
+    def quote(self, ident: str) -> str:
+        return "[" + str(ident).replace("]", "]]") + "]"
+
+
+class SnowflakeDialect(Dialect):
+    name = "snowflake"
+
+
+DIALECTS: dict[str, Dialect] = {
+    "duckdb": DuckDBDialect(), "sqlite": SQLiteDialect(), "postgres": PostgresDialect(),
+    "mysql": MySQLDialect(), "sqlserver": SQLServerDialect(), "snowflake": SnowflakeDialect(),
+}
+
+
+class DbConnection(ABC):
+    """An open connection. Not thread-safe except `cancel()`, which any thread may call."""
+
+    dialect: Dialect
+
+    def __init__(self, resolved: ResolvedConnection):
+        self.name = resolved.name
+        self.type = resolved.type
+        self.dialect = DIALECTS[resolved.type]
+
+    @abstractmethod
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
+        """Run one statement and fetch all rows: (column names, rows as tuples)."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement, ignoring any rows."""
+        self.query(sql, params)
+
+    def cancel(self) -> None:
+        """Stop the running statement from another thread (best effort, never raises)."""
+
+    def close(self) -> None:
+        """Release the connection (idempotent)."""
+
+    def __enter__(self) -> DbConnection:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+# ---------------------------------------------------------------- DuckDB
+
+class _DuckInstance:
+    def __init__(self, path: str):
+        self.path = path
+        self.con = duckdb.connect(path)
+        self.users = 0
+
+
+_DUCK_LOCK = threading.Lock()
+_DUCK_INSTANCES: dict[str, _DuckInstance] = {}
+
+
+def duckdb_instance_acquire(path: str) -> duckdb.DuckDBPyConnection:
+    """A cursor on the process-wide DuckDB instance for `path` (opened on first use).
+
+    Raises ConnectionFailed when another process holds the file's lock. Pair with
+    `duckdb_instance_release(path)`.
+    """
+    key = path if path == ":memory:" else str(Path(path).resolve())
+    with _DUCK_LOCK:
+        inst = _DUCK_INSTANCES.get(key)
+        if inst is None:
+            if key != ":memory:":
+                Path(key).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                inst = _DuckInstance(key)
+            except duckdb.IOException as exc:
+                raise ConnectionFailed(f"cannot open DuckDB file {key}: {exc}", field="path", value=key) from None
+            _DUCK_INSTANCES[key] = inst
+        inst.users += 1
+        return inst.con.cursor()
+
+
+def duckdb_instance_release(path: str) -> None:
+    """Drop one user of the shared instance for `path`; the last one closes the file."""
+    key = path if path == ":memory:" else str(Path(path).resolve())
+    with _DUCK_LOCK:
+        inst = _DUCK_INSTANCES.get(key)
+        if inst is None:
+            return
+        inst.users -= 1
+        if inst.users <= 0:
+            del _DUCK_INSTANCES[key]
+            try:
+                inst.con.close()
+            except duckdb.Error:
+                pass
+
+
+class DuckDBConnection(DbConnection):
+    """A cursor on the shared DuckDB instance of a file (or `:memory:`)."""
+
+    def __init__(self, resolved: ResolvedConnection):
+        super().__init__(resolved)
+        self.path = resolved.path or ":memory:"
+        self.cur = duckdb_instance_acquire(self.path)
+        self._closed = False
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
+        res = self.cur.execute(sql, list(params) if params else None)
+        cols = [d[0] for d in (res.description or [])]
+        rows = res.fetchall() if res.description else []
+        return cols, rows
+
+    def cancel(self) -> None:
+        try:
+            self.cur.interrupt()
+        except Exception:
+            pass
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            try:
+                self.cur.close()
+            finally:
+                duckdb_instance_release(self.path)
+
+
+# ---------------------------------------------------------------- SQLite
+
+class SQLiteConnection(DbConnection):
+    """A sqlite3 connection (opened with check_same_thread=False so cancel() can interrupt)."""
+
+    def __init__(self, resolved: ResolvedConnection):
+        super().__init__(resolved)
+        path = resolved.path or ":memory:"
+        if path != ":memory:" and not Path(path).exists() and not resolved.options.get("create", False):
+            raise ConnectionFailed(f"SQLite file {path} does not exist", field="path", value=path)
+        self.con = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
+        cur = self.con.execute(sql, tuple(params))
+        cols = [d[0] for d in (cur.description or [])]
+        rows = cur.fetchall() if cur.description else []
+        cur.close()
+        return cols, rows
+
+    def cancel(self) -> None:
+        try:
+            self.con.interrupt()
+        except Exception:
+            pass
+
+    def close(self) -> None:
+        self.con.close()
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+class PostgresConnection(DbConnection):
+    """psycopg 3 in autocommit mode; `cancel()` sends the server a cancel request."""
+
+    def __init__(self, resolved: ResolvedConnection):
+        super().__init__(resolved)
+        import psycopg
+
+        try:
+            self.con = psycopg.connect(resolved.url, autocommit=True, connect_timeout=10)
+        except psycopg.OperationalError as exc:
+            raise ConnectionFailed(f"cannot connect to PostgreSQL ({resolved.name}): {str(exc).strip()}", field="url") from None
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
+        with self.con.cursor() as cur:
+            cur.execute(sql, tuple(params) if params else None)
+            if cur.description is None:
+                return [], []
+            return [d.name for d in cur.description], cur.fetchall()
+
+    def cancel(self) -> None:
+        try:
+            self.con.cancel_safe(timeout=5)
+        except Exception:
+            pass
+
+    def close(self) -> None:
+        self.con.close()
+
+
+# ---------------------------------------------------------------- MySQL / MariaDB
+
+def _mysql_params(url: str) -> dict[str, Any]:
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    return dict(host=u.host or "127.0.0.1", port=u.port or 3306, user=u.username or "root",
+                password=u.password or "", database=u.database, charset="utf8mb4")
+
+
+class MySQLConnection(DbConnection):
+    """PyMySQL; `cancel()` runs `KILL QUERY <id>` from a second connection."""
+
+    def __init__(self, resolved: ResolvedConnection):
+        super().__init__(resolved)
+        import pymysql
+
+        self._params = _mysql_params(resolved.url or "")
+        try:
+            self.con = pymysql.connect(autocommit=True, connect_timeout=10, **self._params)
+        except pymysql.MySQLError as exc:
+            raise ConnectionFailed(f"cannot connect to MySQL ({resolved.name}): {exc}", field="url") from None
+        self.thread_id = self.con.thread_id()
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
+        with self.con.cursor() as cur:
+            cur.execute(sql, tuple(params) if params else None)
+            if cur.description is None:
+                return [], []
+            return [d[0] for d in cur.description], list(cur.fetchall())
+
+    def cancel(self) -> None:
+        import pymysql
+
+        try:
+            killer = pymysql.connect(autocommit=True, connect_timeout=5, **self._params)
+            with killer.cursor() as cur:
+                cur.execute(f"KILL QUERY {int(self.thread_id)}")
+            killer.close()
+        except Exception:
+            pass
+
+    def close(self) -> None:
+        try:
+            self.con.close()
+        except Exception:
+            pass
+
+
+# ---------------------------------------------------------------- SQLAlchemy (SQL Server, Snowflake)
+
+class SQLAlchemyConnection(DbConnection):
+    """Any SQLAlchemy URL whose driver is installed (SQL Server, Snowflake; untested here)."""
+
+    def __init__(self, resolved: ResolvedConnection):
+        super().__init__(resolved)
+        import sqlalchemy as sa
+
+        try:
+            self.engine = sa.create_engine(resolved.url)
+            self.con = self.engine.connect()
+        except Exception as exc:
+            raise ConnectionFailed(f"cannot connect to {resolved.type} ({resolved.name}): {exc}", field="url") from None
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
+        res = self.con.exec_driver_sql(sql, tuple(params) if params else ())
+        if not res.returns_rows:
+            return [], []
+        return list(res.keys()), [tuple(r) for r in res.fetchall()]
+
+    def close(self) -> None:
+        self.con.close()
+        self.engine.dispose()
+
+
+_DRIVERS: dict[str, type[DbConnection]] = {
+    "duckdb": DuckDBConnection, "sqlite": SQLiteConnection, "postgres": PostgresConnection,
+    "mysql": MySQLConnection, "sqlserver": SQLAlchemyConnection, "snowflake": SQLAlchemyConnection,
+}
+
+
+def open_connection(spec: ConnectionSpec | ResolvedConnection) -> DbConnection:
+    """Open `spec` (expanding `${ENV}`). Raises ConfigError or ConnectionFailed with the name."""
+    resolved = spec.resolve() if isinstance(spec, ConnectionSpec) else spec
+    try:
+        driver = _DRIVERS[resolved.type]
+    except KeyError:
+        raise ConfigError(f"connection {resolved.name}: unknown type {resolved.type!r}", field="type", value=resolved.type) from None
+    return driver(resolved)

@@ -1,0 +1,255 @@
+"""The engine: job store + executor + handlers, and the process-wide singleton.
+
+`get_engine()` returns the one Engine of this process (created on first call from the
+environment, see batchcore.config); the Streamlit pages, the mounted REST API and the CLI all
+share it. `shutdown_engine()` stops it (the st.App lifespan calls it on exit).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from batchcore.config import Settings
+from batchcore.errors import NotFound, RequestError
+from batchcore.executor import Executor, RetryPolicy
+from batchcore.models import (
+    REQUEST_MODELS,
+    JobCreateResponse,
+    JobOptions,
+    JobStatus,
+    JobType,
+    JobView,
+    OperationView,
+    Progress,
+)
+from batchcore.planning import JobPlan, OpPlan, plan_job
+from batchcore.store import Store, reads
+from batchcore.store.commands import CreateJob, DeleteJob, RetentionSweep, RetryJob
+from batchcore.store.recovery import Recover
+from batchcore.timeutil import utcnow_naive
+from batchcore.workspace import Workspace
+
+log = logging.getLogger("batchcore.engine")
+
+
+def new_job_id() -> str:
+    """A UUIDv7 string (RFC 9562): time-ordered, so ids sort by creation and prune scans."""
+    ms = int(time.time() * 1000)
+    rand = int.from_bytes(secrets.token_bytes(10), "big")
+    value = (ms & ((1 << 48) - 1)) << 80 | (0x7 << 76) | ((rand >> 68) & 0xFFF) << 64 | (0b10 << 62) | (rand & ((1 << 62) - 1))
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+class Engine:
+    """Owns the job store file and the executor. Thread-safe; one per process.
+
+    Raises StoreLocked when another process holds the job store.
+    """
+
+    def __init__(self, settings: Settings | None = None, *, retry_policy: RetryPolicy | None = None,
+                 start: bool = True):
+        self.settings = settings or Settings.from_env()
+        self.store = Store(self.settings.db_path)
+        self.store.start()
+        self.recovery = self.store.call(Recover())
+        if self.recovery["interrupted"]:
+            log.warning("recovered %d interrupted operation(s) after an unclean stop", self.recovery["interrupted"])
+        self.executor = Executor(self.store, max_workers=self.settings.max_workers,
+                                 workspace_root=self.settings.workspace,
+                                 cancel_timeout_s=self.settings.cancel_timeout_s, retry_policy=retry_policy)
+        self._closed = False
+        self._ws_cache: tuple[float, Workspace] | None = None
+        if start:
+            self.executor.start()
+            for job_id in self.recovery["resumed_jobs"]:
+                self.executor.add_job(job_id)
+            self.apply_retention()
+
+    # ---------------------------------------------------------------- workspace
+    def workspace(self) -> Workspace:
+        """The workspace, reloaded at most once a second (files may change while the app runs)."""
+        now = time.monotonic()
+        if self._ws_cache is None or now - self._ws_cache[0] > 1.0:
+            self._ws_cache = (now, Workspace.load(self.settings.workspace))
+        return self._ws_cache[1]
+
+    # ---------------------------------------------------------------- submit
+    def submit(self, job_type: JobType | str, request: JobOptions | dict[str, Any]) -> JobCreateResponse:
+        """Validate and plan a request of any job type, store the job and start it.
+
+        `request` may be the pydantic model or the guide's JSON body as a dict. Raises
+        RequestError (422-style, naming the field) for bad input.
+        """
+        job_type = JobType(job_type)
+        model = REQUEST_MODELS[job_type]
+        if isinstance(request, dict):
+            try:
+                request = model.model_validate(request)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                loc = ".".join(str(p) for p in err["loc"])
+                raise RequestError(f"{loc}: {err['msg']}", field=loc, value=err.get("input")) from None
+        elif not isinstance(request, model):
+            raise RequestError(f"a {job_type.value} job needs a {model.__name__}", field="job_type", value=job_type.value)
+        plan = plan_job(job_type, request, self.workspace())
+        return self.create_job(plan, request)
+
+    def create_job(self, plan: JobPlan, request: JobOptions) -> JobCreateResponse:
+        """Store a planned job with its operations and hand it to the executor."""
+        job_id = new_job_id()
+        job = {
+            "job_id": job_id, "job_type": plan.job_type.value, "name": request.job_name,
+            "description": request.description, "project_id": plan.project_id, "tags": list(request.tags),
+            "parallel_execution": request.parallel_execution,
+            "max_parallel": request.max_parallel if request.parallel_execution else 1,
+            "stop_on_error": request.stop_on_error, "max_retries": request.max_retries,
+            "timeout_s": request.timeout_s, "request": request.model_dump(mode="json"),
+        }
+        ops = [{"operation_id": op.operation_id, "seq": i, "kind": op.kind, "spec": op.spec,
+                "max_attempts": 1 + request.max_retries} for i, op in enumerate(plan.operations)]
+        self.store.call(CreateJob(job, ops), timeout=300)
+        self.executor.add_job(job_id)
+        return JobCreateResponse(job_id=job_id, message=plan.message, total_operations=len(ops))
+
+    def submit_operations(self, job_name: str, operations: list[OpPlan], *, job_type: JobType = JobType.BULK_PIPELINE_EXECUTION,
+                          **options: Any) -> JobCreateResponse:
+        """Create a job from explicit operations (tests, benchmarks, `noop` operations)."""
+        request = JobOptions(job_name=job_name, **options)
+        plan = JobPlan(job_type, operations, request.project_id, f"job created with {len(operations)} operations")
+        return self.create_job(plan, request)
+
+    # ---------------------------------------------------------------- control
+    def cancel(self, job_id: str, reason: str | None = None, force: bool = False) -> dict[str, Any]:
+        """Cancel a pending or running job. Raises NotFound, Conflict (already finished)."""
+        res = self.executor.cancel(job_id, reason, force)
+        return {"status": "success", "message": "Batch job cancellation requested" if res["status"] == "cancelling"
+                else "Batch job cancelled", "job_id": job_id, "job_status": res["status"], "reason": reason,
+                "force": force}
+
+    def retry(self, job_id: str, operation_ids: list[str] | None = None, max_retries: int | None = None) -> dict[str, Any]:
+        """Put failed operations back to pending and run the job again. Raises NotFound,
+        Conflict (job active or nothing failed), RequestError (an id not failed)."""
+        moved = self.store.call(RetryJob(job_id, operation_ids, max_retries))
+        self.executor.add_job(job_id)
+        return {"status": "success", "message": f"Retrying {len(moved)} failed operations", "job_id": job_id,
+                "retrying_operations": len(moved), "operation_ids": [m[1] for m in moved]}
+
+    def delete(self, job_id: str) -> dict[str, Any]:
+        """Delete a finished job with its operations, attempts and check results.
+        Raises NotFound, or Conflict when the job is still active."""
+        self.store.call(DeleteJob(job_id))
+        return {"status": "success", "message": "Batch job deleted successfully", "job_id": job_id}
+
+    def apply_retention(self) -> int:
+        """Delete terminal jobs older than BATCH_RETENTION_DAYS (when set). Returns how many."""
+        days = self.settings.retention_days
+        if days is None:
+            return 0
+        n = self.store.call(RetentionSweep(utcnow_naive() - timedelta(days=days)), timeout=600)
+        if n:
+            log.info("retention: deleted %d job(s) older than %g days", n, days)
+        return n
+
+    # ---------------------------------------------------------------- reads
+    def get_job(self, job_id: str, *, with_operations: bool = True) -> JobView:
+        """The job with progress and operations. Raises NotFound."""
+        with self.store.reader() as cur:
+            view = reads.job_view(cur, job_id, max_workers=self.settings.max_workers, with_operations=with_operations)
+        if view is None:
+            raise NotFound(f"job {job_id} not found", field="job_id", value=job_id)
+        return view
+
+    def progress(self, job_id: str) -> tuple[JobStatus, Progress]:
+        """(status, progress) of a job. Raises NotFound."""
+        view = self.get_job(job_id, with_operations=False)
+        return view.status, view.progress
+
+    def operations(self, job_id: str) -> list[OperationView]:
+        """Operations of a job in order. Raises NotFound."""
+        return self.get_job(job_id).operations or []
+
+    def list_jobs(self, flt: reads.JobFilter | None = None, *, limit: int = 100, offset: int = 0) -> tuple[list[JobView], int]:
+        """A page of jobs (newest first) and the total matching `flt`."""
+        with self.store.reader() as cur:
+            return reads.list_jobs(cur, flt or reads.JobFilter(), limit=limit, offset=offset,
+                                   max_workers=self.settings.max_workers)
+
+    def active_jobs(self) -> list[JobView]:
+        """Pending, running and cancelling jobs, newest first."""
+        jobs, _ = self.list_jobs(reads.JobFilter(status=("pending", "running", "cancelling")), limit=500)
+        return jobs
+
+    def check_results(self, job_id: str, operation_id: str | None = None) -> list[dict[str, Any]]:
+        """Check results of the latest attempt of each validation operation of a job."""
+        with self.store.reader() as cur:
+            return reads.check_results(cur, job_id, operation_id)
+
+    def attempts(self, job_id: str, operation_id: str | None = None) -> list[dict[str, Any]]:
+        """Finished attempts of a job (or one operation)."""
+        with self.store.reader() as cur:
+            return reads.attempts(cur, job_id, operation_id)
+
+    def statistics(self) -> dict[str, Any]:
+        """The guide's statistics (see reads.statistics)."""
+        with self.store.reader() as cur:
+            return reads.statistics(cur, max_workers=self.settings.max_workers)
+
+    def wait(self, job_id: str, timeout: float | None = None, poll_s: float = 0.05) -> JobView:
+        """Block until the job is terminal (or `timeout` seconds pass) and return it.
+        Raises TimeoutError on timeout, NotFound for an unknown job."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            view = self.get_job(job_id, with_operations=False)
+            if view.status.is_terminal and not self.executor.is_active(job_id):
+                return self.get_job(job_id)
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"job {job_id} still {view.status.value} after {timeout} s")
+            time.sleep(poll_s)
+
+    # ---------------------------------------------------------------- shutdown
+    def close(self, wait_s: float = 10.0) -> None:
+        """Stop the executor (running attempts are interrupted and recovered at next start)
+        and close the job store. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self.executor.stop(wait_s=wait_s)
+        self.store.close()
+
+
+_ENGINE: Engine | None = None
+_LOCK = threading.Lock()
+
+
+def get_engine() -> Engine:
+    """The process-wide engine, created from the environment on first call."""
+    global _ENGINE
+    if _ENGINE is None:
+        with _LOCK:
+            if _ENGINE is None:
+                settings = Settings.from_env()
+                if settings.auto_build_example:
+                    from batchcore.example import ensure_example_data
+
+                    ensure_example_data(settings.workspace)
+                _ENGINE = Engine(settings)
+                log.info("engine started (pid %d, store %s)", os.getpid(), settings.db_path)
+    return _ENGINE
+
+
+def shutdown_engine() -> None:
+    """Close the process-wide engine, if any (the next get_engine() builds a new one)."""
+    global _ENGINE
+    with _LOCK:
+        if _ENGINE is not None:
+            _ENGINE.close()
+            _ENGINE = None

@@ -1,0 +1,516 @@
+"""The executor: one global thread pool shared by all jobs, and the lifecycle of every attempt.
+
+Scheduling rules (DESIGN §4):
+- at most `max_workers` operation threads run at once across all jobs — a thread abandoned by a
+  force cancel or a timeout keeps its slot until it really returns;
+- a job runs at most `max_parallel` operations at once (`parallel_execution=false`: one at a
+  time, strictly in the given order);
+- `stop_on_error`: after the first operation fails for good, pending ones are skipped;
+- cancel wins: once requested, nothing more starts and no retry fires;
+- an operation that raised is retried with exponential backoff and jitter while attempts
+  remain (`max_attempts = 1 + max_retries`); a failed *result* is not retried;
+- per-operation `timeout_s`.
+
+The executor keeps an in-memory view of active jobs for scheduling; the job store is the truth
+for everything shown, and every state change reaches it as a compare-and-set command through the
+store's single writer. Claims (pending → running) are batched and committed before a handler
+starts; results are queued to the writer without blocking the worker thread.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from batchcore import jsonutil
+from batchcore.errors import ConfigError, NotFound, OperationCancelled, RequestError
+from batchcore.models import AttemptStatus as A
+from batchcore.models import OperationStatus as O
+from batchcore.operations import get_handler
+from batchcore.operations.base import OperationContext, OperationOutcome
+from batchcore.store import Store
+from batchcore.store.commands import (
+    CancelJob,
+    Claim,
+    ClaimOps,
+    Finish,
+    FinishOps,
+    SetProgress,
+    SkipOps,
+)
+from batchcore.timeutil import utcnow_naive
+
+log = logging.getLogger("batchcore.executor")
+
+# errors that fail the same way every time: never retried automatically
+NON_RETRYABLE: tuple[type[BaseException], ...] = (ConfigError, RequestError, NotFound, KeyError)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with "equal jitter": delay n is uniform in [d/2, d] where
+    d = min(cap_s, base_s × 2^(n−1)) (AWS Architecture Blog, "Exponential Backoff and Jitter")."""
+
+    base_s: float = 1.0
+    cap_s: float = 60.0
+
+    def delay(self, attempt: int) -> float:
+        d = min(self.cap_s, self.base_s * (2 ** max(0, attempt - 1)))
+        return d / 2 + random.random() * d / 2
+
+
+@dataclass
+class OpRun:
+    """In-memory state of one operation of an active job."""
+
+    op_key: int
+    operation_id: str
+    seq: int
+    kind: str
+    spec: dict[str, Any]
+    status: str
+    attempts: int
+    max_attempts: int
+    attempt: int | None = None
+    started_at: Any = None
+    started_mono: float = 0.0
+    deadline: float | None = None
+    ctx: OperationContext | None = None
+    due: float = 0.0  # monotonic time before which a retry must not start
+
+
+@dataclass
+class JobRun:
+    """In-memory state of one active job."""
+
+    job_id: str
+    parallel: bool
+    max_parallel: int
+    stop_on_error: bool
+    timeout_s: float | None
+    ops: list[OpRun]
+    cancel_requested: bool = False
+    cancel_force: bool = False
+    cancel_deadline: float | None = None
+    stopped: bool = False
+    ready: deque = field(default_factory=deque)  # pending OpRuns ready to start, in order
+    delayed: list = field(default_factory=list)  # heap of (due, seq, OpRun) waiting for backoff
+    active: int = 0  # live threads of this job (abandoned ones included)
+    remaining: int = 0  # operations not terminal
+    order: int = 0
+
+    @property
+    def lanes(self) -> int:
+        return self.max_parallel if self.parallel else 1
+
+
+class Executor:
+    """Schedules operations of active jobs onto one shared pool. Thread-safe.
+
+    `store`: the job store; `max_workers`: global pool size; `workspace_root`: handed to
+    handlers; `cancel_timeout_s`: how long a graceful cancel waits before forcing.
+    """
+
+    def __init__(self, store: Store, *, max_workers: int = 10, workspace_root: Path | None = None,
+                 cancel_timeout_s: float = 60.0, retry_policy: RetryPolicy | None = None,
+                 handler_lookup: Callable[[str], Callable] = get_handler):
+        self.store = store
+        self.max_workers = max_workers
+        self.workspace_root = workspace_root
+        self.cancel_timeout_s = cancel_timeout_s
+        self.retry_policy = retry_policy or RetryPolicy()
+        self.get_handler = handler_lookup
+        self.pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="batch-op")
+        self.lock = threading.RLock()
+        self.cond = threading.Condition(self.lock)
+        self.jobs: dict[str, JobRun] = {}
+        self.running_ops: dict[int, tuple[JobRun, OpRun]] = {}  # status running in memory
+        self.busy = 0  # live operation threads (abandoned ones included)
+        self.alive: set[int] = set()  # op_keys whose thread has not returned yet
+        self.max_busy_seen = 0
+        self.max_backlog = 20000  # queued store commands above which no new attempt starts
+        self._order = itertools.count()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._loop, name="batch-scheduler", daemon=True)
+
+    # ================================================================ lifecycle
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, wait_s: float = 10.0) -> None:
+        """Stop scheduling, interrupt running attempts and wait up to `wait_s` for their threads.
+
+        Attempts interrupted by the shutdown are not recorded: they stay `running` in the store and
+        crash recovery re-runs them at the next start (at-least-once).
+        """
+        with self.cond:
+            if self._stopping:
+                return
+            self._stopping = True
+            for _job, op in list(self.running_ops.values()):
+                if op.ctx is not None:
+                    op.ctx.interrupt("shutdown")
+            self.cond.notify_all()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+        deadline = time.monotonic() + wait_s
+        with self.cond:
+            while self.alive and time.monotonic() < deadline:
+                self.cond.wait(0.05)
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    # ================================================================ state of one operation
+    def _move(self, job: JobRun, op: OpRun, new: O) -> None:
+        """The only place that changes an in-memory operation status (keeps the counts right)."""
+        old = O(op.status)
+        if old == new:
+            return
+        if old == O.RUNNING:
+            self.running_ops.pop(op.op_key, None)
+        if new == O.RUNNING:
+            self.running_ops[op.op_key] = (job, op)
+        if not old.is_terminal and new.is_terminal:
+            job.remaining -= 1
+        elif old.is_terminal and not new.is_terminal:
+            job.remaining += 1
+        op.status = new.value
+
+    # ================================================================ jobs in
+    def add_job(self, job_id: str) -> None:
+        """Load a job from the store and schedule its pending operations (new, resumed or retried)."""
+        with self.store.reader() as cur:
+            jrow = cur.execute(
+                "SELECT parallel_execution, max_parallel, stop_on_error, timeout_s, cancel_requested_at, cancel_force "
+                "FROM jobs WHERE job_id = ?", [job_id]).fetchall()
+            if not jrow:
+                raise NotFound(f"job {job_id} not found", field="job_id", value=job_id)
+            rows = cur.execute(
+                "SELECT op_key, operation_id, seq, kind, spec, status, attempts, max_attempts, next_attempt_at "
+                "FROM operations WHERE job_id = ? ORDER BY seq", [job_id]).fetchall()
+        parallel, max_parallel, stop_on_error, timeout_s, cancel_at, cancel_force = jrow[0]
+        now_wall, now_mono = utcnow_naive(), time.monotonic()
+        with self.cond:
+            job = self.jobs.get(job_id)
+            if job is None:
+                job = JobRun(job_id, parallel, max_parallel, stop_on_error, timeout_s, [], order=next(self._order))
+                by_key: dict[int, OpRun] = {}
+            else:  # a retry while threads of the earlier run are still alive: refresh in place
+                by_key = {op.op_key: op for op in job.ops}
+                job.max_parallel, job.stopped = max_parallel, False
+            job.cancel_requested, job.cancel_force = cancel_at is not None, bool(cancel_force)
+            ops = []
+            for op_key, op_id, seq, kind, spec, status, attempts, max_attempts, next_at in rows:
+                op = by_key.get(op_key)
+                if op is None:
+                    op = OpRun(op_key, op_id, seq, kind, jsonutil.loads(spec) or {}, O.PENDING.value, attempts, max_attempts)
+                    job.remaining += 1
+                if op.status == O.RUNNING.value:
+                    ops.append(op)
+                    continue
+                self._move(job, op, O(status))
+                op.attempts, op.max_attempts = attempts, max_attempts
+                op.due = now_mono + max(0.0, (next_at - now_wall).total_seconds()) if next_at is not None else 0.0
+                ops.append(op)
+            job.ops = ops
+            job.ready.clear()
+            job.delayed.clear()
+            for op in ops:
+                if op.status == O.PENDING.value:
+                    self._queue_pending(job, op)
+            if job.cancel_requested and job.cancel_deadline is None:
+                job.cancel_deadline = now_mono + self.cancel_timeout_s
+            if job.remaining > 0 or self._job_busy(job):
+                self.jobs[job_id] = job
+            self.cond.notify_all()
+
+    def _queue_pending(self, job: JobRun, op: OpRun) -> None:
+        if op.due > time.monotonic():
+            heapq.heappush(job.delayed, (op.due, op.seq, op.op_key, op))
+        else:
+            job.ready.append(op)
+
+    def is_active(self, job_id: str) -> bool:
+        """True while the executor still tracks the job (operations left or threads alive)."""
+        with self.lock:
+            return job_id in self.jobs
+
+    def running_count(self) -> int:
+        """Threads holding a pool slot now (abandoned ones included)."""
+        with self.lock:
+            return len(self.alive)
+
+    # ================================================================ cancel
+    def cancel(self, job_id: str, reason: str | None, force: bool) -> dict[str, Any]:
+        """Cancel a job (see store CancelJob). Nothing starts once this call begins; with `force`,
+        running attempts are interrupted now. Raises NotFound / Conflict from the store."""
+        with self.cond:
+            job = self.jobs.get(job_id)
+            if job is not None:
+                job.cancel_requested = True
+                job.cancel_force = job.cancel_force or force
+        res = self.store.call(CancelJob(job_id, reason, force))
+        with self.cond:
+            job = self.jobs.get(job_id)
+            if job is not None:
+                self._apply_cancel_in_memory(job, force, set(res["running"]))
+            self._forget_finished_jobs()
+            self.cond.notify_all()
+        return res
+
+    def _apply_cancel_in_memory(self, job: JobRun, force: bool, still_running: set[int]) -> None:
+        job.ready.clear()
+        job.delayed.clear()
+        for op in job.ops:
+            if op.status == O.PENDING.value:
+                self._move(job, op, O.SKIPPED)
+            elif op.status == O.RUNNING.value and force and op.op_key not in still_running:
+                if op.ctx is not None:
+                    op.ctx.interrupt("force cancel")
+                self._move(job, op, O.CANCELLED)
+        if not force and job.cancel_deadline is None:
+            job.cancel_deadline = time.monotonic() + self.cancel_timeout_s
+
+    # ================================================================ scheduler thread
+    def _loop(self) -> None:
+        while True:
+            with self.cond:
+                if self._stopping:
+                    return
+                now = time.monotonic()
+                self._promote_delayed(now)
+                self._check_timeouts(now)
+                escalate = [j.job_id for j in self.jobs.values()
+                            if j.cancel_requested and not j.cancel_force and j.cancel_deadline is not None
+                            and now >= j.cancel_deadline]
+                backlog = self.store.writer.q.qsize() > self.max_backlog
+                started = [] if backlog else self._start_picked(self._pick())
+                if not started and not escalate:
+                    self.cond.wait(0.005 if backlog else self._next_wakeup(now))
+                    continue
+            for job, op in started:
+                try:
+                    self.pool.submit(self._work, job, op, op.ctx, op.attempt)
+                except RuntimeError:  # the pool is shut down: it stays running in the store for recovery
+                    with self.cond:
+                        self._release(job, op)
+            for job_id in escalate:
+                log.warning("job %s: graceful cancel timed out after %.0f s; forcing", job_id, self.cancel_timeout_s)
+                try:
+                    self.cancel(job_id, "cancel timeout reached", True)
+                except Exception:
+                    log.exception("forced cancel of job %s failed", job_id)
+                    with self.cond:
+                        job = self.jobs.get(job_id)
+                        if job is not None:
+                            job.cancel_force = True
+
+    def _next_wakeup(self, now: float) -> float:
+        t = 0.5
+        for job in self.jobs.values():
+            if job.delayed:
+                t = min(t, max(0.001, job.delayed[0][0] - now))
+            if job.cancel_requested and not job.cancel_force and job.cancel_deadline is not None:
+                t = min(t, max(0.001, job.cancel_deadline - now))
+        for _job, op in self.running_ops.values():
+            if op.deadline is not None:
+                t = min(t, max(0.001, op.deadline - now))
+        return t
+
+    def _promote_delayed(self, now: float) -> None:
+        for job in self.jobs.values():
+            while job.delayed and job.delayed[0][0] <= now:
+                _due, _seq, _key, op = heapq.heappop(job.delayed)
+                if op.status == O.PENDING.value:
+                    job.ready.appendleft(op)
+
+    def _pick(self) -> list[tuple[JobRun, OpRun]]:
+        """Reserve ready operations, round-robin over jobs, within the global and per-job caps."""
+        picked: list[tuple[JobRun, OpRun]] = []
+        free = self.max_workers - self.busy
+        jobs = [j for j in self.jobs.values() if not j.cancel_requested and not j.stopped and j.ready]
+        while free > 0 and jobs:
+            still = []
+            for job in jobs:
+                if free <= 0:
+                    break
+                if job.active >= job.lanes or (not job.parallel and job.delayed):
+                    continue
+                op = self._next_ready(job)
+                if op is None:
+                    continue
+                job.active += 1
+                self.busy += 1
+                free -= 1
+                picked.append((job, op))
+                if job.ready:
+                    still.append(job)
+            jobs = still
+        self.max_busy_seen = max(self.max_busy_seen, self.busy)
+        return picked
+
+    def _next_ready(self, job: JobRun) -> OpRun | None:
+        held: list[OpRun] = []
+        found = None
+        while job.ready:
+            op = job.ready.popleft()
+            if op.status != O.PENDING.value:
+                continue
+            if op.op_key in self.alive:  # its previous attempt's thread still runs: never twice at once
+                held.append(op)
+                if not job.parallel:
+                    break
+                continue
+            found = op
+            break
+        for op in reversed(held):
+            job.ready.appendleft(op)
+        return found
+
+    def _check_timeouts(self, now: float) -> None:
+        for job, op in list(self.running_ops.values()):
+            if op.deadline is not None and now >= op.deadline:
+                if op.ctx is not None:
+                    op.ctx.interrupt("timeout")
+                elapsed = (now - op.started_mono) * 1000.0
+                self._after_error(job, op, op.attempt or op.attempts,
+                                  f"OperationTimeout: exceeded timeout_s={job.timeout_s:g} s", "OperationTimeout",
+                                  retryable=True, attempt_status=A.TIMED_OUT, duration_ms=elapsed)
+
+    # ================================================================ claims and workers
+    def _start_picked(self, picked: list[tuple[JobRun, OpRun]]) -> list[tuple[JobRun, OpRun]]:
+        """Mark picked operations running and queue their claim (write-behind). Holds the lock.
+
+        The claim is queued under the lock, so a cancel (which sets its flag under the lock first)
+        is either ordered after it in the writer's FIFO or prevented the pick altogether.
+        """
+        if not picked:
+            return []
+        now = utcnow_naive()
+        claims = []
+        for job, op in picked:
+            attempt = op.attempts + 1
+            op.attempt, op.attempts, op.started_at = attempt, attempt, now
+            op.started_mono = time.monotonic()
+            op.deadline = op.started_mono + job.timeout_s if job.timeout_s else None
+            self._move(job, op, O.RUNNING)
+            op.ctx = OperationContext(
+                job_id=job.job_id, operation_id=op.operation_id, attempt=attempt,
+                workspace_root=self.workspace_root, deadline=op.deadline,
+                on_progress=lambda msg, k=op.op_key, a=attempt: self.store.submit(SetProgress(k, a, msg)),
+            )
+            self.alive.add(op.op_key)
+            claims.append(Claim(op.op_key, job.job_id, attempt, now))
+        self.store.submit(ClaimOps(claims))
+        return picked
+
+    def _work(self, job: JobRun, op: OpRun, ctx: OperationContext, attempt: int) -> None:
+        t0 = time.perf_counter()
+        outcome: OperationOutcome | None = None
+        error: BaseException | None = None
+        try:
+            ctx.check_cancelled()
+            outcome = self.get_handler(op.kind)(op.spec, ctx)
+            if not isinstance(outcome, OperationOutcome):
+                raise TypeError(f"handler for {op.kind} returned {type(outcome).__name__}, not OperationOutcome")
+        except BaseException as exc:
+            error = exc
+        dur = (time.perf_counter() - t0) * 1000.0
+        try:
+            self._finished(job, op, ctx, attempt, outcome, error, dur)
+        except Exception:
+            log.exception("recording the end of %s/%s failed", job.job_id, op.operation_id)
+        finally:
+            with self.cond:
+                self._release(job, op)
+
+    def _release(self, job: JobRun, op: OpRun) -> None:
+        """A worker thread returned: free its pool slot and its job lane. Holds the lock."""
+        self.alive.discard(op.op_key)
+        self.busy -= 1
+        job.active -= 1
+        self._forget_finished_jobs()
+        self.cond.notify_all()
+
+    def _finished(self, job: JobRun, op: OpRun, ctx: OperationContext, attempt: int,
+                  outcome: OperationOutcome | None, error: BaseException | None, dur_ms: float) -> None:
+        with self.cond:
+            if op.status != O.RUNNING.value or op.attempt != attempt:
+                log.warning("late result discarded: job %s operation %s attempt %d ended after it was %s",
+                            job.job_id, op.operation_id, attempt, op.status)
+                return
+            if self._stopping and ctx.cancel_reason == "shutdown" and error is not None:
+                return  # stays running in the store: recovery re-runs it at the next start
+            if error is None:
+                assert outcome is not None
+                new = O.COMPLETED if outcome.success else O.FAILED
+                item = Finish(op.op_key, job.job_id, op.operation_id, attempt, new.value,
+                              (A.COMPLETED if outcome.success else A.FAILED).value, op.started_at, dur_ms,
+                              summary=outcome.summary, result=outcome.result, error=outcome.error,
+                              check_rows=[{**r, "job_id": job.job_id, "operation_id": op.operation_id, "attempt": attempt}
+                                          for r in outcome.check_results],
+                              snapshot=outcome.snapshot)
+                self._move(job, op, new)
+                self._after_terminal(job, op, item)
+                return
+            stopped_by_user = isinstance(error, OperationCancelled) and ctx.cancel_reason in ("force cancel", "shutdown")
+            self._after_error(job, op, attempt, f"{type(error).__name__}: {error}", type(error).__name__,
+                              retryable=not isinstance(error, NON_RETRYABLE) and not stopped_by_user,
+                              attempt_status=A.ERROR, duration_ms=dur_ms)
+
+    def _after_error(self, job: JobRun, op: OpRun, attempt: int, msg: str, etype: str, *, retryable: bool,
+                     attempt_status: A, duration_ms: float) -> None:
+        """Retry with backoff while attempts remain and no cancel was asked, else fail. Holds the lock."""
+        if retryable and op.attempts < op.max_attempts and not job.cancel_requested and not self._stopping:
+            delay = self.retry_policy.delay(attempt)
+            self._move(job, op, O.PENDING)
+            op.due = time.monotonic() + delay
+            reason = (f"attempt {attempt} of {op.max_attempts} failed ({msg[:300]}); "
+                      f"retrying in {delay:.1f} s, {op.max_attempts - attempt} attempt(s) left")
+            heapq.heappush(job.delayed, (op.due, op.seq, op.op_key, op))
+            self.store.submit(FinishOps([Finish(
+                op.op_key, job.job_id, op.operation_id, attempt, O.PENDING.value, attempt_status.value,
+                op.started_at, duration_ms, error=msg, error_type=etype, status_reason=reason,
+                next_attempt_at=utcnow_naive() + timedelta(seconds=delay))]))
+            self.cond.notify_all()
+            return
+        note = f" (attempt {attempt} of {op.max_attempts})" if op.max_attempts > 1 else ""
+        self._move(job, op, O.FAILED)
+        self._after_terminal(job, op, Finish(
+            op.op_key, job.job_id, op.operation_id, attempt, O.FAILED.value, attempt_status.value,
+            op.started_at, duration_ms, summary=f"error{note}", error=msg, error_type=etype,
+            status_reason=f"failed{note}"))
+
+    def _after_terminal(self, job: JobRun, op: OpRun, item: Finish) -> None:
+        """Queue the result; apply stop_on_error. Holds the lock."""
+        self.store.submit(FinishOps([item]))
+        if op.status == O.FAILED.value and job.stop_on_error and not job.stopped and not job.cancel_requested:
+            job.stopped = True
+            keys = []
+            for other in job.ops:
+                if other.status == O.PENDING.value:
+                    self._move(job, other, O.SKIPPED)
+                    keys.append(other.op_key)
+            job.ready.clear()
+            job.delayed.clear()
+            if keys:
+                self.store.submit(SkipOps(job.job_id, f"skipped: stop_on_error after {op.operation_id} failed", keys))
+        self._forget_finished_jobs()
+        self.cond.notify_all()
+
+    def _job_busy(self, job: JobRun) -> bool:
+        return job.active > 0
+
+    def _forget_finished_jobs(self) -> None:
+        for job_id in [j.job_id for j in self.jobs.values() if j.remaining <= 0 and j.active <= 0]:
+            del self.jobs[job_id]

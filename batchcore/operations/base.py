@@ -1,0 +1,125 @@
+"""What a handler receives (`OperationContext`) and returns (`OperationOutcome`)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from batchcore.errors import OperationCancelled
+
+
+@dataclass
+class OperationOutcome:
+    """The result of one attempt that ran to its end.
+
+    `success` False means "ran, and the result is a failure" (e.g. checks failed): the
+    operation becomes `failed` and is not retried automatically. `result` is JSON-ready and
+    stored on the operation; `check_results` are rows for the `check_results` table (keys of
+    `batchcore.store.commands.CHECK_COLUMNS` minus job_id, operation_id, attempt, created_at);
+    `snapshot` is a metadata catalog to store in `catalog_snapshots`.
+    """
+
+    success: bool
+    summary: str
+    result: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    check_results: list[dict[str, Any]] = field(default_factory=list)
+    snapshot: dict[str, Any] | None = None
+
+
+class OperationContext:
+    """Given to a handler for one attempt: ids, cancel token, progress, logger, workspace.
+
+    Cancellation is cooperative: call `check_cancelled()` between steps, and wrap blocking
+    database calls in `with ctx.interruptible(conn.cancel):` so a force cancel or a timeout
+    stops the running query.
+    """
+
+    def __init__(self, *, job_id: str, operation_id: str, attempt: int, workspace_root: Path | None = None,
+                 on_progress: Callable[[str], None] | None = None, logger: logging.Logger | None = None,
+                 deadline: float | None = None):
+        self.job_id = job_id
+        self.operation_id = operation_id
+        self.attempt = attempt
+        self.workspace_root = workspace_root
+        self.deadline = deadline
+        self.log = logger or logging.getLogger(f"batchcore.op.{operation_id}")
+        self._on_progress = on_progress
+        self._cancel = threading.Event()
+        self.cancel_reason: str | None = None
+        self._hooks: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+        self._workspace = None
+        self._last_progress = 0.0
+
+    # ---------------------------------------------------------------- cancel
+    @property
+    def cancelled(self) -> bool:
+        """True once the executor asked this attempt to stop (force cancel, timeout, shutdown)."""
+        return self._cancel.is_set()
+
+    def check_cancelled(self) -> None:
+        """Raise OperationCancelled when a stop was requested."""
+        if self._cancel.is_set():
+            raise OperationCancelled(f"operation stopped: {self.cancel_reason or 'cancelled'}")
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`, waking early on cancel. Returns True when cancelled."""
+        return self._cancel.wait(seconds)
+
+    @contextmanager
+    def interruptible(self, hook: Callable[[], None]) -> Iterator[None]:
+        """Call `hook()` (e.g. `conn.cancel`) if a stop is requested while inside the block."""
+        with self._lock:
+            self._hooks.append(hook)
+            already = self._cancel.is_set()
+        if already:
+            hook()
+        try:
+            yield
+        finally:
+            with self._lock:
+                if hook in self._hooks:
+                    self._hooks.remove(hook)
+
+    def interrupt(self, reason: str) -> None:
+        """Executor side: set the token and fire the registered hooks (never raises)."""
+        with self._lock:
+            if self.cancel_reason is None:
+                self.cancel_reason = reason
+            self._cancel.set()
+            hooks = list(self._hooks)
+        for h in hooks:
+            try:
+                h()
+            except Exception:
+                self.log.debug("cancel hook failed", exc_info=True)
+
+    # ---------------------------------------------------------------- progress, workspace
+    def progress(self, message: str, *, force: bool = False) -> None:
+        """Report what the attempt is doing now (shown live); at most ~4 writes per second."""
+        now = time.monotonic()
+        if self._on_progress is None or (not force and now - self._last_progress < 0.25):
+            return
+        self._last_progress = now
+        try:
+            self._on_progress(message)
+        except Exception:
+            self.log.debug("progress report failed", exc_info=True)
+
+    @property
+    def workspace(self):
+        """The workspace, loaded once per attempt (so edits apply to the next attempt)."""
+        if self._workspace is None:
+            from batchcore.workspace import Workspace
+
+            if self.workspace_root is None:
+                raise RuntimeError("this operation has no workspace")
+            self._workspace = Workspace.load(self.workspace_root)
+        return self._workspace

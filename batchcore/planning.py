@@ -1,0 +1,154 @@
+"""Turn a job request into its operations: ids, kinds and specs (checked against the workspace).
+
+Operation ids are stable and readable (DESIGN §4): `pipeline_0_flights_validation`,
+`generate_1_finance`, `project_0_nycflights_migration_flights_validation`,
+`extract_2_warehouse_main`. Errors name the request field, e.g. `pipelines.1.pipeline_id`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from batchcore.errors import BatchError, RequestError
+from batchcore.ids import slug
+from batchcore.models import (
+    BulkDataGenRequest,
+    BulkMetadataRequest,
+    BulkPipelineRequest,
+    JobOptions,
+    JobType,
+    MultiProjectRequest,
+    OperationKind,
+)
+from batchcore.workspace import Workspace
+
+
+@dataclass
+class OpPlan:
+    """One operation to create: id, kind and the spec its handler receives."""
+
+    operation_id: str
+    kind: str
+    spec: dict[str, Any]
+
+
+@dataclass
+class JobPlan:
+    """Everything needed to create a job: its operations, project and the creation message."""
+
+    job_type: JobType
+    operations: list[OpPlan]
+    project_id: str | None
+    message: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _reraise(exc: BatchError, field_path: str) -> RequestError:
+    return RequestError(exc.message, field=field_path, value=exc.value)
+
+
+def plan_bulk_pipeline(req: BulkPipelineRequest, ws: Workspace) -> JobPlan:
+    """One `pipeline_execution` operation per listed pipeline, in the given order."""
+    ops: list[OpPlan] = []
+    if req.project_id is not None and req.project_id not in ws.projects:
+        raise RequestError(f"project {req.project_id!r} not found (known: {sorted(ws.projects)})",
+                           field="project_id", value=req.project_id)
+    projects = set()
+    for i, item in enumerate(req.pipelines):
+        try:
+            ref = ws.resolve_pipeline(item.pipeline_id, item.project_id or req.project_id,
+                                      field=f"pipelines.{i}.pipeline_id")
+        except BatchError as exc:
+            raise _reraise(exc, f"pipelines.{i}.pipeline_id") from None
+        projects.add(ref.project_id)
+        ops.append(OpPlan(f"pipeline_{i}_{slug(ref.pipeline_id)}", OperationKind.PIPELINE_EXECUTION.value, {
+            "project_id": ref.project_id, "pipeline_id": ref.pipeline_id,
+            "pipeline_name": item.pipeline_name or ref.pipeline_id,
+            "config_override": item.config_override.model_dump(exclude_none=True) if item.config_override else {},
+        }))
+    project = req.project_id or (next(iter(projects)) if len(projects) == 1 else None)
+    return JobPlan(JobType.BULK_PIPELINE_EXECUTION, ops, project,
+                   f"Batch pipeline execution job created with {len(ops)} pipelines")
+
+
+def plan_multi_project(req: MultiProjectRequest, ws: Workspace) -> JobPlan:
+    """One `pipeline_execution` operation per pipeline of each listed project (all when none listed)."""
+    ops: list[OpPlan] = []
+    for pi, item in enumerate(req.projects):
+        if item.project_id not in ws.projects:
+            raise RequestError(f"project {item.project_id!r} not found (known: {sorted(ws.projects)})",
+                               field=f"projects.{pi}.project_id", value=item.project_id)
+        proj = ws.projects[item.project_id]
+        ids = item.pipeline_ids or sorted(proj.pipelines)
+        if not ids:
+            raise RequestError(f"project {item.project_id!r} has no pipelines", field=f"projects.{pi}.pipeline_ids",
+                               value=item.project_id)
+        for k, pid in enumerate(ids):
+            if pid not in proj.pipelines:
+                raise RequestError(f"pipeline {pid!r} not found in project {item.project_id!r} (known: {sorted(proj.pipelines)})",
+                                   field=f"projects.{pi}.pipeline_ids.{k}", value=pid)
+            ops.append(OpPlan(f"project_{len(ops)}_{slug(item.project_id)}_{slug(pid)}",
+                              OperationKind.PIPELINE_EXECUTION.value, {
+                                  "project_id": item.project_id, "pipeline_id": pid, "pipeline_name": pid,
+                                  "config_override": item.config_override.model_dump(exclude_none=True) if item.config_override else {},
+                              }))
+    n = len(req.projects)
+    return JobPlan(JobType.MULTI_PROJECT_VALIDATION, ops, req.project_id,
+                   f"Multi-project validation job created with {n} projects ({len(ops)} pipelines)")
+
+
+def plan_data_generation(req: BulkDataGenRequest, ws: Workspace) -> JobPlan:
+    """One `data_generation` operation per item."""
+    ops: list[OpPlan] = []
+    for i, item in enumerate(req.items):
+        if item.target_connection is not None and item.target_connection not in ws.connections:
+            raise RequestError(f"connection {item.target_connection!r} is not in the workspace (known: {sorted(ws.connections)})",
+                               field=f"items.{i}.target_connection", value=item.target_connection)
+        ops.append(OpPlan(f"generate_{i}_{item.schema_type.lower()}", OperationKind.DATA_GENERATION.value,
+                          item.model_dump(mode="json")))
+    return JobPlan(JobType.BATCH_DATA_GENERATION, ops, req.project_id,
+                   f"Batch data generation job created with {len(ops)} items")
+
+
+def plan_metadata(req: BulkMetadataRequest, ws: Workspace) -> JobPlan:
+    """One `metadata_extraction` operation per item; a `connection_type` expands to every
+    workspace connection of that type."""
+    ops: list[OpPlan] = []
+    for i, item in enumerate(req.items):
+        if item.connection_name is not None:
+            if item.connection_name not in ws.connections:
+                raise RequestError(f"connection {item.connection_name!r} is not in the workspace (known: {sorted(ws.connections)})",
+                                   field=f"items.{i}.connection_name", value=item.connection_name)
+            if item.connection_type and ws.connections[item.connection_name].type != item.connection_type:
+                raise RequestError(f"connection {item.connection_name!r} is {ws.connections[item.connection_name].type}, not {item.connection_type}",
+                                   field=f"items.{i}.connection_type", value=item.connection_type)
+            names = [item.connection_name]
+        else:
+            names = sorted(n for n, c in ws.connections.items() if c.type == item.connection_type)
+            if not names:
+                raise RequestError(f"the workspace has no {item.connection_type} connection "
+                                   f"(types present: {sorted({c.type for c in ws.connections.values()})})",
+                                   field=f"items.{i}.connection_type", value=item.connection_type)
+        for name in names:
+            ctype = ws.connections[name].type
+            schema = item.schema_name or "default"
+            ops.append(OpPlan(f"extract_{len(ops)}_{slug(name)}_{slug(schema)}", OperationKind.METADATA_EXTRACTION.value, {
+                "connection_name": name, "connection_type": ctype, "schema_name": item.schema_name,
+                "table_names": item.table_names,
+            }))
+    return JobPlan(JobType.BULK_METADATA_EXTRACTION, ops, req.project_id,
+                   f"Bulk metadata extraction job created with {len(ops)} sources")
+
+
+PLANNERS = {
+    JobType.BULK_PIPELINE_EXECUTION: plan_bulk_pipeline,
+    JobType.MULTI_PROJECT_VALIDATION: plan_multi_project,
+    JobType.BATCH_DATA_GENERATION: plan_data_generation,
+    JobType.BULK_METADATA_EXTRACTION: plan_metadata,
+}
+
+
+def plan_job(job_type: JobType, req: JobOptions, ws: Workspace) -> JobPlan:
+    """Plan any job type. Raises RequestError naming the field for ids the workspace lacks."""
+    return PLANNERS[JobType(job_type)](req, ws)

@@ -1,0 +1,86 @@
+"""The DuckDB job store: `$BATCH_JOBS_DIR/batch.duckdb`.
+
+`Store(path)` opens (creating and migrating) the file; writes go through `store.writer`
+(one thread, group commit, see writer.py), reads through short-lived cursors from
+`store.reader()`. One process owns the file: a second process gets StoreLocked.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from batchcore.errors import StoreLocked
+from batchcore.store.schema import migrate
+from batchcore.store.writer import Command, Writer
+
+
+def _locked_message(path: Path, exc: Exception) -> str:
+    pid = re.search(r"PID (\d+)", str(exc))
+    who = f"process {pid.group(1)}" if pid else "another process"
+    return (
+        f"the job store {path} is locked by {who} (DuckDB lets one process write a database file). "
+        "Another `streamlit run app.py` or `python -m batchcore serve` owns it: talk to that server "
+        "with `--url http://127.0.0.1:<port>/batch`, stop it, or set BATCH_JOBS_DIR to another folder."
+    )
+
+
+class Store:
+    """Owns the DuckDB connection of the job store. Thread-safe: readers get their own cursors."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreLocked(_locked_message(self.path, exc), field="BATCH_JOBS_DIR", value=str(self.path.parent)) from None
+            raise
+        cur = self.con.cursor()
+        try:
+            self.schema_version = migrate(cur)
+        finally:
+            cur.close()
+        self.writer = Writer(self.con)
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def start(self) -> None:
+        """Start the writer thread."""
+        self.writer.start()
+
+    def call(self, cmd: Command, timeout: float | None = 60.0):
+        """Apply a command through the writer and wait for its result."""
+        return self.writer.call(cmd, timeout=timeout)
+
+    def submit(self, cmd: Command, callback=None):
+        """Queue a command without waiting (see Writer.submit)."""
+        return self.writer.submit(cmd, callback)
+
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A fresh cursor for reads, closed afterwards."""
+        cur = self.con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        """Flush the writer and close the file (idempotent)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self.writer.stop()
+        try:
+            self.con.close()
+        except duckdb.Error:
+            pass

@@ -1,0 +1,68 @@
+"""Crash recovery, run once when an engine opens the job store (before anything is scheduled).
+
+An operation found `running` was interrupted by the death of the process that ran it:
+- it gets an `interrupted` attempts row;
+- if its job's cancel was requested, it becomes `cancelled`;
+- else if it was interrupted `max_interruptions` times (default 3) it becomes `failed`, so an
+  operation that kills the process cannot crash-loop the engine;
+- else it goes back to `pending` (every operation kind is idempotent: at-least-once), with one
+  more allowed attempt so the interruption does not eat its retry budget.
+Then pending operations of cancel-requested jobs are skipped, and every job whose operations
+are all terminal gets its final status. Returns the ids of jobs still active, to resume.
+"""
+
+from __future__ import annotations
+
+from batchcore.models import OperationStatus as O
+from batchcore.store.commands import ACTIVE_JOBS, finalize_jobs, skip_pending
+from batchcore.store.writer import Command
+
+
+class Recover(Command):
+    """Result: {"resumed_jobs": [job ids], "interrupted": n, "failed": n, "cancelled": n}."""
+
+    def __init__(self, max_interruptions: int = 3):
+        super().__init__()
+        self.max_interruptions = max_interruptions
+
+    def apply(self, cur, now):
+        running = cur.execute(
+            f"""SELECT o.op_key, o.job_id, o.operation_id, o.attempts, o.attempt_started_at, o.interruptions,
+                       j.cancel_requested_at IS NOT NULL AS cancel_requested
+                FROM operations o JOIN jobs j USING (job_id)
+                WHERE o.status = '{O.RUNNING.value}'"""
+        ).fetchall()
+        counts = {"interrupted": len(running), "failed": 0, "cancelled": 0}
+        for op_key, job_id, op_id, attempt, started, interruptions, cancel_requested in running:
+            dur = None if started is None else max(0.0, (now - started).total_seconds() * 1000.0)
+            cur.execute(
+                "INSERT INTO attempts (job_id, operation_id, attempt, status, started_at, finished_at, duration_ms, error) "
+                "VALUES (?, ?, ?, 'interrupted', ?, ?, ?, 'the process running it stopped (crash or kill)')",
+                [job_id, op_id, attempt, started, now, dur],
+            )
+            if cancel_requested:
+                new, reason = O.CANCELLED.value, "interrupted by a restart after the job's cancel was requested"
+                counts["cancelled"] += 1
+            elif interruptions + 1 >= self.max_interruptions:
+                new, reason = O.FAILED.value, f"interrupted {interruptions + 1} times by process restarts; not run again"
+                counts["failed"] += 1
+            else:
+                new, reason = O.PENDING.value, "interrupted by a restart; will run again"
+            cur.execute(
+                f"""UPDATE operations SET status = ?, interruptions = interruptions + 1,
+                        max_attempts = max_attempts + CASE WHEN ? = '{O.PENDING.value}' THEN 1 ELSE 0 END,
+                        finished_at = CASE WHEN ? = '{O.PENDING.value}' THEN NULL ELSE ?::TIMESTAMP END,
+                        duration_ms = NULL, status_reason = ?, progress_message = NULL,
+                        error = CASE WHEN ? = '{O.FAILED.value}' THEN ? ELSE error END
+                    WHERE op_key = ? AND status = '{O.RUNNING.value}'""",
+                [new, new, new, now, reason, new, reason, op_key],
+            )
+        cancelled_jobs = [r[0] for r in cur.execute(
+            f"SELECT job_id FROM jobs WHERE status IN {ACTIVE_JOBS} AND cancel_requested_at IS NOT NULL").fetchall()]
+        for job_id in cancelled_jobs:
+            skip_pending(cur, job_id, "job cancelled (found after restart)", now)
+        active = [r[0] for r in cur.execute(f"SELECT job_id FROM jobs WHERE status IN {ACTIVE_JOBS}").fetchall()]
+        finalize_jobs(cur, active, now)
+        resumed = [r[0] for r in cur.execute(
+            f"SELECT job_id FROM jobs WHERE status IN {ACTIVE_JOBS} ORDER BY created_at, job_id").fetchall()]
+        return {"resumed_jobs": resumed, **counts}

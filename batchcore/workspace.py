@@ -1,0 +1,262 @@
+"""Workspace loading (DESIGN §6): named connections, projects and their pipelines.
+
+```
+workspace/
+  connections.yaml                      # connections: {name: {type, path | url, ...}}
+  projects/<project_id>/project.yaml    # name, description, source, target (defaults)
+  projects/<project_id>/pipelines/<pipeline_id>.yaml
+```
+
+Ids follow `batchcore.ids`; a pipeline id without a project resolves when it is unique in the
+workspace. `${ENV}` in connection values is expanded only when a connection opens
+(`ConnectionSpec.resolve`), so secrets never reach the job store, logs or exports.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from batchcore.errors import ConfigError, NotFound, RequestError
+from batchcore.ids import ID_RULE, is_valid_id
+from batchcore.yamlfile import YamlDoc, load_yaml
+
+CONNECTION_TYPES = ("duckdb", "sqlite", "postgres", "mysql", "sqlserver", "snowflake")
+_CONNECTION_KEYS = {"type", "path", "url", "description", "options", "max_concurrency"}
+_PROJECT_KEYS = {"name", "description", "source", "target", "tags", "owner"}
+_ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def expand_env(value: str, *, where: str) -> str:
+    """Expand `${VAR}` and `${VAR:-default}`. Raises ConfigError naming the variable and `where`."""
+
+    def repl(m: re.Match) -> str:
+        name, default = m.group(1), m.group(2)
+        if name in os.environ:
+            return os.environ[name]
+        if default is not None:
+            return default
+        raise ConfigError(f"environment variable {name} is not set", location=where, field=name)
+
+    return _ENV_RE.sub(repl, value)
+
+
+@dataclass(frozen=True)
+class ConnectionSpec:
+    """A named connection as written in connections.yaml (unexpanded: may hold `${VAR}`).
+
+    `path` is relative to the workspace root unless absolute (duckdb, sqlite); `url` is a
+    driver URL (postgres, mysql, sqlserver, snowflake). `max_concurrency` bounds the
+    operations using it at once (default 4).
+    """
+
+    name: str
+    type: str
+    path: str | None = None
+    url: str | None = None
+    description: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+    max_concurrency: int = 4
+    root: Path | None = None
+    location: str = ""
+
+    def resolve(self) -> ResolvedConnection:
+        """Expand `${ENV}` and absolutise the path. Raises ConfigError for a missing variable."""
+        path = url = None
+        if self.path is not None:
+            p = Path(expand_env(self.path, where=self.location))
+            if str(p) != ":memory:" and not p.is_absolute() and self.root is not None:
+                p = (self.root / p).resolve()
+            path = str(p)
+        if self.url is not None:
+            url = expand_env(self.url, where=self.location)
+        return ResolvedConnection(self.name, self.type, path, url, dict(self.options))
+
+    def public(self) -> dict[str, Any]:
+        """Name, type and description only: safe to show anywhere (no paths with secrets, no URLs)."""
+        return {"name": self.name, "type": self.type, "description": self.description}
+
+
+@dataclass(frozen=True)
+class ResolvedConnection:
+    """A connection with variables expanded: holds secrets, never persist or log it."""
+
+    name: str
+    type: str
+    path: str | None
+    url: str | None
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PipelineRef:
+    """Where a pipeline lives: `project_id`, `pipeline_id` and its YAML file."""
+
+    project_id: str
+    pipeline_id: str
+    path: Path
+
+    @property
+    def qualified_id(self) -> str:
+        return f"{self.project_id}/{self.pipeline_id}"
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project folder: display name, description, default source/target connections."""
+
+    project_id: str
+    name: str
+    description: str
+    source: str | None
+    target: str | None
+    path: Path
+    pipelines: dict[str, PipelineRef]
+
+
+class Workspace:
+    """A loaded workspace. Build with `Workspace.load(root)`; raises ConfigError on bad files."""
+
+    def __init__(self, root: Path, connections: dict[str, ConnectionSpec], projects: dict[str, Project]):
+        self.root = root
+        self.connections = connections
+        self.projects = projects
+
+    # ---------------------------------------------------------------- loading
+    @classmethod
+    def load(cls, root: Path | str) -> Workspace:
+        """Load connections.yaml and every projects/<id>/ folder under `root`."""
+        root = Path(root).resolve()
+        if not root.is_dir():
+            raise ConfigError("workspace folder not found", location=str(root), field="BATCH_WORKSPACE", value=str(root))
+        connections = cls._load_connections(root)
+        projects: dict[str, Project] = {}
+        pdir = root / "projects"
+        if pdir.is_dir():
+            for d in sorted(p for p in pdir.iterdir() if p.is_dir()):
+                if d.name.startswith("."):
+                    continue
+                if not is_valid_id(d.name):
+                    raise ConfigError(f"project folder name {d.name!r} is not a valid id: {ID_RULE}", location=str(d))
+                projects[d.name] = cls._load_project(d, connections)
+        return cls(root, connections, projects)
+
+    @staticmethod
+    def _load_connections(root: Path) -> dict[str, ConnectionSpec]:
+        path = root / "connections.yaml"
+        if not path.exists():
+            return {}
+        doc = load_yaml(path)
+        data = doc.data or {}
+        if not isinstance(data, dict) or set(data) - {"connections"}:
+            extra = sorted(set(data) - {"connections"}) if isinstance(data, dict) else []
+            raise ConfigError(f"expected a mapping with the key 'connections' only (found {extra or type(data).__name__})", location=doc.location())
+        conns = data.get("connections") or {}
+        if not isinstance(conns, dict):
+            raise ConfigError("'connections' must be a mapping of name: {type, path | url}", location=doc.location(("connections",)))
+        out: dict[str, ConnectionSpec] = {}
+        for name, body in conns.items():
+            loc = doc.location(("connections", name))
+            if not is_valid_id(str(name)):
+                raise ConfigError(f"connection name {name!r} is not valid: {ID_RULE}", location=loc, field="name", value=name)
+            if not isinstance(body, dict):
+                raise ConfigError(f"connection {name}: expected a mapping with 'type' and 'path' or 'url'", location=loc)
+            unknown = sorted(set(body) - _CONNECTION_KEYS)
+            if unknown:
+                raise ConfigError(f"connection {name}: unknown key(s) {unknown}; known: {sorted(_CONNECTION_KEYS)}", location=doc.location(("connections", name, unknown[0])))
+            ctype = body.get("type")
+            if ctype not in CONNECTION_TYPES:
+                raise ConfigError(f"connection {name}: type {ctype!r} is not one of {list(CONNECTION_TYPES)}", location=doc.location(("connections", name, "type")), field="type", value=ctype)
+            if ctype in ("duckdb", "sqlite"):
+                if not isinstance(body.get("path"), str):
+                    raise ConfigError(f"connection {name}: a {ctype} connection needs 'path'", location=loc, field="path")
+            elif not isinstance(body.get("url"), str):
+                raise ConfigError(f"connection {name}: a {ctype} connection needs 'url'", location=loc, field="url")
+            mc = body.get("max_concurrency", 4)
+            if not isinstance(mc, int) or isinstance(mc, bool) or not 1 <= mc <= 64:
+                raise ConfigError(f"connection {name}: max_concurrency {mc!r} must be a whole number 1..64", location=doc.location(("connections", name, "max_concurrency")), field="max_concurrency", value=mc)
+            opts = body.get("options") or {}
+            if not isinstance(opts, dict):
+                raise ConfigError(f"connection {name}: 'options' must be a mapping", location=doc.location(("connections", name, "options")))
+            out[str(name)] = ConnectionSpec(
+                name=str(name), type=ctype, path=body.get("path"), url=body.get("url"),
+                description=str(body.get("description") or ""), options=opts,
+                max_concurrency=mc, root=root, location=loc,
+            )
+        return out
+
+    @staticmethod
+    def _load_project(d: Path, connections: dict[str, ConnectionSpec]) -> Project:
+        meta: dict[str, Any] = {}
+        doc: YamlDoc | None = None
+        if (d / "project.yaml").exists():
+            doc = load_yaml(d / "project.yaml")
+            meta = doc.data or {}
+            if not isinstance(meta, dict):
+                raise ConfigError("project.yaml must be a mapping", location=doc.location())
+            unknown = sorted(set(meta) - _PROJECT_KEYS)
+            if unknown:
+                raise ConfigError(f"unknown key(s) {unknown}; known: {sorted(_PROJECT_KEYS)}", location=doc.location((unknown[0],)))
+            for key in ("source", "target"):
+                if meta.get(key) is not None and meta[key] not in connections:
+                    raise ConfigError(f"{key}: connection {meta[key]!r} is not in connections.yaml (known: {sorted(connections)})", location=doc.location((key,)), field=key, value=meta[key])
+        pipelines: dict[str, PipelineRef] = {}
+        pl_dir = d / "pipelines"
+        if pl_dir.is_dir():
+            for f in sorted(pl_dir.iterdir()):
+                if f.suffix not in (".yaml", ".yml") or f.name.startswith("."):
+                    continue
+                pid = f.stem
+                if not is_valid_id(pid):
+                    raise ConfigError(f"pipeline file name {f.name!r} does not give a valid id: {ID_RULE}", location=str(f))
+                if pid in pipelines:
+                    raise ConfigError(f"pipeline {pid!r} is defined twice (.yaml and .yml)", location=str(f))
+                pipelines[pid] = PipelineRef(d.name, pid, f)
+        return Project(
+            project_id=d.name, name=str(meta.get("name") or d.name),
+            description=str(meta.get("description") or ""),
+            source=meta.get("source"), target=meta.get("target"), path=d, pipelines=pipelines,
+        )
+
+    # ---------------------------------------------------------------- lookups
+    def connection(self, name: str, *, field: str = "connection") -> ConnectionSpec:
+        """The connection called `name`. Raises NotFound listing the known names."""
+        try:
+            return self.connections[name]
+        except KeyError:
+            raise NotFound(f"connection {name!r} is not in {self.root / 'connections.yaml'} (known: {sorted(self.connections)})", field=field, value=name) from None
+
+    def project(self, project_id: str, *, field: str = "project_id") -> Project:
+        """The project `project_id`. Raises NotFound listing the known projects."""
+        try:
+            return self.projects[project_id]
+        except KeyError:
+            raise NotFound(f"project {project_id!r} not found (known: {sorted(self.projects)})", field=field, value=project_id) from None
+
+    def resolve_pipeline(self, pipeline_id: str, project_id: str | None = None, *, field: str = "pipeline_id") -> PipelineRef:
+        """Find a pipeline. Without `project_id` the id must be unique across projects.
+
+        Accepts `project/pipeline` as a qualified id. Raises NotFound, or RequestError when
+        the id is ambiguous (the message lists the projects that have it).
+        """
+        pipeline_id = pipeline_id.removesuffix(".yaml").removesuffix(".yml")
+        if project_id is None and "/" in pipeline_id:
+            project_id, pipeline_id = pipeline_id.split("/", 1)
+        if project_id is not None:
+            proj = self.project(project_id)
+            if pipeline_id not in proj.pipelines:
+                raise NotFound(f"pipeline {pipeline_id!r} not found in project {project_id!r} (known: {sorted(proj.pipelines)})", field=field, value=pipeline_id)
+            return proj.pipelines[pipeline_id]
+        hits = [p.pipelines[pipeline_id] for p in self.projects.values() if pipeline_id in p.pipelines]
+        if not hits:
+            raise NotFound(f"pipeline {pipeline_id!r} not found in any project of {self.root}", field=field, value=pipeline_id)
+        if len(hits) > 1:
+            raise RequestError(f"pipeline {pipeline_id!r} exists in projects {[h.project_id for h in hits]}: give project_id", field=field, value=pipeline_id)
+        return hits[0]
+
+    def all_pipelines(self) -> list[PipelineRef]:
+        """Every pipeline, ordered by project then pipeline id."""
+        return [ref for p in self.projects.values() for ref in p.pipelines.values()]
