@@ -1,0 +1,110 @@
+"""Shared fixtures: a fresh engine on a temporary job store, and real PostgreSQL / MariaDB.
+
+Database servers: tests marked `postgres` / `mysql` use BATCH_TEST_PG_URL (default
+postgresql://postgres@127.0.0.1:5432/test) and BATCH_TEST_MYSQL_URL (default
+mysql://root@127.0.0.1:3306/test). When a server is absent they skip with the reason — except
+when BATCH_REQUIRE_DBS=1 (set by .ci/run), where an absent server is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from batchcore.config import Settings
+from batchcore.engine import Engine
+from batchcore.executor import RetryPolicy
+
+PG_URL = os.environ.get("BATCH_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+MYSQL_URL = os.environ.get("BATCH_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
+REQUIRE_DBS = os.environ.get("BATCH_REQUIRE_DBS") == "1"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _absent(what: str, exc: Exception):
+    msg = f"{what} is not reachable ({exc}); set BATCH_TEST_PG_URL / BATCH_TEST_MYSQL_URL or start the server"
+    if REQUIRE_DBS:
+        pytest.fail(msg)
+    pytest.skip(msg)
+
+
+@pytest.fixture
+def make_engine(tmp_path: Path):
+    """Factory: `make_engine(max_workers=.., workspace=.., **settings)` → a started Engine on a
+    job store in tmp_path (the same store each call, so a second engine reloads it). Closed at the end."""
+    engines: list[Engine] = []
+
+    def factory(*, workspace: Path | None = None, retry_policy: RetryPolicy | None = None, **kw) -> Engine:
+        settings = Settings(jobs_dir=tmp_path / "jobs", workspace=workspace or (PROJECT_ROOT / "examples" / "workspace"),
+                            auto_build_example=False, **kw)
+        eng = Engine(settings, retry_policy=retry_policy or RetryPolicy(base_s=0.01, cap_s=0.05))
+        engines.append(eng)
+        return eng
+
+    yield factory
+    for eng in engines:
+        eng.close(wait_s=5)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """URL of a PostgreSQL database (skips, or fails under BATCH_REQUIRE_DBS=1, when absent)."""
+    import psycopg
+
+    try:
+        psycopg.connect(PG_URL, connect_timeout=3).close()
+    except Exception as exc:
+        _absent("PostgreSQL", exc)
+    yield PG_URL
+
+
+@pytest.fixture
+def pg_schema(pg_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL schema `bt_<random>` for one test, dropped afterwards."""
+    import psycopg
+
+    name = f"bt_{secrets.token_hex(4)}"
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute(f'CREATE SCHEMA "{name}"')
+    yield name
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+@pytest.fixture(scope="session")
+def mysql_url() -> Iterator[str]:
+    """URL of a MySQL/MariaDB server (skips, or fails under BATCH_REQUIRE_DBS=1, when absent)."""
+    import pymysql
+
+    from batchcore.connections import _mysql_params
+
+    try:
+        pymysql.connect(connect_timeout=3, **_mysql_params(MYSQL_URL)).close()
+    except Exception as exc:
+        _absent("MariaDB/MySQL", exc)
+    yield MYSQL_URL
+
+
+@pytest.fixture
+def mysql_database(mysql_url: str) -> Iterator[str]:
+    """A fresh MariaDB database `bt_<random>` for one test; yields its URL. Dropped afterwards."""
+    import pymysql
+
+    from batchcore.connections import _mysql_params
+
+    name = f"bt_{secrets.token_hex(4)}"
+    params = {**_mysql_params(mysql_url), "database": None}
+    con = pymysql.connect(autocommit=True, **params)
+    with con.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}`")
+    con.close()
+    base = mysql_url.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    con = pymysql.connect(autocommit=True, **params)
+    with con.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    con.close()
