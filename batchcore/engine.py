@@ -116,7 +116,7 @@ class Engine:
         }
         ops = [{"operation_id": op.operation_id, "seq": i, "kind": op.kind, "spec": op.spec,
                 "max_attempts": 1 + request.max_retries} for i, op in enumerate(plan.operations)]
-        self.store.call(CreateJob(job, ops), timeout=300)
+        self.store.call(CreateJob(job, ops, self.store.allocate_op_keys(len(ops))), timeout=300)
         self.executor.add_job(job_id)
         return JobCreateResponse(job_id=job_id, message=plan.message, total_operations=len(ops))
 

@@ -68,12 +68,14 @@ OP_COLUMNS = ("op_key", "job_id", "operation_id", "seq", "kind", "status", "spec
 
 
 class CreateJob(Command):
-    """Insert a job and its operations (pending). Result: list of op_keys in `ops` order."""
+    """Insert a job and its operations (pending) with the given op_keys (from
+    `Store.allocate_op_keys`). Result: the op_keys in `ops` order."""
 
-    def __init__(self, job: dict[str, Any], ops: list[dict[str, Any]]):
+    def __init__(self, job: dict[str, Any], ops: list[dict[str, Any]], op_keys: Sequence[int]):
         super().__init__()
         self.job = job
         self.ops = ops
+        self.op_keys = list(op_keys)
 
     def apply(self, cur, now):
         j = self.job
@@ -87,23 +89,26 @@ class CreateJob(Command):
              j["max_retries"], j["timeout_s"], jsonutil.dumps(j["request"]), len(self.ops),
              j.get("created_at") or now],
         )
-        base = cur.execute("SELECT coalesce(max(op_key), 0) FROM operations").fetchall()[0][0]
-        keys = list(range(base + 1, base + 1 + len(self.ops)))
-        table = pa.table({
-            "op_key": pa.array(keys, pa.int64()),
-            "job_id": [j["job_id"]] * len(self.ops),
-            "operation_id": [o["operation_id"] for o in self.ops],
-            "seq": pa.array([o["seq"] for o in self.ops], pa.int32()),
-            "kind": [o["kind"] for o in self.ops],
-            "status": [O.PENDING.value] * len(self.ops),
-            "spec": [jsonutil.dumps(o["spec"]) for o in self.ops],
-            "max_attempts": pa.array([o["max_attempts"] for o in self.ops], pa.int32()),
-        })
-        cur.register("_new_ops", table)
-        try:
-            cur.execute(f"INSERT INTO operations ({', '.join(OP_COLUMNS)}) SELECT {', '.join(OP_COLUMNS)} FROM _new_ops")
-        finally:
-            cur.unregister("_new_ops")
+        keys = list(self.op_keys)
+        if len(self.ops) <= 32:  # few rows: bound parameters are cheaper than an Arrow view
+            cur.execute(
+                f"INSERT INTO operations ({', '.join(OP_COLUMNS)}) VALUES "
+                + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(self.ops)),
+                [x for k, o in zip(keys, self.ops, strict=True)
+                 for x in (k, j["job_id"], o["operation_id"], o["seq"], o["kind"], O.PENDING.value,
+                           jsonutil.dumps(o["spec"]), o["max_attempts"])],
+            )
+        else:
+            n = len(self.ops)
+            with arrow_rows(cur, "_new_ops", {
+                "op_key": (keys, pa.int64()), "job_id": ([j["job_id"]] * n, pa.string()),
+                "operation_id": ([o["operation_id"] for o in self.ops], pa.string()),
+                "seq": ([o["seq"] for o in self.ops], pa.int32()), "kind": ([o["kind"] for o in self.ops], pa.string()),
+                "status": ([O.PENDING.value] * n, pa.string()),
+                "spec": ([jsonutil.dumps(o["spec"]) for o in self.ops], pa.string()),
+                "max_attempts": ([o["max_attempts"] for o in self.ops], pa.int32()),
+            }):
+                cur.execute(f"INSERT INTO operations ({', '.join(OP_COLUMNS)}) SELECT {', '.join(OP_COLUMNS)} FROM _new_ops")
         return keys
 
 
@@ -121,6 +126,28 @@ def arrow_rows(cur, name: str, columns: dict[str, tuple[list, pa.DataType]]) -> 
         yield name
     finally:
         cur.unregister(name)
+
+
+_SQL_TYPES = {pa.int64(): "BIGINT", pa.int32(): "INTEGER", pa.string(): "VARCHAR", pa.float64(): "DOUBLE",
+              pa.timestamp("us"): "TIMESTAMP", pa.bool_(): "BOOLEAN"}
+SMALL_ROWS = 16
+
+
+@contextmanager
+def row_source(cur, alias: str, columns: dict[str, tuple[list, pa.DataType]]) -> Iterator[tuple[str, list]]:
+    """A FROM-clause source `<sql> AS alias(...)` for rows given column-wise, and its parameters.
+
+    Up to SMALL_ROWS rows become a typed `VALUES` list with bound parameters (~2 ms); more rows an
+    Arrow view (~5-9 ms whatever the size, where parameters cost ~0.2 ms per row).
+    """
+    n = len(next(iter(columns.values()))[0])
+    if n <= SMALL_ROWS:
+        row = "(" + ", ".join(f"?::{_SQL_TYPES[t]}" for _v, t in columns.values()) + ")"
+        params = [vals[i] for i in range(n) for vals, _t in columns.values()]
+        yield f"(VALUES {', '.join([row] * n)}) AS {alias}({', '.join(columns)})", params
+    else:
+        with arrow_rows(cur, f"_rows_{alias}", columns) as view:
+            yield f"{view} AS {alias}", []
 
 
 # ---------------------------------------------------------------- claim (pending -> running)
@@ -159,23 +186,23 @@ class ClaimOps(Command):
         if not claims:
             return [set() for _ in cmds]
         keys = [c.op_key for c in claims]
-        with arrow_rows(cur, "_claims", {
+        with row_source(cur, "v", {
             "op_key": (keys, pa.int64()), "attempt": ([c.attempt for c in claims], pa.int32()),
             "started_at": ([c.started_at for c in claims], pa.timestamp("us")),
-        }):
+        }) as (src, src_params):
             rows = cur.execute(
                 f"""UPDATE operations SET status = '{O.RUNNING.value}', attempts = v.attempt,
                         attempt_started_at = v.started_at, started_at = coalesce(operations.started_at, v.started_at),
                         finished_at = NULL, duration_ms = NULL, next_attempt_at = NULL,
                         progress_message = NULL, status_reason = NULL
-                    FROM _claims v
+                    FROM {src}
                     WHERE operations.op_key = v.op_key AND operations.attempts = v.attempt - 1
                       AND operations.status IN {sql_in(operation_sources(O.RUNNING))}
                       AND operations.op_key BETWEEN ? AND ?
                       AND operations.job_id NOT IN (SELECT job_id FROM jobs WHERE cancel_requested_at IS NOT NULL
                                                     AND status IN {ACTIVE_JOBS})
                     RETURNING operations.op_key, operations.job_id""",
-                [min(keys), max(keys)],
+                [*src_params, min(keys), max(keys)],
             ).fetchall()
         won = {r[0] for r in rows}
         for c in claims:
@@ -271,18 +298,18 @@ def insert_attempts(cur, rows: list[tuple], now: datetime) -> None:
     if not rows:
         return
     cols = list(zip(*rows, strict=True))
-    with arrow_rows(cur, "_new_attempts", {
+    with row_source(cur, "a", {
         "job_id": (list(cols[0]), pa.string()), "operation_id": (list(cols[1]), pa.string()),
         "attempt": (list(cols[2]), pa.int32()), "status": (list(cols[3]), pa.string()),
         "started_at": (list(cols[4]), pa.timestamp("us")), "finished_at": ([now] * len(rows), pa.timestamp("us")),
         "duration_ms": (list(cols[5]), pa.float64()), "error": (list(cols[6]), pa.string()),
         "error_type": (list(cols[7]), pa.string()), "summary": (list(cols[8]), pa.string()),
         "result": (list(cols[9]), pa.string()),
-    }):
+    }) as (src, src_params):
         cur.execute(
             "INSERT INTO attempts (job_id, operation_id, attempt, status, started_at, finished_at, duration_ms, "
             "error, error_type, summary, result) SELECT job_id, operation_id, attempt, status, started_at, "
-            "finished_at, duration_ms, error, error_type, summary, result::JSON FROM _new_attempts")
+            f"finished_at, duration_ms, error, error_type, summary, result::JSON FROM {src}", src_params)
 
 
 class FinishOps(Command):
@@ -308,7 +335,7 @@ class FinishOps(Command):
             return [set() for _ in cmds]
         results = [None if it.result is None else jsonutil.dumps(it.result) for it in items]
         keys = [it.op_key for it in items]
-        with arrow_rows(cur, "_finish", {
+        with row_source(cur, "v", {
             "op_key": (keys, pa.int64()), "attempt": ([it.attempt for it in items], pa.int32()),
             "new_status": ([it.new_status for it in items], pa.string()),
             "expect_status": ([it.expect_status for it in items], pa.string()),
@@ -317,18 +344,18 @@ class FinishOps(Command):
             "error": ([it.error for it in items], pa.string()),
             "reason": ([it.status_reason for it in items], pa.string()),
             "next_at": ([it.next_attempt_at for it in items], pa.timestamp("us")),
-        }):
+        }) as (src, src_params):
             rows = cur.execute(
                 f"""UPDATE operations SET status = v.new_status,
                         finished_at = CASE WHEN v.new_status IN {TERMINAL_OPS} THEN ?::TIMESTAMP ELSE NULL END,
                         duration_ms = v.duration_ms, summary = v.summary, result = v.result::JSON,
                         error = v.error, status_reason = v.reason, next_attempt_at = v.next_at,
                         progress_message = NULL
-                    FROM _finish v
+                    FROM {src}
                     WHERE operations.op_key = v.op_key AND operations.attempts = v.attempt
                       AND operations.status = v.expect_status AND operations.op_key BETWEEN ? AND ?
                     RETURNING operations.op_key""",
-                [now, min(keys), max(keys)],
+                [now, *src_params, min(keys), max(keys)],
             ).fetchall()
         won = {r[0] for r in rows}
         winners = []
@@ -402,15 +429,15 @@ class SetProgress(Command):
             latest[c.item[0]] = c.item
         items = list(latest.values())
         keys = [it[0] for it in items]
-        with arrow_rows(cur, "_progress", {
+        with row_source(cur, "v", {
             "op_key": (keys, pa.int64()), "attempt": ([it[1] for it in items], pa.int32()),
             "msg": ([it[2] for it in items], pa.string()),
-        }):
+        }) as (src, src_params):
             cur.execute(
-                f"""UPDATE operations SET progress_message = v.msg FROM _progress v
+                f"""UPDATE operations SET progress_message = v.msg FROM {src}
                     WHERE operations.op_key = v.op_key AND operations.attempts = v.attempt
                       AND operations.status = '{O.RUNNING.value}' AND operations.op_key BETWEEN ? AND ?""",
-                [min(keys), max(keys)],
+                [*src_params, min(keys), max(keys)],
             )
         return [None] * len(cmds)
 
@@ -500,6 +527,9 @@ class RetryJob(Command):
         if not rows:
             raise NotFound(f"job {self.job_id} not found", field="job_id", value=self.job_id)
         status, job_retries = rows[0]
+        if status == J.COMPLETED.value:
+            raise Conflict(f"job {self.job_id} completed: it has no failed operations to retry",
+                           field="job_id", value=self.job_id, current_status=status)
         if status not in job_sources(J.PENDING):
             raise Conflict(f"job {self.job_id} is {status}; retry works on finished jobs with failed operations",
                            field="job_id", value=self.job_id, current_status=status)

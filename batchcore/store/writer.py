@@ -73,9 +73,10 @@ _STOP = object()
 class Writer:
     """Owns the write cursor. `submit(cmd)` queues; `call(cmd)` queues and waits for the result."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, *, max_batch: int = 2000):
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, max_batch: int = 2000, linger_s: float = 0.002):
         self.cur = con.cursor()
         self.max_batch = max_batch
+        self.linger_s = linger_s
         self.q: queue.SimpleQueue = queue.SimpleQueue()
         self.batches = 0
         self.commands = 0
@@ -123,11 +124,18 @@ class Writer:
                 return
             batch = [first]
             stop_after = False
+            lingered = False
             while len(batch) < self.max_batch:
                 try:
                     nxt = self.q.get_nowait()
                 except queue.Empty:
-                    break
+                    if lingered or len(batch) >= 64 or self.linger_s <= 0:
+                        break
+                    lingered = True  # a small batch waits once, briefly, for company
+                    try:
+                        nxt = self.q.get(timeout=self.linger_s)
+                    except queue.Empty:
+                        break
                 if nxt is _STOP:
                     stop_after = True
                     break
