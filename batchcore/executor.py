@@ -445,6 +445,10 @@ class Executor:
     def _finished(self, job: JobRun, op: OpRun, ctx: OperationContext, attempt: int,
                   outcome: OperationOutcome | None, error: BaseException | None, dur_ms: float) -> None:
         with self.cond:
+            if self.store.writer.closed:
+                log.info("result of %s/%s attempt %d arrived after the store closed; recovery re-runs it",
+                         job.job_id, op.operation_id, attempt)
+                return
             if op.status != O.RUNNING.value or op.attempt != attempt:
                 log.warning("late result discarded: job %s operation %s attempt %d ended after it was %s",
                             job.job_id, op.operation_id, attempt, op.status)

@@ -84,6 +84,11 @@ class Writer:
         self._started = False
         self._stopped = False
 
+    @property
+    def closed(self) -> bool:
+        """True once stop() was called: submit() would raise."""
+        return self._stopped
+
     def start(self) -> None:
         if not self._started:
             self._started = True

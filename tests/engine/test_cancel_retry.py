@@ -94,6 +94,20 @@ def test_force_cancel_discards_late_result_and_abandoned_thread_holds_its_slot(m
     assert again.get_job(slow.job_id).operations[0].status == OperationStatus.CANCELLED
 
 
+def test_graceful_cancel_is_bounded_by_the_cancel_timeout(make_engine):
+    eng = make_engine(cancel_timeout_s=0.4)
+    job = eng.submit_operations("stubborn", noops(1, sleep_ms=20_000) + noops(2, prefix="later"), max_parallel=1)
+    _wait_for(lambda: _status(eng, job.job_id, "op0").status == OperationStatus.RUNNING)
+    t0 = time.monotonic()
+    assert eng.cancel(job.job_id, reason="end of day")["job_status"] == "cancelling"
+    assert eng.get_job(job.job_id, with_operations=False).status == JobStatus.CANCELLING
+    view = eng.wait(job.job_id, timeout=10)
+    assert 0.35 <= time.monotonic() - t0 < 5
+    assert view.status == JobStatus.CANCELLED
+    assert [o.status for o in view.operations] == [OperationStatus.CANCELLED, OperationStatus.SKIPPED, OperationStatus.SKIPPED]
+    assert "cancel timeout reached" in view.operations[0].status_reason
+
+
 def test_force_cancel_interrupts_a_cooperative_operation_quickly(make_engine):
     eng = make_engine()
     job = eng.submit_operations("coop", noops(1, sleep_ms=10_000))
