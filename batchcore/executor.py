@@ -28,7 +28,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -482,10 +482,10 @@ class Executor:
             reason = (f"attempt {attempt} of {op.max_attempts} failed ({msg[:300]}); "
                       f"retrying in {delay:.1f} s, {op.max_attempts - attempt} attempt(s) left")
             heapq.heappush(job.delayed, (op.due, op.seq, op.op_key, op))
-            self.store.submit(FinishOps([Finish(
+            self._store_finish(Finish(
                 op.op_key, job.job_id, op.operation_id, attempt, O.PENDING.value, attempt_status.value,
                 op.started_at, duration_ms, error=msg, error_type=etype, status_reason=reason,
-                next_attempt_at=utcnow_naive() + timedelta(seconds=delay))]))
+                next_attempt_at=utcnow_naive() + timedelta(seconds=delay)))
             self.cond.notify_all()
             return
         note = f" (attempt {attempt} of {op.max_attempts})" if op.max_attempts > 1 else ""
@@ -495,9 +495,28 @@ class Executor:
             op.started_at, duration_ms, summary=f"error{note}", error=msg, error_type=etype,
             status_reason=f"failed{note}"))
 
+    def _store_finish(self, item: Finish) -> None:
+        """Queue a finished attempt. If storing it fails (a payload the store rejects), store it
+        again without payload — as failed, with the storage error — so it never stays running."""
+
+        def stored(_result: Any, exc: BaseException | None) -> None:
+            if exc is None or (not item.check_rows and item.snapshot is None and item.result is None):
+                if exc is not None:
+                    log.error("could not record %s/%s attempt %d: %s", item.job_id, item.operation_id, item.attempt, exc)
+                return
+            log.error("storing the result of %s/%s failed (%s); recording it without its payload",
+                      item.job_id, item.operation_id, exc)
+            bare = replace(item, check_rows=[], snapshot=None, result=None,
+                           new_status=O.FAILED.value if item.new_status == O.COMPLETED.value else item.new_status,
+                           error=f"the result could not be stored: {type(exc).__name__}: {exc}"[:2000])
+            if not self.store.writer.closed:
+                self.store.submit(FinishOps([bare]), callback=lambda _r, e: e and log.error("giving up on %s: %s", item.operation_id, e))
+
+        self.store.submit(FinishOps([item]), callback=stored)
+
     def _after_terminal(self, job: JobRun, op: OpRun, item: Finish) -> None:
         """Queue the result; apply stop_on_error. Holds the lock."""
-        self.store.submit(FinishOps([item]))
+        self._store_finish(item)
         if op.status == O.FAILED.value and job.stop_on_error and not job.stopped and not job.cancel_requested:
             job.stopped = True
             keys = []

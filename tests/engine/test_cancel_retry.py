@@ -326,3 +326,24 @@ def test_concurrent_submissions_from_threads(make_engine):
         v = eng.wait(job_id, timeout=60)
         assert v.status == JobStatus.COMPLETED
         assert v.progress.completed_operations == 40 and counts_add_up(v.progress)
+
+
+def test_a_result_the_store_rejects_is_recorded_without_payload_not_lost(make_engine, monkeypatch):
+    from batchcore import operations
+    from batchcore.operations.base import OperationOutcome
+
+    def bad_rows(spec, ctx):
+        return OperationOutcome(success=True, summary="ok", result={"n": 1},
+                                check_results=[{"check_index": 0, "check_name": "c", "check_type": "not_null",
+                                                "severity": "error", "status": "passed", "passed": True,
+                                                "total_rows": "not a number"}])
+
+    monkeypatch.setitem(operations._CACHE, "noop", bad_rows)
+    eng = make_engine()
+    job = eng.submit_operations("unstorable", noops(1))
+    view = eng.wait(job.job_id, timeout=10)
+    op = view.operations[0]
+    assert view.status == JobStatus.FAILED
+    assert op.status == OperationStatus.FAILED
+    assert op.error.startswith("the result could not be stored:")
+    assert eng.check_results(job.job_id) == []
