@@ -209,7 +209,7 @@ class Engine:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             view = self.get_job(job_id, with_operations=False)
-            if view.status.is_terminal and not self.executor.is_active(job_id):
+            if view.status.is_terminal:  # final status is written with the last operation's
                 return self.get_job(job_id)
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"job {job_id} still {view.status.value} after {timeout} s")

@@ -74,7 +74,7 @@ def _cmd_run(args) -> int:
             if line != last and not args.quiet:
                 print(line, file=sys.stderr)
                 last = line
-            if view.status.is_terminal and not engine.executor.is_active(created.job_id):
+            if view.status.is_terminal:
                 break
             time.sleep(0.2)
         view = engine.get_job(created.job_id)

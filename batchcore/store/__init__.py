@@ -89,11 +89,17 @@ class Store:
 
     @contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A fresh cursor for reads, closed afterwards."""
+        """A fresh cursor for reads inside one read transaction, so every query in the block sees
+        the same snapshot (a job row and its progress never disagree). Closed afterwards."""
         cur = self.con.cursor()
         try:
+            cur.execute("BEGIN TRANSACTION")
             yield cur
         finally:
+            try:
+                cur.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
             cur.close()
 
     def close(self) -> None:
