@@ -1,0 +1,142 @@
+"""Fixtures of the API, CLI and live-server tests.
+
+`api_workspace`: a tiny workspace in tmp_path with the ids the guide's examples use
+(my_project/pipeline1+2, project1/val1+2, dim_customer_validation, fact_sales_validation,
+test_pipeline) and the example workspace's nycflights_migration ids, a DuckDB warehouse with
+three small tables, and a SQL Server connection whose URL holds a `${VAR}` secret.
+`api_engine`: an engine on that workspace. `client`: FastAPI's TestClient over create_api().
+`live_url`: the same API served by uvicorn in a thread on a free 127.0.0.1 port.
+Jobs whose operations need no handler beyond `noop` come from `submit_noop`.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from batchcore.api import create_api
+from batchcore.engine import Engine
+from batchcore.planning import OpPlan
+
+SECRET = "s3cr3t-password-do-not-leak"
+
+PIPELINES = {
+    "nycflights_migration": ["airlines_validation", "airports_validation", "flights_validation"],
+    "my_project": ["pipeline1", "pipeline2"],
+    "project1": ["val1", "val2"],
+    "guide_examples": ["dim_customer_validation", "fact_sales_validation", "test_pipeline"],
+}
+
+
+def _pipeline_yaml(table: str, column: str) -> str:
+    return (
+        f"description: {table} after migration\ntarget: warehouse\nchecks:\n"
+        f"  - {{type: not_null, table: {table}, columns: [{column}]}}\n"
+    )
+
+
+def build_workspace(root: Path) -> Path:
+    """Write the test workspace under `root` and return it."""
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(root / "data" / "warehouse.duckdb"))
+    con.execute(
+        "CREATE TABLE airlines AS SELECT * FROM (VALUES ('AA', 'American'), ('UA', 'United')) t(carrier, name)"
+    )
+    con.execute(
+        "CREATE TABLE flights AS SELECT * FROM (VALUES (1, 'AA'), (2, NULL)) t(id, carrier)"
+    )
+    con.execute("CREATE TABLE customers AS SELECT range AS id FROM range(5)")
+    con.close()
+    (root / "connections.yaml").write_text(
+        "connections:\n"
+        "  warehouse: {type: duckdb, path: data/warehouse.duckdb, description: test warehouse}\n"
+        "  mssql:\n    type: sqlserver\n"
+        f"    url: mssql+pyodbc://batch:${{BATCH_TEST_MSSQL_PASSWORD:-{SECRET}}}@db.example.com/sales\n"
+    )
+    for project, ids in PIPELINES.items():
+        pdir = root / "projects" / project
+        (pdir / "pipelines").mkdir(parents=True, exist_ok=True)
+        (pdir / "project.yaml").write_text(
+            f"name: {project.replace('_', ' ').title()}\ntarget: warehouse\n"
+        )
+        for pid in ids:
+            table, column = ("flights", "carrier") if "flights" in pid else ("airlines", "carrier")
+            (pdir / "pipelines" / f"{pid}.yaml").write_text(_pipeline_yaml(table, column))
+    return root
+
+
+@pytest.fixture
+def api_workspace(tmp_path: Path) -> Path:
+    return build_workspace(tmp_path / "ws")
+
+
+@pytest.fixture
+def api_engine(make_engine, api_workspace: Path) -> Engine:
+    return make_engine(workspace=api_workspace, max_workers=4, cancel_timeout_s=5.0)
+
+
+@pytest.fixture
+def client(api_engine: Engine) -> Iterator[TestClient]:
+    with TestClient(create_api(engine=api_engine, token=None), raise_server_exceptions=True) as c:
+        yield c
+
+
+def submit_noop(engine: Engine, name: str, specs: list[dict], **options) -> str:
+    """Create a job of `noop` operations (`specs`: sleep_ms, fail, ...) and return its id."""
+    ops = [OpPlan(f"noop_{i}", "noop", spec) for i, spec in enumerate(specs)]
+    return engine.submit_operations(name, ops, **options).job_id
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ThreadedServer:
+    """uvicorn serving `app` in a daemon thread on 127.0.0.1 (a free port); stop() ends it."""
+
+    def __init__(self, app) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
+
+    def start(self, timeout: float = 10.0) -> ThreadedServer:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()
+
+
+@pytest.fixture
+def live_url(api_engine: Engine) -> Iterator[str]:
+    """Base URL (…/batch) of the API over api_engine, served for real over HTTP."""
+    server = ThreadedServer(
+        Starlette(routes=[Mount("/batch", app=create_api(engine=api_engine, token=None))])
+    ).start()
+    try:
+        yield f"http://127.0.0.1:{server.port}/batch"
+    finally:
+        server.stop()
