@@ -14,13 +14,17 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 import uvicorn
-from fastapi.testclient import TestClient
+
+with warnings.catch_warnings():  # starlette 1.10 warns that its TestClient wants httpx2
+    warnings.simplefilter("ignore", UserWarning)
+    from fastapi.testclient import TestClient
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
@@ -61,7 +65,7 @@ def build_workspace(root: Path) -> Path:
         "connections:\n"
         "  warehouse: {type: duckdb, path: data/warehouse.duckdb, description: test warehouse}\n"
         "  mssql:\n    type: sqlserver\n"
-        f"    url: mssql+pyodbc://batch:${{BATCH_TEST_MSSQL_PASSWORD:-{SECRET}}}@db.example.com/sales\n"
+        f"    url: mssql+pyodbc://batch:${{BATCH_TEST_MSSQL_PASSWORD:-{SECRET}}}@127.0.0.1:1/sales\n"
     )
     for project, ids in PIPELINES.items():
         pdir = root / "projects" / project
@@ -95,6 +99,18 @@ def submit_noop(engine: Engine, name: str, specs: list[dict], **options) -> str:
     """Create a job of `noop` operations (`specs`: sleep_ms, fail, ...) and return its id."""
     ops = [OpPlan(f"noop_{i}", "noop", spec) for i, spec in enumerate(specs)]
     return engine.submit_operations(name, ops, **options).job_id
+
+
+@pytest.fixture
+def noop_job(api_engine: Engine):
+    """`noop_job(name, specs, **options)` → job id of a noop job on api_engine (see submit_noop)."""
+    return lambda name, specs, **options: submit_noop(api_engine, name, specs, **options)
+
+
+@pytest.fixture
+def secret() -> str:
+    """The password in the test workspace's SQL Server URL: must never appear in an answer."""
+    return SECRET
 
 
 def free_port() -> int:
