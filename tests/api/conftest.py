@@ -29,6 +29,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from batchcore.api import create_api
+from batchcore.config import Settings
 from batchcore.engine import Engine
 from batchcore.planning import OpPlan
 
@@ -89,9 +90,33 @@ def api_engine(make_engine, api_workspace: Path) -> Engine:
     return make_engine(workspace=api_workspace, max_workers=4, cancel_timeout_s=5.0)
 
 
+@pytest.fixture(scope="module")
+def shared_engine(tmp_path_factory) -> Iterator[Engine]:
+    """One engine for a whole module (for tests that create no state they rely on)."""
+    root = tmp_path_factory.mktemp("shared")
+    engine = Engine(
+        Settings(
+            jobs_dir=root / "jobs",
+            workspace=build_workspace(root / "ws"),
+            max_workers=4,
+            auto_build_example=False,
+        )
+    )
+    yield engine
+    engine.close(wait_s=5)
+
+
+@pytest.fixture(scope="module")
+def shared_client(shared_engine: Engine) -> Iterator[TestClient]:
+    """A TestClient over shared_engine without auth."""
+    with TestClient(create_api(engine=shared_engine, token=None)) as c:
+        yield c
+
+
 @pytest.fixture
 def client(api_engine: Engine) -> Iterator[TestClient]:
-    with TestClient(create_api(engine=api_engine, token=None), raise_server_exceptions=True) as c:
+    """A TestClient over create_api(engine=api_engine), without auth."""
+    with TestClient(create_api(engine=api_engine, token=None)) as c:
         yield c
 
 
