@@ -146,8 +146,14 @@ async def validation_error_handler(request: Request, exc: RequestValidationError
 
 
 async def http_error_handler(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    """404 for unknown URLs, 405 for wrong methods, in the common shape."""
+    """404 for unknown URLs, 405 for wrong methods, in the common shape; an unreadable body
+    (FastAPI's 400) becomes a 422 like every other bad body."""
     text = exc.detail if isinstance(exc.detail, str) else "HTTP error"
+    if exc.status_code == 400 and text == "There was an error parsing the body":
+        # FastAPI's answer to a body that is not UTF-8 / cannot be decoded: a bad body like any other
+        text = "request body could not be read: send UTF-8 encoded JSON (Content-Type: application/json)"
+        detail = [{"loc": ["body"], "msg": text, "type": "body_unreadable"}]
+        return JSONResponse(error_body("RequestValidationError", text, detail), status_code=422)
     if exc.status_code == 404 and text == "Not Found":
         text = f"no endpoint {request.method} {request.url.path} (see /batch/docs)"
     elif exc.status_code == 405:
