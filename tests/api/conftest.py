@@ -172,12 +172,28 @@ class ThreadedServer:
 
 
 @pytest.fixture
-def live_url(api_engine: Engine) -> Iterator[str]:
-    """Base URL (…/batch) of the API over api_engine, served for real over HTTP."""
-    server = ThreadedServer(
-        Starlette(routes=[Mount("/batch", app=create_api(engine=api_engine, token=None))])
-    ).start()
-    try:
-        yield f"http://127.0.0.1:{server.port}/batch"
-    finally:
+def serve_api(api_engine: Engine):
+    """`serve_api(token=None)` → base URL (…/batch) of the API over api_engine, served for real
+    over HTTP by uvicorn in a thread; stopped at the end of the test."""
+    servers: list[ThreadedServer] = []
+
+    def start(token: str | None = None) -> str:
+        app = Starlette(routes=[Mount("/batch", app=create_api(engine=api_engine, token=token))])
+        servers.append(ThreadedServer(app).start())
+        return f"http://127.0.0.1:{servers[-1].port}/batch"
+
+    yield start
+    for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def live_url(serve_api) -> str:
+    """Base URL (…/batch) of the API over api_engine, without auth."""
+    return serve_api()
+
+
+@pytest.fixture
+def unused_url() -> str:
+    """A …/batch URL on a 127.0.0.1 port nothing listens on."""
+    return f"http://127.0.0.1:{free_port()}/batch"
