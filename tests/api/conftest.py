@@ -11,14 +11,21 @@ Jobs whose operations need no handler beyond `noop` come from `submit_noop`.
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import httpx
 import pytest
 import uvicorn
 
@@ -197,3 +204,172 @@ def live_url(serve_api) -> str:
 def unused_url() -> str:
     """A …/batch URL on a 127.0.0.1 port nothing listens on."""
     return f"http://127.0.0.1:{free_port()}/batch"
+
+
+# ---------------------------------------------------------------- servers in their own process
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# Used only while the branch has no ui.py (the UI arrives with another branch): the test then runs
+# a copy of app.py next to this stand-in page. With the real ui.py present, app.py runs in place.
+STANDIN_UI = """import os
+
+import streamlit as st
+
+from batchcore.engine import get_engine
+
+st.title("Batch Operations")
+st.write(f"engine {os.getpid()}-{id(get_engine()):x}")
+"""
+
+
+def server_env(workspace: Path, jobs_dir: Path, **extra: str) -> dict[str, str]:
+    """Environment of a server process on `workspace` and `jobs_dir` (no token, no example build)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("BATCH_API_TOKEN", "BATCH_API_URL")}
+    env.update(
+        PYTHONPATH=str(PROJECT_ROOT),
+        BATCH_WORKSPACE=str(workspace),
+        BATCH_JOBS_DIR=str(jobs_dir),
+        BATCH_AUTO_BUILD_EXAMPLE="0",
+        BATCH_MAX_WORKERS="4",
+        **extra,
+    )
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+@dataclass
+class ProcessServer:
+    """A server process: base URL (…/batch), its Popen, env, folders and log file."""
+
+    kind: str
+    url: str
+    proc: subprocess.Popen
+    env: dict[str, str]
+    workspace: Path
+    jobs_dir: Path
+    log: Path
+
+    @property
+    def port(self) -> int:
+        return int(self.url.split(":")[2].split("/")[0])
+
+    def stop(self) -> int:
+        """SIGTERM, wait (15 s), SIGKILL if needed; returns the exit code."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        return self.proc.returncode
+
+
+def _wait_ready(proc: subprocess.Popen, log: Path, url_of, timeout: float = 60.0) -> str:
+    """Poll until `url_of()` gives a base URL whose /health answers 200; return it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        url = url_of()
+        if url:
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    return url
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"server not ready after {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+def start_serve(
+    root: Path, workspace: Path | None = None, jobs_dir: Path | None = None
+) -> ProcessServer:
+    """`python -m batchcore serve --port 0` on a workspace/job store under `root`."""
+    workspace = workspace or build_workspace(root / "ws")
+    jobs_dir = jobs_dir or root / "jobs"
+    env = server_env(workspace, jobs_dir)
+    log = root / f"serve-{time.monotonic_ns()}.log"
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "batchcore", "serve", "--port", "0"],
+            cwd=root,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
+
+    def url_of() -> str | None:
+        m = re.search(r"serving the Batch Operations API on (http://\S+/batch)", log.read_text())
+        return m.group(1) if m else None
+
+    return ProcessServer(
+        "serve", _wait_ready(proc, log, url_of), proc, env, workspace, jobs_dir, log
+    )
+
+
+def start_streamlit(root: Path) -> ProcessServer:
+    """`streamlit run app.py` (the project's, or a copy beside a stand-in ui.py while the branch
+    has none) on a free port, headless, file watcher off."""
+    workspace, jobs_dir = build_workspace(root / "ws"), root / "jobs"
+    app_dir = PROJECT_ROOT
+    if not (PROJECT_ROOT / "ui.py").exists():
+        app_dir = root / "app"
+        app_dir.mkdir()
+        shutil.copy(PROJECT_ROOT / "app.py", app_dir / "app.py")
+        (app_dir / "ui.py").write_text(STANDIN_UI)
+    port = free_port()
+    env = server_env(workspace, jobs_dir)
+    log = root / "streamlit.log"
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=app_dir,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
+    url = _wait_ready(proc, log, lambda: f"http://127.0.0.1:{port}/batch")
+    return ProcessServer("streamlit", url, proc, env, workspace, jobs_dir, log)
+
+
+@pytest.fixture(scope="module", params=["serve", "streamlit"])
+def process_server(request, tmp_path_factory) -> Iterator[ProcessServer]:
+    """The API in a real server process: `python -m batchcore serve`, then `streamlit run app.py`."""
+    root = tmp_path_factory.mktemp(request.param)
+    server = start_serve(root) if request.param == "serve" else start_streamlit(root)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def serve_processes(tmp_path: Path):
+    """`serve_processes(workspace=None, jobs_dir=None)` → a started `serve` ProcessServer under
+    tmp_path (pass the folders of an earlier one to restart on them). All stopped at the end."""
+    started: list[ProcessServer] = []
+
+    def start(workspace: Path | None = None, jobs_dir: Path | None = None) -> ProcessServer:
+        started.append(start_serve(tmp_path, workspace, jobs_dir))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()
