@@ -210,16 +210,23 @@ def unused_url() -> str:
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
-# Used only while the branch has no ui.py (the UI arrives with another branch): the test then runs
-# a copy of app.py next to this stand-in page. With the real ui.py present, app.py runs in place.
-STANDIN_UI = """import os
+# A stand-in page: shows the engine it gets from get_engine(), the jobs that engine lists, and
+# creates a job in it on a click. test_api_live uses it only while the branch has no ui.py (the UI
+# arrives with another branch); the browser test always uses it, beside a copy of app.py.
+STANDIN_UI = """import streamlit as st
 
-import streamlit as st
-
+from batchcore.api.deps import engine_identity
 from batchcore.engine import get_engine
+from batchcore.planning import OpPlan
 
-st.title("Batch Operations")
-st.write(f"engine {os.getpid()}-{id(get_engine()):x}")
+engine = get_engine()
+st.title("Batch Operations stand-in page")
+st.write(f"engine {engine_identity(engine)}")
+if st.button("Create a job from the page"):
+    created = engine.submit_operations("created in the UI", [OpPlan("noop_0", "noop", {})])
+    st.write(f"created job {created.job_id}")
+jobs, total = engine.list_jobs(limit=20)
+st.write(f"{total} jobs: " + ", ".join(j.name for j in jobs))
 """
 
 
@@ -310,12 +317,12 @@ def start_serve(
     )
 
 
-def start_streamlit(root: Path) -> ProcessServer:
-    """`streamlit run app.py` (the project's, or a copy beside a stand-in ui.py while the branch
-    has none) on a free port, headless, file watcher off."""
+def start_streamlit(root: Path, *, standin: bool = False) -> ProcessServer:
+    """`streamlit run app.py` on a free port, headless, file watcher off: the project's app.py in
+    place, or (`standin`, or while the branch has no ui.py) a copy of it beside STANDIN_UI."""
     workspace, jobs_dir = build_workspace(root / "ws"), root / "jobs"
     app_dir = PROJECT_ROOT
-    if not (PROJECT_ROOT / "ui.py").exists():
+    if standin or not (PROJECT_ROOT / "ui.py").exists():
         app_dir = root / "app"
         app_dir.mkdir()
         shutil.copy(PROJECT_ROOT / "app.py", app_dir / "app.py")
@@ -373,3 +380,9 @@ def serve_processes(tmp_path: Path):
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def streamlit_starter():
+    """`start_streamlit` as a fixture (test modules cannot import conftest)."""
+    return start_streamlit
