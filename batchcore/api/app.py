@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import Depends, FastAPI
 from starlette.applications import Starlette
@@ -39,6 +40,22 @@ missing or wrong bearer token when the server sets `BATCH_API_TOKEN`.
 """
 
 
+def workspace_redactor(source: EngineSource):
+    """A function that replaces the server's workspace folder in error texts by `<workspace>`
+    (clients need not learn the server's file layout)."""
+
+    def redact(text: str) -> str:
+        try:
+            root = Path(source().settings.workspace)
+        except Exception:  # no engine yet: nothing to hide
+            return text
+        for spelling in {str(root.resolve()), str(root)}:
+            text = text.replace(spelling, "<workspace>")
+        return text
+
+    return redact
+
+
 def create_api(
     engine: Engine | EngineSource | None = None, *, token: str | object | None = _FROM_ENV
 ) -> FastAPI:
@@ -59,7 +76,7 @@ def create_api(
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    install_error_handlers(api)
+    install_error_handlers(api, redact=workspace_redactor(source))
     protected = [Depends(bearer_dependency(token))] if token else []
     api.include_router(health_router(source, auth_required=bool(token)))
     api.include_router(create_router(source), dependencies=protected)

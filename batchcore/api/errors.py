@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -111,22 +112,29 @@ def error_body(
     return body
 
 
-async def batch_error_handler(request: Request, exc: BatchError) -> JSONResponse:
-    """BatchError → its http_status; 422 messages are prefixed with the field when missing."""
-    status = int(getattr(exc, "http_status", 400))
-    message = exc.message
-    if status == 422 and exc.field and not message.startswith(exc.field):
-        message = f"{exc.field}: {message}"
-    detail = [
-        {"loc": _loc_from_field(exc.field, request), "msg": exc.message, "type": type(exc).__name__}
-    ]
-    current = exc.extra.get("current_status")
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(
-        error_body(type(exc).__name__, message, detail, current_status=current),
-        status_code=status,
-        headers=headers,
-    )
+def batch_error_handler(redact: Callable[[str], str] | None = None):
+    """The handler for BatchError: its http_status; 422 messages are prefixed with the field when
+    missing. `redact` rewrites texts before they leave (e.g. server folders → `<workspace>`)."""
+    clean = redact or (lambda text: text)
+
+    async def handle(request: Request, exc: BatchError) -> JSONResponse:
+        status = int(getattr(exc, "http_status", 400))
+        text = clean(exc.message)
+        message = text
+        if status == 422 and exc.field and not message.startswith(exc.field):
+            message = f"{exc.field}: {message}"
+        detail = [
+            {"loc": _loc_from_field(exc.field, request), "msg": text, "type": type(exc).__name__}
+        ]
+        current = exc.extra.get("current_status")
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(
+            error_body(type(exc).__name__, message, detail, current_status=current),
+            status_code=status,
+            headers=headers,
+        )
+
+    return handle
 
 
 async def validation_error_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -178,9 +186,9 @@ async def unexpected_error_handler(request: Request, exc: Exception) -> JSONResp
     )
 
 
-def install_error_handlers(api: FastAPI) -> None:
-    """Register every handler above on `api`."""
-    api.add_exception_handler(BatchError, batch_error_handler)
+def install_error_handlers(api: FastAPI, redact: Callable[[str], str] | None = None) -> None:
+    """Register every handler above on `api` (`redact`: see batch_error_handler)."""
+    api.add_exception_handler(BatchError, batch_error_handler(redact))
     api.add_exception_handler(RequestValidationError, validation_error_handler)
     api.add_exception_handler(StarletteHTTPException, http_error_handler)
     api.add_exception_handler(Exception, unexpected_error_handler)

@@ -141,7 +141,7 @@ CORPUS = [
         },
         422,
         ["body", "pipelines", 1, "pipeline_id"],
-        "pipelines.1.pipeline_id: pipeline 'ghost' not found in any project",
+        "pipelines.1.pipeline_id: pipeline 'ghost' not found in any project of <workspace>",
     ),
     (
         "pipeline_id_with_slash",
@@ -591,6 +591,16 @@ def test_several_problems_in_one_message(client):
         ("body", "extra"),
     }
     assert resp.json()["message"].endswith("(and 2 more problems)")
+
+
+def test_server_folders_do_not_leak_into_errors(client, api_workspace):
+    resp = client.post(BE, json=w(OK_PIPE, project_id=..., pipelines=[{"pipeline_id": "ghost"}]))
+    assert resp.status_code == 422
+    assert str(api_workspace) not in resp.text
+    assert (
+        resp.json()["message"]
+        == "pipelines.0.pipeline_id: pipeline 'ghost' not found in any project of <workspace>"
+    )
 
 
 def test_no_job_is_created_by_a_bad_request(client):
