@@ -1,21 +1,117 @@
-"""FastAPI application factory. Routes use the process engine (`batchcore.engine.get_engine`)."""
+"""FastAPI application factory, and the standalone ASGI app that `serve` runs.
+
+`create_api()` builds the API whose paths are relative to its mount point: app.py mounts it at
+`/batch` inside Streamlit (st.App), `serve` mounts it at `/batch` in `standalone_app()`, so the
+same URLs work against both. OpenAPI docs: `/batch/docs`, schema: `/batch/openapi.json`.
+
+A mounted sub-app's own lifespan never runs (Starlette Mount), so the engine is started and
+stopped by the outer app: st.App's lifespan in app.py, `standalone_app()`'s here.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from starlette.applications import Starlette
+from starlette.responses import RedirectResponse
+from starlette.routing import Mount, Route
 
 from batchcore import __version__
+from batchcore.api.auth import bearer_dependency
+from batchcore.api.deps import EngineSource, engine_source
+from batchcore.api.errors import install_error_handlers
+from batchcore.api.routes_create import create_router
+from batchcore.api.routes_info import health_router, info_router
+from batchcore.api.routes_jobs import jobs_router
+from batchcore.engine import Engine
+
+MOUNT_PATH = "/batch"
+_FROM_ENV = object()
+
+DESCRIPTION = """\
+Launch, watch and keep batch jobs of validation pipelines, data generation, multi-project
+validation and metadata extraction. Errors answer `{"error", "message", "detail": [{"loc", "msg",
+"type"}]}`: 422 bad input (the message names the field), 404 unknown job, 409 wrong state, 401
+missing or wrong bearer token when the server sets `BATCH_API_TOKEN`.
+"""
 
 
-def create_api() -> FastAPI:
-    """A FastAPI app with the guide's endpoints (mount it at /batch)."""
-    api = FastAPI(title="Batch Operations API", version=__version__)
+def workspace_redactor(source: EngineSource):
+    """A function that replaces the server's workspace folder in error texts by `<workspace>`
+    (clients need not learn the server's file layout)."""
 
-    @api.get("/health")
-    def health() -> dict:
-        """Liveness: answers without touching the job store."""
-        return {"status": "ok", "pid": os.getpid(), "version": __version__}
+    def redact(text: str) -> str:
+        try:
+            root = Path(source().settings.workspace)
+        except Exception:  # no engine yet: nothing to hide
+            return text
+        for spelling in {str(root.resolve()), str(root)}:
+            text = text.replace(spelling, "<workspace>")
+        return text
 
+    return redact
+
+
+def create_api(
+    engine: Engine | EngineSource | None = None, *, token: str | object | None = _FROM_ENV
+) -> FastAPI:
+    """The REST API (mount it at /batch).
+
+    `engine`: an Engine, a zero-argument callable returning one, or None for the process
+    singleton `batchcore.engine.get_engine` (what the Streamlit pages use). `token`: the bearer
+    token every endpoint but /health requires; default BATCH_API_TOKEN (unset: no auth).
+    """
+    source = engine_source(engine)
+    if token is _FROM_ENV:
+        token = os.environ.get("BATCH_API_TOKEN") or None
+    api = FastAPI(
+        title="Batch Operations API",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    install_error_handlers(api, redact=workspace_redactor(source))
+    protected = [Depends(bearer_dependency(token))] if token else []
+    api.include_router(health_router(source, auth_required=bool(token)))
+    api.include_router(create_router(source), dependencies=protected)
+    api.include_router(jobs_router(source), dependencies=protected)
+    api.include_router(info_router(source), dependencies=protected)
     return api
+
+
+def standalone_app(
+    engine_factory: EngineSource | None = None,
+    shutdown=None,
+    *,
+    token: str | object | None = _FROM_ENV,
+) -> Starlette:
+    """The API at /batch without the UI (`python -m batchcore serve`); `/` redirects to the docs.
+
+    The lifespan opens the engine before serving and closes it on shutdown (defaults:
+    `get_engine` / `shutdown_engine`).
+    """
+    if engine_factory is None:
+        from batchcore.engine import get_engine, shutdown_engine
+
+        engine_factory, shutdown = get_engine, shutdown if shutdown is not None else shutdown_engine
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict]:
+        eng = engine_factory()
+        yield {"engine": eng}
+        if shutdown is not None:
+            shutdown()
+
+    async def root(request):
+        return RedirectResponse(url=f"{MOUNT_PATH}/docs")
+
+    return Starlette(
+        routes=[Route("/", root), Mount(MOUNT_PATH, app=create_api(engine_factory, token=token))],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,194 @@
+"""Error answers of the REST API: one JSON shape for every 4xx/5xx (see schemas.ErrorResponse).
+
+- `BatchError` → its `http_status` (RequestError/ConfigError 422, NotFound 404, Conflict 409,
+  StoreLocked 503, Unauthorized 401); `loc` comes from the error's `field`.
+- FastAPI/pydantic validation errors (bad JSON, wrong types, unknown keys, out-of-range values,
+  bad query values) → 422 with each problem's `loc` and a plain `message` naming the field.
+- Starlette HTTP errors (unknown URL 404, wrong method 405) keep their status.
+- Anything else → 500 "internal error" with no traceback (the traceback goes to the log).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from batchcore.errors import BatchError
+
+log = logging.getLogger("batchcore.api")
+
+_LOC_KINDS = ("body", "query", "path", "header", "cookie")
+MAX_PROBLEMS_IN_MESSAGE = 3
+
+
+def short_value(value: Any, limit: int = 60) -> str:
+    """A short repr for messages: long strings are cut and their length given."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}… ({len(value)} characters)"
+    text = repr(value)
+    return text if len(text) <= limit + 20 else text[: limit + 20] + "…"
+
+
+def field_name(loc: list[str | int] | tuple) -> str:
+    """`["body", "pipelines", 0, "pipeline_id"]` → `pipelines.0.pipeline_id`; `["query", "status",
+    0]` → `status` (a repeated query parameter); `["body"]` → `request body`."""
+    parts = list(loc)
+    kind = parts[0] if parts and parts[0] in _LOC_KINDS else None
+    if kind is not None:
+        parts = parts[1:]
+        if kind == "query":
+            parts = [p for p in parts if not isinstance(p, int)]
+    return ".".join(str(p) for p in parts) or (
+        "request body" if kind in (None, "body") else f"{kind} parameters"
+    )
+
+
+def explain(err: dict[str, Any]) -> str:
+    """What is wrong with one input, without its name: `must be ≤ 10 (got 11)`."""
+    kind = err.get("type", "")
+    loc = list(err.get("loc", ()))
+    msg = (
+        str(err.get("msg", "invalid value"))
+        .removeprefix("Value error, ")
+        .removeprefix("Assertion failed, ")
+    )
+    at_root = loc in (["body"], [])
+    if kind == "missing":
+        return (
+            "is required: send a JSON object (Content-Type: application/json)"
+            if at_root
+            else "required field is missing"
+        )
+    if kind == "json_invalid":
+        ctx = err.get("ctx") or {}
+        return f"is not valid JSON ({ctx.get('error', msg)})"
+    if kind == "extra_forbidden":
+        return "unknown field (not part of this request; see /batch/docs)"
+    if kind == "model_attributes_type" and at_root:
+        return "must be a JSON object (Content-Type: application/json)"
+    if "input" in err and kind != "model_attributes_type":
+        return f"{msg} (got {short_value(err['input'])})"
+    return msg
+
+
+def describe(err: dict[str, Any]) -> str:
+    """One plain sentence for one pydantic/FastAPI error: `field: what is wrong (got value)`."""
+    name = "request body" if err.get("type") == "json_invalid" else field_name(err.get("loc", ()))
+    text = explain(err)
+    if name == "request body" and text.startswith(("is ", "must ")):
+        return f"request body {text}"
+    return f"{name}: {text}"
+
+
+def validation_message(errors: list[dict[str, Any]]) -> str:
+    """All problems in one message (the first three spelled out)."""
+    parts = [describe(e) for e in errors[:MAX_PROBLEMS_IN_MESSAGE]]
+    more = len(errors) - MAX_PROBLEMS_IN_MESSAGE
+    text = "; ".join(parts) or "invalid request"
+    return text + (f" (and {more} more problem{'s' * (more > 1)})" if more > 0 else "")
+
+
+def _loc_from_field(field: str | None, request: Request) -> list[str | int]:
+    if not field:
+        return []
+    parts: list[str | int] = [int(p) if p.isdigit() else p for p in field.split(".")]
+    if field in request.path_params:
+        return ["path", *parts]
+    return ["body" if request.method in ("POST", "PUT", "PATCH") else "query", *parts]
+
+
+def error_body(
+    error: str, message: str, detail: list[dict[str, Any]], **extra: Any
+) -> dict[str, Any]:
+    """The ErrorResponse JSON."""
+    body = {"error": error, "message": message, "detail": detail}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return body
+
+
+def batch_error_handler(redact: Callable[[str], str] | None = None):
+    """The handler for BatchError: its http_status; 422 messages are prefixed with the field when
+    missing. `redact` rewrites texts before they leave (e.g. server folders → `<workspace>`)."""
+    clean = redact or (lambda text: text)
+
+    async def handle(request: Request, exc: BatchError) -> JSONResponse:
+        status = int(getattr(exc, "http_status", 400))
+        text = clean(exc.message)
+        message = text
+        if status == 422 and exc.field and not message.startswith(exc.field):
+            message = f"{exc.field}: {message}"
+        detail = [
+            {"loc": _loc_from_field(exc.field, request), "msg": text, "type": type(exc).__name__}
+        ]
+        current = exc.extra.get("current_status")
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(
+            error_body(type(exc).__name__, message, detail, current_status=current),
+            status_code=status,
+            headers=headers,
+        )
+
+    return handle
+
+
+async def validation_error_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """Request validation → 422 with loc/msg/type per problem (inputs are not echoed)."""
+    errors = list(exc.errors())
+    detail = [
+        {
+            "loc": list(e.get("loc", ())),
+            "msg": explain(e),
+            "type": str(e.get("type", "value_error")),
+        }
+        for e in errors
+    ]
+    return JSONResponse(
+        error_body("RequestValidationError", validation_message(errors), detail), status_code=422
+    )
+
+
+async def http_error_handler(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """404 for unknown URLs, 405 for wrong methods, in the common shape; an unreadable body
+    (FastAPI's 400) becomes a 422 like every other bad body."""
+    text = exc.detail if isinstance(exc.detail, str) else "HTTP error"
+    if exc.status_code == 400 and text == "There was an error parsing the body":
+        # FastAPI's answer to a body that is not UTF-8 / cannot be decoded: a bad body like any other
+        text = "request body could not be read: send UTF-8 encoded JSON (Content-Type: application/json)"
+        detail = [{"loc": ["body"], "msg": text, "type": "body_unreadable"}]
+        return JSONResponse(error_body("RequestValidationError", text, detail), status_code=422)
+    if exc.status_code == 404 and text == "Not Found":
+        text = f"no endpoint {request.method} {request.url.path} (see /batch/docs)"
+    elif exc.status_code == 405:
+        text = f"method {request.method} is not allowed on {request.url.path}"
+    detail = [{"loc": [], "msg": text, "type": f"http_{exc.status_code}"}]
+    return JSONResponse(
+        error_body("HTTPException", text, detail),
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def unexpected_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Bugs: 500 without a traceback in the answer (logged with one)."""
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    text = (
+        "internal error: the server could not answer this request (details are in the server log)"
+    )
+    return JSONResponse(
+        error_body(type(exc).__name__, text, [{"loc": [], "msg": text, "type": "internal"}]),
+        status_code=500,
+    )
+
+
+def install_error_handlers(api: FastAPI, redact: Callable[[str], str] | None = None) -> None:
+    """Register every handler above on `api` (`redact`: see batch_error_handler)."""
+    api.add_exception_handler(BatchError, batch_error_handler(redact))
+    api.add_exception_handler(RequestValidationError, validation_error_handler)
+    api.add_exception_handler(StarletteHTTPException, http_error_handler)
+    api.add_exception_handler(Exception, unexpected_error_handler)
