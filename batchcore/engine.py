@@ -67,6 +67,7 @@ class Engine:
                                  workspace_root=self.settings.workspace,
                                  cancel_timeout_s=self.settings.cancel_timeout_s, retry_policy=retry_policy)
         self._closed = False
+        self.instance_id = f"{os.getpid()}-{id(self):x}"  # the same for every holder of this engine
         self._ws_cache: tuple[float, Workspace] | None = None
         if start:
             self.executor.start()

@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StrictFloat,
     StrictInt,
     StrictStr,
     model_validator,
@@ -147,13 +148,13 @@ class JobOptions(_Strict):
     project_id: Id | None = None
     tags: Annotated[list[Tag], Field(max_length=20)] = Field(default_factory=list)
     max_retries: Annotated[StrictInt, Field(ge=0, le=10)] = Field(0, description="Automatic retries of an operation that raised an error")
-    timeout_s: Annotated[float, Field(gt=0, le=86400)] | None = Field(None, description="Per-operation time limit in seconds")
+    timeout_s: Annotated[StrictFloat | StrictInt, Field(gt=0, le=86400)] | None = Field(None, description="Per-operation time limit in seconds")
 
 
 class ConfigOverride(_Strict):
     """Pipeline settings a job may override (DESIGN §7)."""
 
-    threshold: Annotated[float, Field(ge=0, le=1)] | None = None
+    threshold: Annotated[StrictFloat | StrictInt, Field(ge=0, le=1)] | None = None
     sample_size: Annotated[StrictInt, Field(ge=0, le=1000)] | None = None
     source: Id | None = None
     target: Id | None = None

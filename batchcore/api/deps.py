@@ -6,7 +6,6 @@ Streamlit pages); tests pass an Engine they built (`create_api(engine=...)`).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 from batchcore.engine import Engine
@@ -28,4 +27,4 @@ def engine_source(engine: Engine | EngineSource | None) -> EngineSource:
 def engine_identity(engine: Engine) -> str:
     """`<pid>-<object id>`: the same value for every caller that holds this engine instance.
     The UI can show `engine_identity(get_engine())` to prove it shares the API's engine."""
-    return f"{os.getpid()}-{id(engine):x}"
+    return engine.instance_id

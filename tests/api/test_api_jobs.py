@@ -162,8 +162,7 @@ def test_retry_all_failed_with_null_body_and_selected_ids(client, api_engine, no
     nothing = client.post(f"/jobs/{jid}/retry", json={"operation_ids": None, "max_retries": 3})
     assert nothing.status_code == 409
     assert (
-        "is completed; retry works on finished jobs with failed operations"
-        in nothing.json()["message"]
+        "completed: it has no failed operations to retry" in nothing.json()["message"]
     )
 
 
