@@ -125,6 +125,21 @@ class DbConnection(ABC):
         """Run one statement, ignoring any rows."""
         self.query(sql, params)
 
+    def query_arrow(self, sql: str):
+        """Run one SELECT and answer a pyarrow Table (column by column; a column whose Python
+        values Arrow cannot type together, as SQLite's dynamic typing allows, becomes text)."""
+        import pyarrow as pa
+
+        cols, rows = self.query(sql)
+        arrays = []
+        for i in range(len(cols)):
+            values = [r[i] for r in rows]
+            try:
+                arrays.append(pa.array(values))
+            except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+                arrays.append(pa.array([None if v is None else str(v) for v in values], pa.string()))
+        return pa.table(arrays, names=[f"c{i}" for i in range(len(cols))]) if cols else pa.table({})
+
     def cancel(self) -> None:
         """Stop the running statement from another thread (best effort, never raises)."""
 
@@ -202,6 +217,10 @@ class DuckDBConnection(DbConnection):
         cols = [d[0] for d in (res.description or [])]
         rows = res.fetchall() if res.description else []
         return cols, rows
+
+    def query_arrow(self, sql: str):
+        tbl = self.cur.sql(sql).to_arrow_table()
+        return tbl.rename_columns([f"c{i}" for i in range(tbl.num_columns)])
 
     def cancel(self) -> None:
         try:

@@ -103,8 +103,21 @@ class CheckResult:
         else:
             text = self.check_name
         if self.pass_rate is not None:
-            text += f" (pass rate {self.pass_rate:.4f})"
+            text += f" (pass rate {_rate(self.pass_rate)})"
+        reason = self.details.get("reason") if isinstance(self.details, dict) else None
+        if reason:
+            text += f": {reason}"
         return text
+
+
+def _rate(r: float) -> str:
+    """A pass rate that never prints as 1.0000 or 0.0000 when it is not exactly that."""
+    if r in (0.0, 1.0):
+        return f"{r:.1f}"
+    text = f"{r:.4f}"
+    if text in ("1.0000", "0.0000"):
+        text = f"{r:.8f}".rstrip("0")
+    return text
 
 
 @dataclass

@@ -58,12 +58,16 @@ def open_pipeline_connections(
 
 
 def _querier(op_ctx: OperationContext | None):
-    def run(conn: DbConnection, sql: str):
+    """`run(conn, sql, call=None)`: conn.query(sql) (or `call()`) inside the operation's
+    interrupt hook, so a force cancel or timeout stops the running statement."""
+
+    def run(conn: DbConnection, sql: str, call=None):
+        fn = call or (lambda: conn.query(sql))
         if op_ctx is None:
-            return conn.query(sql)
+            return fn()
         op_ctx.check_cancelled()
         with op_ctx.interruptible(conn.cancel):
-            return conn.query(sql)
+            return fn()
 
     return run
 

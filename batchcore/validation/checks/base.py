@@ -107,7 +107,7 @@ class RunContext:
         self.target = target
         self.source = source
         self.sample_size = sample_size
-        self._runner = runner or (lambda conn, sql: conn.query(sql))
+        self._runner = runner or (lambda conn, sql, call=None: call() if call else conn.query(sql))
         self._columns: dict[tuple[str, str], list[ColumnInfo]] = {}
 
     def conn(self, side: str) -> DbConnection:
@@ -120,6 +120,13 @@ class RunContext:
 
     def query(self, side: str, sql: str) -> tuple[list[str], list[tuple]]:
         return self._runner(self.conn(side), sql)
+
+    def query_arrow(self, side: str, sql: str):
+        """Run a SELECT on `side` and answer a pyarrow Table with columns c0, c1, ..."""
+        conn = self.conn(side)
+        box: list = []
+        self._runner(conn, sql, lambda: box.append(conn.query_arrow(sql)))
+        return box[0]
 
     def columns(self, side: str, table: str) -> list[ColumnInfo]:
         key = (side, table)

@@ -47,6 +47,18 @@ def parse_duration(value: Any) -> float:
     return total
 
 
+def _human(seconds: float) -> str:
+    """`4 d 3 h`, `90 s`: a duration for messages."""
+    s = abs(seconds)
+    if s >= 86400:
+        return f"{s / 86400:,.1f} days"
+    if s >= 3600:
+        return f"{s / 3600:.1f} hours"
+    if s >= 60:
+        return f"{s / 60:.1f} minutes"
+    return f"{s:.1f} seconds"
+
+
 def to_utc(value: Any) -> datetime | None:
     """A timestamp value from any driver as an aware UTC datetime (naive = UTC; ISO text parsed)."""
     if value is None:
@@ -111,6 +123,7 @@ class FreshnessCheck(QueryCheck):
         age = (now - newest).total_seconds()
         observed["age_seconds"] = round(age, 3)
         ok = age <= limit
+        reason = f"newest value is {_human(age)} old (max {_human(limit)})"
         return Outcome(
             total_rows=total,
             failed_rows=0 if ok else 1,
@@ -119,6 +132,7 @@ class FreshnessCheck(QueryCheck):
             pass_rate=1.0 if ok else 0.0,
             observed=observed,
             sql=sql,
+            details={"reason": reason},
         )
 
 

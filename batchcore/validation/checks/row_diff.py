@@ -31,7 +31,6 @@ from typing import Annotated, Any
 
 from pydantic import Field, StrictStr, field_validator
 
-from batchcore.jsonutil import to_jsonable
 from batchcore.validation.checks.base import (
     ColumnName,
     CompareCheck,
@@ -41,8 +40,8 @@ from batchcore.validation.checks.base import (
     as_int,
     ratio,
 )
-from batchcore.validation.compare import common_family, normalize
-from batchcore.validation.rowdiff import DiffResult, diff_rows
+from batchcore.validation.compare import common_family
+from batchcore.validation.rowdiff import ColumnPlan, DiffResult, diff_tables
 from batchcore.validation.sqlgen import hex_to_int, row_checksum_text
 
 
@@ -109,35 +108,33 @@ class RowDiffCheck(CompareCheck):
         return f"-- source\n{self._select(ctx, 'source', cols)};\n-- target\n{self._select(ctx, 'target', cols)}"
 
     # ------------------------------------------------------------ running
+    def _plan(self, ctx: RunContext, c: str, fams: dict) -> ColumnPlan:
+        scales = [
+            ctx.column("source", self.source_table, c).scale,
+            ctx.column("target", self.table, c).scale,
+        ]
+        scale = max((x for x in scales if x is not None), default=None)
+        return ColumnPlan(c, fams[c][2], scale)
+
     def run(self, ctx: RunContext) -> Outcome:
         values = self._value_columns(ctx)
         cols = [*self.keys, *values]
         fams = self._families(ctx, cols)
+        key_plans = [self._plan(ctx, c, fams) for c in self.keys]
+        value_plans = [self._plan(ctx, c, fams) for c in values]
         counts = {}
         for side in ("source", "target"):
-            conn = ctx.conn(side)
             table = self.table if side == "target" else self.source_table
-            counts[side] = as_int(
-                ctx.query(side, f"SELECT count(*) FROM {conn.table_ref(table)}{self.where_sql()}")[
-                    1
-                ][0][0]
-            )
+            sql = f"SELECT count(*) FROM {ctx.conn(side).table_ref(table)}{self.where_sql()}"
+            counts[side] = as_int(ctx.query(side, sql)[1][0][0])
         biggest = max(counts.values())
         details: dict[str, Any] = {"key": self.keys, "columns": values}
         res = DiffResult()
+        opts = dict(tolerance=self.spec.tolerance, sample_size=ctx.sample_size, out=res)
         if biggest <= self.spec.max_pull_rows:
             details["mode"] = "full"
             src, tgt = self._pull(ctx, cols, fams, None)
-            diff_rows(
-                src,
-                tgt,
-                len(self.keys),
-                values,
-                tolerance=self.spec.tolerance,
-                sample_size=ctx.sample_size,
-                key_names=self.keys,
-                out=res,
-            )
+            diff_tables(src, tgt, key_plans, value_plans, **opts)
         else:
             n = max(1, min(4096, math.ceil(biggest / self.spec.segment_rows)))
             differing, seg_sql = self._segments(ctx, cols, fams, n)
@@ -145,18 +142,8 @@ class RowDiffCheck(CompareCheck):
                 mode="segmented", segments=n, segments_differing=len(differing), segment_sql=seg_sql
             )
             for chunk in range(0, len(differing), 200):
-                buckets = differing[chunk : chunk + 200]
-                src, tgt = self._pull(ctx, cols, fams, buckets, n)
-                diff_rows(
-                    src,
-                    tgt,
-                    len(self.keys),
-                    values,
-                    tolerance=self.spec.tolerance,
-                    sample_size=ctx.sample_size,
-                    key_names=self.keys,
-                    out=res,
-                )
+                src, tgt = self._pull(ctx, cols, fams, differing[chunk : chunk + 200], n)
+                diff_tables(src, tgt, key_plans, value_plans, **opts)
         failed = res.missing + res.extra + res.changed
         observed = {
             "source_rows": counts["source"],
@@ -169,39 +156,28 @@ class RowDiffCheck(CompareCheck):
         out = Outcome(
             total_rows=counts["source"],
             failed_rows=failed,
-            pass_rate=ratio(failed, max(counts.values())),
+            pass_rate=ratio(failed, biggest),
             observed=observed,
             details=details,
             sql=self.sql_preview(ctx),
         )
-        if failed and ctx.sample_size > 0:
-            rows = [
-                ["missing_in_target", r[: len(self.keys)], dict(zip(cols, r, strict=True))]
-                for r in res.missing_sample
-            ]
-            rows += [
-                ["extra_in_target", r[: len(self.keys)], dict(zip(cols, r, strict=True))]
-                for r in res.extra_sample
-            ]
-            rows += [["changed", list(c["key"].values()), c["columns"]] for c in res.changed_sample]
+        if res.samples and ctx.sample_size > 0:
             out.sample = {
                 "columns": ["diff", "key", "values"],
-                "rows": to_jsonable(rows[: ctx.sample_size]),
+                "rows": res.samples[: ctx.sample_size],
             }
         return out
 
     def _pull(
         self, ctx: RunContext, cols: list[str], fams: dict, buckets: list[int] | None, n: int = 1
     ):
-        rows = {}
+        tables = {}
         for side in ("source", "target"):
             extra = None
             if buckets is not None:
                 extra = f"{self._bucket_expr(ctx, side, fams, n)} IN ({', '.join(str(b) for b in buckets)})"
-            _, raw = ctx.query(side, self._select(ctx, side, cols, extra))
-            f = [fams[c][2] for c in cols]
-            rows[side] = [tuple(normalize(v, f[i]) for i, v in enumerate(r)) for r in raw]
-        return rows["source"], rows["target"]
+            tables[side] = ctx.query_arrow(side, self._select(ctx, side, cols, extra))
+        return tables["source"], tables["target"]
 
     @staticmethod
     def _fam(fams: dict, side: str, c: str) -> str:
