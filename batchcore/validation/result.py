@@ -96,6 +96,9 @@ class CheckResult:
         """`unique(weather(...)): 6 of 26,115 rows failed` — for summaries and the CLI."""
         if self.status == "error":
             return f"{self.check_name}: error: {self.error}"
+        reason = self.details.get("reason") if isinstance(self.details, dict) else None
+        if reason:
+            return f"{self.check_name}: {reason}"
         if self.failed_rows is not None and self.total_rows is not None:
             text = f"{self.check_name}: {self.failed_rows:,} of {self.total_rows:,} failed"
         elif self.failed_rows is not None:
@@ -104,9 +107,6 @@ class CheckResult:
             text = self.check_name
         if self.pass_rate is not None:
             text += f" (pass rate {_rate(self.pass_rate)})"
-        reason = self.details.get("reason") if isinstance(self.details, dict) else None
-        if reason:
-            text += f": {reason}"
         return text
 
 
