@@ -15,10 +15,19 @@ from tests.validation.vhelpers import load_tables, make_ws
 
 @pytest.fixture
 def ws(tmp_path):
-    w = make_ws(tmp_path / "ws", {"db": {"type": "duckdb", "path": "db.duckdb"},
-                                  "old": {"type": "sqlite", "path": "old.sqlite", "options": {"create": True}}},
-                target="db")
-    load_tables(w, "db", {"flights": ([("dep_time", "int"), ("origin", "text")], [(1, "EWR"), (None, "JFK")])})
+    w = make_ws(
+        tmp_path / "ws",
+        {
+            "db": {"type": "duckdb", "path": "db.duckdb"},
+            "old": {"type": "sqlite", "path": "old.sqlite", "options": {"create": True}},
+        },
+        target="db",
+    )
+    load_tables(
+        w,
+        "db",
+        {"flights": ([("dep_time", "int"), ("origin", "text")], [(1, "EWR"), (None, "JFK")])},
+    )
     return w
 
 
@@ -62,12 +71,15 @@ def test_parse_reports_every_problem_with_line_check_and_field(ws):
 
 
 def test_lint_reports_missing_columns_and_tables_before_running(ws):
-    path = write(ws, """
+    path = write(
+        ws,
+        """
         checks:
           - {type: not_null, table: flights, columns: [dep_time, Dep_Time, arr_time]}
           - {type: unique, table: flights_old, column: id}
           - {type: relationships, table: flights, column: origin, to: flights, field: code}
-    """)
+    """,
+    )
     f = str(path)
     assert [str(p) for p in lint_pipeline(path, ws)] == [
         f"{f}:2: check 1 (not_null): columns.1: column 'Dep_Time' not in table 'flights'; did you mean 'dep_time'? "
@@ -88,8 +100,15 @@ def test_cli_exit_codes_json_and_dry_run(ws, capsys):
     assert main(["validate", str(bad), *w, "--json"]) == 1
     doc = json.loads(capsys.readouterr().out)
     c = doc["checks"][0]
-    assert (c["type"], c["table"], c["column"], c["total_rows"], c["failed_rows"], c["pass_rate"], c["passed"]) == \
-        ("not_null", "flights", "dep_time", 2, 1, 0.5, False)
+    assert (
+        c["type"],
+        c["table"],
+        c["column"],
+        c["total_rows"],
+        c["failed_rows"],
+        c["pass_rate"],
+        c["passed"],
+    ) == ("not_null", "flights", "dep_time", 2, 1, 0.5, False)
     assert main(["validate", str(broken), *w]) == 2
     assert "unknown check type 'nope'" in capsys.readouterr().err
     assert main(["validate", "p/ok", *w, "--dry-run"]) == 0
@@ -100,7 +119,9 @@ def test_cli_exit_codes_json_and_dry_run(ws, capsys):
 
 
 def test_config_override_rejects_unknown_keys(ws):
-    spec = load_pipeline(write(ws, "checks: [{type: not_null, table: flights, column: origin}]"), ws)
+    spec = load_pipeline(
+        write(ws, "checks: [{type: not_null, table: flights, column: origin}]"), ws
+    )
     with pytest.raises(ConfigError, match=r"config_override: unknown key\(s\) \['tresh'\]"):
         spec.with_overrides({"tresh": 1})
     with pytest.raises(ConfigError, match="config_override.threshold"):

@@ -20,14 +20,48 @@ from batchcore.workspace import Workspace
 
 # portable column types per dialect: family -> SQL type
 TYPES = {
-    "duckdb": {"int": "BIGINT", "text": "VARCHAR", "float": "DOUBLE", "date": "DATE", "ts": "TIMESTAMP", "dec": "DECIMAL(12,2)"},
-    "sqlite": {"int": "INTEGER", "text": "TEXT", "float": "REAL", "date": "DATE", "ts": "TIMESTAMP", "dec": "NUMERIC(12,2)"},
-    "postgres": {"int": "BIGINT", "text": "TEXT", "float": "DOUBLE PRECISION", "date": "DATE", "ts": "TIMESTAMP", "dec": "NUMERIC(12,2)"},
-    "mysql": {"int": "BIGINT", "text": "VARCHAR(200)", "float": "DOUBLE", "date": "DATE", "ts": "DATETIME(6)", "dec": "DECIMAL(12,2)"},
+    "duckdb": {
+        "int": "BIGINT",
+        "text": "VARCHAR",
+        "float": "DOUBLE",
+        "date": "DATE",
+        "ts": "TIMESTAMP",
+        "dec": "DECIMAL(12,2)",
+    },
+    "sqlite": {
+        "int": "INTEGER",
+        "text": "TEXT",
+        "float": "REAL",
+        "date": "DATE",
+        "ts": "TIMESTAMP",
+        "dec": "NUMERIC(12,2)",
+    },
+    "postgres": {
+        "int": "BIGINT",
+        "text": "TEXT",
+        "float": "DOUBLE PRECISION",
+        "date": "DATE",
+        "ts": "TIMESTAMP",
+        "dec": "NUMERIC(12,2)",
+    },
+    "mysql": {
+        "int": "BIGINT",
+        "text": "VARCHAR(200)",
+        "float": "DOUBLE",
+        "date": "DATE",
+        "ts": "DATETIME(6)",
+        "dec": "DECIMAL(12,2)",
+    },
 }
 
 
-def make_ws(root: Path, connections: dict[str, dict], *, source: str | None = None, target: str | None = None) -> Workspace:
+def make_ws(
+    root: Path,
+    connections: dict[str, dict],
+    *,
+    source: str | None = None,
+    target: str | None = None,
+) -> Workspace:
     """A workspace under `root` with the given connections and a project `p`."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "connections.yaml").write_text(yaml.safe_dump({"connections": connections}))
@@ -42,7 +76,9 @@ def make_ws(root: Path, connections: dict[str, dict], *, source: str | None = No
     return Workspace.load(root)
 
 
-def load_tables(ws: Workspace, conn_name: str, tables: dict[str, tuple[list[tuple[str, str]], list[tuple]]]) -> None:
+def load_tables(
+    ws: Workspace, conn_name: str, tables: dict[str, tuple[list[tuple[str, str]], list[tuple]]]
+) -> None:
     """Create `tables` = {name: ([(column, type key of TYPES)], rows)} on the connection (dropping
     any existing table of that name)."""
     with open_connection(ws.connection(conn_name)) as conn:
@@ -51,7 +87,9 @@ def load_tables(ws: Workspace, conn_name: str, tables: dict[str, tuple[list[tupl
         for name, (cols, rows) in tables.items():
             ref = conn.table_ref(name)
             conn.execute(f"DROP TABLE IF EXISTS {ref}")
-            conn.execute(f"CREATE TABLE {ref} ({', '.join(f'{d.quote(c)} {types[t]}' for c, t in cols)})")
+            conn.execute(
+                f"CREATE TABLE {ref} ({', '.join(f'{d.quote(c)} {types[t]}' for c, t in cols)})"
+            )
             if rows:
                 values = ", ".join("(" + ", ".join(_lit(d, v) for v in r) + ")" for r in rows)
                 conn.execute(f"INSERT INTO {ref} VALUES {values}")
@@ -67,7 +105,9 @@ def _lit(d, v: Any) -> str:
     return d.literal(v)
 
 
-def run_yaml(ws: Workspace, text: str, *, name: str = "t", overrides: dict | None = None) -> PipelineResult:
+def run_yaml(
+    ws: Workspace, text: str, *, name: str = "t", overrides: dict | None = None
+) -> PipelineResult:
     """Write `text` as projects/p/pipelines/<name>.yaml, load and run it."""
     path = ws.root / "projects" / "p" / "pipelines" / f"{name}.yaml"
     path.write_text(textwrap.dedent(text))
