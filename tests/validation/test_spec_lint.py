@@ -124,6 +124,6 @@ def test_config_override_rejects_unknown_keys(ws):
     )
     with pytest.raises(ConfigError, match=r"config_override: unknown key\(s\) \['tresh'\]"):
         spec.with_overrides({"tresh": 1})
-    with pytest.raises(ConfigError, match="config_override.threshold"):
+    with pytest.raises(ConfigError, match=r"config_override\.threshold"):
         spec.with_overrides({"threshold": 2})
     assert spec.with_overrides({"sample_size": 3}).sample_size == 3
