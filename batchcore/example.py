@@ -97,7 +97,9 @@ def _write_sqlite(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         lite.close()
 
 
-def _write_postgres(con: duckdb.DuckDBPyConnection, url: str, tmp: Path) -> None:
+def _write_postgres(
+    con: duckdb.DuckDBPyConnection, url: str, tmp: Path, schema: str = PG_SCHEMA
+) -> None:
     import psycopg
 
     try:
@@ -106,24 +108,42 @@ def _write_postgres(con: duckdb.DuckDBPyConnection, url: str, tmp: Path) -> None
         raise ConnectionFailed(
             f"cannot connect to PostgreSQL: {str(exc).strip()}", field="postgres"
         ) from None
+    q = f'"{schema.replace(chr(34), chr(34) * 2)}"'
     with pg:
-        pg.execute(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE')
-        pg.execute(f'CREATE SCHEMA "{PG_SCHEMA}"')
+        pg.execute(f"DROP SCHEMA IF EXISTS {q} CASCADE")
+        pg.execute(f"CREATE SCHEMA {q}")
         for t in TABLES:
             cols = _columns(con, t)
             decl = ", ".join(f'"{n}" {_SQL_TYPES[ty][1]}' for n, ty in cols)
-            pg.execute(f'CREATE TABLE "{PG_SCHEMA}"."{t}" ({decl})')
+            pg.execute(f'CREATE TABLE {q}."{t}" ({decl})')
             csv = tmp / f"{t}.pg.csv"
             con.execute(f"COPY {t} TO '{csv}' (HEADER false, NULLSTR '\\N')")
             with (
-                pg.cursor().copy(
-                    f'COPY "{PG_SCHEMA}"."{t}" FROM STDIN (FORMAT csv, NULL \'\\N\')'
-                ) as cp,
+                pg.cursor().copy(f"COPY {q}.\"{t}\" FROM STDIN (FORMAT csv, NULL '\\N')") as cp,
                 open(csv, "rb") as f,
             ):
                 while block := f.read(1 << 20):
                     cp.write(block)
         pg.commit()
+
+
+def load_postgres(
+    workspace_root: Path | str, url: str, *, schema: str = PG_SCHEMA
+) -> dict[str, int]:
+    """Load the tables of an already built warehouse into PostgreSQL schema `schema` (dropped and
+    recreated). Answers rows per table. Raises ConnectionFailed when PostgreSQL is unreachable."""
+    from batchcore.connections import duckdb_instance_acquire, duckdb_instance_release
+
+    path = str(Path(workspace_root).resolve() / "data" / WAREHOUSE_FILE)
+    cur = duckdb_instance_acquire(path)
+    try:
+        data = Path(path).parent
+        with tempfile.TemporaryDirectory(dir=data, prefix=".pg-") as tmpname:
+            _write_postgres(cur, url, Path(tmpname), schema)
+        return {t: cur.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES}
+    finally:
+        cur.close()
+        duckdb_instance_release(path)
 
 
 def build_example(workspace_root: Path | str, *, postgres_url: str | None = None) -> dict[str, Any]:
@@ -146,7 +166,7 @@ def build_example(workspace_root: Path | str, *, postgres_url: str | None = None
             counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES}
             _write_sqlite(con, lite_tmp)
             if postgres_url:
-                _write_postgres(con, postgres_url, tmp)
+                _write_postgres(con, postgres_url, tmp, PG_SCHEMA)
             con.execute("CHECKPOINT")
         finally:
             con.close()
