@@ -21,7 +21,7 @@ from batchcore.validation.checks.base import (
     RunContext,
     as_int,
 )
-from batchcore.validation.sqlgen import count_if
+from batchcore.validation.sqlgen import count_if, distinct_expr
 
 
 class RelationshipsSpec(ColumnCheckSpec):
@@ -57,10 +57,14 @@ class RelationshipsCheck(QueryCheck):
         )
 
     def sql(self, conn: DbConnection) -> str:
-        c = f"c.{conn.dialect.quote(self.spec.column)}"
+        """One pass: rows, non-NULL values, orphan rows and distinct orphan values."""
+        d = conn.dialect
+        c = f"c.{d.quote(self.spec.column)}"
+        v = distinct_expr(d, "v", self.families.get("child", ""))
         return (
-            f"SELECT count(*), count({c}), {count_if(conn.dialect, self._orphan(conn))} "
-            f"FROM {conn.table_ref(self.table)} c{self.where_sql()}"
+            f"SELECT count(*), count(v), {count_if(d, 'o')}, count(DISTINCT CASE WHEN o THEN {v} END) "
+            f"FROM (SELECT {c} AS v, ({self._orphan(conn)}) AS o "
+            f"FROM {conn.table_ref(self.table)} c{self.where_sql()}) x"
         )
 
     def sql_preview(self, ctx: RunContext) -> str:
@@ -72,14 +76,16 @@ class RelationshipsCheck(QueryCheck):
         ctx.column("target", self.spec.to, self.spec.field)
         sql = self.sql(conn)
         _, rows = ctx.query("target", sql)
-        total, non_null, failed = (as_int(v) for v in rows[0])
-        out = Outcome(total_rows=total, non_null_rows=non_null, failed_rows=failed, sql=sql)
+        total, non_null, failed, orphans = (as_int(v) for v in rows[0])
+        out = Outcome(
+            total_rows=total,
+            non_null_rows=non_null,
+            failed_rows=failed,
+            sql=sql,
+            observed={"orphan_values": orphans} if failed else {},
+        )
         if failed:
-            q = conn.dialect.quote
-            col = q(self.spec.column)
             base = f"FROM {conn.table_ref(self.table)} c{self.where_sql(self._orphan(conn))}"
-            _, r = ctx.query("target", f"SELECT count(DISTINCT c.{col}) {base}")
-            out.observed["orphan_values"] = as_int(r[0][0])
             sample_sql = f"SELECT c.* {base} LIMIT {int(ctx.sample_size)}"
             out.sample = ctx.sample("target", sample_sql)
             out.details["sample_sql"] = sample_sql
