@@ -13,6 +13,7 @@ airlines 16, airports 1,458, planes 3,322, weather 26,115.
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import os
 import sqlite3
@@ -182,8 +183,8 @@ def build_example(workspace_root: Path | str, *, postgres_url: str | None = None
 
 def ensure_example_data(workspace_root: Path) -> None:
     """Build the example's SQLite and DuckDB files when `workspace_root` is the shipped example
-    workspace and a file is missing; a fast no-op otherwise. Safe from several threads (one
-    builds, the others wait and find the files)."""
+    workspace and a file is missing; a fast no-op otherwise. Safe from several threads and
+    processes (a lock file under data/: one builds, the others wait and find the files)."""
     root = Path(workspace_root).resolve()
     if root != EXAMPLE_WORKSPACE.resolve():
         return
@@ -195,5 +196,13 @@ def ensure_example_data(workspace_root: Path) -> None:
     if ready():
         return
     with _LOCK:
-        if not ready():
-            build_example(root)
+        if ready():
+            return
+        data.mkdir(parents=True, exist_ok=True)
+        with open(data / ".build.lock", "w") as lock:  # another process may be building too
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if not ready():
+                    build_example(root)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
