@@ -109,13 +109,23 @@ class DbConnection(ABC):
         schema = self.options.get("schema")
         self.schema: str | None = str(schema) if schema else None
 
-    def table_ref(self, name: str) -> str:
-        """Quoted reference to table `name`, qualified by the connection's `options.schema` if set.
+    def split_table(self, name: str) -> tuple[str | None, str]:
+        """(schema, table) of a pipeline's table reference: `table`, `schema.table`, or
+        `"a.b"` in double quotes for a table whose name holds a dot. The schema defaults to the
+        connection's `options.schema` (None = the database's current schema)."""
+        name = str(name)
+        if len(name) >= 2 and name[0] == '"' and name[-1] == '"':
+            return self.schema, name[1:-1].replace('""', '"')
+        if "." in name:
+            schema, table = name.split(".", 1)
+            return schema, table
+        return self.schema, name
 
-        The name is taken literally (a dot is part of the name, never a schema separator), so
-        reserved words, mixed case and spaces work in every dialect.
-        """
-        return self.dialect.table(name, self.schema)
+    def table_ref(self, name: str) -> str:
+        """Quoted, qualified reference to a table (see `split_table`): reserved words, mixed
+        case and spaces work in every dialect."""
+        schema, table = self.split_table(name)
+        return self.dialect.table(table, schema)
 
     @abstractmethod
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:

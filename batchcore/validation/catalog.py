@@ -112,29 +112,26 @@ def describe_table(conn: DbConnection, table: str) -> list[ColumnInfo]:
     """
     d = conn.dialect
     lit = d.literal
+    schema, name = conn.split_table(table)
     if d.name == "sqlite":
-        prefix = f"{d.quote(conn.schema)}." if conn.schema else ""
-        _, rows = conn.query(f"PRAGMA {prefix}table_info({d.quote(table)})")
+        prefix = f"{d.quote(schema)}." if schema else ""
+        _, rows = conn.query(f"PRAGMA {prefix}table_info({d.quote(name)})")
         cols = [(r[1], r[2] or "") for r in rows]
     else:
         if d.name == "mysql":
-            schema_cond = (
-                f"table_schema = {lit(conn.schema)}" if conn.schema else "table_schema = DATABASE()"
-            )
+            schema_cond = f"table_schema = {lit(schema)}" if schema else "table_schema = DATABASE()"
             sql = (
                 f"SELECT column_name, column_type FROM information_schema.columns "
-                f"WHERE {schema_cond} AND table_name = {lit(table)} ORDER BY ordinal_position"
+                f"WHERE {schema_cond} AND table_name = {lit(name)} ORDER BY ordinal_position"
             )
         else:
             schema_cond = (
-                f"table_schema = {lit(conn.schema)}"
-                if conn.schema
-                else "table_schema = current_schema()"
+                f"table_schema = {lit(schema)}" if schema else "table_schema = current_schema()"
             )
             extra = " AND table_catalog = current_database()" if d.name == "duckdb" else ""
             sql = (
                 f"SELECT column_name, data_type, numeric_scale FROM information_schema.columns "
-                f"WHERE {schema_cond} AND table_name = {lit(table)}{extra} ORDER BY ordinal_position"
+                f"WHERE {schema_cond} AND table_name = {lit(name)}{extra} ORDER BY ordinal_position"
             )
         _, rows = conn.query(sql)
         cols = []
@@ -144,9 +141,9 @@ def describe_table(conn: DbConnection, table: str) -> list[ColumnInfo]:
                 raw = f"numeric(38,{int(r[2])})"
             cols.append((r[0], raw))
     if not cols:
-        where = f"{conn.schema}." if conn.schema else ""
+        where = f"{schema}." if schema else ""
         raise NotFound(
-            f"table {where}{table!r} not found in connection {conn.name} ({d.name})",
+            f"table {where}{name!r} not found in connection {conn.name} ({d.name})",
             field="table",
             value=table,
         )

@@ -302,3 +302,32 @@ def test_one_scan_per_table_and_samples_only_for_failures(ws):
     from batchcore.store.commands import CHECK_COLUMNS
 
     assert set(row) == set(CHECK_COLUMNS) - {"job_id", "operation_id", "attempt", "created_at"}
+
+
+def test_schema_qualified_and_quoted_dotted_table_names(tmp_path):
+    from batchcore.connections import open_connection
+
+    ws = make_ws(tmp_path / "ws", {"db": {"type": "duckdb", "path": "db.duckdb"}}, target="db")
+    with open_connection(ws.connection("db")) as conn:
+        conn.execute("CREATE SCHEMA retail")
+        conn.execute('CREATE TABLE retail."Sales" (id BIGINT)')
+        conn.execute('CREATE TABLE "v1.2" (id BIGINT)')
+        conn.execute('INSERT INTO retail."Sales" VALUES (1), (1), (NULL)')
+        conn.execute('INSERT INTO "v1.2" VALUES (NULL)')
+    r = by_name(
+        run_yaml(
+            ws,
+            """
+        checks:
+          - {type: unique, table: retail.Sales, column: id}
+          - {type: not_null, table: '"v1.2"', column: id}
+          - {type: row_count, table: retail.missing}
+    """,
+        )
+    )
+    assert figures(r["unique(retail.Sales(id))"]) == ("failed", 3, 2, 2, 1)
+    assert figures(r['not_null("v1.2".id)']) == ("failed", 1, 1, 0, None)
+    assert (
+        r["row_count(retail.missing)"].error
+        == "table retail.'missing' not found in connection db (duckdb)"
+    )

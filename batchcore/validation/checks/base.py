@@ -197,6 +197,7 @@ class ScanCheck(Check):
     def prepare(self, ctx: RunContext) -> None:
         """Look up the checked columns before the scan is compiled (raises ValueError when one is
         missing, so the check becomes an `error` result and the others still run)."""
+        ctx.columns("target", self.table)  # a missing table is named as such, not as an SQL error
         self.families = {c: ctx.column("target", self.table, c).family for c in self.columns}
 
     def col(self, conn: DbConnection, name: str) -> str:
