@@ -39,22 +39,27 @@ def expand(spec: PipelineSpec) -> list[Check]:
 def open_pipeline_connections(
     spec: PipelineSpec, workspace: Workspace, ctx: OperationContext | None, *, need_source: bool
 ) -> Iterator[tuple[DbConnection, DbConnection | None]]:
-    """Target (and source when a comparison needs it), each opened while holding one of its
-    connection's `max_concurrency` slots. Raises ConnectionFailed / ConfigError."""
+    """Target (and source when a comparison needs it), opened while holding one of each
+    connection's `max_concurrency` slots. Slots are taken in name order (two pipelines with
+    crossed source/target never deadlock) and once per name (source = target uses one).
+    Raises ConnectionFailed / ConfigError / NotFound, OperationCancelled while waiting."""
+    names = {"target": spec.target}
+    if need_source and spec.source is not None:
+        names["source"] = spec.source
+    specs = {n: workspace.connection(n, field=side) for side, n in names.items()}
+    cancelled = (lambda: ctx.cancelled) if ctx else None
     with ExitStack() as stack:
-        conns: dict[str, DbConnection | None] = {"target": None, "source": None}
-        for side in ("target", "source"):
-            name = getattr(spec, side)
-            if side == "source" and (not need_source or name is None):
-                continue
-            cspec = workspace.connection(name, field=side)
-            stack.enter_context(
-                connection_slot(cspec, cancelled=(lambda: ctx.cancelled) if ctx else None)
-            )
-            if ctx:
-                ctx.progress(f"opening {side} connection {name} ({cspec.type})", force=True)
-            conns[side] = stack.enter_context(open_connection(cspec))
-        yield conns["target"], conns["source"]
+        for name in sorted(specs):
+            stack.enter_context(connection_slot(specs[name], cancelled=cancelled))
+        opened: dict[str, DbConnection] = {}
+        for side, name in names.items():
+            if name not in opened:
+                if ctx:
+                    ctx.progress(
+                        f"opening {side} connection {name} ({specs[name].type})", force=True
+                    )
+                opened[name] = stack.enter_context(open_connection(specs[name]))
+        yield opened[names["target"]], opened.get(names.get("source"))
 
 
 def _querier(op_ctx: OperationContext | None):

@@ -99,3 +99,24 @@ def test_connection_slots_bound_concurrent_users():
         connection_slot(spec, cancelled=lambda: True),
     ):
         pass
+
+
+def test_same_source_and_target_takes_one_slot_and_named_not_null_per_column(tmp_path):
+    w = make_ws(
+        tmp_path / "w2",
+        {"db": {"type": "duckdb", "path": "db.duckdb", "max_concurrency": 1}},
+        source="db",
+        target="db",
+    )
+    load_tables(w, "db", {"t": ([("a", "int"), ("b", "int")], [(1, None)])})
+    write(
+        w,
+        "v",
+        "checks: [{type: row_count_match, table: t}, {type: not_null, table: t, columns: [a, b], name: filled}]",
+    )
+    out = run({"project_id": "p", "pipeline_id": "v"}, ctx_for(w))
+    assert [(r["check_name"], r["status"]) for r in out.check_results] == [
+        ("row_count_match(t)", "passed"),
+        ("filled.a", "passed"),
+        ("filled.b", "failed"),
+    ]

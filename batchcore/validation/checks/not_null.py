@@ -29,6 +29,8 @@ class NotNullCheck(ScanCheck):
             spec, table=spec.table, columns=[column], label=f"not_null({spec.table}.{column})"
         )
         self.column = column
+        if spec.name and len(spec.column_list) > 1:  # one result per column: keep names distinct
+            self.name = f"{spec.name}.{column}"
 
     def aggregates(self, conn: DbConnection) -> list[str]:
         return [count_if(conn.dialect, f"{conn.dialect.quote(self.column)} IS NULL")]
