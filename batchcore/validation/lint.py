@@ -50,12 +50,12 @@ def _column_problems(spec: PipelineSpec, workspace: Workspace, doc) -> list[Lint
             rctx = RunContext(target, source, sample_size=0)
             seen: set[tuple] = set()
             for p in plans:
+                ln = spec.check_lines[p.position]
                 for side, table, column in p.referenced_columns():
                     key = (p.position, side, table, column)
                     if key in seen:
                         continue
                     seen.add(key)
-                    ln = spec.check_lines[p.position]
                     field = _field_of(p, table, column)
                     try:
                         cols = [c.name for c in rctx.columns(side, table)]
@@ -99,6 +99,7 @@ def _column_problems(spec: PipelineSpec, workspace: Workspace, doc) -> list[Lint
                                 exc.message,
                             )
                         )
+                problems += _sql_problems(p, rctx, doc, ln)
     except BatchError as exc:
         problems.append(
             LintProblem(f, doc.line(("target",)), None, None, "connection", exc.message)
@@ -108,6 +109,35 @@ def _column_problems(spec: PipelineSpec, workspace: Workspace, doc) -> list[Lint
     for pr in problems:
         unique.setdefault(str(pr), pr)
     return list(unique.values())
+
+
+def _sql_problems(p, rctx: RunContext, doc, default_line: int | None) -> list[LintProblem]:
+    """`EXPLAIN` a `sql` check's query and a check's `where` on the target: bad SQL is reported
+    before anything runs (with the database's own message)."""
+    conn = rctx.target
+    f = str(doc.path)
+    tests = []
+    if p.type == "sql":
+        tests.append(("query", f"SELECT count(*) FROM ({p.spec.query}) q"))
+    if p.where and p.table and p.type not in ("sql",):
+        tests.append(("where", f"SELECT count(*) FROM {conn.table_ref(p.table)} WHERE ({p.where})"))
+    out = []
+    for field, sql in tests:
+        try:
+            conn.query(f"EXPLAIN {sql}")
+        except Exception as exc:
+            msg = " ".join(str(exc).split())[:300] or type(exc).__name__
+            out.append(
+                LintProblem(
+                    f,
+                    _line(doc, p.position, field, default_line),
+                    p.position + 1,
+                    p.type,
+                    field,
+                    f"the database rejects it: {msg}",
+                )
+            )
+    return out
 
 
 def _field_of(p, table: str, column: str) -> str:

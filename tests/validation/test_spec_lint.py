@@ -78,16 +78,27 @@ def test_lint_reports_missing_columns_and_tables_before_running(ws):
           - {type: not_null, table: flights, columns: [dep_time, Dep_Time, arr_time]}
           - {type: unique, table: flights_old, column: id}
           - {type: relationships, table: flights, column: origin, to: flights, field: code}
+          - {type: sql, name: bad, query: "select * from flights where nope > 1"}
+          - {type: not_null, table: flights, column: origin, where: "origin = = 1"}
     """,
     )
     f = str(path)
-    assert [str(p) for p in lint_pipeline(path, ws)] == [
+    problems = [str(p) for p in lint_pipeline(path, ws)]
+    assert problems[:4] == [
         f"{f}:2: check 1 (not_null): columns.1: column 'Dep_Time' not in table 'flights'; did you mean 'dep_time'? "
         "(names are case-sensitive) (columns: dep_time, origin)",
         f"{f}:2: check 1 (not_null): columns.2: column 'arr_time' not in table 'flights' (columns: dep_time, origin)",
         f"{f}:3: check 2 (unique): table: table 'flights_old' not found in connection db (duckdb)",
         f"{f}:4: check 3 (relationships): field: column 'code' not in table 'flights' (columns: dep_time, origin)",
     ]
+    assert problems[4].startswith(
+        f"{f}:5: check 4 (sql): query: the database rejects it: Binder Error: "
+        'Referenced column "nope" not found'
+    )
+    assert problems[5].startswith(
+        f"{f}:6: check 5 (not_null): where: the database rejects it: Parser Error: syntax error"
+    )
+    assert len(problems) == 6
 
 
 def test_cli_exit_codes_json_and_dry_run(ws, capsys):
