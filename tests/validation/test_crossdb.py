@@ -65,7 +65,7 @@ EXPECTED = {  # (status, total_rows, failed_rows, non_null_rows, duplicate_keys)
     "regex(CustomerOrders.code)": ("failed", 8, 2, 7, None),
     "relationships(CustomerOrders.customer_id -> Customers.id)": ("failed", 8, 2, 7, None),
     "row_count(CustomerOrders)": ("passed", 8, 0, None, None),
-    "freshness(CustomerOrders.placed)": ("passed", 8, 0, None, None),
+    "freshness(CustomerOrders.placed)": ("passed", 8, 0, 7, None),
     "schema(CustomerOrders)": ("passed", 5, 0, None, None),
     "negative_amounts": ("failed", 8, 1, None, None),
     "users_of_non_negative_orders": ("failed", 6, 1, 5, None),

@@ -3,7 +3,8 @@
 YAML: `{type: freshness, table: T, column: loaded_at, max_age: 24h}`; `max_age` is a number of
 seconds or a duration like `90m`, `36h`, `7d`, `1d12h`. Age = the database's own clock (now, UTC)
 minus max(column); timestamps without a time zone are read as UTC. Passes by age, not by
-threshold. NULLs are ignored; an empty table (or only NULLs) passes with pass rate 1.0 and
+threshold. When stale, every non-NULL row is older than the limit: `failed_rows` = those rows.
+NULLs are ignored; an empty table (or only NULLs) passes with pass rate 1.0 and
 `observed.max_value` null: pair it with `row_count: {min: 1}` to require rows.
 """
 
@@ -96,13 +97,14 @@ class FreshnessCheck(QueryCheck):
     def sql_preview(self, ctx: RunContext) -> str:
         conn = ctx.target
         c = conn.dialect.quote(self.spec.column)
-        return f"SELECT count(*), max({c}), {now_utc(conn.dialect)} FROM {conn.table_ref(self.table)}{self.where_sql()}"
+        return f"SELECT count(*), max({c}), {now_utc(conn.dialect)}, count({c}) FROM {conn.table_ref(self.table)}{self.where_sql()}"
 
     def run(self, ctx: RunContext) -> Outcome:
         ctx.column("target", self.table, self.spec.column)
         sql = self.sql_preview(ctx)
         _, rows = ctx.query("target", sql)
         total, newest, now = as_int(rows[0][0]), to_utc(rows[0][1]), to_utc(rows[0][2])
+        non_null = as_int(rows[0][3])
         limit = parse_duration(self.spec.max_age)
         observed = {
             "max_value": newest.isoformat() if newest else None,
@@ -126,7 +128,8 @@ class FreshnessCheck(QueryCheck):
         reason = f"newest value is {_human(age)} old (max {_human(limit)})"
         return Outcome(
             total_rows=total,
-            failed_rows=0 if ok else 1,
+            failed_rows=0 if ok else non_null,
+            non_null_rows=non_null,
             passed=ok,
             uses_threshold=False,
             pass_rate=1.0 if ok else 0.0,
