@@ -12,7 +12,13 @@ from pathlib import Path
 from batchcore.errors import BatchError
 from batchcore.validation.checks.base import RunContext, ScanCheck, missing_column_message
 from batchcore.validation.compiler import group_scans
-from batchcore.validation.spec import LintProblem, PipelineSpec, parse_pipeline, ref_for_path
+from batchcore.validation.spec import (
+    LintProblem,
+    PipelineSpec,
+    parse_pipeline,
+    ref_for_path,
+    with_check_names,
+)
 from batchcore.workspace import Workspace
 from batchcore.yamlfile import load_yaml
 
@@ -34,7 +40,9 @@ def lint_pipeline(
     spec, problems = parse_pipeline(doc, workspace, project_id=project_id, pipeline_id=pipeline_id)
     if spec is None or not check_columns or workspace is None:
         return problems
-    return problems + _column_problems(spec, workspace, doc)
+    return problems + with_check_names(
+        _column_problems(spec, workspace, doc), (doc.data or {}).get("checks")
+    )
 
 
 def _column_problems(spec: PipelineSpec, workspace: Workspace, doc) -> list[LintProblem]:

@@ -16,7 +16,7 @@ check's position and type, and the field; `load_pipeline` raises one ConfigError
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -43,7 +43,8 @@ PIPELINE_KEYS = (
 
 @dataclass(frozen=True)
 class LintProblem:
-    """One problem in a pipeline file. `check_index` is 1-based (as people count), or None."""
+    """One problem in a pipeline file. `check_index` is 1-based (as people count), or None;
+    `check_name` is the check's `name:` when it has one."""
 
     file: str
     line: int | None
@@ -51,6 +52,7 @@ class LintProblem:
     check_type: str | None
     field: str | None
     message: str
+    check_name: str | None = None
 
     def __str__(self) -> str:
         loc = f"{self.file}:{self.line}" if self.line else self.file
@@ -282,8 +284,24 @@ def parse_pipeline(
                     f"{err['msg']} (got {err.get('input')!r})",
                 )
             )
-        return None, problems
-    return (None if problems else spec), problems
+        return None, with_check_names(problems, checks_raw)
+    return (None if problems else spec), with_check_names(problems, checks_raw)
+
+
+def with_check_names(problems: list[LintProblem], checks_raw: Any) -> list[LintProblem]:
+    """Fill `check_name` from each check's `name:` in the raw YAML list."""
+    if not isinstance(checks_raw, list):
+        return problems
+    out = []
+    for pr in problems:
+        item = (
+            checks_raw[pr.check_index - 1]
+            if pr.check_index and pr.check_index <= len(checks_raw)
+            else None
+        )
+        name = item.get("name") if isinstance(item, dict) else None
+        out.append(replace(pr, check_name=str(name)) if name is not None else pr)
+    return out
 
 
 def ref_for_path(path: Path, workspace: Workspace | None) -> tuple[str | None, str]:

@@ -174,3 +174,25 @@ def test_schema_match_reports_missing_extra_and_type_changes(ws):
         ("b", "missing in target"),
         ("d", "extra in target"),
     ]
+
+
+def test_every_comparison_on_empty_tables_passes_with_rate_one(ws):
+    both(ws, "e", [("id", "int"), ("name", "text"), ("x", "float")], [])
+    res = run_yaml(
+        ws,
+        """
+        checks:
+          - {type: row_count_match, table: e}
+          - {type: column_aggregates_match, table: e, columns: [id, name, x]}
+          - {type: schema_match, table: e}
+          - {type: row_diff, table: e, key: id}
+          - {type: row_diff, table: e, key: id, max_pull_rows: 0, name: segmented}
+    """,
+    )
+    assert [(c.check_type, c.status, c.pass_rate, c.error) for c in res.checks] == [
+        ("row_count_match", "passed", 1.0, None),
+        ("column_aggregates_match", "passed", 1.0, None),
+        ("schema_match", "passed", 1.0, None),
+        ("row_diff", "passed", 1.0, None),
+        ("row_diff", "passed", 1.0, None),
+    ]
