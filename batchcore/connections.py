@@ -10,16 +10,19 @@ other processes can open the file again.
 
 from __future__ import annotations
 
+import hashlib
+import re
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from batchcore.errors import ConfigError, ConnectionFailed
+from batchcore.errors import ConfigError, ConnectionFailed, OperationCancelled
 from batchcore.workspace import ConnectionSpec, ResolvedConnection
 
 
@@ -102,6 +105,27 @@ class DbConnection(ABC):
         self.name = resolved.name
         self.type = resolved.type
         self.dialect = DIALECTS[resolved.type]
+        self.options = dict(resolved.options)
+        schema = self.options.get("schema")
+        self.schema: str | None = str(schema) if schema else None
+
+    def split_table(self, name: str) -> tuple[str | None, str]:
+        """(schema, table) of a pipeline's table reference: `table`, `schema.table`, or
+        `"a.b"` in double quotes for a table whose name holds a dot. The schema defaults to the
+        connection's `options.schema` (None = the database's current schema)."""
+        name = str(name)
+        if len(name) >= 2 and name[0] == '"' and name[-1] == '"':
+            return self.schema, name[1:-1].replace('""', '"')
+        if "." in name:
+            schema, table = name.split(".", 1)
+            return schema, table
+        return self.schema, name
+
+    def table_ref(self, name: str) -> str:
+        """Quoted, qualified reference to a table (see `split_table`): reserved words, mixed
+        case and spaces work in every dialect."""
+        schema, table = self.split_table(name)
+        return self.dialect.table(table, schema)
 
     @abstractmethod
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
@@ -110,6 +134,21 @@ class DbConnection(ABC):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run one statement, ignoring any rows."""
         self.query(sql, params)
+
+    def query_arrow(self, sql: str):
+        """Run one SELECT and answer a pyarrow Table (column by column; a column whose Python
+        values Arrow cannot type together, as SQLite's dynamic typing allows, becomes text)."""
+        import pyarrow as pa
+
+        cols, rows = self.query(sql)
+        arrays = []
+        for i in range(len(cols)):
+            values = [r[i] for r in rows]
+            try:
+                arrays.append(pa.array(values))
+            except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+                arrays.append(pa.array([None if v is None else str(v) for v in values], pa.string()))
+        return pa.table(arrays, names=[f"c{i}" for i in range(len(cols))]) if cols else pa.table({})
 
     def cancel(self) -> None:
         """Stop the running statement from another thread (best effort, never raises)."""
@@ -189,6 +228,10 @@ class DuckDBConnection(DbConnection):
         rows = res.fetchall() if res.description else []
         return cols, rows
 
+    def query_arrow(self, sql: str):
+        tbl = self.cur.sql(sql).to_arrow_table()
+        return tbl.rename_columns([f"c{i}" for i in range(tbl.num_columns)])
+
     def cancel(self) -> None:
         try:
             self.cur.interrupt()
@@ -206,6 +249,33 @@ class DuckDBConnection(DbConnection):
 
 # ---------------------------------------------------------------- SQLite
 
+def _sqlite_regexp(pattern: str | None, value: Any) -> int | None:
+    """`value REGEXP pattern` for SQLite (which has the operator but no function behind it)."""
+    if pattern is None or value is None:
+        return None
+    rx = _REGEX_CACHE.get(pattern)
+    if rx is None:
+        rx = _REGEX_CACHE.setdefault(pattern, re.compile(pattern))
+    return 1 if rx.search(str(value)) else 0
+
+
+def _sqlite_md5(value: Any) -> str | None:
+    """md5 hex digest of the UTF-8 text of `value` (NULL stays NULL), as DuckDB/PostgreSQL/MySQL give."""
+    if value is None:
+        return None
+    return hashlib.md5(str(value).encode("utf-8")).hexdigest()
+
+
+_REGEX_CACHE: dict[str, re.Pattern] = {}
+
+
+def _sqlite_functions(con: sqlite3.Connection) -> None:
+    """Register REGEXP and md5() so validation SQL reads the same as in the other dialects."""
+    con.create_function("regexp", 2, _sqlite_regexp, deterministic=True)
+    con.create_function("md5", 1, _sqlite_md5, deterministic=True)
+    con.create_function("hex_to_int", 1, lambda h: None if h is None else int(h, 16), deterministic=True)
+
+
 class SQLiteConnection(DbConnection):
     """A sqlite3 connection (opened with check_same_thread=False so cancel() can interrupt)."""
 
@@ -215,6 +285,7 @@ class SQLiteConnection(DbConnection):
         if path != ":memory:" and not Path(path).exists() and not resolved.options.get("create", False):
             raise ConnectionFailed(f"SQLite file {path} does not exist", field="path", value=path)
         self.con = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
+        _sqlite_functions(self.con)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
         cur = self.con.execute(sql, tuple(params))
@@ -287,6 +358,8 @@ class MySQLConnection(DbConnection):
         except pymysql.MySQLError as exc:
             raise ConnectionFailed(f"cannot connect to MySQL ({resolved.name}): {exc}", field="url") from None
         self.thread_id = self.con.thread_id()
+        with self.con.cursor() as cur:  # TIMESTAMP values in UTC, like the other drivers' sessions
+            cur.execute("SET time_zone = '+00:00'")
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
         with self.con.cursor() as cur:
@@ -353,3 +426,38 @@ def open_connection(spec: ConnectionSpec | ResolvedConnection) -> DbConnection:
     except KeyError:
         raise ConfigError(f"connection {resolved.name}: unknown type {resolved.type!r}", field="type", value=resolved.type) from None
     return driver(resolved)
+
+
+# ---------------------------------------------------------------- per-connection concurrency limit
+
+_SLOTS_LOCK = threading.Lock()
+_SLOTS: dict[str, tuple[int, threading.BoundedSemaphore]] = {}
+
+
+def connection_semaphore(name: str, limit: int) -> threading.BoundedSemaphore:
+    """The process-wide semaphore of connection `name` (created with `limit` permits on first use;
+    a changed `max_concurrency` in connections.yaml gives a new semaphore for later users)."""
+    with _SLOTS_LOCK:
+        held = _SLOTS.get(name)
+        if held is None or held[0] != limit:
+            held = (limit, threading.BoundedSemaphore(limit))
+            _SLOTS[name] = held
+        return held[1]
+
+
+@contextmanager
+def connection_slot(spec: ConnectionSpec, *, cancelled: Callable[[], bool] | None = None) -> Iterator[None]:
+    """Hold one of `spec.max_concurrency` slots (default 4, connections.yaml) while inside the block.
+
+    A batch of hundreds of pipelines thus never opens more than `max_concurrency` connections to
+    one database at once. While waiting, `cancelled()` is polled every 0.2 s; when it returns True
+    the wait ends with OperationCancelled.
+    """
+    sem = connection_semaphore(spec.name, spec.max_concurrency)
+    while not sem.acquire(timeout=0.2):
+        if cancelled is not None and cancelled():
+            raise OperationCancelled(f"cancelled while waiting for a free slot of connection {spec.name}")
+    try:
+        yield
+    finally:
+        sem.release()

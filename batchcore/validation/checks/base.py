@@ -1,0 +1,289 @@
+"""What every check kind shares: the YAML model base and the three ways a check runs.
+
+A check kind (one module in this package) declares a frozen pydantic model (its YAML keys,
+`extra="forbid"`) and a `plans(spec) -> list[Check]` function: one `Check` per result row (a
+`not_null` on four columns gives four). A `Check` is one of:
+
+- `ScanCheck`: contributes aggregate expressions to the ONE scan of its (table, where) group
+  (runner.py builds it) and turns the answered values into an `Outcome`;
+- `QueryCheck`: runs its own queries on the target (relationships, freshness, schema, sql);
+- `CompareCheck`: runs on both source and target (row_count_match, column_aggregates_match,
+  schema_match, row_diff).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
+
+from batchcore.connections import DbConnection
+from batchcore.validation.catalog import ColumnInfo, describe_table
+
+ColumnName = Annotated[StrictStr, Field(min_length=1, max_length=256)]
+Scalar = StrictStr | int | float | bool
+
+
+class CheckSpec(BaseModel):
+    """Keys every check accepts (DESIGN §7): `type`, optional `name`, `severity`, `threshold`, `where`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str
+    name: Annotated[StrictStr, Field(min_length=1, max_length=200)] | None = None
+    description: StrictStr | None = None
+    severity: Literal["error", "warn"] = "error"
+    threshold: Annotated[float, Field(ge=0, le=1)] | None = None
+    where: Annotated[StrictStr, Field(min_length=1)] | None = None
+
+
+class TableCheckSpec(CheckSpec):
+    """A check on one table of the target connection."""
+
+    table: Annotated[StrictStr, Field(min_length=1, max_length=256)]
+
+
+class ColumnsCheckSpec(TableCheckSpec):
+    """A check on one or more columns: `columns: [a, b]`, or `column: a` as a shorthand."""
+
+    column: ColumnName | None = None
+    columns: Annotated[list[ColumnName], Field(min_length=1)] | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if (self.column is None) == (self.columns is None):
+            raise ValueError("give exactly one of 'column' or 'columns'")
+        return self
+
+    @property
+    def column_list(self) -> list[str]:
+        return list(self.columns) if self.columns is not None else [self.column]
+
+
+class ColumnCheckSpec(TableCheckSpec):
+    """A check on exactly one column."""
+
+    column: ColumnName
+
+
+@dataclass
+class Outcome:
+    """What a check measured. `passed=None` means "decide by pass_rate >= threshold".
+
+    Units: rows, except where a check's docs say otherwise (schema checks count columns,
+    column_aggregates_match counts compared metrics).
+    """
+
+    total_rows: int | None = None
+    failed_rows: int | None = None
+    non_null_rows: int | None = None
+    duplicate_keys: int | None = None
+    observed: dict[str, Any] = field(default_factory=dict)
+    sample: dict[str, Any] | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    sql: str | None = None
+    passed: bool | None = None
+    uses_threshold: bool = True
+    pass_rate: float | None = None
+
+
+class RunContext:
+    """Connections and caches of one pipeline run, given to every check.
+
+    `query(side, sql)` runs a statement on "target" or "source" through `runner`, which wraps it
+    in the operation's interrupt hook; `columns(side, table)` caches `describe_table`.
+    """
+
+    def __init__(
+        self,
+        target: DbConnection | None,
+        source: DbConnection | None,
+        *,
+        sample_size: int,
+        runner: Callable[[DbConnection, str], tuple[list[str], list[tuple]]] | None = None,
+    ):
+        self.target = target
+        self.source = source
+        self.sample_size = sample_size
+        self._runner = runner or (lambda conn, sql, call=None: call() if call else conn.query(sql))
+        self._columns: dict[tuple[str, str], list[ColumnInfo]] = {}
+
+    def conn(self, side: str) -> DbConnection:
+        c = self.target if side == "target" else self.source
+        if c is None:
+            raise ValueError(
+                f"this check needs a {side} connection: set '{side}' in the pipeline or project.yaml"
+            )
+        return c
+
+    def query(self, side: str, sql: str) -> tuple[list[str], list[tuple]]:
+        return self._runner(self.conn(side), sql)
+
+    def query_arrow(self, side: str, sql: str):
+        """Run a SELECT on `side` and answer a pyarrow Table with columns c0, c1, ..."""
+        conn = self.conn(side)
+        box: list = []
+        self._runner(conn, sql, lambda: box.append(conn.query_arrow(sql)))
+        return box[0]
+
+    def columns(self, side: str, table: str) -> list[ColumnInfo]:
+        key = (side, table)
+        if key not in self._columns:
+            self._columns[key] = describe_table(self.conn(side), table)
+        return self._columns[key]
+
+    def column(self, side: str, table: str, name: str) -> ColumnInfo:
+        """The column `name` of `table`. Raises ValueError naming close matches."""
+        cols = self.columns(side, table)
+        for c in cols:
+            if c.name == name:
+                return c
+        raise ValueError(missing_column_message(name, table, [c.name for c in cols]))
+
+    def sample(self, side: str, sql: str) -> dict[str, Any] | None:
+        """Run a sample query (already limited) → {"columns": [...], "rows": [[...]]}, or None if size 0."""
+        if self.sample_size <= 0:
+            return None
+        from batchcore.jsonutil import to_jsonable
+
+        cols, rows = self.query(side, sql)
+        return {
+            "columns": list(cols),
+            "rows": to_jsonable([list(r) for r in rows[: self.sample_size]]),
+        }
+
+
+def missing_column_message(name: str, table: str, known: list[str]) -> str:
+    """`column 'X' not in table T (columns: ...)`, with a did-you-mean for a case-only difference."""
+    close = [k for k in known if k.lower() == name.lower()]
+    hint = f"; did you mean {close[0]!r}? (names are case-sensitive)" if close else ""
+    shown = ", ".join(known[:30]) + (" ..." if len(known) > 30 else "")
+    return f"column {name!r} not in table {table!r}{hint} (columns: {shown})"
+
+
+class Check:
+    """One result row to produce. Subclasses set `type`, `table`, `columns`, `where`."""
+
+    kind = "query"
+
+    def __init__(self, spec: CheckSpec, *, table: str | None, columns: list[str], label: str):
+        self.spec = spec
+        self.type = spec.type
+        self.table = table
+        self.columns = columns
+        self.where = spec.where
+        self.name = spec.name or label
+        self.severity = spec.severity
+
+    def referenced_columns(self) -> list[tuple[str, str, str]]:
+        """(side, table, column) triples that must exist before the check runs (lint, pre-flight)."""
+        return [("target", self.table, c) for c in self.columns] if self.table else []
+
+    def where_sql(self, extra: str | None = None) -> str:
+        parts = [f"({self.where})"] if self.where else []
+        if extra:
+            parts.append(f"({extra})")
+        return f" WHERE {' AND '.join(parts)}" if parts else ""
+
+
+class ScanCheck(Check):
+    """A check answered by aggregate expressions inside the shared scan of its table."""
+
+    kind = "scan"
+    families: dict[str, str]
+
+    def prepare(self, ctx: RunContext) -> None:
+        """Look up the checked columns before the scan is compiled (raises ValueError when one is
+        missing, so the check becomes an `error` result and the others still run)."""
+        ctx.columns("target", self.table)  # a missing table is named as such, not as an SQL error
+        self.families = {c: ctx.column("target", self.table, c).family for c in self.columns}
+
+    def col(self, conn: DbConnection, name: str) -> str:
+        """The quoted column, compared byte-exactly: MySQL text columns get `BINARY` so results
+        never depend on a case- or pad-insensitive collation."""
+        q = conn.dialect.quote(name)
+        if conn.dialect.name == "mysql" and getattr(self, "families", {}).get(name) == "string":
+            return f"BINARY {q}"
+        return q
+
+    def aggregates(self, conn: DbConnection) -> list[str]:
+        """SQL aggregate expressions over the table's rows (aliased by the compiler)."""
+        return []
+
+    def failing_filter(self, conn: DbConnection) -> str | None:
+        """Predicate selecting failing rows (for samples), or None when rows cannot fail."""
+        return None
+
+    def evaluate(self, total: int, values: list[Any], ctx: RunContext) -> Outcome:
+        """Turn the scan's `total` and this check's aggregate values into an Outcome."""
+        raise NotImplementedError
+
+    def standalone_sql(self, conn: DbConnection) -> str:
+        """The query that answers this check alone (shown in results and `--dry-run`)."""
+        aggs = self.aggregates(conn)
+        names = ["total_rows", *(f"m{i}" for i in range(len(aggs)))]
+        exprs = ["count(*)", *aggs]
+        select = ", ".join(
+            f"{e} AS {conn.dialect.quote(n)}" for e, n in zip(exprs, names, strict=True)
+        )
+        return f"SELECT {select} FROM {conn.table_ref(self.table)}{self.where_sql()}"
+
+    def sample_sql(self, conn: DbConnection, limit: int) -> str | None:
+        pred = self.failing_filter(conn)
+        if pred is None:
+            return None
+        return (
+            f"SELECT * FROM {conn.table_ref(self.table)}{self.where_sql(pred)} LIMIT {int(limit)}"
+        )
+
+
+class QueryCheck(Check):
+    """A check that runs its own queries on the target."""
+
+    kind = "query"
+
+    def sql_preview(self, ctx: RunContext) -> str:
+        """The SQL the check would run (for `--dry-run`)."""
+        return ""
+
+    def run(self, ctx: RunContext) -> Outcome:
+        raise NotImplementedError
+
+
+class CompareCheck(QueryCheck):
+    """A check that compares the source and the target connection."""
+
+    kind = "compare"
+
+    def __init__(
+        self,
+        spec: CheckSpec,
+        *,
+        table: str,
+        source_table: str | None,
+        columns: list[str],
+        label: str,
+    ):
+        super().__init__(spec, table=table, columns=columns, label=label)
+        self.source_table = source_table or table
+
+    def referenced_columns(self) -> list[tuple[str, str, str]]:
+        return [
+            (side, t, c)
+            for side, t in (("target", self.table), ("source", self.source_table))
+            for c in self.columns
+        ]
+
+
+def ratio(failed: int | None, total: int | None) -> float:
+    """pass_rate = 1 − failed ÷ total, 1.0 for an empty table (DESIGN §7), clamped to [0, 1]."""
+    if not total or failed is None:
+        return 1.0
+    return max(0.0, min(1.0, 1.0 - failed / total))
+
+
+def as_int(v: Any) -> int:
+    """An aggregate value (int, Decimal, float, None) as int; None → 0."""
+    return 0 if v is None else int(v)

@@ -1,0 +1,189 @@
+"""Check and pipeline results: what the store keeps, the API shows and the CLI prints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from batchcore.jsonutil import to_jsonable
+
+STATUSES = ("passed", "failed", "warned", "error")
+
+
+@dataclass
+class CheckResult:
+    """One check's result (DESIGN §7). Counts in rows unless the check's docs say otherwise;
+    `duration_ms` in milliseconds; `status` in passed | failed | warned | error (warned = a
+    `severity: warn` check that did not pass); `sample` = {"columns": [...], "rows": [[...]]}."""
+
+    check_index: int
+    check_name: str
+    check_type: str
+    table_name: str | None
+    columns: list[str]
+    severity: str
+    threshold: float | None
+    status: str
+    passed: bool
+    total_rows: int | None = None
+    failed_rows: int | None = None
+    non_null_rows: int | None = None
+    pass_rate: float | None = None
+    duplicate_keys: int | None = None
+    observed: dict[str, Any] = field(default_factory=dict)
+    sample: dict[str, Any] | None = None
+    sql: str | None = None
+    error: str | None = None
+    duration_ms: float = 0.0
+    details: dict[str, Any] = field(default_factory=dict)
+    project_id: str | None = None
+    pipeline_id: str | None = None
+
+    def to_row(self) -> dict[str, Any]:
+        """The `check_results` row: CHECK_COLUMNS minus job_id, operation_id, attempt, created_at."""
+        return {
+            "check_index": self.check_index,
+            "project_id": self.project_id,
+            "pipeline_id": self.pipeline_id,
+            "check_name": self.check_name,
+            "check_type": self.check_type,
+            "table_name": self.table_name,
+            "columns": list(self.columns),
+            "severity": self.severity,
+            "threshold": self.threshold,
+            "status": self.status,
+            "passed": self.passed,
+            "total_rows": self.total_rows,
+            "failed_rows": self.failed_rows,
+            "non_null_rows": self.non_null_rows,
+            "pass_rate": self.pass_rate,
+            "duplicate_keys": self.duplicate_keys,
+            "observed": to_jsonable(self.observed),
+            "sample": to_jsonable(self.sample),
+            "sql": self.sql,
+            "error": self.error,
+            "duration_ms": round(self.duration_ms, 3),
+            "details": to_jsonable(self.details),
+        }
+
+    def short(self) -> dict[str, Any]:
+        """A record without sample and SQL, for the operation's stored result and `--json`."""
+        out = {
+            "index": self.check_index,
+            "name": self.check_name,
+            "type": self.check_type,
+            "table": self.table_name,
+            "columns": list(self.columns),
+            "status": self.status,
+            "passed": self.passed,
+            "severity": self.severity,
+            "threshold": self.threshold,
+            "total_rows": self.total_rows,
+            "failed_rows": self.failed_rows,
+            "non_null_rows": self.non_null_rows,
+            "pass_rate": self.pass_rate,
+            "duration_ms": round(self.duration_ms, 3),
+        }
+        if len(self.columns) == 1:
+            out["column"] = self.columns[0]
+        if self.check_type == "unique":
+            out["duplicate_keys"] = self.duplicate_keys
+        if self.error:
+            out["error"] = self.error
+        return out
+
+    def describe(self) -> str:
+        """`unique(weather(...)): 6 of 26,115 rows failed` — for summaries and the CLI."""
+        if self.status == "error":
+            return f"{self.check_name}: error: {self.error}"
+        reason = self.details.get("reason") if isinstance(self.details, dict) else None
+        if reason:
+            return f"{self.check_name}: {reason}"
+        if self.failed_rows is not None and self.total_rows is not None:
+            text = f"{self.check_name}: {self.failed_rows:,} of {self.total_rows:,} failed"
+        elif self.failed_rows is not None:
+            text = f"{self.check_name}: {self.failed_rows:,} failed"
+        else:
+            text = self.check_name
+        if self.pass_rate is not None:
+            text += f" (pass rate {_rate(self.pass_rate)})"
+        return text
+
+
+def _rate(r: float) -> str:
+    """A pass rate that never prints as 1.0000 or 0.0000 when it is not exactly that."""
+    if r in (0.0, 1.0):
+        return f"{r:.1f}"
+    text = f"{r:.4f}"
+    if text in ("1.0000", "0.0000"):
+        text = f"{r:.8f}".rstrip("0")
+    return text
+
+
+@dataclass
+class PipelineResult:
+    """A pipeline run: its checks in order, `passed` when every error-severity check passed."""
+
+    project_id: str | None
+    pipeline_id: str
+    source: str | None
+    target: str | None
+    checks: list[CheckResult]
+    duration_ms: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks if c.severity == "error")
+
+    def counts(self) -> dict[str, int]:
+        """Checks per status: passed, failed, warned, error."""
+        out = dict.fromkeys(STATUSES, 0)
+        for c in self.checks:
+            out[c.status] += 1
+        return out
+
+    @property
+    def blocking(self) -> list[CheckResult]:
+        """Error-severity checks that did not pass (they fail the pipeline)."""
+        return [c for c in self.checks if c.severity == "error" and not c.passed]
+
+    def summary(self) -> str:
+        """One line: `11 of 14 checks passed; 3 failed: a, b, c` (warned/errored counted too)."""
+        n = self.counts()
+        text = f"{n['passed']} of {len(self.checks)} checks passed"
+        bad = [c for c in self.checks if c.status == "failed"]
+        if bad:
+            text += f"; {len(bad)} failed: " + ", ".join(c.check_name for c in bad)
+        errs = [c for c in self.checks if c.status == "error"]
+        if errs:
+            text += f"; {len(errs)} errored: " + ", ".join(c.check_name for c in errs)
+        if n["warned"]:
+            text += f"; {n['warned']} warned"
+        return text
+
+    def error_message(self) -> str | None:
+        """`3 of 14 checks failed: ...` for a failed pipeline, None when it passed."""
+        bad = self.blocking
+        if not bad:
+            return None
+        return f"{len(bad)} of {len(self.checks)} checks failed: " + "; ".join(
+            c.describe() for c in bad
+        )
+
+    def to_result_dict(self) -> dict[str, Any]:
+        """JSON-ready summary stored on the operation (no samples, no SQL)."""
+        n = self.counts()
+        return {
+            "pipeline_id": self.pipeline_id,
+            "project_id": self.project_id,
+            "source": self.source,
+            "target": self.target,
+            "passed": self.passed,
+            "checks_total": len(self.checks),
+            "checks_passed": n["passed"],
+            "checks_failed": n["failed"],
+            "checks_warned": n["warned"],
+            "checks_errored": n["error"],
+            "duration_ms": round(self.duration_ms, 3),
+            "checks": to_jsonable([c.short() for c in self.checks]),
+        }

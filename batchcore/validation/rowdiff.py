@@ -1,0 +1,192 @@
+"""The row comparison behind `row_diff`: both sides' rows diffed by key inside DuckDB.
+
+`diff_tables(src, tgt, plan, ...)` takes the rows of each side as Arrow tables (columns c0..cN:
+the key columns first, then the compared ones), loads them into a private in-memory DuckDB,
+normalises each column to its common family (compare.py rules, in SQL), and pairs rows by key:
+
+- within a key, rows are numbered after sorting by their values, so duplicates pair up with
+  their multiplicity (source ('x', 6) once, target twice → one extra row in target);
+- keys join as tuples with `IS NOT DISTINCT FROM` (NULL keys pair with NULL keys);
+- a paired row is changed when any compared column differs: NULL equals NULL, NULL differs from
+  '', numbers within `tolerance` are equal.
+
+Nothing depends on the source databases' collations: the ordering is DuckDB's byte order on
+already-fetched values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from batchcore.jsonutil import to_jsonable
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """One compared column: its name and the family both sides are normalised to
+    (`scale` = common decimal scale)."""
+
+    name: str
+    family: str
+    scale: int | None = None
+
+
+@dataclass
+class DiffResult:
+    """Counts in rows; `column_diffs` = changed values per compared column."""
+
+    source_rows: int = 0
+    target_rows: int = 0
+    missing: int = 0
+    extra: int = 0
+    changed: int = 0
+    column_diffs: dict[str, int] = field(default_factory=dict)
+    samples: list[list[Any]] = field(default_factory=list)
+
+
+def _norm(c: str, arrow_type: pa.DataType, plan: ColumnPlan) -> str:
+    """SQL normalising column `c` of the given Arrow type to the plan's family."""
+    fam = plan.family
+    x = f"CAST({c} AS INTEGER)" if pa.types.is_boolean(arrow_type) else c
+    if pa.types.is_null(arrow_type):
+        x = "NULL"
+    if fam in ("date", "timestamp", "timestamptz"):
+        if pa.types.is_timestamp(arrow_type) and arrow_type.tz is not None:
+            return f"timezone('UTC', {x})"
+        return f"CAST({x} AS TIMESTAMP)"
+    if fam == "float":
+        return f"(CAST({x} AS DOUBLE) + 0.0)"
+    if fam == "decimal":
+        return (
+            f"CAST({x} AS DECIMAL(38, {plan.scale or 0}))"
+            if (plan.scale or 0) <= 18
+            else f"CAST({x} AS DOUBLE)"
+        )
+    if fam in ("integer", "boolean"):
+        return f"CAST({x} AS HUGEINT)"
+    if fam == "binary":
+        return x
+    return f"CAST({x} AS VARCHAR)"
+
+
+def _equal(a: str, b: str, plan: ColumnPlan, tolerance: float | None) -> str:
+    if tolerance and plan.family in ("float", "decimal", "integer"):
+        return f"(({a} IS NULL AND {b} IS NULL) OR abs(CAST({a} AS DOUBLE) - CAST({b} AS DOUBLE)) <= {float(tolerance)!r})"
+    return f"({a} IS NOT DISTINCT FROM {b})"
+
+
+def diff_tables(
+    src: pa.Table,
+    tgt: pa.Table,
+    keys: list[ColumnPlan],
+    values: list[ColumnPlan],
+    *,
+    tolerance: float | None = None,
+    sample_size: int = 10,
+    out: DiffResult | None = None,
+) -> DiffResult:
+    """Diff two sides' rows (see module doc); accumulates into `out` when given."""
+    res = out or DiffResult()
+    for v in values:
+        res.column_diffs.setdefault(v.name, 0)
+    res.source_rows += src.num_rows
+    res.target_rows += tgt.num_rows
+    if src.num_rows == 0 and tgt.num_rows == 0:
+        return res
+    plans = [*keys, *values]
+    nk = len(keys)
+    con = duckdb.connect()
+    try:
+        con.execute("SET enable_progress_bar = false")
+        for name, tbl in (("s", src), ("t", tgt)):
+            con.register(f"{name}_raw", tbl)
+            sel = ", ".join(
+                f"{_norm(f'c{i}', tbl.schema.field(i).type, p)} AS c{i}"
+                for i, p in enumerate(plans)
+            )
+            part = ", ".join(f"c{i}" for i in range(nk))
+            order = ", ".join(f"c{i} NULLS LAST" for i in range(nk, len(plans))) or "1"
+            con.execute(
+                f"CREATE TEMP TABLE {name} AS SELECT *, 1 AS _p, row_number() OVER (PARTITION BY {part} "
+                f"ORDER BY {order}) AS _rn FROM (SELECT {sel} FROM {name}_raw)"
+            )
+            con.unregister(f"{name}_raw")
+        on = " AND ".join(
+            [*(f"s.c{i} IS NOT DISTINCT FROM t.c{i}" for i in range(nk)), "s._rn = t._rn"]
+        )
+        eqs = [_equal(f"s.c{i}", f"t.c{i}", plans[i], tolerance) for i in range(nk, len(plans))]
+        same = " AND ".join(eqs) if eqs else "TRUE"
+        both = "s._p IS NOT NULL AND t._p IS NOT NULL"
+        keycols = ", ".join(f"coalesce(s.c{i}, t.c{i}) AS k{i}" for i in range(nk))
+        vals_s = ", ".join(f"s.c{i} AS s{i}" for i in range(nk, len(plans)))
+        vals_t = ", ".join(f"t.c{i} AS t{i}" for i in range(nk, len(plans)))
+        kind = (
+            f"CASE WHEN t._p IS NULL THEN 'missing_in_target' WHEN s._p IS NULL THEN 'extra_in_target' "
+            f"WHEN NOT ({same}) THEN 'changed' END"
+        )
+        diffs = ", ".join(f"NOT {e} AS d{j}" for j, e in enumerate(eqs))
+        sel = ", ".join(x for x in (f"{kind} AS kind", keycols, vals_s, vals_t, diffs) if x)
+        con.execute(
+            f"CREATE TEMP TABLE d AS SELECT * FROM (SELECT {sel} FROM s FULL OUTER JOIN t ON {on}) "
+            "WHERE kind IS NOT NULL"
+        )
+        counts = ", ".join(
+            [
+                "count(*) FILTER (WHERE kind = 'missing_in_target')",
+                "count(*) FILTER (WHERE kind = 'extra_in_target')",
+                "count(*) FILTER (WHERE kind = 'changed')",
+                *(f"count(*) FILTER (WHERE kind = 'changed' AND d{j})" for j in range(len(eqs))),
+            ]
+        )
+        row = con.execute(f"SELECT {counts} FROM d").fetchall()[0]
+        res.missing += row[0]
+        res.extra += row[1]
+        res.changed += row[2]
+        for j, v in enumerate(values):
+            res.column_diffs[v.name] += row[3 + j]
+        room = sample_size - len(res.samples)
+        if room > 0 and (row[0] or row[1] or row[2]):
+            res.samples += _samples(con, keys, values, room, both)
+    finally:
+        con.close()
+    return res
+
+
+def _samples(
+    con, keys: list[ColumnPlan], values: list[ColumnPlan], limit: int, both: str
+) -> list[list[Any]]:
+    nk = len(keys)
+    cols = ", ".join(
+        [
+            *(f"k{i}" for i in range(nk)),
+            *(f"s{i}" for i in range(nk, nk + len(values))),
+            *(f"t{i}" for i in range(nk, nk + len(values))),
+            *(f"d{j}" for j in range(len(values))),
+        ]
+    )
+    rows = con.execute(
+        f"SELECT kind, {cols} FROM d ORDER BY kind, {', '.join(f'k{i}' for i in range(nk))} "
+        f"LIMIT {int(limit)}"
+    ).fetchall()
+    out = []
+    nv = len(values)
+    for r in rows:
+        kind, key = r[0], list(r[1 : 1 + nk])
+        s_vals, t_vals = r[1 + nk : 1 + nk + nv], r[1 + nk + nv : 1 + nk + 2 * nv]
+        flags = r[1 + nk + 2 * nv :]
+        if kind == "changed":
+            detail = {
+                v.name: {"source": s_vals[j], "target": t_vals[j]}
+                for j, v in enumerate(values)
+                if flags[j]
+            }
+        elif kind == "missing_in_target":
+            detail = {v.name: s_vals[j] for j, v in enumerate(values)}
+        else:
+            detail = {v.name: t_vals[j] for j, v in enumerate(values)}
+        out.append(to_jsonable([kind, key, detail]))
+    return out
