@@ -10,7 +10,7 @@ Request shape (`DataGenItem.defects`), per table (bare name or `schema.table`):
 ```
 
 An amount is a whole number (an exact count of rows) or a number with a fraction part strictly
-between 0 and 1 (a rate of the table's rows, rounded to the nearest row). Rules, checked
+between 0 and 1 (a rate of the table's rows, rounded half up to a whole row). Rules, checked
 against the schema before anything runs:
 - `nulls`: any written column except the primary key and columns that are NULL by design.
 - `orphan_fks`: foreign-key columns; the value becomes a key that does not exist in the
@@ -28,6 +28,7 @@ seed and table name; defect kind k takes the rows whose p falls in its own slot 
 
 from __future__ import annotations
 
+import math
 import zlib
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -146,7 +147,7 @@ class TablePlan:
 
 
 def _count(amount: int | float, rows: int) -> int:
-    return amount if isinstance(amount, int) else round(amount * rows)
+    return amount if isinstance(amount, int) else math.floor(amount * rows + 0.5)
 
 
 def _table_name(name: str, schema: str, tables: dict[str, Any]) -> str:

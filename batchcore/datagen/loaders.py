@@ -15,11 +15,12 @@ Replacement is atomic: PostgreSQL and SQLite load every table in one transaction
 transactional); MySQL loads `<table>__new` tables, swaps them in with one multi-table
 `RENAME TABLE` (atomic) and drops the old ones. Declared keys are not created on any target:
 generated data may carry requested defects (duplicate keys, orphans) that constraints would
-reject.
+reject. Replacing waits at most LOCK_WAIT_S seconds for readers holding the old tables.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sqlite3
@@ -43,6 +44,10 @@ from batchcore.errors import ConfigError, ConnectionFailed
 from batchcore.workspace import ConnectionSpec
 
 _DEC = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
+# Seconds a replacement waits for readers' locks on the old tables before failing (instead of
+# waiting forever behind an idle open transaction).
+LOCK_WAIT_S = 120
+log = logging.getLogger("batchcore.datagen")
 
 
 def target_type(duck_type: str, dialect: str) -> str:
@@ -123,6 +128,7 @@ def _write_postgres(spec, gen, plan, hooks, tmp: Path) -> list[TableStat]:
     stats: list[TableStat] = []
     try:
         with schema_lock(f"postgres:{spec.name}", plan.schema_name), conn.con.transaction():
+            conn.con.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT_S}s'")
             conn.con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             for k, t in enumerate(plan.tables, 1):
                 hooks.check_cancelled()
@@ -216,12 +222,15 @@ def _mysql_load(
 
 
 def _write_mysql(spec, gen, plan, hooks, tmp: Path) -> list[TableStat]:
+    import pymysql
+
     con = _mysql_connect(spec)
     q = lambda n: "`" + n.replace("`", "``") + "`"  # noqa: E731
     stats: list[TableStat] = []
     finals = [table_name(plan, t, "mysql") for t in plan.tables]
     try:
         with schema_lock(f"mysql:{spec.name}", plan.schema_name), con.cursor() as cur:
+            cur.execute(f"SET SESSION lock_wait_timeout = {LOCK_WAIT_S}")
             for final in finals:
                 cur.execute(f"DROP TABLE IF EXISTS {q(final + '__new')}, {q(final + '__old')}")
             for k, (t, final) in enumerate(zip(plan.tables, finals, strict=True), 1):
@@ -256,7 +265,10 @@ def _write_mysql(spec, gen, plan, hooks, tmp: Path) -> list[TableStat]:
             cur.execute("RENAME TABLE " + ", ".join(swaps))
             olds = [q(f + "__old") for f in finals if f in existing]
             if olds:
-                cur.execute(f"DROP TABLE IF EXISTS {', '.join(olds)}")
+                try:
+                    cur.execute(f"DROP TABLE IF EXISTS {', '.join(olds)}")
+                except pymysql.MySQLError as exc:  # swapped already; the next run drops them
+                    log.warning("could not drop the replaced tables %s yet: %s", olds, exc)
     except BaseException:
         try:
             with con.cursor() as cur:
