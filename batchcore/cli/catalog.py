@@ -131,6 +131,7 @@ def _cmd_diff(args) -> int:
 
 
 def register(sub) -> None:
+    """Add `catalog list | show | diff` to the CLI's sub-commands."""
     p = sub.add_parser("catalog", help="browse and compare metadata snapshots (list, show, diff)")
     csub = p.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
 

@@ -108,6 +108,7 @@ class Slot:
 
     @property
     def hi(self) -> int:
+        """Last permuted position of the slot (inclusive)."""
         return self.lo + self.count - 1
 
 
@@ -139,10 +140,12 @@ class TablePlan:
         return f"((({position} - {self.offset}) % {self.rows} + {self.rows}) % {self.rows} * {self.inverse}) % {self.rows}"
 
     def slots_for(self, column: str) -> list[Slot]:
+        """The value-changing slots (nulls, orphans, out-of-range) of `column`."""
         return [s for s in self.slots if s.column == column and s.kind != "duplicate_keys"]
 
     @property
     def duplicates(self) -> Slot | None:
+        """The duplicate-keys slot, if any."""
         return next((s for s in self.slots if s.kind == "duplicate_keys"), None)
 
 

@@ -29,22 +29,28 @@ DEFAULT_SEED = 42  # used when a request gives no seed; recorded in the result
 class Hooks(Protocol):
     """What the generator needs from its caller (an OperationContext satisfies it)."""
 
-    def progress(self, message: str, *, force: bool = False) -> None: ...
-    def check_cancelled(self) -> None: ...
-    def interruptible(self, hook: Callable[[], None]) -> Any: ...
+    def progress(self, message: str, *, force: bool = False) -> None:
+        """Report what the run is doing now."""
+
+    def check_cancelled(self) -> None:
+        """Raise when a stop was requested."""
+
+    def interruptible(self, hook: Callable[[], None]) -> Any:
+        """Context manager calling `hook` if a stop is requested inside it."""
 
 
 class NullHooks:
     """Hooks that do nothing (benchmarks, tests, scripts)."""
 
     def progress(self, message: str, *, force: bool = False) -> None:
-        pass
+        """Ignore the message."""
 
     def check_cancelled(self) -> None:
-        pass
+        """Never cancelled."""
 
     @contextmanager
     def interruptible(self, hook: Callable[[], None]) -> Iterator[None]:
+        """Run the block; `hook` is never called."""
         yield
 
 
@@ -63,6 +69,7 @@ class GenerationPlan:
 
     @property
     def schema_name(self) -> str:
+        """The target schema: `retail`, `finance` or `healthcare`."""
         return self.schema.schema
 
     def ground_truth(self) -> dict[str, Any]:

@@ -155,6 +155,7 @@ class Catalog:
 
     @property
     def column_count(self) -> int:
+        """Columns of every table and view."""
         return sum(len(t.columns) for t in self.tables)
 
     def to_dict(self) -> dict[str, Any]:

@@ -33,6 +33,7 @@ def customer_city(s: Streams) -> str:
 
 
 def currency_of_city(idx: str) -> str:
+    """SQL: the ISO 4217 currency of a WORLD_CITIES index expression."""
     return lookup([c[2] for c in V.WORLD_CITIES], idx)
 
 
@@ -51,6 +52,8 @@ def account_attrs(t: TableBuilder, key: str, n_customers: int, seed: int) -> Non
 
 
 def transactions_table(z: dict[str, int], seed: int) -> Table:
+    """fact_transactions: `z["fact_transactions"]` postings; types and directions depend on the
+    account type, amounts are lognormal around a per-type median scaled by currency."""
     t = TableBuilder(
         "fact_transactions",
         kind="fact",
@@ -129,6 +132,9 @@ def transactions_table(z: dict[str, int], seed: int) -> Table:
 
 
 def balances_table(z: dict[str, int], seed: int, tx: Table) -> Table:
+    """fact_balances: one row per account and month end, aggregated from the clean rows of `tx`
+    (so debits, credits and counts reconcile with fact_transactions); opening = previous
+    closing, the first opening is a keyed initial balance by account type."""
     n_acc = z["dim_account"]
     g = TableBuilder(
         "fact_balances",
