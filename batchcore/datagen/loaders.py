@@ -209,7 +209,8 @@ def _mysql_load(
             )
         return
     except pymysql.err.OperationalError as exc:
-        if exc.args[0] not in (1148, 2068, 3948, 3950):  # local infile disabled / refused
+        # local infile disabled or refused: MySQL 1148 / 3948 / 3950, client 2068, MariaDB 4166
+        if exc.args[0] not in (1148, 2068, 3948, 3950, 4166):
             raise
     finally:
         path.unlink(missing_ok=True)

@@ -145,3 +145,40 @@ def test_unsupported_target_type_is_a_clear_error(tmp_path):
         match="connection 'sf' is snowflake: data generation writes to duckdb, sqlite, postgres or mysql",
     ):
         write_external(ws.connection("sf"), plan_generation("Retail", 10, 1))
+
+
+@pytest.mark.mysql
+def test_mysql_without_local_infile_falls_back_to_multi_row_inserts(
+    tmp_path, mysql_database, monkeypatch
+):
+    """A client (or server) that refuses LOAD DATA LOCAL still gets every row, by INSERTs."""
+    import pymysql
+
+    from batchcore.connections import _mysql_params
+    from batchcore.datagen import loaders
+
+    def no_local_infile(spec):
+        return pymysql.connect(
+            autocommit=True, local_infile=False, **_mysql_params(spec.resolve().url)
+        )
+
+    monkeypatch.setattr(loaders, "_mysql_connect", no_local_infile)
+    ws = Workspace.load(
+        write_workspace(tmp_path / "ws", {"maria": {"type": "mysql", "url": mysql_database}})
+    )
+    plan = plan_generation(
+        "Retail",
+        12_000,
+        2,
+        table_name="fact_sales",
+        defects={"fact_sales": {"nulls": {"quantity": 3}}},
+    )
+    write_external(ws.connection("maria"), plan)
+    expected = duckdb_rows("Retail", 12_000, 2, {"fact_sales": {"nulls": {"quantity": 3}}})
+    con = pymysql.connect(autocommit=True, **_mysql_params(mysql_database))
+    try:
+        with con.cursor() as cur:
+            cur.execute("SELECT * FROM retail_fact_sales")
+            assert _rows(cur.fetchall()) == expected["fact_sales"]
+    finally:
+        con.close()
