@@ -7,7 +7,8 @@ Returns a successful outcome whose `snapshot` the executor stores in `catalog_sn
 ({snapshot_id, connection_name, connection_type, schema_name, table_count, column_count,
 duration_ms, catalog}; catalog shape in batchcore.metadata.model) and whose result repeats the
 counts, the number of catalog queries and the tables (at most 200 listed).
-Raises NotFound (unknown connection, schema or table: not retried), CatalogAccessDenied
+Raises NotFound (unknown connection, schema or table, a DuckDB / SQLite file that does not
+exist — opening it would create an empty one: not retried), CatalogAccessDenied
 (permission errors: not retried), ConnectionFailed (unreachable: retried when the job allows).
 """
 
@@ -16,9 +17,10 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 
 from batchcore.connections import open_connection
-from batchcore.errors import BatchError, ConnectionFailed
+from batchcore.errors import BatchError, ConnectionFailed, NotFound
 from batchcore.metadata.extract import CatalogAccessDenied, timed_extract
 from batchcore.operations.base import OperationContext, OperationOutcome
 
@@ -52,6 +54,14 @@ def run(spec: dict, ctx: OperationContext) -> OperationOutcome:
     """Extract the catalog of `spec`'s schema and return it as a snapshot (see module doc)."""
     name = spec["connection_name"]
     conn_spec = ctx.workspace.connection(name, field="connection_name")
+    if conn_spec.type in ("duckdb", "sqlite"):
+        path = conn_spec.resolve().path or ":memory:"
+        if path != ":memory:" and not Path(path).exists():  # opening would create an empty database
+            raise NotFound(
+                f"connection {name!r}: {conn_spec.type} file {path} does not exist",
+                field="connection_name",
+                value=name,
+            )
     ctx.progress(f"connecting to {name} ({conn_spec.type})", force=True)
     try:
         conn = open_connection(conn_spec)

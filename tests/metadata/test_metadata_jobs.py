@@ -142,6 +142,7 @@ def test_bad_connection_missing_schema_and_denied_access_fail_alone(
         **_duck_and_lite(tmp_path),
         "down": {"type": "postgres", "url": "postgresql://postgres@127.0.0.1:1/test"},
         "ro": {"type": "postgres", "url": f"postgresql://{role}@{host}"},
+        "gone": {"type": "duckdb", "path": str(tmp_path / "missing.duckdb")},
     }
     try:
         eng = make_engine(workspace=_workspace(tmp_path / "ws", conns))
@@ -155,6 +156,7 @@ def test_bad_connection_missing_schema_and_denied_access_fail_alone(
                     {"connection_name": "down"},
                     {"connection_name": "lite", "schema_name": "nope"},
                     {"connection_name": "ro", "schema_name": pg_schema},
+                    {"connection_name": "gone"},
                 ],
             },
         )
@@ -173,6 +175,10 @@ def test_bad_connection_missing_schema_and_denied_access_fail_alone(
             f"CatalogAccessDenied: permission denied: role '{role}' has no USAGE privilege on schema '{pg_schema}' in "
             f"connection 'ro' (GRANT USAGE ON SCHEMA ... TO {role})"
         )
+        assert ops["gone"].attempts == 1 and ops["gone"].error == (
+            f"NotFound: connection 'gone': duckdb file {tmp_path / 'missing.duckdb'} does not exist"
+        )
+        assert not (tmp_path / "missing.duckdb").exists()
         with eng.store.reader() as cur:
             assert [s["connection_name"] for s in list_snapshots(cur)] == ["duck"]
         eng.close()
