@@ -128,6 +128,7 @@ def test_job_extracting_four_connections_completes_with_snapshots(
     ]
 
 
+@pytest.mark.postgres
 def test_bad_connection_missing_schema_and_denied_access_fail_alone(
     make_engine, tmp_path, pg_url, pg_schema
 ):
