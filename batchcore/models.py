@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from batchcore.datagen.defects import DefectSpec, check_against_schema
 from batchcore.ids import check_id
 
 
@@ -183,7 +184,7 @@ class DataGenItem(_Strict):
     seed: Annotated[StrictInt, Field(ge=0, le=2**31 - 1)] | None = None
     target_connection: Id | None = None
     table_name: Annotated[StrictStr, Field(max_length=128)] | None = None
-    defects: dict[str, Any] | None = None
+    defects: Annotated[DefectSpec, AfterValidator(check_against_schema)] | None = None
 
 
 class BulkDataGenRequest(JobOptions):

@@ -1,0 +1,80 @@
+"""The `data_generation` operation: one star schema written into one target connection.
+
+spec = `DataGenItem.model_dump(mode="json")`: schema_type (Retail | Finance | Healthcare),
+row_count (main fact rows), seed (None → 42, recorded), target_connection (None → the
+workspace connection `generated`), table_name (None → every table; else that table and the
+tables it needs), defects (see batchcore.datagen.defects).
+
+Result (JSON): schema_type, schema, target, target_type, seed, seed_defaulted, row_count,
+tables [{table, rows, duration_ms, rows_per_s}], total_rows, duration_ms, rows_per_s and
+defects {requested, injected, expected_failures} — the ground truth validation must find.
+Raises ConfigError / NotFound (bad spec, unknown connection: not retried), ConnectionFailed
+(target unreachable: retried when the job allows), OperationCancelled.
+"""
+
+from __future__ import annotations
+
+import time
+
+import duckdb
+
+from batchcore.connections import open_connection
+from batchcore.datagen.generator import plan_generation, write_duckdb
+from batchcore.datagen.loaders import write_external
+from batchcore.operations.base import OperationContext, OperationOutcome
+
+DEFAULT_TARGET = "generated"
+
+
+def run(spec: dict, ctx: OperationContext) -> OperationOutcome:
+    """Generate `spec`'s schema into its target; see the module doc for the spec and result."""
+    plan = plan_generation(
+        spec["schema_type"],
+        spec.get("row_count", 10_000),
+        spec.get("seed"),
+        spec.get("table_name"),
+        spec.get("defects"),
+    )
+    target = spec.get("target_connection") or DEFAULT_TARGET
+    conn_spec = ctx.workspace.connection(target, field="target_connection")
+    ctx.progress(
+        f"{plan.schema.schema_type}: {len(plan.tables)} tables into {target} (seed {plan.seed})",
+        force=True,
+    )
+    t0 = time.perf_counter()
+    try:
+        if conn_spec.type == "duckdb":
+            conn = open_connection(conn_spec)
+            try:
+                stats = write_duckdb(conn.cur, plan, ctx, target_key=f"duckdb:{conn.path}")
+            finally:
+                conn.close()
+        else:
+            stats = write_external(conn_spec, plan, ctx)
+    except duckdb.InterruptException:
+        ctx.check_cancelled()
+        raise
+    duration_ms = (time.perf_counter() - t0) * 1000.0
+    total = sum(s.rows for s in stats)
+    result = {
+        "schema_type": plan.schema.schema_type,
+        "schema": plan.schema_name,
+        "target": target,
+        "target_type": conn_spec.type,
+        "seed": plan.seed,
+        "seed_defaulted": plan.seed_defaulted,
+        "row_count": plan.row_count,
+        "table_name": spec.get("table_name"),
+        "tables": [s.to_dict() for s in stats],
+        "total_rows": total,
+        "duration_ms": round(duration_ms, 1),
+        "rows_per_s": round(total / (duration_ms / 1000.0)) if duration_ms > 0 else None,
+        "defects": plan.ground_truth(),
+    }
+    injected = sum(d["count"] for d in result["defects"]["injected"])
+    summary = (
+        f"{plan.schema.schema_type}: {len(stats)} tables, {total:,} rows in {duration_ms / 1000:.1f} s "
+        f"({result['rows_per_s'] or 0:,} rows/s) into {target}"
+        + (f", {injected:,} defects injected" if injected else "")
+    )
+    return OperationOutcome(success=True, summary=summary, result=result)
