@@ -105,6 +105,15 @@ def plan_data_generation(req: BulkDataGenRequest, ws: Workspace) -> JobPlan:
         if item.target_connection is not None and item.target_connection not in ws.connections:
             raise RequestError(f"connection {item.target_connection!r} is not in the workspace (known: {sorted(ws.connections)})",
                                field=f"items.{i}.target_connection", value=item.target_connection)
+        if item.table_name is not None:
+            from batchcore.datagen.generator import select_tables
+            from batchcore.datagen.schemas import get_schema
+
+            schema = get_schema(item.schema_type)
+            try:
+                select_tables(schema, schema.tables(1000, 0), item.table_name)
+            except BatchError as exc:
+                raise _reraise(exc, f"items.{i}.table_name") from None
         ops.append(OpPlan(f"generate_{i}_{item.schema_type.lower()}", OperationKind.DATA_GENERATION.value,
                           item.model_dump(mode="json")))
     return JobPlan(JobType.BATCH_DATA_GENERATION, ops, req.project_id,

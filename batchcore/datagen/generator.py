@@ -80,7 +80,11 @@ class GenerationPlan:
         }
 
 
-def _select_tables(schema: StarSchema, tables: list[Table], table_name: str | None) -> list[Table]:
+def select_tables(schema: StarSchema, tables: list[Table], table_name: str | None) -> list[Table]:
+    """`tables` restricted to `table_name` and the tables it depends on (all when None).
+
+    Accepts `table` or `<schema>.table`, case-insensitively. Raises ConfigError listing the tables.
+    """
     if table_name is None:
         return tables
     by_name = {t.name: t for t in tables}
@@ -130,7 +134,7 @@ def plan_generation(
         )
     used_seed = DEFAULT_SEED if seed is None else seed
     tables = schema.tables(row_count, used_seed)
-    selected = _select_tables(schema, tables, table_name)
+    selected = select_tables(schema, tables, table_name)
     all_tables = {t.name: t for t in tables}
     spec = None
     if defects:

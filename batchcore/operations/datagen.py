@@ -73,7 +73,7 @@ def run(spec: dict, ctx: OperationContext) -> OperationOutcome:
     }
     injected = sum(d["count"] for d in result["defects"]["injected"])
     summary = (
-        f"{plan.schema.schema_type}: {len(stats)} tables, {total:,} rows in {duration_ms / 1000:.1f} s "
+        f"{plan.schema.schema_type}: {len(stats)} table{'s' if len(stats) != 1 else ''}, {total:,} rows in {duration_ms / 1000:.1f} s "
         f"({result['rows_per_s'] or 0:,} rows/s) into {target}"
         + (f", {injected:,} defects injected" if injected else "")
     )

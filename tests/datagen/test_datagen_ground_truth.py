@@ -1,19 +1,11 @@
 """Generate with defects, run the shipped validation pipelines: each check finds exactly the
 ground truth the generation recorded (and 0 where nothing was injected).
-
-Needs the validation engine (branch feat/validation): skipped only while `batchcore.validation`
-is not importable.
 """
 
 from __future__ import annotations
 
-import inspect
-
-import pytest
-
-validation = pytest.importorskip("batchcore.validation")
-
-from batchcore.workspace import Workspace  # noqa: E402
+from batchcore.validation import run_pipeline_ref
+from batchcore.workspace import Workspace
 
 DEFECTS = {
     "Retail": {
@@ -76,24 +68,6 @@ def _generate(make_engine, workspace) -> tuple[object, dict[str, list[dict]]]:
     return eng, truth
 
 
-def _run_pipeline_ref(ws: Workspace, ref):
-    """Call run_pipeline_ref with the workspace and the PipelineRef, whatever its parameter names."""
-    fn = validation.run_pipeline_ref
-    kwargs = {}
-    for name, p in inspect.signature(fn).parameters.items():
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            continue
-        if name in ("ws", "workspace"):
-            kwargs[name] = ws
-        elif name in ("ref", "pipeline_ref", "pipeline"):
-            kwargs[name] = ref
-        elif p.default is p.empty:
-            pytest.fail(
-                f"run_pipeline_ref{inspect.signature(fn)}: do not know what to pass as {name!r}"
-            )
-    return fn(**kwargs)
-
-
 def _compare(rows: list[dict], expected: list[dict]) -> None:
     want = {_key(e["check_type"], e["table"], e["columns"]): e for e in expected}
     seen = set()
@@ -117,14 +91,13 @@ def test_validation_finds_exactly_the_injected_defects(make_engine, workspace):
     ws = Workspace.load(workspace)
     for schema_type, expected in truth.items():
         ref = ws.resolve_pipeline(f"{schema_type.lower()}_validation", "synthetic_data")
-        result = _run_pipeline_ref(ws, ref)
+        result = run_pipeline_ref(ref, ws)
         rows = [c.to_row() for c in result.checks]
         assert len(rows) > 30
         _compare(rows, expected)
 
 
 def test_pipeline_jobs_store_check_results_equal_to_the_ground_truth(make_engine, workspace):
-    pytest.importorskip("batchcore.operations.pipeline")
     eng, truth = _generate(make_engine, workspace)
     created = eng.submit(
         "bulk_pipeline_execution",
