@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from batchcore.errors import ConfigError, ConnectionFailed, OperationCancelled
+from batchcore.errors import ConfigError, ConnectionFailed, ConnectionRejected, OperationCancelled
 from batchcore.workspace import ConnectionSpec, ResolvedConnection
 
 
@@ -306,6 +306,13 @@ class SQLiteConnection(DbConnection):
 
 # ---------------------------------------------------------------- PostgreSQL
 
+# The server answered and said no: retrying cannot help (PostgreSQL FATAL messages; MySQL error
+# codes 1044/1045/1698 access denied, 1049 unknown database, 1227 no privilege).
+_PG_REJECTED = re.compile(r"FATAL:\s+(role .* does not exist|database .* does not exist|password authentication failed"
+                          r"|no pg_hba.conf entry|permission denied)", re.IGNORECASE)
+_MYSQL_REJECTED = {1044, 1045, 1049, 1227, 1698}
+
+
 class PostgresConnection(DbConnection):
     """psycopg 3 in autocommit mode; `cancel()` sends the server a cancel request."""
 
@@ -316,7 +323,10 @@ class PostgresConnection(DbConnection):
         try:
             self.con = psycopg.connect(resolved.url, autocommit=True, connect_timeout=10)
         except psycopg.OperationalError as exc:
-            raise ConnectionFailed(f"cannot connect to PostgreSQL ({resolved.name}): {str(exc).strip()}", field="url") from None
+            msg = f"cannot connect to PostgreSQL ({resolved.name}): {str(exc).strip()}"
+            if _PG_REJECTED.search(str(exc)):
+                raise ConnectionRejected(msg, field="url") from None
+            raise ConnectionFailed(msg, field="url") from None
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
         with self.con.cursor() as cur:
@@ -356,7 +366,10 @@ class MySQLConnection(DbConnection):
         try:
             self.con = pymysql.connect(autocommit=True, connect_timeout=10, **self._params)
         except pymysql.MySQLError as exc:
-            raise ConnectionFailed(f"cannot connect to MySQL ({resolved.name}): {exc}", field="url") from None
+            msg = f"cannot connect to MySQL ({resolved.name}): {exc}"
+            if exc.args and exc.args[0] in _MYSQL_REJECTED:
+                raise ConnectionRejected(msg, field="url") from None
+            raise ConnectionFailed(msg, field="url") from None
         self.thread_id = self.con.thread_id()
         with self.con.cursor() as cur:  # TIMESTAMP values in UTC, like the other drivers' sessions
             cur.execute("SET time_zone = '+00:00'")

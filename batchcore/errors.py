@@ -87,6 +87,13 @@ class ConnectionFailed(BatchError):
     transient = True
 
 
+class ConnectionRejected(BatchError):
+    """The server answered and refused: unknown user or database, bad password, no privilege.
+    Retrying cannot help, so it is not retried (unlike ConnectionFailed)."""
+
+    http_status = 422
+
+
 class OperationCancelled(BatchError):
     """Raised inside an operation when its cancel token is set (force cancel or timeout)."""
 

@@ -34,7 +34,13 @@ from pathlib import Path
 from typing import Any
 
 from batchcore import jsonutil
-from batchcore.errors import ConfigError, NotFound, OperationCancelled, RequestError
+from batchcore.errors import (
+    ConfigError,
+    ConnectionRejected,
+    NotFound,
+    OperationCancelled,
+    RequestError,
+)
 from batchcore.models import AttemptStatus as A
 from batchcore.models import OperationStatus as O
 from batchcore.operations import get_handler
@@ -54,7 +60,7 @@ from batchcore.timeutil import utcnow_naive
 log = logging.getLogger("batchcore.executor")
 
 # errors that fail the same way every time: never retried automatically
-NON_RETRYABLE: tuple[type[BaseException], ...] = (ConfigError, RequestError, NotFound, KeyError)
+NON_RETRYABLE: tuple[type[BaseException], ...] = (ConfigError, RequestError, NotFound, ConnectionRejected, KeyError)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ duration_ms, catalog}; catalog shape in batchcore.metadata.model) and whose resu
 counts, the number of catalog queries and the tables (at most 200 listed).
 Raises NotFound (unknown connection, schema or table, a DuckDB / SQLite file that does not
 exist — opening it would create an empty one: not retried), CatalogAccessDenied
-(permission errors: not retried), ConnectionFailed (unreachable: retried when the job allows).
+(permission errors: not retried), ConnectionRejected (login or database refused: not retried),
+ConnectionFailed (unreachable: retried when the job allows).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from batchcore.connections import open_connection
-from batchcore.errors import BatchError, ConnectionFailed, NotFound
+from batchcore.errors import BatchError, NotFound
 from batchcore.metadata.extract import CatalogAccessDenied, timed_extract
 from batchcore.operations.base import OperationContext, OperationOutcome
 
@@ -63,14 +64,7 @@ def run(spec: dict, ctx: OperationContext) -> OperationOutcome:
                 value=name,
             )
     ctx.progress(f"connecting to {name} ({conn_spec.type})", force=True)
-    try:
-        conn = open_connection(conn_spec)
-    except ConnectionFailed as exc:
-        if _denied(exc):
-            raise CatalogAccessDenied(
-                f"connection {name!r}: {exc.message}", field="connection_name", value=name
-            ) from None
-        raise
+    conn = open_connection(conn_spec)  # ConnectionRejected (not retried) / ConnectionFailed (retried)
     with conn:
         ctx.check_cancelled()
         ctx.progress(
