@@ -6,7 +6,8 @@ period), never the job table. Call them with a reader cursor:
 
 `Scope` narrows the jobs by creation date (inclusive from, exclusive to) and project. Job-level
 figures use the job's own `project_id`; operation- and check-level figures use the project of
-each operation (a bulk job may span several projects and then has no project of its own).
+each operation or check (a bulk job may span several projects and then has no project of its own),
+falling back to the job's project.
 Timestamps are naive UTC in the store and in the frames returned.
 """
 
@@ -23,6 +24,7 @@ from batchcore.timeutil import to_db
 BUCKETS = ("hour", "day", "week")
 _TERMINAL = "('completed', 'partial_success', 'failed', 'cancelled')"
 _OP_PROJECT = "json_extract_string(o.spec, '$.project_id')"
+_OP_SCOPE_PROJECT = f"coalesce({_OP_PROJECT}, j.project_id)"
 _OP_PIPELINE = "json_extract_string(o.spec, '$.pipeline_id')"
 
 
@@ -193,7 +195,7 @@ def operation_durations(cur, scope: Scope, bucket: str = "day") -> pd.DataFrame:
     """Columns period, kind, operations, mean_s, p95_s, max_s: finished operations' duration per
     period of their finish time."""
     cte, params = scope.jobs_cte(by_job_project=False)
-    extra, p2 = scope.op_project(_OP_PROJECT)
+    extra, p2 = scope.op_project(_OP_SCOPE_PROJECT)
     return _df(
         cur,
         f"""{cte}
@@ -211,7 +213,7 @@ def pipeline_failure_rates(cur, scope: Scope, bucket: str = "day") -> pd.DataFra
     """Columns period, pipeline (`project/pipeline`), runs, failed, failure_rate: pipeline
     executions that ended, per period of their finish time."""
     cte, params = scope.jobs_cte(by_job_project=False)
-    extra, p2 = scope.op_project(_OP_PROJECT)
+    extra, p2 = scope.op_project(_OP_SCOPE_PROJECT)
     return _df(
         cur,
         f"""{cte}
@@ -230,7 +232,7 @@ def slowest_operations(cur, scope: Scope, limit: int = 20) -> pd.DataFrame:
     """Columns job_id, job_name, operation_id, kind, status, duration_s, finished_at: the
     longest finished operations."""
     cte, params = scope.jobs_cte(by_job_project=False)
-    extra, p2 = scope.op_project(_OP_PROJECT)
+    extra, p2 = scope.op_project(_OP_SCOPE_PROJECT)
     return _df(
         cur,
         f"""{cte}
@@ -251,7 +253,7 @@ def datagen_throughput(cur, scope: Scope) -> pd.DataFrame:
     result), else the fact rows it was asked for (`row_count` in its spec).
     """
     cte, params = scope.jobs_cte(by_job_project=False)
-    extra, p2 = scope.op_project(_OP_PROJECT)
+    extra, p2 = scope.op_project(_OP_SCOPE_PROJECT)
     rows = (
         "coalesce(TRY_CAST(json_extract_string(o.result, '$.rows_written') AS BIGINT), "
         "TRY_CAST(json_extract_string(o.result, '$.total_rows') AS BIGINT), "
@@ -280,7 +282,7 @@ def check_failure_rates(cur, scope: Scope, bucket: str = "day") -> pd.DataFrame:
     """Columns period, check (`pipeline · check`), runs, failed, failure_rate, mean_pass_rate:
     check results per period (every attempt is one run; a run fails when the check did not pass)."""
     cte, params = scope.jobs_cte(by_job_project=False)
-    extra, p2 = scope.op_project("c.project_id")
+    extra, p2 = scope.op_project("coalesce(c.project_id, j.project_id)")
     return _df(
         cur,
         f"""{cte}
@@ -303,7 +305,7 @@ def check_trends(cur, scope: Scope, limit: int = 50) -> pd.DataFrame:
     run has no change (NULL).
     """
     cte, params = scope.jobs_cte(by_job_project=False)
-    extra, p2 = scope.op_project("c.project_id")
+    extra, p2 = scope.op_project("coalesce(c.project_id, j.project_id)")
     return _df(
         cur,
         f"""{cte}, r AS (

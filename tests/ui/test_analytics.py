@@ -114,3 +114,26 @@ def test_bucket_for_picks_hour_day_week():
     assert analytics.bucket_for(now - timedelta(days=365), now) == "week"
     with pytest.raises(ValueError):
         analytics._bucket("minute; DROP TABLE jobs")
+
+
+def test_datagen_throughput_uses_reported_rows_else_requested_rows(eng):
+    job_id = noop_job(eng, "gen", 2, sleep_ms=20)
+    _finish(eng, job_id)
+
+    def make_generation(cur, now):
+        cur.execute(
+            """UPDATE operations SET kind = 'data_generation', duration_ms = 2000,
+                           spec = '{"schema_type": "Retail", "row_count": 1000}',
+                           result = CASE WHEN operation_id = 'op_0' THEN '{"rows_written": 5000}'::JSON END
+                       WHERE job_id = ?""",
+            [job_id],
+        ).fetchall()
+
+    eng.store.call(FnCommand(make_generation))
+    with eng.store.reader() as cur:
+        gen = analytics.datagen_throughput(cur, Scope())
+    assert list(gen.operation_id) in (["op_0", "op_1"], ["op_1", "op_0"])
+    by_op = gen.set_index("operation_id")
+    assert (by_op.loc["op_0", "rows"], by_op.loc["op_0", "rows_per_s"]) == (5000, 2500.0)
+    assert (by_op.loc["op_1", "rows"], by_op.loc["op_1", "rows_per_s"]) == (1000, 500.0)
+    assert set(gen.schema_type) == {"Retail"}

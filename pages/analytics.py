@@ -1,0 +1,189 @@
+"""Analytics: status and type distributions, durations, failure rates per pipeline and per check
+over time, slowest operations and generation throughput. Every figure is aggregated in DuckDB
+(batchcore.analytics) and can be downloaded with the numbers behind it."""
+
+from datetime import UTC, datetime, time, timedelta
+
+import streamlit as st
+
+from batchcore import analytics
+from ui_components import charts, core, fmt
+from ui_components.status import type_label
+
+ANY = "(any)"
+
+st.title("Analytics")
+st.caption(
+    "Trends for review meetings. Times are UTC; every chart downloads as PNG (camera icon) or HTML, "
+    "with its numbers as CSV or JSON."
+)
+eng = core.engine()
+
+with core.guard("Computing analytics"):
+    with eng.store.reader() as cur:
+        opts = analytics.filter_options(cur)
+    if opts["first_created"] is None:
+        st.info(
+            "No jobs yet, so nothing to chart. Launch jobs from the launch pages; their results appear here "
+            "as they finish.",
+            icon=":material/insights:",
+        )
+        st.stop()
+
+    today = datetime.now(UTC).date()
+    c = st.columns([2, 1.2, 1])
+    dates = c[0].date_input(
+        "Created between (UTC)",
+        value=(today - timedelta(days=29), today),
+        key="an_dates",
+        format="YYYY-MM-DD",
+    )
+    project = c[1].selectbox(
+        "Project", [ANY, *opts["projects"]], key="an_project", bind="query-params"
+    )
+    bucket_choice = c[2].selectbox("Period", ["auto", *analytics.BUCKETS], key="an_bucket")
+    start = datetime.combine(dates[0], time.min, UTC) if len(dates) >= 1 else None
+    end = datetime.combine(dates[1], time.min, UTC) + timedelta(days=1) if len(dates) == 2 else None
+    scope = analytics.Scope(
+        created_from=start, created_to=end, project_id=None if project == ANY else project
+    )
+    bucket = (
+        analytics.bucket_for(start, end or datetime.now(UTC))
+        if bucket_choice == "auto"
+        else bucket_choice
+    )
+
+    with eng.store.reader() as cur:
+        s = analytics.summary(cur, scope)
+        statuses = analytics.status_distribution(cur, scope)
+        types = analytics.type_distribution(cur, scope)
+        job_d = analytics.job_durations(cur, scope, bucket)
+        op_d = analytics.operation_durations(cur, scope, bucket)
+        pipe = analytics.pipeline_failure_rates(cur, scope, bucket)
+        chk = analytics.check_failure_rates(cur, scope, bucket)
+        trends = analytics.check_trends(cur, scope)
+        slow = analytics.slowest_operations(cur, scope, limit=15)
+        gen = analytics.datagen_throughput(cur, scope)
+
+    m = st.columns(6)
+    m[0].metric("Jobs", fmt.count(s["jobs"]))
+    m[1].metric(
+        "Success rate",
+        fmt.pct(s["success_rate"]),
+        help="Completed ÷ jobs that ended (cancelled excluded).",
+    )
+    m[2].metric("Failed / partial", f"{s['failed']:,} / {s['partial_success']:,}")
+    m[3].metric("Operations", fmt.count(s["operations"]))
+    m[4].metric("Failed operations", fmt.count(s["failed_operations"]))
+    m[5].metric("Mean job duration", fmt.duration(s["mean_job_duration_ms"]))
+    if not s["jobs"]:
+        st.info(
+            "No job was created in this range for this project. Widen the dates or pick another project.",
+            icon=":material/filter_alt_off:",
+        )
+        st.stop()
+
+    left, right = st.columns(2)
+    with left:
+        charts.chart_block(
+            "Jobs by status", charts.status_donut(statuses), statuses, "jobs-by-status"
+        )
+    with right:
+        charts.chart_block("Jobs by type", charts.type_bars(types), types, "jobs-by-type")
+
+    left, right = st.columns(2)
+    with left:
+        charts.chart_block(
+            f"Job duration per {bucket}",
+            charts.duration_lines(job_d, "job_type", label_fn=type_label)
+            if not job_d.empty
+            else None,
+            job_d,
+            "job-duration",
+            caption="Mean wall time of finished jobs, by creation period (p50/p95 in the data).",
+        )
+    with right:
+        charts.chart_block(
+            f"Operation duration per {bucket}",
+            charts.duration_lines(op_d, "kind") if not op_d.empty else None,
+            op_d,
+            "operation-duration",
+            caption="Mean duration of finished operations, by finish period.",
+        )
+
+    top_pipes = charts.top_series(pipe, "pipeline", "failed")
+    charts.chart_block(
+        f"Failure rate per pipeline, per {bucket}",
+        charts.rate_lines(top_pipes, "pipeline") if not pipe.empty else None,
+        pipe,
+        "pipeline-failure-rate",
+        caption=f"The {charts.TOP_SERIES} pipelines with the most failures; the data has all of them.",
+        empty="No pipeline runs finished in this range.",
+    )
+
+    top_checks = charts.top_series(chk, "check", "failed")
+    charts.chart_block(
+        f"Failure rate per check, per {bucket}",
+        charts.rate_lines(top_checks, "check") if not chk.empty else None,
+        chk,
+        "check-failure-rate",
+        caption=f"The {charts.TOP_SERIES} checks with the most failures.",
+        empty="No check results in this range.",
+    )
+    with st.container(border=True, key="checks-getting-worse"):
+        st.markdown("**Checks getting worse**")
+        st.caption(
+            "Each check's runs split in half by time: failure rate of the recent half minus the earlier half. "
+            "Positive = more failures lately."
+        )
+        if trends.empty:
+            st.info("No check results in this range.", icon=":material/fact_check:")
+        else:
+            st.dataframe(
+                trends,
+                hide_index=True,
+                column_config={
+                    "failure_rate": st.column_config.NumberColumn("failure rate", format="percent"),
+                    "earlier_failure_rate": st.column_config.NumberColumn(
+                        "earlier", format="percent"
+                    ),
+                    "recent_failure_rate": st.column_config.NumberColumn(
+                        "recent", format="percent"
+                    ),
+                    "change": st.column_config.NumberColumn("change", format="percent"),
+                    "first_pass_rate": st.column_config.NumberColumn(
+                        "first pass rate", format="percent"
+                    ),
+                    "last_pass_rate": st.column_config.NumberColumn(
+                        "last pass rate", format="percent"
+                    ),
+                },
+            )
+            st.download_button(
+                "CSV",
+                data=lambda: trends.to_csv(index=False),
+                file_name="checks-getting-worse.csv",
+                mime="text/csv",
+                key="dl-trends-csv",
+                on_click="ignore",
+                icon=":material/download:",
+            )
+
+    left, right = st.columns(2)
+    with left:
+        charts.chart_block(
+            "Slowest operations",
+            charts.slowest_bars(slow) if not slow.empty else None,
+            slow,
+            "slowest-operations",
+            empty="No finished operations in this range.",
+        )
+    with right:
+        charts.chart_block(
+            "Data generation throughput",
+            charts.throughput_scatter(gen) if not gen.empty else None,
+            gen,
+            "datagen-throughput",
+            caption="Rows written per second, per generation operation.",
+            empty="No data generation finished in this range. Launch one from Batch Data Generation.",
+        )
