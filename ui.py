@@ -65,4 +65,9 @@ pages = {
         ),
     ],
 }
-st.navigation(pages).run()
+page = st.navigation(pages)
+try:
+    page.run()
+except Exception as exc:  # never a traceback: the message, as st.error (st.stop/st.rerun pass through)
+    core.log.exception("page %s failed", page.title)
+    st.error(f"This page hit an unexpected error: {core.error_text(exc)}", icon=":material/error:")

@@ -12,7 +12,7 @@ from batchcore import analytics
 from batchcore.models import JobStatus, JobType
 from batchcore.store.reads import JobFilter
 from ui_components import core, exports, jobs
-from ui_components.status import STATUS_ICONS, status_label, style_status, type_label
+from ui_components.status import status_label, style_status, type_label
 
 ANY = "(any)"
 PAGE_SIZES = (25, 50, 100)
@@ -39,24 +39,31 @@ with core.guard("Loading filters"):
 
     with st.container(border=True):
         c = st.columns([1.5, 1.5, 1.1, 1.0, 1.4, 1.3])
-        statuses = c[0].multiselect(
-            "Status",
-            [s.value for s in JobStatus],
-            key="h_status",
-            bind="query-params",
-            format_func=lambda s: f"{STATUS_ICONS.get(s, '')} {status_label(s)}",
-            placeholder="any status",
-            on_change=reset_page,
-        )
-        types = c[1].multiselect(
-            "Type",
-            [t.value for t in JobType],
-            key="h_type",
-            bind="query-params",
-            format_func=type_label,
-            placeholder="any type",
-            on_change=reset_page,
-        )
+        # options are the labels users read (bound to the URL as they are), mapped back to values
+        status_labels = {status_label(s.value): s.value for s in JobStatus}
+        type_labels = {type_label(t.value): t.value for t in JobType}
+        statuses = [
+            status_labels[x]
+            for x in c[0].multiselect(
+                "Status",
+                list(status_labels),
+                key="h_status",
+                bind="query-params",
+                placeholder="any status",
+                on_change=reset_page,
+            )
+        ]
+        types = [
+            type_labels[x]
+            for x in c[1].multiselect(
+                "Type",
+                list(type_labels),
+                key="h_type",
+                bind="query-params",
+                placeholder="any type",
+                on_change=reset_page,
+            )
+        ]
         project = c[2].selectbox(
             "Project", [ANY, *projects], key="h_project", bind="query-params", on_change=reset_page
         )

@@ -32,14 +32,9 @@ with core.guard("Reading the workspace"):
 
     left, right = st.columns([1, 2.4])
     with left:
-        pid = st.selectbox(
-            "Project",
-            list(ws.projects),
-            key="pl_project",
-            format_func=lambda p: f"{ws.projects[p].name} ({p})",
-            bind="query-params",
-        )
+        pid = st.selectbox("Project", list(ws.projects), key="pl_project", bind="query-params")
         proj = ws.projects[pid]
+        st.markdown(f"**{proj.name}**")
         if proj.description:
             st.caption(proj.description)
         st.caption(f"Source: `{proj.source or '—'}` · target: `{proj.target or '—'}`")

@@ -72,7 +72,7 @@ JOB_COLUMN_CONFIG = {
 
 # ---------------------------------------------------------------- live rows (Active Jobs)
 
-ROW_WIDTHS = [2.2, 1.3, 1.2, 1.6, 1.7, 0.9, 0.9, 1.6, 1.5]
+ROW_WIDTHS = [2.1, 1.3, 1.3, 1.6, 1.7, 1.0, 1.0, 1.6, 1.5]
 ROW_HEADERS = [
     "Job",
     "Type",
@@ -111,8 +111,7 @@ def live_row(eng: Engine, job: JobView) -> None:
             else "—"
         )
         with c[8]:
-            a, b = st.columns(2)
-            a.page_link(
+            st.page_link(
                 PAGE_DETAILS,
                 label="Details",
                 icon=":material/open_in_new:",
@@ -120,13 +119,16 @@ def live_row(eng: Engine, job: JobView) -> None:
             )
             if not job.status.is_terminal:
                 label = "Force…" if job.status.value == "cancelling" else "Cancel"
-                if b.button(label, key=f"cancel-{job.job_id}", icon=":material/cancel:"):
+                if st.button(
+                    label, key=f"cancel-{job.job_id}", icon=":material/cancel:", type="tertiary"
+                ):
                     cancel_dialog(eng, job.job_id, job.name)
             elif p.failed_operations:
-                b.button(
+                st.button(
                     "Retry failed",
                     key=f"retry-{job.job_id}",
                     icon=":material/replay:",
+                    type="tertiary",
                     on_click=retry,
                     args=(eng, job.job_id),
                 )

@@ -52,8 +52,8 @@ def test_lists_all_jobs_newest_first(engine, history):
 @pytest.mark.parametrize(
     ("widget", "value", "expected"),
     [
-        ("h_status", ["partial_success"], ["half-retail"]),
-        ("h_status", ["failed", "partial_success"], ["bad-finance", "half-retail"]),
+        ("h_status", ["partial success"], ["half-retail"]),
+        ("h_status", ["failed", "partial success"], ["bad-finance", "half-retail"]),
         ("h_project", "finance_checks", ["bad-finance"]),
         ("h_tag", "nightly", ["bad-finance", "ok-retail"]),
         ("h_search", "retail", ["half-retail", "ok-retail"]),
@@ -72,9 +72,9 @@ def test_each_filter_returns_the_right_rows(engine, history, widget, value, expe
 
 def test_type_and_date_range_filters(engine, history):
     at = open_page(PAGE)
-    at.multiselect(key="h_type").set_value(["batch_data_generation"]).run()
+    at.multiselect(key="h_type").set_value(["Data generation"]).run()
     assert "No job matches these filters" in at.info[0].value
-    at.multiselect(key="h_type").set_value(["bulk_pipeline_execution"]).run()
+    at.multiselect(key="h_type").set_value(["Bulk pipelines"]).run()
     assert len(_names(at)) == 5
     old = (utcnow_naive() - timedelta(days=10)).date()
     at.date_input(key="h_dates").set_value((old, old)).run()
@@ -143,3 +143,8 @@ def test_selection_and_list_exports_hold_the_jobs(engine, history):
         ]
         == "bad-finance"
     )
+
+
+def test_filters_come_from_a_shared_link(engine, history):
+    at = open_page(PAGE, h_status="failed", h_tag="nightly")
+    assert _names(at) == ["bad-finance"]
