@@ -14,6 +14,7 @@ import streamlit as st
 from ui_components.status import JOB_STATUS_COLOURS, status_label, type_label
 
 TOP_SERIES = 10
+LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0}
 
 
 def chart_block(
@@ -96,7 +97,7 @@ def duration_lines(
     """Duration over time (columns period, `series`, `value`), one line per series."""
     d = df.assign(series=df[series].map(label_fn) if label_fn else df[series])
     fig = px.line(d, x="period", y=value, color="series", markers=True)
-    return fig.update_layout(xaxis_title="", yaxis_title="seconds")
+    return fig.update_layout(xaxis_title="", yaxis_title="seconds", legend=LEGEND_BELOW)
 
 
 def top_series(df: pd.DataFrame, series: str, weight: str, n: int = TOP_SERIES) -> pd.DataFrame:
@@ -113,7 +114,11 @@ def rate_lines(df: pd.DataFrame, series: str) -> go.Figure:
         df, x="period", y="failure_rate", color=series, markers=True, hover_data=["runs", "failed"]
     )
     return fig.update_layout(
-        xaxis_title="", yaxis_title="failure rate", yaxis_tickformat=".0%", yaxis_range=[0, 1.05]
+        xaxis_title="",
+        yaxis_title="failure rate",
+        yaxis_tickformat=".0%",
+        yaxis_range=[0, 1.05],
+        legend=LEGEND_BELOW,
     )
 
 

@@ -191,12 +191,11 @@ def operation_inspector(eng: Engine, job: JobView) -> None:
 
 
 def checks_frame(checks: list[dict[str, Any]]) -> pd.DataFrame:
-    """One row per check result, for the checks table."""
+    """One row per check result, for the checks table (what failed first, operation last)."""
     return pd.DataFrame(
         {
-            "Operation": [c["operation_id"] for c in checks],
-            "Pipeline": [c["pipeline_id"] or "" for c in checks],
             "Check": [c["check_name"] for c in checks],
+            "Pipeline": [c["pipeline_id"] or "" for c in checks],
             "Type": [c["check_type"] for c in checks],
             "Table": [c["table_name"] or "" for c in checks],
             "Columns": [", ".join(c["columns"]) for c in checks],
@@ -206,6 +205,7 @@ def checks_frame(checks: list[dict[str, Any]]) -> pd.DataFrame:
             "Pass rate": [c["pass_rate"] for c in checks],
             "Threshold": [c["threshold"] for c in checks],
             "Severity": [c["severity"] for c in checks],
+            "Operation": [c["operation_id"] for c in checks],
         }
     )
 

@@ -105,8 +105,9 @@ def live_row(eng: Engine, job: JobView) -> None:
         c[5].write(fmt.duration(job.duration_ms))
         c[6].write("—" if job.status.is_terminal else fmt.duration(p.estimated_time_remaining_ms))
         running = p.current_operations
-        c[7].write(
-            ", ".join(running[:3]) + (f" +{len(running) - 3}" if len(running) > 3 else "")
+        c[7].markdown(
+            "  \n".join(f"`{o}`" for o in running[:3])
+            + (f"  \n+{len(running) - 3} more" if len(running) > 3 else "")
             if running
             else "—"
         )
