@@ -30,7 +30,7 @@ def test_running_job_shows_progress_counts_and_running_operations(engine):
     assert any("running" in t and "bo-badge" in t for t in texts)
     writes = [m.value for m in at.markdown]
     assert "0/4 done" in writes
-    assert "op_0, op_1" in writes
+    assert "`op_0`  \n`op_1`" in writes
     assert at.progress[0].value == 0
     assert at.button(key=f"cancel-{job_id}").label == "Cancel"
 
