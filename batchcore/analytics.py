@@ -245,12 +245,13 @@ def slowest_operations(cur, scope: Scope, limit: int = 20) -> pd.DataFrame:
     )
 
 
-def datagen_throughput(cur, scope: Scope) -> pd.DataFrame:
-    """Columns finished_at, job_id, job_name, operation_id, schema_type, rows, duration_s,
-    rows_per_s: completed data generation operations.
+def datagen_throughput(cur, scope: Scope, bucket: str = "day") -> pd.DataFrame:
+    """Columns period, schema_type, operations, rows, duration_s, rows_per_s, best_rows_per_s:
+    completed data generation operations per finish period and schema. `rows_per_s` = rows ÷
+    generation seconds of the period; `best_rows_per_s` is the fastest single operation.
 
-    `rows` is the row count the operation reports (`rows_written`, `total_rows` or `rows` in its
-    result), else the fact rows it was asked for (`row_count` in its spec).
+    An operation's `rows` is the row count it reports (`rows_written`, `total_rows` or `rows` in
+    its result), else the fact rows it was asked for (`row_count` in its spec).
     """
     cte, params = scope.jobs_cte(by_job_project=False)
     extra, p2 = scope.op_project(_OP_SCOPE_PROJECT)
@@ -263,12 +264,14 @@ def datagen_throughput(cur, scope: Scope) -> pd.DataFrame:
     return _df(
         cur,
         f"""{cte}, g AS (
-            SELECT o.finished_at, o.job_id, j.name AS job_name, o.operation_id,
-                   json_extract_string(o.spec, '$.schema_type') AS schema_type, {rows} AS rows,
-                   o.duration_ms / 1000 AS duration_s
+            SELECT date_trunc('{_bucket(bucket)}', o.finished_at) AS period,
+                   coalesce(json_extract_string(o.spec, '$.schema_type'), '?') AS schema_type,
+                   {rows} AS rows, o.duration_ms / 1000 AS duration_s
             FROM operations o JOIN j USING (job_id)
             WHERE o.kind = 'data_generation' AND o.status = 'completed' AND o.duration_ms > 0{extra})
-        SELECT *, rows / duration_s AS rows_per_s FROM g WHERE rows IS NOT NULL ORDER BY finished_at""",
+        SELECT period, schema_type, count(*) AS operations, sum(rows) AS rows, sum(duration_s) AS duration_s,
+               sum(rows) / sum(duration_s) AS rows_per_s, max(rows / duration_s) AS best_rows_per_s
+        FROM g WHERE rows IS NOT NULL GROUP BY period, schema_type ORDER BY period, schema_type""",
         params + p2,
     )
 

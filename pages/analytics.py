@@ -63,7 +63,7 @@ with core.guard("Computing analytics"):
         chk = analytics.check_failure_rates(cur, scope, bucket)
         trends = analytics.check_trends(cur, scope)
         slow = analytics.slowest_operations(cur, scope, limit=15)
-        gen = analytics.datagen_throughput(cur, scope)
+        gen = analytics.datagen_throughput(cur, scope, bucket)
 
     m = st.columns(6)
     m[0].metric("Jobs", fmt.count(s["jobs"]))
@@ -180,10 +180,10 @@ with core.guard("Computing analytics"):
         )
     with right:
         charts.chart_block(
-            "Data generation throughput",
-            charts.throughput_scatter(gen) if not gen.empty else None,
+            f"Data generation throughput per {bucket}",
+            charts.throughput_lines(gen) if not gen.empty else None,
             gen,
             "datagen-throughput",
-            caption="Rows written per second, per generation operation.",
+            caption="Rows written per second of generation, per schema (the data also has the fastest run).",
             empty="No data generation finished in this range. Launch one from Batch Data Generation.",
         )

@@ -7,7 +7,6 @@ figure as standalone HTML plus the numbers behind it as CSV and JSON.
 from __future__ import annotations
 
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -74,30 +73,58 @@ def chart_block(
         )
 
 
+def _series(df: pd.DataFrame, column: str) -> list:
+    """Distinct values of `column` in first-seen order."""
+    return list(dict.fromkeys(df[column].tolist()))
+
+
 def status_donut(df: pd.DataFrame) -> go.Figure:
     """Jobs per status (columns status, jobs), in the status colours."""
-    d = df.assign(label=df["status"].map(status_label))
-    colours = {status_label(k): v for k, v in JOB_STATUS_COLOURS.items()}
-    return px.pie(
-        d, names="label", values="jobs", hole=0.55, color="label", color_discrete_map=colours
+    fig = go.Figure(
+        go.Pie(
+            labels=[status_label(s) for s in df["status"]],
+            values=df["jobs"].tolist(),
+            hole=0.55,
+            sort=False,
+            marker={"colors": [JOB_STATUS_COLOURS.get(s, "#8c959f") for s in df["status"]]},
+        )
     )
+    return fig
 
 
 def type_bars(df: pd.DataFrame) -> go.Figure:
     """Jobs per type stacked by status (columns job_type, status, jobs)."""
-    d = df.assign(type=df["job_type"].map(type_label), label=df["status"].map(status_label))
-    colours = {status_label(k): v for k, v in JOB_STATUS_COLOURS.items()}
-    fig = px.bar(d, x="jobs", y="type", color="label", orientation="h", color_discrete_map=colours)
-    return fig.update_layout(yaxis_title="", xaxis_title="jobs")
+    fig = go.Figure()
+    for status in _series(df, "status"):
+        d = df[df["status"] == status]
+        fig.add_trace(
+            go.Bar(
+                x=d["jobs"].tolist(),
+                y=[type_label(t) for t in d["job_type"]],
+                orientation="h",
+                name=status_label(status),
+                marker_color=JOB_STATUS_COLOURS.get(status, "#8c959f"),
+            )
+        )
+    return fig.update_layout(barmode="stack", xaxis_title="jobs")
 
 
 def duration_lines(
     df: pd.DataFrame, series: str, value: str = "mean_s", label_fn=None
 ) -> go.Figure:
     """Duration over time (columns period, `series`, `value`), one line per series."""
-    d = df.assign(series=df[series].map(label_fn) if label_fn else df[series])
-    fig = px.line(d, x="period", y=value, color="series", markers=True)
-    return fig.update_layout(xaxis_title="", yaxis_title="seconds", legend=LEGEND_BELOW)
+    fig = go.Figure()
+    for key in _series(df, series):
+        d = df[df[series] == key]
+        fig.add_trace(
+            go.Scatter(
+                x=d["period"],
+                y=d[value],
+                mode="lines+markers",
+                name=label_fn(key) if label_fn else str(key),
+            )
+        )
+    return fig.update_layout(yaxis_title="seconds", legend=LEGEND_BELOW)
 
 
 def top_series(df: pd.DataFrame, series: str, weight: str, n: int = TOP_SERIES) -> pd.DataFrame:
@@ -110,11 +137,20 @@ def top_series(df: pd.DataFrame, series: str, weight: str, n: int = TOP_SERIES) 
 
 def rate_lines(df: pd.DataFrame, series: str) -> go.Figure:
     """Failure rate over time (columns period, `series`, failure_rate, runs, failed)."""
-    fig = px.line(
-        df, x="period", y="failure_rate", color=series, markers=True, hover_data=["runs", "failed"]
-    )
+    fig = go.Figure()
+    for key in _series(df, series):
+        d = df[df[series] == key]
+        fig.add_trace(
+            go.Scatter(
+                x=d["period"],
+                y=d["failure_rate"],
+                mode="lines+markers",
+                name=str(key),
+                customdata=d[["runs", "failed"]].to_numpy(),
+                hovertemplate="%{y:.0%} failed (%{customdata[1]} of %{customdata[0]} runs)<extra>%{fullData.name}</extra>",
+            )
+        )
     return fig.update_layout(
-        xaxis_title="",
         yaxis_title="failure rate",
         yaxis_tickformat=".0%",
         yaxis_range=[0, 1.05],
@@ -123,28 +159,41 @@ def rate_lines(df: pd.DataFrame, series: str) -> go.Figure:
 
 
 def slowest_bars(df: pd.DataFrame) -> go.Figure:
-    """Longest operations (columns job_name, operation_id, duration_s, kind)."""
-    d = df.assign(op=df["job_name"] + " · " + df["operation_id"])
-    fig = px.bar(
-        d.iloc[::-1],
-        x="duration_s",
-        y="op",
-        color="kind",
-        orientation="h",
-        hover_data=["job_id", "status"],
+    """Longest operations (columns job_name, operation_id, duration_s, kind), longest on top."""
+    d = df.iloc[::-1]
+    fig = go.Figure()
+    for kind in _series(d, "kind"):
+        k = d[d["kind"] == kind]
+        fig.add_trace(
+            go.Bar(
+                x=k["duration_s"].tolist(),
+                y=(k["job_name"] + " · " + k["operation_id"]).tolist(),
+                orientation="h",
+                name=str(kind),
+            )
+        )
+    return fig.update_layout(
+        xaxis_title="seconds",
+        yaxis={
+            "categoryorder": "array",
+            "categoryarray": (d["job_name"] + " · " + d["operation_id"]).tolist(),
+        },
     )
-    return fig.update_layout(yaxis_title="", xaxis_title="seconds")
 
 
-def throughput_scatter(df: pd.DataFrame) -> go.Figure:
-    """Generation throughput per operation (columns finished_at, rows_per_s, schema_type, rows)."""
-    fig = px.scatter(
-        df,
-        x="finished_at",
-        y="rows_per_s",
-        color="schema_type",
-        size="rows",
-        size_max=24,
-        hover_data=["job_name", "operation_id", "duration_s"],
-    )
-    return fig.update_layout(xaxis_title="", yaxis_title="rows / s")
+def throughput_lines(df: pd.DataFrame) -> go.Figure:
+    """Generation throughput per period and schema (columns period, schema_type, rows_per_s)."""
+    fig = go.Figure()
+    for schema in _series(df, "schema_type"):
+        d = df[df["schema_type"] == schema]
+        fig.add_trace(
+            go.Scatter(
+                x=d["period"],
+                y=d["rows_per_s"],
+                mode="lines+markers",
+                name=str(schema),
+                customdata=d[["rows", "operations"]].to_numpy(),
+                hovertemplate="%{y:,.0f} rows/s (%{customdata[0]:,} rows, %{customdata[1]} runs)",
+            )
+        )
+    return fig.update_layout(yaxis_title="rows / s", legend=LEGEND_BELOW)

@@ -131,9 +131,9 @@ def test_datagen_throughput_uses_reported_rows_else_requested_rows(eng):
 
     eng.store.call(FnCommand(make_generation))
     with eng.store.reader() as cur:
-        gen = analytics.datagen_throughput(cur, Scope())
-    assert list(gen.operation_id) in (["op_0", "op_1"], ["op_1", "op_0"])
-    by_op = gen.set_index("operation_id")
-    assert (by_op.loc["op_0", "rows"], by_op.loc["op_0", "rows_per_s"]) == (5000, 2500.0)
-    assert (by_op.loc["op_1", "rows"], by_op.loc["op_1", "rows_per_s"]) == (1000, 500.0)
-    assert set(gen.schema_type) == {"Retail"}
+        gen = analytics.datagen_throughput(cur, Scope(), "day")
+    # op_0 reports 5,000 rows, op_1 falls back to its requested 1,000; 2 s each
+    assert len(gen) == 1
+    row = gen.iloc[0]
+    assert (row.schema_type, row.operations, row.rows, row.duration_s) == ("Retail", 2, 6000, 4.0)
+    assert (row.rows_per_s, row.best_rows_per_s) == (1500.0, 2500.0)
