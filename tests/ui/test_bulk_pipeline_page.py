@@ -48,6 +48,17 @@ def test_form_submits_a_bulk_job_with_the_chosen_pipelines(engine):
     assert job.job_id in at.success[0].value
     links = {link.proto.label: link.proto.page for link in at.get("page_link")}
     assert "Open job details" in links and "Watch on Active Jobs" in links
+    # and the job is there to see in the monitoring pages
+    at.switch_page("pages/job_history.py").run()
+    row = at.dataframe[0].value.iloc[0]
+    assert (row["Job"], row["Type"], row["Job id"]) == (
+        "nightly retail",
+        "Bulk pipelines",
+        job.job_id,
+    )
+    at.query_params["job_id"] = job.job_id
+    at.switch_page("pages/job_details.py").run()
+    assert list(at.dataframe[0].value["Operation"]) == [o.operation_id for o in job.operations]
 
 
 def test_missing_name_and_no_pipeline_show_inline_errors(engine):
