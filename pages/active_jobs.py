@@ -9,6 +9,7 @@ import time
 import streamlit as st
 
 from ui_components import core, jobs
+from ui_components import live as live_table
 
 SEEN_KEY = "bo_seen_active"
 RECENT_LIMIT = 10
@@ -48,9 +49,9 @@ def live() -> None:
         else:
             pages = max(1, -(-len(active) // PAGE_SIZE))
             page = st.pagination(pages, key="active_page") if pages > 1 else 1
-            jobs.live_header()
+            live_table.header()
             for job in active[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]:
-                jobs.live_row(eng, job)
+                live_table.row(eng, job)
 
         recent_ids = [j for j in dict.fromkeys(core.my_jobs() + seen) if j not in active_ids][
             :RECENT_LIMIT
@@ -63,9 +64,9 @@ def live() -> None:
                 continue
         if finished:
             st.subheader("Recently finished in this session")
-            jobs.live_header()
+            live_table.header()
             for job in sorted(finished, key=lambda j: j.created_at, reverse=True):
-                jobs.live_row(eng, job)
+                live_table.row(eng, job)
 
 
 live()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pandas as pd
@@ -19,7 +20,9 @@ MAX_CHECK_PANELS = 100
 
 def header(eng: Engine, job: JobView) -> None:
     """Name, status, type and id, with the actions that fit the job's state and the exports."""
-    st.markdown(f"### {job.name} &nbsp; {badge_html(job.status.value)}", unsafe_allow_html=True)
+    st.markdown(
+        f"### {html.escape(job.name)} &nbsp; {badge_html(job.status.value)}", unsafe_allow_html=True
+    )
     st.caption(f"{type_label(job.job_type.value)} · job id `{job.job_id}`")
     cols = st.columns([1, 1, 1, 1, 2])
     if not job.status.is_terminal:
@@ -83,7 +86,9 @@ def metadata(job: JobView) -> None:
         st.markdown(job.description)
     cols = st.columns(4)
     for i, (label, val) in enumerate(fields):
-        cols[i % 4].markdown(f"<small>{label}</small><br>**{val}**", unsafe_allow_html=True)
+        cols[i % 4].markdown(
+            f"<small>{label}</small><br><b>{html.escape(val)}</b>", unsafe_allow_html=True
+        )
 
 
 def progress(job: JobView) -> None:

@@ -15,8 +15,8 @@ from batchcore.engine import Engine
 from batchcore.errors import BatchError, Conflict
 from batchcore.models import JobView
 from ui_components import fmt
-from ui_components.core import PAGE_DETAILS, error_text, log
-from ui_components.status import badge_html, status_cell, type_label
+from ui_components.core import error_text, log
+from ui_components.status import status_cell, type_label
 
 FLASH_KEY = "bo_flash"
 
@@ -69,71 +69,6 @@ JOB_COLUMN_CONFIG = {
     "Job": st.column_config.TextColumn("Job", width="medium"),
     "Job id": st.column_config.TextColumn("Job id", width="small"),
 }
-
-# ---------------------------------------------------------------- live rows (Active Jobs)
-
-ROW_WIDTHS = [2.1, 1.3, 1.3, 1.6, 1.7, 1.0, 1.0, 1.6, 1.5]
-ROW_HEADERS = [
-    "Job",
-    "Type",
-    "Status",
-    "Progress",
-    "Operations",
-    "Duration",
-    "Time left",
-    "Running now",
-    "",
-]
-
-
-def live_header() -> None:
-    """Column captions above `live_row`s."""
-    for col, text in zip(st.columns(ROW_WIDTHS), ROW_HEADERS, strict=True):
-        col.caption(f"**{text}**" if text else "")
-
-
-def live_row(eng: Engine, job: JobView) -> None:
-    """One job as a row of the live table, with its actions (details, cancel, retry)."""
-    p = job.progress
-    with st.container(key=f"job-row-{job.job_id}"):
-        c = st.columns(ROW_WIDTHS, vertical_alignment="center")
-        c[0].markdown(f"**{job.name}**  \n`{job.job_id[:8]}…`")
-        c[1].write(type_label(job.job_type.value))
-        c[2].markdown(badge_html(job.status.value), unsafe_allow_html=True)
-        c[3].progress(min(1.0, p.percent_complete / 100.0), text=f"{p.percent_complete:.0f}%")
-        c[4].write(progress_text(job))
-        c[5].write(fmt.duration(job.duration_ms))
-        c[6].write("—" if job.status.is_terminal else fmt.duration(p.estimated_time_remaining_ms))
-        running = p.current_operations
-        c[7].markdown(
-            "  \n".join(f"`{o}`" for o in running[:3])
-            + (f"  \n+{len(running) - 3} more" if len(running) > 3 else "")
-            if running
-            else "—"
-        )
-        with c[8]:
-            st.page_link(
-                PAGE_DETAILS,
-                label="Details",
-                icon=":material/open_in_new:",
-                query_params={"job_id": job.job_id},
-            )
-            if not job.status.is_terminal:
-                label = "Force…" if job.status.value == "cancelling" else "Cancel"
-                if st.button(
-                    label, key=f"cancel-{job.job_id}", icon=":material/cancel:", type="tertiary"
-                ):
-                    cancel_dialog(eng, job.job_id, job.name)
-            elif p.failed_operations:
-                st.button(
-                    "Retry failed",
-                    key=f"retry-{job.job_id}",
-                    icon=":material/replay:",
-                    type="tertiary",
-                    on_click=retry,
-                    args=(eng, job.job_id),
-                )
-
 
 # ---------------------------------------------------------------- actions
 

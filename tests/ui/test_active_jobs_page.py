@@ -8,8 +8,11 @@ from tests.ui.seed import noop_job
 PAGE = "pages/active_jobs.py"
 
 
-def _row_texts(at) -> list[str]:
-    return [m.value for m in at.markdown]
+def _row(at, name: str) -> str:
+    """The HTML of the live row showing job `name`."""
+    rows = [m.value for m in at.markdown if f"<b>{name}</b>" in m.value]
+    assert len(rows) == 1, rows
+    return rows[0]
 
 
 def test_empty_state_says_what_to_do(engine):
@@ -19,20 +22,21 @@ def test_empty_state_says_what_to_do(engine):
 
 
 def test_running_job_shows_progress_counts_and_running_operations(engine):
-    job_id = noop_job(engine, "slow batch", 4, sleep_ms=1500, max_parallel=2)
+    job_id = noop_job(engine, "slow <batch>", 4, sleep_ms=1500, max_parallel=2)
     wait_until(
         lambda: engine.get_job(job_id, with_operations=False).progress.running_operations == 2
     )
     at = open_page(PAGE)
     assert at.metric[0].value == "1" and at.metric[1].value == "2"
-    texts = _row_texts(at)
-    assert any("**slow batch**" in t for t in texts)
-    assert any("running" in t and "bo-badge" in t for t in texts)
-    writes = [m.value for m in at.markdown]
-    assert "0/4 done" in writes
-    assert "`op_0`  \n`op_1`" in writes
-    assert at.progress[0].value == 0
+    row = _row(at, "slow &lt;batch&gt;")  # the name is escaped
+    assert "Bulk pipelines" in row and ">◐ running</span>" in row
+    assert "0/4 done" in row and "<code>op_0</code><br><code>op_1</code>" in row
+    assert 'class="bo-bar" style="width:0.0%' in row
     assert at.button(key=f"cancel-{job_id}").label == "Cancel"
+    engine.wait(job_id, timeout=10)
+    at.run()
+    row = _row(at, "slow &lt;batch&gt;")  # still shown, finished
+    assert ">✓ completed</span>" in row and "4/4 done" in row and 'style="width:100.0%' in row
 
 
 def test_cancel_with_reason_and_force(engine):
@@ -56,7 +60,7 @@ def test_cancel_with_reason_and_force(engine):
     assert "is cancelled" in at.success[0].value
     # the job stays visible with its final state, and leaves the active list
     assert at.metric[0].value == "0"
-    assert any("cancelled" in m.value and "bo-badge" in m.value for m in at.markdown)
+    assert ">⊘ cancelled</span>" in _row(at, "to cancel")
 
 
 def test_retry_failed_from_a_job_that_just_finished(engine):

@@ -93,3 +93,12 @@ def test_details_without_id_list_recent_jobs(engine):
     noop_job(engine, "first", 1)
     at = open_page(PAGE)
     assert [link.proto.label.split(" · ")[0] for link in at.get("page_link")][-1:] == ["first"]
+
+
+def test_user_text_is_escaped_not_rendered_as_html(engine):
+    job_id = noop_job(engine, "<img src=x onerror=alert(1)>", 1, tags=["<b>t</b>"])
+    engine.wait(job_id, timeout=10)
+    at = open_page(PAGE, job_id=job_id)
+    md = " ".join(m.value for m in at.markdown)
+    assert "<img" not in md and "&lt;img src=x onerror=alert(1)&gt;" in md
+    assert "<b>t</b>" not in md and "&lt;b&gt;t&lt;/b&gt;" in md
