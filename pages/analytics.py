@@ -1,6 +1,9 @@
 """Analytics: status and type distributions, durations, failure rates per pipeline and per check
 over time, slowest operations and generation throughput. Every figure is aggregated in DuckDB
-(batchcore.analytics) and can be downloaded with the numbers behind it."""
+(batchcore.analytics) and can be downloaded with the numbers behind it.
+
+Three tabs; only the open one is queried and drawn (the tab is in the URL, so a link opens it).
+"""
 
 from datetime import UTC, datetime, time, timedelta
 
@@ -11,6 +14,14 @@ from ui_components import charts, core, fmt
 from ui_components.status import type_label
 
 ANY = "(any)"
+PCT = {
+    "failure_rate": "failure rate",
+    "earlier_failure_rate": "earlier",
+    "recent_failure_rate": "recent",
+    "change": "change",
+    "first_pass_rate": "first pass rate",
+    "last_pass_rate": "last pass rate",
+}
 
 st.title("Analytics")
 st.caption(
@@ -18,6 +29,130 @@ st.caption(
     "with its numbers as CSV or JSON."
 )
 eng = core.engine()
+
+
+def overview(scope: analytics.Scope, bucket: str) -> None:
+    """Status and type distributions, job and operation durations."""
+    with eng.store.reader() as cur:
+        statuses = analytics.status_distribution(cur, scope)
+        types = analytics.type_distribution(cur, scope)
+        job_d = analytics.job_durations(cur, scope, bucket)
+        op_d = analytics.operation_durations(cur, scope, bucket)
+    left, right = st.columns(2)
+    with left:
+        charts.chart_block(
+            "Jobs by status", charts.status_donut(statuses), statuses, "jobs-by-status"
+        )
+    with right:
+        charts.chart_block("Jobs by type", charts.type_bars(types), types, "jobs-by-type")
+    left, right = st.columns(2)
+    with left:
+        charts.chart_block(
+            f"Job duration per {bucket}",
+            charts.duration_lines(job_d, "job_type", label_fn=type_label)
+            if not job_d.empty
+            else None,
+            job_d,
+            "job-duration",
+            caption="Mean wall time of finished jobs, by creation period (p50/p95 in the data).",
+        )
+    with right:
+        charts.chart_block(
+            f"Operation duration per {bucket}",
+            charts.duration_lines(op_d, "kind") if not op_d.empty else None,
+            op_d,
+            "operation-duration",
+            caption="Mean duration of finished operations, by finish period.",
+        )
+
+
+def failures(scope: analytics.Scope, bucket: str) -> None:
+    """Failure rate per pipeline and per check over time; the checks getting worse."""
+    with eng.store.reader() as cur:
+        pipe = analytics.pipeline_failure_rates(cur, scope, bucket)
+        chk = analytics.check_failure_rates(cur, scope, bucket)
+        trends = analytics.check_trends(cur, scope)
+    charts.chart_block(
+        f"Failure rate per pipeline, per {bucket}",
+        charts.rate_lines(charts.top_series(pipe, "pipeline", "failed"), "pipeline")
+        if not pipe.empty
+        else None,
+        pipe,
+        "pipeline-failure-rate",
+        caption=f"The {charts.TOP_SERIES} pipelines with the most failures; the data has all of them.",
+        empty="No pipeline runs finished in this range.",
+    )
+    charts.chart_block(
+        f"Failure rate per check, per {bucket}",
+        charts.rate_lines(charts.top_series(chk, "check", "failed"), "check")
+        if not chk.empty
+        else None,
+        chk,
+        "check-failure-rate",
+        caption=f"The {charts.TOP_SERIES} checks with the most failures.",
+        empty="No check results in this range.",
+    )
+    with st.container(border=True, key="checks-getting-worse"):
+        st.markdown("**Checks getting worse**")
+        st.caption(
+            "Each check's runs split in half by time: failure rate of the recent half minus the earlier half. "
+            "Positive = more failures lately."
+        )
+        if trends.empty:
+            st.info("No check results in this range.", icon=":material/fact_check:")
+            return
+        st.dataframe(
+            trends,
+            hide_index=True,
+            column_config={
+                k: st.column_config.NumberColumn(v, format="percent") for k, v in PCT.items()
+            },
+        )
+        c = st.columns(3)
+        c[0].download_button(
+            "CSV",
+            data=lambda: trends.to_csv(index=False),
+            file_name="checks-getting-worse.csv",
+            mime="text/csv",
+            key="dl-trends-csv",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+        c[1].download_button(
+            "JSON",
+            data=lambda: trends.to_json(orient="records", date_format="iso", indent=2),
+            file_name="checks-getting-worse.json",
+            mime="application/json",
+            key="dl-trends-json",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+
+
+def performance(scope: analytics.Scope, bucket: str) -> None:
+    """Slowest operations and data generation throughput."""
+    with eng.store.reader() as cur:
+        slow = analytics.slowest_operations(cur, scope, limit=15)
+        gen = analytics.datagen_throughput(cur, scope, bucket)
+    left, right = st.columns(2)
+    with left:
+        charts.chart_block(
+            "Slowest operations",
+            charts.slowest_bars(slow) if not slow.empty else None,
+            slow,
+            "slowest-operations",
+            empty="No finished operations in this range.",
+        )
+    with right:
+        charts.chart_block(
+            f"Data generation throughput per {bucket}",
+            charts.throughput_lines(gen) if not gen.empty else None,
+            gen,
+            "datagen-throughput",
+            caption="Rows written per second of generation, per schema (the data also has the fastest run).",
+            empty="No data generation finished in this range. Launch one from Batch Data Generation.",
+        )
+
 
 with core.guard("Computing analytics"):
     with eng.store.reader() as cur:
@@ -55,16 +190,6 @@ with core.guard("Computing analytics"):
 
     with eng.store.reader() as cur:
         s = analytics.summary(cur, scope)
-        statuses = analytics.status_distribution(cur, scope)
-        types = analytics.type_distribution(cur, scope)
-        job_d = analytics.job_durations(cur, scope, bucket)
-        op_d = analytics.operation_durations(cur, scope, bucket)
-        pipe = analytics.pipeline_failure_rates(cur, scope, bucket)
-        chk = analytics.check_failure_rates(cur, scope, bucket)
-        trends = analytics.check_trends(cur, scope)
-        slow = analytics.slowest_operations(cur, scope, limit=15)
-        gen = analytics.datagen_throughput(cur, scope, bucket)
-
     m = st.columns(6)
     m[0].metric("Jobs", fmt.count(s["jobs"]))
     m[1].metric(
@@ -83,107 +208,13 @@ with core.guard("Computing analytics"):
         )
         st.stop()
 
-    left, right = st.columns(2)
-    with left:
-        charts.chart_block(
-            "Jobs by status", charts.status_donut(statuses), statuses, "jobs-by-status"
-        )
-    with right:
-        charts.chart_block("Jobs by type", charts.type_bars(types), types, "jobs-by-type")
-
-    left, right = st.columns(2)
-    with left:
-        charts.chart_block(
-            f"Job duration per {bucket}",
-            charts.duration_lines(job_d, "job_type", label_fn=type_label)
-            if not job_d.empty
-            else None,
-            job_d,
-            "job-duration",
-            caption="Mean wall time of finished jobs, by creation period (p50/p95 in the data).",
-        )
-    with right:
-        charts.chart_block(
-            f"Operation duration per {bucket}",
-            charts.duration_lines(op_d, "kind") if not op_d.empty else None,
-            op_d,
-            "operation-duration",
-            caption="Mean duration of finished operations, by finish period.",
-        )
-
-    top_pipes = charts.top_series(pipe, "pipeline", "failed")
-    charts.chart_block(
-        f"Failure rate per pipeline, per {bucket}",
-        charts.rate_lines(top_pipes, "pipeline") if not pipe.empty else None,
-        pipe,
-        "pipeline-failure-rate",
-        caption=f"The {charts.TOP_SERIES} pipelines with the most failures; the data has all of them.",
-        empty="No pipeline runs finished in this range.",
+    tabs = st.tabs(
+        ["Overview", "Failures", "Performance"],
+        key="an_tab",
+        on_change="rerun",
+        bind="query-params",
     )
-
-    top_checks = charts.top_series(chk, "check", "failed")
-    charts.chart_block(
-        f"Failure rate per check, per {bucket}",
-        charts.rate_lines(top_checks, "check") if not chk.empty else None,
-        chk,
-        "check-failure-rate",
-        caption=f"The {charts.TOP_SERIES} checks with the most failures.",
-        empty="No check results in this range.",
-    )
-    with st.container(border=True, key="checks-getting-worse"):
-        st.markdown("**Checks getting worse**")
-        st.caption(
-            "Each check's runs split in half by time: failure rate of the recent half minus the earlier half. "
-            "Positive = more failures lately."
-        )
-        if trends.empty:
-            st.info("No check results in this range.", icon=":material/fact_check:")
-        else:
-            st.dataframe(
-                trends,
-                hide_index=True,
-                column_config={
-                    "failure_rate": st.column_config.NumberColumn("failure rate", format="percent"),
-                    "earlier_failure_rate": st.column_config.NumberColumn(
-                        "earlier", format="percent"
-                    ),
-                    "recent_failure_rate": st.column_config.NumberColumn(
-                        "recent", format="percent"
-                    ),
-                    "change": st.column_config.NumberColumn("change", format="percent"),
-                    "first_pass_rate": st.column_config.NumberColumn(
-                        "first pass rate", format="percent"
-                    ),
-                    "last_pass_rate": st.column_config.NumberColumn(
-                        "last pass rate", format="percent"
-                    ),
-                },
-            )
-            st.download_button(
-                "CSV",
-                data=lambda: trends.to_csv(index=False),
-                file_name="checks-getting-worse.csv",
-                mime="text/csv",
-                key="dl-trends-csv",
-                on_click="ignore",
-                icon=":material/download:",
-            )
-
-    left, right = st.columns(2)
-    with left:
-        charts.chart_block(
-            "Slowest operations",
-            charts.slowest_bars(slow) if not slow.empty else None,
-            slow,
-            "slowest-operations",
-            empty="No finished operations in this range.",
-        )
-    with right:
-        charts.chart_block(
-            f"Data generation throughput per {bucket}",
-            charts.throughput_lines(gen) if not gen.empty else None,
-            gen,
-            "datagen-throughput",
-            caption="Rows written per second of generation, per schema (the data also has the fastest run).",
-            empty="No data generation finished in this range. Launch one from Batch Data Generation.",
-        )
+    for tab, draw in zip(tabs, (overview, failures, performance), strict=True):
+        if tab.open:
+            with tab:
+                draw(scope, bucket)
