@@ -68,6 +68,6 @@ pages = {
 page = st.navigation(pages)
 try:
     page.run()
-except Exception as exc:  # never a traceback: the message, as st.error (st.stop/st.rerun pass through)
+except Exception as exc:  # never a traceback (st.stop / st.rerun are no Exception: they pass)
     core.log.exception("page %s failed", page.title)
     st.error(f"This page hit an unexpected error: {core.error_text(exc)}", icon=":material/error:")
