@@ -20,6 +20,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from playwright.sync_api import expect
 
 from batchcore.store import Store
 from tests.ui.seed import add_checks, check_row, create_pending_job, seed_history, write_workspace
@@ -218,6 +219,14 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[Si
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(autouse=True)
+def patient_page(request: pytest.FixtureRequest) -> None:
+    """Generous timeouts: CI and shared machines are slow; a real failure still fails."""
+    expect.set_options(timeout=15_000)
+    if "page" in request.fixturenames:
+        request.getfixturevalue("page").set_default_timeout(30_000)
 
 
 @pytest.fixture(scope="session")
