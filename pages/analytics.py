@@ -130,28 +130,26 @@ def failures(scope: analytics.Scope, bucket: str) -> None:
 
 
 def performance(scope: analytics.Scope, bucket: str) -> None:
-    """Slowest operations and data generation throughput."""
+    """Slowest operations and data generation throughput, full width (long labels)."""
     with eng.store.reader() as cur:
         slow = analytics.slowest_operations(cur, scope, limit=15)
         gen = analytics.datagen_throughput(cur, scope, bucket)
-    left, right = st.columns(2)
-    with left:
-        charts.chart_block(
-            "Slowest operations",
-            charts.slowest_bars(slow) if not slow.empty else None,
-            slow,
-            "slowest-operations",
-            empty="No finished operations in this range.",
-        )
-    with right:
-        charts.chart_block(
-            f"Data generation throughput per {bucket}",
-            charts.throughput_lines(gen) if not gen.empty else None,
-            gen,
-            "datagen-throughput",
-            caption="Rows written per second of generation, per schema (the data also has the fastest run).",
-            empty="No data generation finished in this range. Launch one from Batch Data Generation.",
-        )
+    charts.chart_block(
+        "Slowest operations",
+        charts.slowest_bars(slow) if not slow.empty else None,
+        slow,
+        "slowest-operations",
+        caption="The 15 longest finished operations (job · operation).",
+        empty="No finished operations in this range.",
+    )
+    charts.chart_block(
+        f"Data generation throughput per {bucket}",
+        charts.throughput_lines(gen) if not gen.empty else None,
+        gen,
+        "datagen-throughput",
+        caption="Rows written per second of generation, per schema (the data also has the fastest run).",
+        empty="No data generation finished in this range. Launch one from Batch Data Generation.",
+    )
 
 
 with core.guard("Computing analytics"):

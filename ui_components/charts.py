@@ -173,6 +173,7 @@ def slowest_bars(df: pd.DataFrame) -> go.Figure:
             )
         )
     return fig.update_layout(
+        legend=LEGEND_BELOW,
         xaxis_title="seconds",
         yaxis={
             "categoryorder": "array",
