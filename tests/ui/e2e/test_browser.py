@@ -144,7 +144,7 @@ PAGES = [  # name, path, heading, element to wait for, window height
         "/analytics?an_tab=Performance",
         "Analytics",
         ".js-plotly-plot",
-        1300,
+        1900,
     ),
     ("09-catalog", "/catalog", "Catalog", None, 700),
     ("10-pipelines", "/pipelines?pl_project=retail_migration", "Pipelines", None, 900),
