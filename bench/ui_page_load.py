@@ -1,0 +1,215 @@
+"""Page-load times of the UI with a large job history (default 10,000 jobs).
+
+    python bench/ui_page_load.py [--jobs 10000] [--repeat 5] [--no-browser]
+
+1. Seeds a fresh job store (tmp dir): N finished jobs with 4 operations each and a check result
+   per pipeline operation, spread over 30 days, plus 20 active jobs (long noop operations).
+2. AppTest: median time of one full run of each page script (`at.switch_page(p).run()`).
+3. Browser (Debian Chromium via Playwright, when /usr/bin/chromium exists) against
+   `streamlit run app.py`: median time from navigation start to the page's content being
+   visible: a new tab (page.goto; browser cache warm, as for a returning user), the first
+   in-app navigation to the page in that tab (sidebar click; the page's front-end parts load),
+   and moving to it again (sidebar click in a tab that has shown it).
+The machine's load average is printed with the results: on a shared machine it dominates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from batchcore.store import Store  # noqa: E402
+from tests.ui.seed import create_pending_job, seed_history, write_workspace  # noqa: E402
+
+PAGES = {  # name: (script, url path, text that shows the content is there)
+    "Job History": ("pages/job_history.py", "/history", "matching · newest first"),
+    "Active Jobs": ("pages/active_jobs.py", "/active", "bench active job 19"),
+    "Job Details": ("pages/job_details.py", "/job", "Recent jobs"),
+    "Analytics": ("pages/analytics.py", "/analytics", "Operation duration per"),
+    "Bulk Pipeline Execution": ("pages/bulk_pipeline.py", "/", "pipelines selected"),
+}
+
+
+def seed(base: Path, n_jobs: int) -> None:
+    write_workspace(base / "workspace")
+    store = Store(base / "jobs" / "batch.duckdb")
+    store.start()
+    t = seed_history(store, n_jobs, ops_per_job=4, days=30)
+    for i in range(20):
+        create_pending_job(
+            store,
+            f"bench active job {i}",
+            [(f"op_{k}", {"sleep_ms": 600_000}) for k in range(5)],
+            max_parallel=1,
+        )
+    store.close()
+    print(
+        f"seeded {n_jobs:,} finished jobs ({4 * n_jobs:,} operations) + 20 active jobs in {t:.1f} s"
+    )
+
+
+def apptest_times(base: Path, repeat: int) -> dict[str, float]:
+    from streamlit.testing.v1 import AppTest
+
+    from batchcore.engine import get_engine, shutdown_engine
+
+    os.environ.update(
+        BATCH_JOBS_DIR=str(base / "jobs"),
+        BATCH_WORKSPACE=str(base / "workspace"),
+        BATCH_AUTO_BUILD_EXAMPLE="0",
+    )
+    get_engine()
+    out = {}
+    try:
+        for name, (script, _, _) in PAGES.items():
+            times = []
+            at = AppTest.from_file(str(ROOT / "ui.py"), default_timeout=60).run()
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                at.switch_page(script).run()
+                times.append(time.perf_counter() - t0)
+                assert not at.exception, [e.value for e in at.exception]
+            out[name] = statistics.median(times)
+    finally:
+        shutdown_engine()
+    return out
+
+
+def shown(page, name: str, marker: str) -> None:
+    """Wait until the page's content is visible (for Analytics: its four Overview charts drawn)."""
+    page.get_by_text(marker).first.wait_for(timeout=60_000)
+    if name == "Analytics":
+        page.wait_for_function(
+            "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 4", timeout=60_000
+        )
+
+
+def browser_times(base: Path, repeat: int) -> dict[str, tuple[float, float, float]]:
+    from playwright.sync_api import sync_playwright
+
+    exe = (
+        "/usr/lib/chromium/chromium"
+        if Path("/usr/lib/chromium/chromium").exists()
+        else "/usr/bin/chromium"
+    )
+    port = 8900 + os.getpid() % 90
+    env = {
+        **os.environ,
+        "BATCH_JOBS_DIR": str(base / "jobs"),
+        "BATCH_WORKSPACE": str(base / "workspace"),
+        "BATCH_AUTO_BUILD_EXAMPLE": "0",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    out = {}
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=exe, args=["--no-sandbox", "--headless=new"]
+            )
+            # one browser profile, as a returning user has: the app's static files are cached
+            context = browser.new_context(viewport={"width": 1440, "height": 1000})
+            warm = context.new_page()
+            warm.goto(url + "/")
+            warm.get_by_text("pipelines selected").wait_for(timeout=60_000)
+            warm.close()
+            for name, (_, path, marker) in PAGES.items():
+                fresh, first, again = [], [], []
+                other = "Job History" if name != "Job History" else "Bulk Pipeline Execution"
+                for _ in range(repeat):
+                    page = context.new_page()
+                    t0 = time.perf_counter()
+                    page.goto(url + path)
+                    shown(page, name, marker)
+                    fresh.append(time.perf_counter() - t0)
+                    # in-app navigation from another page, first in a tab that has not shown this page
+                    page.goto(url + PAGES[other][1])
+                    page.get_by_text(PAGES[other][2]).first.wait_for(timeout=60_000)
+                    time.sleep(0.5)
+                    t0 = time.perf_counter()
+                    page.get_by_role("link", name=name, exact=True).first.click()
+                    shown(page, name, marker)
+                    first.append(time.perf_counter() - t0)
+                    # and again, as when moving around the app
+                    page.get_by_role("link", name=other, exact=True).first.click()
+                    page.get_by_text(PAGES[other][2]).first.wait_for(timeout=60_000)
+                    time.sleep(0.5)
+                    t0 = time.perf_counter()
+                    page.get_by_role("link", name=name, exact=True).first.click()
+                    shown(page, name, marker)
+                    again.append(time.perf_counter() - t0)
+                    page.close()
+                out[name] = tuple(statistics.median(x) for x in (fresh, first, again))
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--jobs", type=int, default=10_000)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--no-browser", action="store_true")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ui-bench-") as tmp:
+        base = Path(tmp)
+        seed(base, args.jobs)
+        print(f"\nAppTest, one full page run (median of {args.repeat}):")
+        for name, s in apptest_times(base, args.repeat).items():
+            print(f"  {name:<26} {s * 1000:7.0f} ms")
+        if args.no_browser or not Path("/usr/bin/chromium").exists():
+            print("\nbrowser: skipped")
+            return
+        print(
+            f"\nBrowser, navigation start -> content visible (median of {args.repeat}), "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores:"
+        )
+        print(f"  {'page':<26} {'new tab':>9} {'1st visit':>10} {'moving':>8}")
+        for name, (fresh, first, again) in browser_times(base, args.repeat).items():
+            print(
+                f"  {name:<26} {fresh * 1000:6.0f} ms {first * 1000:7.0f} ms {again * 1000:5.0f} ms"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""Analytics: status and type distributions, durations, failure rates per pipeline and per check
+over time, slowest operations and generation throughput. Every figure is aggregated in DuckDB
+(batchcore.analytics) and can be downloaded with the numbers behind it.
+
+Three tabs; only the open one is queried and drawn (the tab is in the URL, so a link opens it).
+"""
+
+from datetime import UTC, datetime, time, timedelta
+
+import streamlit as st
+
+from batchcore import analytics
+from ui_components import charts, core, fmt
+from ui_components.status import type_label
+
+ANY = "(any)"
+PCT = {
+    "failure_rate": "failure rate",
+    "earlier_failure_rate": "earlier",
+    "recent_failure_rate": "recent",
+    "change": "change",
+    "first_pass_rate": "first pass rate",
+    "last_pass_rate": "last pass rate",
+}
+
+st.title("Analytics")
+st.caption(
+    "Trends for review meetings. Times are UTC; every chart downloads as PNG (camera icon) or HTML, "
+    "with its numbers as CSV or JSON."
+)
+eng = core.engine()
+
+
+def overview(scope: analytics.Scope, bucket: str) -> None:
+    """Status and type distributions, job and operation durations."""
+    with eng.store.reader() as cur:
+        statuses = analytics.status_distribution(cur, scope)
+        types = analytics.type_distribution(cur, scope)
+        job_d = analytics.job_durations(cur, scope, bucket)
+        op_d = analytics.operation_durations(cur, scope, bucket)
+    left, right = st.columns(2)
+    with left:
+        charts.chart_block(
+            "Jobs by status", charts.status_donut(statuses), statuses, "jobs-by-status"
+        )
+    with right:
+        charts.chart_block("Jobs by type", charts.type_bars(types), types, "jobs-by-type")
+    left, right = st.columns(2)
+    with left:
+        charts.chart_block(
+            f"Job duration per {bucket}",
+            charts.duration_lines(job_d, "job_type", label_fn=type_label)
+            if not job_d.empty
+            else None,
+            job_d,
+            "job-duration",
+            caption="Mean wall time of finished jobs, by creation period (p50/p95 in the data).",
+        )
+    with right:
+        charts.chart_block(
+            f"Operation duration per {bucket}",
+            charts.duration_lines(op_d, "kind") if not op_d.empty else None,
+            op_d,
+            "operation-duration",
+            caption="Mean duration of finished operations, by finish period.",
+        )
+
+
+def failures(scope: analytics.Scope, bucket: str) -> None:
+    """Failure rate per pipeline and per check over time; the checks getting worse."""
+    with eng.store.reader() as cur:
+        pipe = analytics.pipeline_failure_rates(cur, scope, bucket)
+        chk = analytics.check_failure_rates(cur, scope, bucket)
+        trends = analytics.check_trends(cur, scope)
+    charts.chart_block(
+        f"Failure rate per pipeline, per {bucket}",
+        charts.rate_lines(charts.top_series(pipe, "pipeline", "failed"), "pipeline")
+        if not pipe.empty
+        else None,
+        pipe,
+        "pipeline-failure-rate",
+        caption=f"The {charts.TOP_SERIES} pipelines with the most failures; the data has all of them.",
+        empty="No pipeline runs finished in this range.",
+    )
+    charts.chart_block(
+        f"Failure rate per check, per {bucket}",
+        charts.rate_lines(charts.top_series(chk, "check", "failed"), "check")
+        if not chk.empty
+        else None,
+        chk,
+        "check-failure-rate",
+        caption=f"The {charts.TOP_SERIES} checks with the most failures.",
+        empty="No check results in this range.",
+    )
+    with st.container(border=True, key="checks-getting-worse"):
+        st.markdown("**Checks getting worse**")
+        st.caption(
+            "Each check's runs split in half by time: failure rate of the recent half minus the earlier half. "
+            "Positive = more failures lately."
+        )
+        if trends.empty:
+            st.info("No check results in this range.", icon=":material/fact_check:")
+            return
+        st.dataframe(
+            trends,
+            hide_index=True,
+            column_config={
+                k: st.column_config.NumberColumn(v, format="percent") for k, v in PCT.items()
+            },
+        )
+        c = st.columns(3)
+        c[0].download_button(
+            "CSV",
+            data=lambda: trends.to_csv(index=False),
+            file_name="checks-getting-worse.csv",
+            mime="text/csv",
+            key="dl-trends-csv",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+        c[1].download_button(
+            "JSON",
+            data=lambda: trends.to_json(orient="records", date_format="iso", indent=2),
+            file_name="checks-getting-worse.json",
+            mime="application/json",
+            key="dl-trends-json",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+
+
+def performance(scope: analytics.Scope, bucket: str) -> None:
+    """Slowest operations and data generation throughput, full width (long labels)."""
+    with eng.store.reader() as cur:
+        slow = analytics.slowest_operations(cur, scope, limit=15)
+        gen = analytics.datagen_throughput(cur, scope, bucket)
+    charts.chart_block(
+        "Slowest operations",
+        charts.slowest_bars(slow) if not slow.empty else None,
+        slow,
+        "slowest-operations",
+        caption="The 15 longest finished operations (job · operation).",
+        empty="No finished operations in this range.",
+    )
+    charts.chart_block(
+        f"Data generation throughput per {bucket}",
+        charts.throughput_lines(gen) if not gen.empty else None,
+        gen,
+        "datagen-throughput",
+        caption="Rows written per second of generation, per schema (the data also has the fastest run).",
+        empty="No data generation finished in this range. Launch one from Batch Data Generation.",
+    )
+
+
+with core.guard("Computing analytics"):
+    with eng.store.reader() as cur:
+        opts = analytics.filter_options(cur)
+    if opts["first_created"] is None:
+        st.info(
+            "No jobs yet, so nothing to chart. Launch jobs from the launch pages; their results appear here "
+            "as they finish.",
+            icon=":material/insights:",
+        )
+        st.stop()
+
+    today = datetime.now(UTC).date()
+    c = st.columns([2, 1.2, 1])
+    dates = c[0].date_input(
+        "Created between (UTC)",
+        value=(today - timedelta(days=29), today),
+        key="an_dates",
+        format="YYYY-MM-DD",
+    )
+    project = c[1].selectbox(
+        "Project", [ANY, *opts["projects"]], key="an_project", bind="query-params"
+    )
+    bucket_choice = c[2].selectbox("Period", ["auto", *analytics.BUCKETS], key="an_bucket")
+    start = datetime.combine(dates[0], time.min, UTC) if len(dates) >= 1 else None
+    end = datetime.combine(dates[1], time.min, UTC) + timedelta(days=1) if len(dates) == 2 else None
+    scope = analytics.Scope(
+        created_from=start, created_to=end, project_id=None if project == ANY else project
+    )
+    bucket = (
+        analytics.bucket_for(start, end or datetime.now(UTC))
+        if bucket_choice == "auto"
+        else bucket_choice
+    )
+
+    with eng.store.reader() as cur:
+        s = analytics.summary(cur, scope)
+    m = st.columns(6)
+    m[0].metric("Jobs", fmt.count(s["jobs"]))
+    m[1].metric(
+        "Success rate",
+        fmt.pct(s["success_rate"]),
+        help="Completed ÷ jobs that ended (cancelled excluded).",
+    )
+    m[2].metric("Failed / partial", f"{s['failed']:,} / {s['partial_success']:,}")
+    m[3].metric("Operations", fmt.count(s["operations"]))
+    m[4].metric("Failed operations", fmt.count(s["failed_operations"]))
+    m[5].metric("Mean job duration", fmt.duration(s["mean_job_duration_ms"]))
+    if not s["jobs"]:
+        st.info(
+            "No job was created in this range for this project. Widen the dates or pick another project.",
+            icon=":material/filter_alt_off:",
+        )
+        st.stop()
+
+    tabs = st.tabs(
+        ["Overview", "Failures", "Performance"],
+        key="an_tab",
+        on_change="rerun",
+        bind="query-params",
+    )
+    for tab, draw in zip(tabs, (overview, failures, performance), strict=True):
+        if tab.open:
+            with tab:
+                draw(scope, bucket)

@@ -1,0 +1,118 @@
+"""Catalog: metadata snapshots taken by Bulk Metadata Extraction jobs; browse one, diff two."""
+
+import streamlit as st
+
+from ui_components import catalog_view as cv
+from ui_components import core
+
+st.title("Catalog")
+st.caption(
+    "Snapshots of tables, columns and keys taken by metadata extraction jobs. Compare two to see what changed."
+)
+eng = core.engine()
+
+try:
+    from batchcore.metadata import snapshots
+except ImportError:
+    st.info(
+        "Catalog snapshots come with the metadata extraction module (`batchcore.metadata`), which this build "
+        "does not include yet. Metadata extraction jobs can still be launched; their snapshots appear here once "
+        "the module is installed.",
+        icon=":material/extension:",
+    )
+    st.stop()
+
+with core.guard("Reading snapshots"):
+    with eng.store.reader() as cur:
+        snaps = cv.records(snapshots.list_snapshots(cur))
+    if not snaps:
+        st.info(
+            "No snapshots yet. Run a **Bulk Metadata Extraction** job: each source it reads becomes a snapshot "
+            "here.",
+            icon=":material/menu_book:",
+        )
+        st.page_link(core.PAGE_METADATA, label="Bulk Metadata Extraction", icon=":material/schema:")
+        st.stop()
+
+    by_id = {s["snapshot_id"]: s for s in snaps}
+    ids = list(by_id)
+    browse, compare = st.tabs(["Browse", "Compare two snapshots"])
+
+    with browse:
+        sid = st.selectbox(
+            "Snapshot", ids, format_func=lambda i: cv.snapshot_label(by_id[i]), key="cat_snapshot"
+        )
+        with eng.store.reader() as cur:
+            snap = cv.as_dict(snapshots.get_snapshot(cur, sid))
+        meta = by_id[sid]
+        m = st.columns(4)
+        m[0].metric("Connection", f"{meta.get('connection_name')} ({meta.get('connection_type')})")
+        m[1].metric("Schema", meta.get("schema_name") or "default")
+        m[2].metric("Tables", meta.get("table_count", "—"))
+        m[3].metric("Columns", meta.get("column_count", "—"))
+        tables = cv.tables_of(snap)
+        if not tables:
+            st.info("This snapshot holds no tables (the schema was empty or filtered out).")
+        else:
+            st.dataframe(cv.tables_frame(tables), hide_index=True)
+            names = [str(t.get("name") or t.get("table_name")) for t in tables]
+            t = st.selectbox("Columns of", names, key="cat_table")
+            st.dataframe(cv.columns_frame(tables[names.index(t)]), hide_index=True)
+        if meta.get("job_id"):
+            core.details_link(meta["job_id"], "Job that took this snapshot")
+
+    with compare:
+        if len(ids) < 2:
+            st.info(
+                "Take a second snapshot (run the extraction again later) to compare two.",
+                icon=":material/compare_arrows:",
+            )
+        else:
+            c1, c2 = st.columns(2)
+            older = c1.selectbox(
+                "Older",
+                ids,
+                index=1,
+                format_func=lambda i: cv.snapshot_label(by_id[i]),
+                key="cat_a",
+            )
+            newer = c2.selectbox(
+                "Newer",
+                ids,
+                index=0,
+                format_func=lambda i: cv.snapshot_label(by_id[i]),
+                key="cat_b",
+            )
+            with eng.store.reader() as cur:
+                a, b = snapshots.get_snapshot(cur, older), snapshots.get_snapshot(cur, newer)
+            d = snapshots.diff(a, b)
+            as_csv, as_json = snapshots.diff_to_csv(d), snapshots.diff_to_json(d)
+            df = cv.diff_frame(as_csv)
+            if df.empty:
+                st.success("No differences: both snapshots have the same tables and columns.")
+            else:
+                counts = cv.change_counts(df)
+                if counts:
+                    cols = st.columns(len(counts))
+                    for col, (k, n) in zip(cols, counts.items(), strict=True):
+                        col.metric(k, n)
+                st.dataframe(df, hide_index=True)
+            e = st.columns(4)
+            e[0].download_button(
+                "Diff JSON",
+                as_json,
+                file_name="catalog-diff.json",
+                mime="application/json",
+                on_click="ignore",
+                icon=":material/download:",
+                key="cat_json",
+            )
+            e[1].download_button(
+                "Diff CSV",
+                as_csv,
+                file_name="catalog-diff.csv",
+                mime="text/csv",
+                on_click="ignore",
+                icon=":material/download:",
+                key="cat_csv",
+            )

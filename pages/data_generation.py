@@ -1,0 +1,111 @@
+"""Batch Data Generation: synthetic Retail / Finance / Healthcare star schemas as one job."""
+
+import streamlit as st
+
+from batchcore import analytics
+from batchcore.models import JobType
+from ui_components import core, forms
+
+P = "datagen"
+SCHEMAS = {
+    "Retail": "Retail star schema: sales facts with their dimensions.",
+    "Finance": "Finance star schema: transaction facts with their dimensions.",
+    "Healthcare": "Healthcare star schema: encounter facts with their dimensions.",
+}
+MAX_ROWS = 200_000_000
+MAX_SEED = 2**31 - 1
+
+st.title("Batch Data Generation")
+st.caption(
+    "Generate synthetic star schemas (dimensions scale with the fact rows) into a workspace connection."
+)
+
+eng = core.engine()
+with core.guard("Reading the workspace"):
+    ws = eng.workspace()
+    with eng.store.reader() as cur:
+        tags = analytics.distinct_tags(cur)
+
+    st.subheader("Job")
+    forms.job_fields(P, placeholder="e.g. retail test data, 1M rows", known_tags=tags)
+
+    st.subheader("Schemas")
+    connections = list(ws.connections)
+    if not connections:
+        st.info(
+            f"The workspace `{ws.root}` has no connections: add one (e.g. `generated: {{type: duckdb, path: "
+            "data/generated.duckdb}`) to its `connections.yaml` to choose where data is written.",
+            icon=":material/lightbulb:",
+        )
+    default_target = connections.index("generated") if "generated" in connections else 0
+    for schema, desc in SCHEMAS.items():
+        with st.container(border=True):
+            c0, c1, c2, c3 = st.columns([1.3, 1, 1, 1.3])
+            c0.checkbox(
+                f"**{schema}**",
+                value=schema == "Retail",
+                key=forms.key(P, f"use.{schema}"),
+                persist_state=forms.PERSIST,
+            )
+            c0.caption(desc)
+            c1.number_input(
+                "Fact rows",
+                value=10_000,
+                step=1_000,
+                key=forms.key(P, f"rows.{schema}"),
+                help=f"Rows of the fact table, 1 to {MAX_ROWS:,}.",
+                persist_state=forms.PERSIST,
+            )
+            c2.number_input(
+                "Seed",
+                value=None,
+                step=1,
+                key=forms.key(P, f"seed.{schema}"),
+                placeholder="random",
+                help="Same seed, same data. Leave empty for a new random data set.",
+                persist_state=forms.PERSIST,
+            )
+            if connections:
+                c3.selectbox(
+                    "Target connection",
+                    connections,
+                    index=default_target,
+                    key=forms.key(P, f"target.{schema}"),
+                    persist_state=forms.PERSIST,
+                )
+            forms.field_error(P, f"schema.{schema}")
+    forms.field_error(P, "items")
+
+    st.subheader("Execution")
+    forms.execution_fields(P, default_parallel=3)
+
+    def build() -> tuple[dict, dict]:
+        items, errs = [], {}
+        for schema in SCHEMAS:
+            if not forms.value(P, f"use.{schema}"):
+                continue
+            rows, seed = forms.value(P, f"rows.{schema}"), forms.value(P, f"seed.{schema}")
+            if rows is None or not float(rows).is_integer() or not 1 <= rows <= MAX_ROWS:
+                errs[f"schema.{schema}"] = (
+                    f"{schema}: fact rows must be a whole number from 1 to {MAX_ROWS:,}."
+                )
+                continue
+            if seed is not None and (not float(seed).is_integer() or not 0 <= seed <= MAX_SEED):
+                errs[f"schema.{schema}"] = (
+                    f"{schema}: the seed must be a whole number from 0 to {MAX_SEED:,}."
+                )
+                continue
+            item = {
+                "schema_type": schema,
+                "row_count": int(rows),
+                "seed": None if seed is None else int(seed),
+            }
+            target = forms.value(P, f"target.{schema}")
+            if target:
+                item["target_connection"] = target
+            items.append(item)
+        if not items and not errs:
+            errs["items"] = "Choose at least one schema to generate."
+        return {"items": items}, errs
+
+    forms.submit_area(P, JobType.BATCH_DATA_GENERATION, build)

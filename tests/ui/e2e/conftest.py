@@ -1,0 +1,236 @@
+"""Real-browser fixtures: Debian's Chromium driven by Playwright against `streamlit run app.py`.
+
+Tests marked `e2e` skip with a reason when /usr/bin/chromium is absent (install it with
+`apt-get install -y chromium`); with BATCH_REQUIRE_BROWSER=1 (CI) they run and fail instead.
+The server gets its own BATCH_JOBS_DIR and BATCH_WORKSPACE; the store is seeded before the
+server opens it (pending jobs are resumed by the server's engine at start-up).
+Screenshots go to $BATCH_TEST_ARTIFACTS (default: <repo>/test-artifacts/screenshots).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from playwright.sync_api import expect
+
+from batchcore.store import Store
+from tests.ui.seed import add_checks, check_row, create_pending_job, seed_history, write_workspace
+
+ROOT = Path(__file__).resolve().parents[3]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_BINARY = Path(
+    "/usr/lib/chromium/chromium"
+)  # the real binary behind Debian's wrapper script
+REQUIRE = os.environ.get("BATCH_REQUIRE_BROWSER") == "1"
+ARTIFACTS = Path(os.environ.get("BATCH_TEST_ARTIFACTS") or ROOT / "test-artifacts" / "screenshots")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip browser tests (with the reason) on a machine without Chromium, unless CI requires them."""
+    if CHROMIUM.exists() or REQUIRE:
+        return
+    skip = pytest.mark.skip(
+        reason=f"{CHROMIUM} not found: install Debian's Chromium (`apt-get install -y chromium`) "
+        "to run the real-browser tests"
+    )
+    for item in items:
+        if "e2e" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """Launch Debian's Chromium (no `playwright install`)."""
+    exe = CHROMIUM_BINARY if CHROMIUM_BINARY.exists() else CHROMIUM
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(exe),
+        "args": [
+            "--no-sandbox",
+            "--headless=new",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    """A desktop-sized window that accepts downloads."""
+    return {
+        **browser_context_args,
+        "viewport": {"width": 1440, "height": 1000},
+        "accept_downloads": True,
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _seed(jobs_dir: Path) -> dict[str, str]:
+    """History, a long job to cancel and a job with check results, written before the server starts."""
+    store = Store(jobs_dir / "batch.duckdb")
+    store.start()
+    try:
+        seed_history(store, 40, days=10)
+        long_job = create_pending_job(
+            store,
+            "e2e long job",
+            [(f"op_{i}", {"sleep_ms": 120_000}) for i in range(3)],
+            max_parallel=1,
+        )
+        running = create_pending_job(
+            store,
+            "e2e nightly warehouse checks",
+            [(f"pipeline_{i}_check", {"sleep_ms": 40_000 + 5_000 * i}) for i in range(6)],
+            max_parallel=2,
+            tags=["nightly"],
+        )
+        checks_job = create_pending_job(
+            store,
+            "e2e checks job",
+            [
+                ("pipeline_0_dim_customer_validation", {"sleep_ms": 50}),
+                ("pipeline_1_fact_sales_validation", {"sleep_ms": 50, "result_failed": True}),
+            ],
+            tags=["e2e"],
+            project_id="retail_migration",
+        )
+        add_checks(
+            store,
+            checks_job,
+            [
+                check_row(
+                    "pipeline_0_dim_customer_validation",
+                    0,
+                    passed=True,
+                    name="not_null_id",
+                    columns=("id",),
+                ),
+                check_row(
+                    "pipeline_1_fact_sales_validation",
+                    0,
+                    passed=False,
+                    name="not_null_email",
+                    failed_rows=40,
+                    pipeline_id="fact_sales_validation",
+                ),
+                check_row(
+                    "pipeline_1_fact_sales_validation",
+                    1,
+                    passed=True,
+                    name="unique_id",
+                    check_type="unique",
+                    columns=("id",),
+                    pipeline_id="fact_sales_validation",
+                ),
+            ],
+        )
+    finally:
+        store.close()
+    return {"long": long_job, "checks": checks_job, "running": running}
+
+
+@pytest.fixture(scope="session")
+def e2e_server(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[SimpleNamespace]:
+    """`streamlit run app.py` on a free 127.0.0.1 port with its own job store and workspace."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    workspace = write_workspace(tmp / "workspace")
+    seeded = _seed(tmp / "jobs")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "BATCH_JOBS_DIR": str(tmp / "jobs"),
+        "BATCH_WORKSPACE": str(workspace),
+        "BATCH_AUTO_BUILD_EXAMPLE": "0",
+        "BATCH_MAX_WORKERS": "4",
+        "BATCH_CANCEL_TIMEOUT_S": "10",
+    }
+    log_path = tmp / "server.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(
+                    f"streamlit exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}"
+                )
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"streamlit did not answer within 60 s:\n{log_path.read_text()[-3000:]}"
+                )
+            time.sleep(0.2)
+        # Streamlit 1.67 answers the very first session of a fresh server that opens a deep link
+        # with a "Page not found" notice: open the default page once so tests start clean.
+        warm = browser.new_page()
+        warm.goto(base + "/")
+        warm.get_by_text("Bulk Pipeline Execution").first.wait_for(timeout=30_000)
+        warm.close()
+        yield SimpleNamespace(url=base, seeded=seeded, workspace=workspace, log=log_path)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(autouse=True)
+def patient_page(request: pytest.FixtureRequest) -> None:
+    """Generous timeouts: CI and shared machines are slow; a real failure still fails."""
+    expect.set_options(timeout=15_000)
+    if "page" in request.fixturenames:
+        request.getfixturevalue("page").set_default_timeout(30_000)
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Folder for screenshots."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,76 @@
+"""Active Jobs page: live rows with progress, cancel with reason/force, retry failed."""
+
+from __future__ import annotations
+
+from tests.ui.conftest import open_page, wait_until
+from tests.ui.seed import noop_job
+
+PAGE = "pages/active_jobs.py"
+
+
+def _row(at, name: str) -> str:
+    """The HTML of the live row showing job `name`."""
+    rows = [m.value for m in at.markdown if f"<b>{name}</b>" in m.value]
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def test_empty_state_says_what_to_do(engine):
+    at = open_page(PAGE)
+    assert "No job is running right now" in at.info[0].value
+    assert at.metric[0].value == "0"
+
+
+def test_running_job_shows_progress_counts_and_running_operations(engine):
+    job_id = noop_job(engine, "slow <batch>", 4, sleep_ms=1500, max_parallel=2)
+    wait_until(
+        lambda: engine.get_job(job_id, with_operations=False).progress.running_operations == 2
+    )
+    at = open_page(PAGE)
+    assert at.metric[0].value == "1" and at.metric[1].value == "2"
+    row = _row(at, "slow &lt;batch&gt;")  # the name is escaped
+    assert "Bulk pipelines" in row and ">◐ running</span>" in row
+    assert "0/4 done" in row and "<code>op_0</code><br><code>op_1</code>" in row
+    assert 'class="bo-bar" style="width:0.0%' in row
+    assert at.button(key=f"cancel-{job_id}").label == "Cancel"
+    engine.wait(job_id, timeout=10)
+    at.run()
+    row = _row(at, "slow &lt;batch&gt;")  # still shown, finished
+    assert ">✓ completed</span>" in row and "4/4 done" in row and 'style="width:100.0%' in row
+
+
+def test_cancel_with_reason_and_force(engine):
+    job_id = noop_job(engine, "to cancel", 3, sleep_ms=20000, max_parallel=1)
+    wait_until(
+        lambda: engine.get_job(job_id, with_operations=False).progress.running_operations == 1
+    )
+    at = open_page(PAGE)
+    at.button(key=f"cancel-{job_id}").click().run()
+    assert at.button(key=f"cancel-confirm-{job_id}").label == "Cancel job"  # the dialog is open
+    # AppTest reruns the whole page (no dialog fragment): the opening click is replayed with the
+    # dialog's inputs so the dialog body runs with them, as the browser's dialog rerun does
+    at.button(key=f"cancel-{job_id}").click()
+    at.text_input(key=f"cancel-reason-{job_id}").input("wrong input data")
+    at.checkbox(key=f"cancel-force-{job_id}").check()
+    at.button(key=f"cancel-confirm-{job_id}").click().run()
+    job = engine.wait(job_id, timeout=10)
+    assert job.status.value == "cancelled"
+    assert job.cancel_reason == "wrong input data"
+    assert [o.status.value for o in job.operations] == ["cancelled", "skipped", "skipped"]
+    assert "is cancelled" in at.success[0].value
+    # the job stays visible with its final state, and leaves the active list
+    assert at.metric[0].value == "0"
+    assert ">⊘ cancelled</span>" in _row(at, "to cancel")
+
+
+def test_retry_failed_from_a_job_that_just_finished(engine):
+    job_id = noop_job(engine, "flaky", 2, sleep_ms=600, result_failed=(1,))
+    at = open_page(PAGE)  # sees it active
+    engine.wait(job_id, timeout=10)
+    at.run()
+    assert at.subheader[0].value == "Recently finished in this session"
+    at.button(key=f"retry-{job_id}").click().run()
+    assert "Retrying 1 failed operations" in at.success[0].value
+    job = engine.wait(job_id, timeout=10)
+    op = job.operations[1]
+    assert op.attempts == 2

@@ -1,0 +1,139 @@
+"""batchcore.analytics: aggregates over a real job store (noop jobs and inserted check rows)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from batchcore import analytics
+from batchcore.analytics import Scope
+from batchcore.store.writer import FnCommand
+from batchcore.timeutil import utcnow_naive
+from tests.ui.seed import add_checks, check_row, noop_job
+
+
+@pytest.fixture
+def eng(make_engine, workspace):
+    return make_engine(workspace=workspace, max_workers=4)
+
+
+def _finish(eng, *job_ids):
+    for j in job_ids:
+        eng.wait(j, timeout=20)
+
+
+def test_status_and_type_distribution_and_summary(eng):
+    a = noop_job(eng, "ok", 2, project_id="retail_migration", tags=["nightly"])
+    b = noop_job(eng, "bad", 2, fail=(0, 1), project_id="finance_checks")
+    c = noop_job(eng, "half", 2, fail=(1,))
+    _finish(eng, a, b, c)
+    with eng.store.reader() as cur:
+        st = analytics.status_distribution(cur, Scope())
+        assert dict(zip(st.status, st.jobs, strict=True)) == {
+            "completed": 1,
+            "failed": 1,
+            "partial_success": 1,
+        }
+        ty = analytics.type_distribution(cur, Scope())
+        assert ty.jobs.sum() == 3 and set(ty.job_type) == {"bulk_pipeline_execution"}
+        s = analytics.summary(cur, Scope())
+        assert (s["jobs"], s["completed"], s["failed"], s["partial_success"]) == (3, 1, 1, 1)
+        assert s["success_rate"] == pytest.approx(1 / 3)
+        assert (s["operations"], s["failed_operations"]) == (6, 3)
+        only = analytics.summary(cur, Scope(project_id="retail_migration"))
+        assert (only["jobs"], only["completed"]) == (1, 1)
+        opts = analytics.filter_options(cur)
+        assert opts["projects"] == ["finance_checks", "retail_migration"] and opts["tags"] == [
+            "nightly"
+        ]
+        future = Scope(created_from=utcnow_naive() + timedelta(days=1))
+        assert analytics.status_distribution(cur, future).empty
+
+
+def test_durations_slowest_and_failure_rates(eng):
+    a = noop_job(eng, "slow", 2, sleep_ms=150)
+    b = noop_job(eng, "fast", 1, fail=(0,))
+    _finish(eng, a, b)
+    with eng.store.reader() as cur:
+        jd = analytics.job_durations(cur, Scope(), "hour")
+        assert jd.jobs.sum() == 2 and (jd.max_s >= 0.15).any()
+        od = analytics.operation_durations(cur, Scope(), "day")
+        assert od.operations.sum() == 3 and list(od.kind) == ["noop"]
+        slow = analytics.slowest_operations(cur, Scope(), limit=2)
+        assert list(slow.job_name) == ["slow", "slow"] and (slow.duration_s >= 0.15).all()
+        assert analytics.pipeline_failure_rates(cur, Scope(), "day").empty  # noop is no pipeline
+
+
+def test_check_failure_rates_and_trends_show_the_check_getting_worse(eng):
+    older = noop_job(eng, "monday", 1)
+    newer = noop_job(eng, "tuesday", 1)
+    _finish(eng, older, newer)
+    add_checks(
+        eng.store,
+        older,
+        [
+            check_row("op_0", 0, passed=True, name="not_null_email"),
+            check_row("op_0", 1, passed=True, name="unique_id", check_type="unique"),
+        ],
+    )
+    add_checks(
+        eng.store,
+        newer,
+        [
+            check_row("op_0", 0, passed=False, name="not_null_email", failed_rows=40),
+            check_row("op_0", 1, passed=True, name="unique_id", check_type="unique"),
+        ],
+    )
+    day_before = utcnow_naive() - timedelta(days=1)
+    eng.store.call(
+        FnCommand(
+            lambda cur, now: cur.execute(
+                "UPDATE check_results SET created_at = ? WHERE job_id = ?", [day_before, older]
+            ).fetchall()
+        )
+    )
+    with eng.store.reader() as cur:
+        rates = analytics.check_failure_rates(cur, Scope(), "day")
+        email = rates[rates.check == "dim_customer_validation · not_null_email"]
+        assert list(email.failed) == [0, 1] and list(email.runs) == [1, 1]
+        trends = analytics.check_trends(cur, Scope())
+        top = trends.iloc[0]
+        assert top.check == "dim_customer_validation · not_null_email"
+        assert (top.earlier_failure_rate, top.recent_failure_rate, top.change) == (0.0, 1.0, 1.0)
+        assert top.first_pass_rate == 1.0 and top.last_pass_rate == pytest.approx(0.96)
+        steady = trends[trends.check == "dim_customer_validation · unique_id"].iloc[0]
+        assert steady.change == 0.0 and steady.failed == 0
+        assert analytics.check_trends(cur, Scope(project_id="finance_checks")).empty
+
+
+def test_bucket_for_picks_hour_day_week():
+    now = utcnow_naive()
+    assert analytics.bucket_for(now - timedelta(days=1), now) == "hour"
+    assert analytics.bucket_for(now - timedelta(days=30), now) == "day"
+    assert analytics.bucket_for(now - timedelta(days=365), now) == "week"
+    with pytest.raises(ValueError):
+        analytics._bucket("minute; DROP TABLE jobs")
+
+
+def test_datagen_throughput_uses_reported_rows_else_requested_rows(eng):
+    job_id = noop_job(eng, "gen", 2, sleep_ms=20)
+    _finish(eng, job_id)
+
+    def make_generation(cur, now):
+        cur.execute(
+            """UPDATE operations SET kind = 'data_generation', duration_ms = 2000,
+                           spec = '{"schema_type": "Retail", "row_count": 1000}',
+                           result = CASE WHEN operation_id = 'op_0' THEN '{"rows_written": 5000}'::JSON END
+                       WHERE job_id = ?""",
+            [job_id],
+        ).fetchall()
+
+    eng.store.call(FnCommand(make_generation))
+    with eng.store.reader() as cur:
+        gen = analytics.datagen_throughput(cur, Scope(), "day")
+    # op_0 reports 5,000 rows, op_1 falls back to its requested 1,000; 2 s each
+    assert len(gen) == 1
+    row = gen.iloc[0]
+    assert (row.schema_type, row.operations, row.rows, row.duration_s) == ("Retail", 2, 6000, 4.0)
+    assert (row.rows_per_s, row.best_rows_per_s) == (1500.0, 2500.0)

@@ -1,0 +1,90 @@
+"""Analytics page: the charts show the store's numbers; filters narrow them; empty states."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+
+from tests.ui.conftest import open_page
+from tests.ui.seed import add_checks, check_row, noop_job
+
+PAGE = "pages/analytics.py"
+
+
+def _decode(v):
+    """Plotly JSON with its base64 typed arrays (`{"dtype", "bdata"}`) turned into lists."""
+    if isinstance(v, dict):
+        if set(v) >= {"dtype", "bdata"}:
+            return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"]).tolist()
+        return {k: _decode(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_decode(x) for x in v]
+    return v
+
+
+def _figures(at) -> dict[str, dict]:
+    """Plotly figures on the page by chart name."""
+    return {
+        el.proto.id.split("fig-")[-1]: _decode(json.loads(el.proto.spec))
+        for el in at.get("plotly_chart")
+    }
+
+
+def test_empty_store_says_what_to_do(engine):
+    at = open_page(PAGE)
+    assert "No jobs yet, so nothing to chart" in at.info[0].value
+    assert not at.get("plotly_chart")
+
+
+def test_overview_failures_and_performance_tabs_show_the_store_numbers(engine):
+    ok = noop_job(engine, "ok", 2, sleep_ms=50, project_id="retail_migration")
+    bad = noop_job(engine, "bad", 1, fail=(0,), project_id="finance_checks")
+    for j in (ok, bad):
+        engine.wait(j, timeout=10)
+    add_checks(
+        engine.store, ok, [check_row("op_0", 0, passed=False, name="not_null_email", failed_rows=5)]
+    )
+    at = open_page(PAGE)
+    assert [m.value for m in at.metric][:3] == ["2", "50.0%", "1 / 0"]
+    # only the open tab is queried and drawn
+    figs = _figures(at)
+    assert set(figs) == {"jobs-by-status", "jobs-by-type", "job-duration", "operation-duration"}
+    donut = figs["jobs-by-status"]["data"][0]
+    assert sorted(zip(donut["labels"], donut["values"], strict=True)) == [
+        ("completed", 1),
+        ("failed", 1),
+    ]
+    colours = dict(zip(donut["labels"], donut["marker"]["colors"], strict=True))
+    assert colours == {"completed": "#1a7f37", "failed": "#cf222e"}
+    assert {"CSV", "JSON", "Chart (HTML)"} <= {b.label for b in at.get("download_button")}
+
+    at = open_page(PAGE, an_tab="Failures")
+    assert set(_figures(at)) == {"check-failure-rate"}
+    trends = at.dataframe[0].value
+    assert list(trends["check"]) == ["dim_customer_validation · not_null_email"]
+    assert list(trends["failed"]) == [1]
+    assert "No pipeline runs finished in this range." in [i.value for i in at.info]
+
+    at = open_page(PAGE, an_tab="Performance")
+    assert set(_figures(at)) == {"slowest-operations"}
+    infos = [i.value for i in at.info]
+    assert (
+        "No data generation finished in this range. Launch one from Batch Data Generation." in infos
+    )
+
+
+def test_project_filter_narrows_the_numbers(engine):
+    for name, project in (
+        ("a", "retail_migration"),
+        ("b", "finance_checks"),
+        ("c", "finance_checks"),
+    ):
+        engine.wait(noop_job(engine, name, 1, project_id=project), timeout=10)
+    at = open_page(PAGE, an_tab="Performance")
+    assert at.metric[0].value == "3"
+    at.selectbox(key="an_project").select("finance_checks").run()
+    assert at.metric[0].value == "2"
+    slow = _figures(at)["slowest-operations"]["data"]
+    assert sorted(y.split(" · ")[0] for trace in slow for y in trace["y"]) == ["b", "c"]

@@ -1,0 +1,101 @@
+"""Bulk Pipeline Execution page: the form creates the right job; validation errors appear."""
+
+from __future__ import annotations
+
+from tests.ui.conftest import open_page
+
+PAGE = "pages/bulk_pipeline.py"
+
+
+def test_form_submits_a_bulk_job_with_the_chosen_pipelines(engine):
+    at = open_page()  # the default page
+    assert at.title[0].value == "Bulk Pipeline Execution"
+    at.text_input(key="bulk.job_name").input("nightly retail")
+    at.text_area(key="bulk.description").input("after the migration")
+    at.multiselect(key="bulk.tags").select("nightly")
+    at.checkbox(key="bulk.all.retail_migration").check().run()
+    at.checkbox(key="bulk.pl.finance_checks.ledger_validation").check()
+    at.toggle(key="bulk.parallel_execution").set_value(True)
+    at.slider(key="bulk.max_parallel").set_value(3)
+    at.checkbox(key="bulk.stop_on_error").check()
+    at.number_input(key="bulk.max_retries").set_value(2)
+    at.button(key="bulk.submit").click().run()
+
+    assert not at.error, [e.value for e in at.error]
+    assert "nightly retail" in at.success[0].value
+    jobs, total = engine.list_jobs()
+    assert total == 1
+    job = engine.get_job(jobs[0].job_id)
+    assert (job.name, job.description, job.tags) == (
+        "nightly retail",
+        "after the migration",
+        ["nightly"],
+    )
+    assert job.job_type.value == "bulk_pipeline_execution"
+    assert (job.parallel_execution, job.max_parallel, job.stop_on_error, job.max_retries) == (
+        True,
+        3,
+        True,
+        2,
+    )
+    # workspace order: projects and pipelines sorted by id
+    assert [(o.metadata["project_id"], o.metadata["pipeline_id"]) for o in job.operations] == [
+        ("finance_checks", "ledger_validation"),
+        ("retail_migration", "dim_customer_validation"),
+        ("retail_migration", "dim_store_validation"),
+        ("retail_migration", "fact_sales_validation"),
+    ]
+    assert job.job_id in at.success[0].value
+    links = {link.proto.label: link.proto.page for link in at.get("page_link")}
+    assert "Open job details" in links and "Watch on Active Jobs" in links
+    # and the job is there to see in the monitoring pages
+    at.switch_page("pages/job_history.py").run()
+    row = at.dataframe[0].value.iloc[0]
+    assert (row["Job"], row["Type"], row["Job id"]) == (
+        "nightly retail",
+        "Bulk pipelines",
+        job.job_id,
+    )
+    at.query_params["job_id"] = job.job_id
+    at.switch_page("pages/job_details.py").run()
+    assert list(at.dataframe[0].value["Operation"]) == [o.operation_id for o in job.operations]
+
+
+def test_missing_name_and_no_pipeline_show_inline_errors(engine):
+    at = open_page(PAGE)
+    at.button(key="bulk.submit").click().run()
+    errors = [e.value for e in at.error]
+    assert "Give the job a name." in errors
+    assert "Select at least one pipeline." in errors
+    assert engine.list_jobs()[1] == 0
+
+
+def test_out_of_range_numbers_are_rejected(engine):
+    at = open_page(PAGE)
+    at.text_input(key="bulk.job_name").input("x")
+    at.checkbox(key="bulk.pl.finance_checks.ledger_validation").check()
+    at.number_input(key="bulk.max_retries").set_value(11)
+    at.number_input(key="bulk.timeout_s").set_value(-5.0)
+    at.number_input(key="bulk.threshold").set_value(1.5)
+    at.button(key="bulk.submit").click().run()
+    errors = [e.value for e in at.error]
+    assert "Max retries must be a whole number from 0 to 10." in errors
+    assert "Timeout must be more than 0 and at most 86,400 seconds (one day)." in errors
+    assert "The pass-rate threshold must be between 0 and 1 (e.g. 0.95)." in errors
+    assert engine.list_jobs()[1] == 0
+
+
+def test_search_filters_pipelines_and_keeps_hidden_selection(engine):
+    at = open_page(PAGE)
+    at.checkbox(key="bulk.pl.retail_migration.dim_store_validation").check().run()
+    at.text_input(key="bulk.search").input("ledger").run()
+    labels = [c.label for c in at.checkbox if c.key and ".pl." in c.key]
+    assert labels == ["ledger_validation"]
+    at.checkbox(key="bulk.pl.finance_checks.ledger_validation").check()
+    at.text_input(key="bulk.job_name").input("two")
+    at.button(key="bulk.submit").click().run()
+    job = engine.get_job(engine.list_jobs()[0][0].job_id)
+    assert [o.metadata["pipeline_id"] for o in job.operations] == [
+        "ledger_validation",
+        "dim_store_validation",
+    ]

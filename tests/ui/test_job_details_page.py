@@ -1,0 +1,104 @@
+"""Job Details page: metadata, operations, failures and every check result of a job."""
+
+from __future__ import annotations
+
+from tests.ui.conftest import open_page, wait_until
+from tests.ui.seed import add_checks, check_row, noop_job
+
+PAGE = "pages/job_details.py"
+
+
+def _job_with_checks(engine) -> str:
+    job_id = noop_job(
+        engine,
+        "nightly checks",
+        2,
+        result_failed=(1,),
+        tags=["nightly", "retail"],
+        description="after the migration",
+        project_id="retail_migration",
+    )
+    engine.wait(job_id, timeout=10)
+    add_checks(
+        engine.store,
+        job_id,
+        [
+            check_row("op_0", 0, passed=True, name="not_null_id", columns=("id",)),
+            check_row(
+                "op_1", 0, passed=False, name="not_null_email", failed_rows=40, total_rows=1000
+            ),
+            check_row(
+                "op_1", 1, passed=True, name="unique_id", check_type="unique", columns=("id",)
+            ),
+        ],
+    )
+    return job_id
+
+
+def test_details_show_metadata_operations_and_failures(engine):
+    job_id = _job_with_checks(engine)
+    at = open_page(PAGE, job_id=job_id)
+    md = [m.value for m in at.markdown]
+    assert any("nightly checks" in m and "partial success" in m for m in md)
+    assert any("nightly, retail" in m for m in md) and any("retail_migration" in m for m in md)
+    assert "after the migration" in md
+    assert at.progress[0].value == 100
+    assert [m.value for m in at.metric][:2] == ["1", "1"]  # completed, failed
+    assert at.error[0].value == "**op_1** failed: requested failed result"
+    ops = at.dataframe[0].value
+    assert list(ops["Operation"]) == ["op_0", "op_1"]
+    assert list(ops["Status"]) == ["✓ completed", "✗ failed"]
+    assert list(ops["Attempts"]) == ["1/1", "1/1"]
+    assert at.selectbox(key=f"inspect-{job_id}").value == "op_1"  # the first failed operation
+
+
+def test_details_show_every_check_with_sample_and_sql(engine):
+    job_id = _job_with_checks(engine)
+    at = open_page(PAGE, job_id=job_id)
+    checks = at.dataframe[2].value  # operations, attempts, checks
+    assert list(checks["Check"]) == ["not_null_id", "not_null_email", "unique_id"]
+    assert list(checks["Failed rows"]) == [0, 40, 0]
+    assert list(checks["Pass rate"]) == [1.0, 0.96, 1.0]
+    assert list(checks["Status"]) == ["✓ passed", "✗ failed", "✓ passed"]
+    # only the failing check is expanded below the table, with its sample and SQL
+    assert [e.label for e in at.expander] == [
+        "✗ failed · dim_customer_validation · not_null_email [not_null on customers.email] — "
+        "40 of 1,000 rows failed · pass rate 96.0% (needs 100.0%)"
+    ]
+    sample = at.dataframe[3].value
+    assert list(sample.columns) == ["id", "email"] and list(sample["id"]) == [7, 19]
+    assert at.code[0].value == "SELECT count(*) FILTER (WHERE email IS NULL) FROM customers"
+    at.toggle(key=f"checks-all-{job_id}").set_value(True).run()
+    assert len(at.expander) == 3
+
+
+def test_details_of_a_running_job_offer_cancel_and_unknown_id_says_so(engine):
+    job_id = noop_job(engine, "long", 2, sleep_ms=20000, max_parallel=1)
+    wait_until(lambda: engine.get_job(job_id, with_operations=False).status.value == "running")
+    at = open_page(PAGE, job_id=job_id)
+    assert at.button(key="details-cancel").label == "Cancel job"
+    assert "Running now: `op_0`" in [c.value for c in at.caption]
+    assert "No check results yet" not in " ".join(
+        i.value for i in at.info
+    )  # noop operations have no checks
+    engine.cancel(job_id, force=True)
+
+    at = open_page(PAGE, job_id="not-a-job")
+    assert "No job with id `not-a-job`" in at.error[0].value
+
+
+def test_details_without_id_list_recent_jobs(engine):
+    at = open_page(PAGE)
+    assert "No jobs yet" in at.info[0].value
+    noop_job(engine, "first", 1)
+    at = open_page(PAGE)
+    assert [link.proto.label.split(" · ")[0] for link in at.get("page_link")][-1:] == ["first"]
+
+
+def test_user_text_is_escaped_not_rendered_as_html(engine):
+    job_id = noop_job(engine, "<img src=x onerror=alert(1)>", 1, tags=["<b>t</b>"])
+    engine.wait(job_id, timeout=10)
+    at = open_page(PAGE, job_id=job_id)
+    md = " ".join(m.value for m in at.markdown)
+    assert "<img" not in md and "&lt;img src=x onerror=alert(1)&gt;" in md
+    assert "<b>t</b>" not in md and "&lt;b&gt;t&lt;/b&gt;" in md

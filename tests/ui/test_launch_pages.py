@@ -1,0 +1,118 @@
+"""Batch Data Generation, Multi-Project Validation and Bulk Metadata Extraction forms: each
+creates the right job, and shows its validation errors inline."""
+
+from __future__ import annotations
+
+from tests.ui.conftest import open_page
+
+
+def _only_job(engine):
+    jobs, total = engine.list_jobs()
+    assert total == 1
+    return engine.get_job(jobs[0].job_id)
+
+
+def test_data_generation_form_creates_one_item_per_schema(engine):
+    at = open_page("pages/data_generation.py")
+    at.text_input(key="datagen.job_name").input("test data")
+    at.checkbox(key="datagen.use.Finance").check()
+    at.number_input(key="datagen.rows.Retail").set_value(5000)
+    at.number_input(key="datagen.seed.Finance").set_value(7)
+    at.selectbox(key="datagen.target.Finance").select("warehouse")
+    at.toggle(key="datagen.parallel_execution").set_value(False)
+    at.button(key="datagen.submit").click().run()
+    assert not at.error, [e.value for e in at.error]
+    job = _only_job(engine)
+    assert job.job_type.value == "batch_data_generation"
+    assert (job.parallel_execution, job.max_parallel) == (False, 1)
+    assert [
+        (
+            o.operation_id,
+            o.metadata["schema_type"],
+            o.metadata["row_count"],
+            o.metadata["seed"],
+            o.metadata["target_connection"],
+        )
+        for o in job.operations
+    ] == [
+        ("generate_0_retail", "Retail", 5000, None, "generated"),
+        ("generate_1_finance", "Finance", 10000, 7, "warehouse"),
+    ]
+
+
+def test_data_generation_rejects_zero_rows_and_no_schema(engine):
+    at = open_page("pages/data_generation.py")
+    at.text_input(key="datagen.job_name").input("bad")
+    at.number_input(key="datagen.rows.Retail").set_value(0)
+    at.button(key="datagen.submit").click().run()
+    assert at.error[0].value == "Retail: fact rows must be a whole number from 1 to 200,000,000."
+    at.checkbox(key="datagen.use.Retail").uncheck()
+    at.button(key="datagen.submit").click().run()
+    assert "Choose at least one schema to generate." in [e.value for e in at.error]
+    assert engine.list_jobs()[1] == 0
+
+
+def test_multi_project_form_sends_projects_with_their_pipelines(engine):
+    at = open_page("pages/multi_project.py")
+    at.text_input(key="multi.job_name").input("weekly")
+    at.checkbox(key="multi.proj.retail_migration").check().run()
+    at.multiselect(key="multi.pls.retail_migration").select("fact_sales_validation")
+    at.checkbox(key="multi.proj.finance_checks").check()
+    at.number_input(key="multi.threshold").set_value(0.9)
+    at.button(key="multi.submit").click().run()
+    assert not at.error, [e.value for e in at.error]
+    job = _only_job(engine)
+    assert job.job_type.value == "multi_project_validation"
+    assert [
+        (o.metadata["project_id"], o.metadata["pipeline_id"], o.metadata["config_override"])
+        for o in job.operations
+    ] == [
+        ("finance_checks", "fx_rates_validation", {"threshold": 0.9}),
+        ("finance_checks", "ledger_validation", {"threshold": 0.9}),
+        ("retail_migration", "fact_sales_validation", {"threshold": 0.9}),
+    ]
+    assert at.checkbox(key="multi.proj.empty_project").disabled
+
+
+def test_multi_project_needs_a_project(engine):
+    at = open_page("pages/multi_project.py")
+    at.text_input(key="multi.job_name").input("weekly")
+    at.button(key="multi.submit").click().run()
+    assert "Select at least one project." in [e.value for e in at.error]
+    assert engine.list_jobs()[1] == 0
+
+
+def test_metadata_form_by_name_and_by_type(engine):
+    at = open_page("pages/metadata_extraction.py")
+    at.text_input(key="meta.job_name").input("catalog")
+    at.multiselect(key="meta.names").select("warehouse").select("legacy").run()
+    at.text_input(key="meta.schema.Named connections.warehouse").input("main")
+    at.text_input(key="meta.tables.Named connections.legacy").input("flights, planes")
+    at.button(key="meta.submit").click().run()
+    assert not at.error, [e.value for e in at.error]
+    job = _only_job(engine)
+    assert job.job_type.value == "bulk_metadata_extraction"
+    assert [
+        (o.metadata["connection_name"], o.metadata["schema_name"], o.metadata["table_names"])
+        for o in job.operations
+    ] == [("warehouse", "main", None), ("legacy", None, ["flights", "planes"])]
+
+    at.radio(key="meta.mode").set_value("Connection types").run()
+    at.multiselect(key="meta.types").select("duckdb")
+    at.text_input(key="meta.job_name").input("all duckdb")
+    at.button(key="meta.submit").click().run()
+    jobs, _ = engine.list_jobs()
+    by_type = engine.get_job(jobs[0].job_id)
+    assert by_type.name == "all duckdb"
+    assert sorted(o.metadata["connection_name"] for o in by_type.operations) == [
+        "generated",
+        "warehouse",
+    ]
+
+
+def test_metadata_form_needs_a_source(engine):
+    at = open_page("pages/metadata_extraction.py")
+    at.button(key="meta.submit").click().run()
+    errors = [e.value for e in at.error]
+    assert "Give the job a name." in errors
+    assert "Choose at least one connection or connection type." in errors

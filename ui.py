@@ -1,0 +1,73 @@
+"""The Streamlit UI of Batch Operations: st.navigation over the pages in pages/.
+
+app.py serves this script (st.App) next to the REST API; the engine is started in app.py's
+lifespan and shared through batchcore.engine.get_engine(). Pages are thin: they read widgets,
+call batchcore and render with ui_components.
+"""
+
+import streamlit as st
+
+from ui_components import core
+
+st.set_page_config(
+    page_title="Batch Operations", page_icon=":material/dynamic_feed:", layout="wide"
+)
+
+pages = {
+    "Launch": [
+        st.Page(
+            core.PAGE_BULK,
+            title="Bulk Pipeline Execution",
+            icon=":material/account_tree:",
+            url_path="bulk-pipelines",
+            default=True,
+        ),
+        st.Page(
+            core.PAGE_DATAGEN,
+            title="Batch Data Generation",
+            icon=":material/dataset:",
+            url_path="data-generation",
+        ),
+        st.Page(
+            core.PAGE_MULTI,
+            title="Multi-Project Validation",
+            icon=":material/fact_check:",
+            url_path="multi-project",
+        ),
+        st.Page(
+            core.PAGE_METADATA,
+            title="Bulk Metadata Extraction",
+            icon=":material/schema:",
+            url_path="metadata-extraction",
+        ),
+    ],
+    "Monitor": [
+        st.Page(
+            core.PAGE_ACTIVE, title="Active Jobs", icon=":material/monitoring:", url_path="active"
+        ),
+        st.Page(
+            core.PAGE_HISTORY, title="Job History", icon=":material/history:", url_path="history"
+        ),
+        st.Page(core.PAGE_DETAILS, title="Job Details", icon=":material/info:", url_path="job"),
+    ],
+    "Insight": [
+        st.Page(
+            core.PAGE_ANALYTICS, title="Analytics", icon=":material/insights:", url_path="analytics"
+        ),
+        st.Page(
+            core.PAGE_CATALOG, title="Catalog", icon=":material/menu_book:", url_path="catalog"
+        ),
+        st.Page(
+            core.PAGE_PIPELINES,
+            title="Pipelines",
+            icon=":material/description:",
+            url_path="pipelines",
+        ),
+    ],
+}
+page = st.navigation(pages)
+try:
+    page.run()
+except Exception as exc:  # never a traceback (st.stop / st.rerun are no Exception: they pass)
+    core.log.exception("page %s failed", page.title)
+    st.error(f"This page hit an unexpected error: {core.error_text(exc)}", icon=":material/error:")

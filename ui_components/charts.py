@@ -1,0 +1,200 @@
+"""Plotly figures of the Analytics page and the block that shows one with its downloads.
+
+Every chart can leave the app: the modebar camera saves a PNG, and each block offers the
+figure as standalone HTML plus the numbers behind it as CSV and JSON.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from ui_components.status import JOB_STATUS_COLOURS, status_label, type_label
+
+TOP_SERIES = 10
+LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0}
+
+
+def chart_block(
+    title: str,
+    fig: go.Figure | None,
+    data: pd.DataFrame,
+    name: str,
+    *,
+    caption: str = "",
+    empty: str = "No data in this range.",
+) -> None:
+    """A bordered block: title, the chart (or `empty`), and PNG / HTML / CSV / JSON downloads."""
+    with st.container(border=True, key=f"chart-{name}"):
+        st.markdown(f"**{title}**")
+        if caption:
+            st.caption(caption)
+        if fig is None or data.empty:
+            st.info(empty, icon=":material/bar_chart:")
+            return
+        fig.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend_title_text="")
+        st.plotly_chart(
+            fig,
+            key=f"fig-{name}",
+            config={
+                "displaylogo": False,
+                "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2},
+            },
+        )
+        c = st.columns(3)
+        c[0].download_button(
+            "CSV",
+            data=lambda: data.to_csv(index=False),
+            file_name=f"{name}.csv",
+            mime="text/csv",
+            key=f"dl-{name}-csv",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+        c[1].download_button(
+            "JSON",
+            data=lambda: data.to_json(orient="records", date_format="iso", indent=2),
+            file_name=f"{name}.json",
+            mime="application/json",
+            key=f"dl-{name}-json",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+        c[2].download_button(
+            "Chart (HTML)",
+            data=lambda: fig.to_html(include_plotlyjs=True, full_html=True),
+            file_name=f"{name}.html",
+            mime="text/html",
+            key=f"dl-{name}-html",
+            on_click="ignore",
+            icon=":material/download:",
+            help="Interactive chart that opens in any browser, offline.",
+        )
+
+
+def _series(df: pd.DataFrame, column: str) -> list:
+    """Distinct values of `column` in first-seen order."""
+    return list(dict.fromkeys(df[column].tolist()))
+
+
+def status_donut(df: pd.DataFrame) -> go.Figure:
+    """Jobs per status (columns status, jobs), in the status colours."""
+    fig = go.Figure(
+        go.Pie(
+            labels=[status_label(s) for s in df["status"]],
+            values=df["jobs"].tolist(),
+            hole=0.55,
+            sort=False,
+            marker={"colors": [JOB_STATUS_COLOURS.get(s, "#8c959f") for s in df["status"]]},
+        )
+    )
+    return fig
+
+
+def type_bars(df: pd.DataFrame) -> go.Figure:
+    """Jobs per type stacked by status (columns job_type, status, jobs)."""
+    fig = go.Figure()
+    for status in _series(df, "status"):
+        d = df[df["status"] == status]
+        fig.add_trace(
+            go.Bar(
+                x=d["jobs"].tolist(),
+                y=[type_label(t) for t in d["job_type"]],
+                orientation="h",
+                name=status_label(status),
+                marker_color=JOB_STATUS_COLOURS.get(status, "#8c959f"),
+            )
+        )
+    return fig.update_layout(barmode="stack", xaxis_title="jobs")
+
+
+def duration_lines(
+    df: pd.DataFrame, series: str, value: str = "mean_s", label_fn=None
+) -> go.Figure:
+    """Duration over time (columns period, `series`, `value`), one line per series."""
+    fig = go.Figure()
+    for key in _series(df, series):
+        d = df[df[series] == key]
+        fig.add_trace(
+            go.Scatter(
+                x=d["period"],
+                y=d[value],
+                mode="lines+markers",
+                name=label_fn(key) if label_fn else str(key),
+            )
+        )
+    return fig.update_layout(yaxis_title="seconds", legend=LEGEND_BELOW)
+
+
+def top_series(df: pd.DataFrame, series: str, weight: str, n: int = TOP_SERIES) -> pd.DataFrame:
+    """Rows of the `n` series with the largest total `weight` (keeps a chart readable)."""
+    if df.empty:
+        return df
+    keep = df.groupby(series)[weight].sum().sort_values(ascending=False).head(n).index
+    return df[df[series].isin(keep)]
+
+
+def rate_lines(df: pd.DataFrame, series: str) -> go.Figure:
+    """Failure rate over time (columns period, `series`, failure_rate, runs, failed)."""
+    fig = go.Figure()
+    for key in _series(df, series):
+        d = df[df[series] == key]
+        fig.add_trace(
+            go.Scatter(
+                x=d["period"],
+                y=d["failure_rate"],
+                mode="lines+markers",
+                name=str(key),
+                customdata=d[["runs", "failed"]].to_numpy(),
+                hovertemplate="%{y:.0%} failed (%{customdata[1]} of %{customdata[0]} runs)<extra>%{fullData.name}</extra>",
+            )
+        )
+    return fig.update_layout(
+        yaxis_title="failure rate",
+        yaxis_tickformat=".0%",
+        yaxis_range=[0, 1.05],
+        legend=LEGEND_BELOW,
+    )
+
+
+def slowest_bars(df: pd.DataFrame) -> go.Figure:
+    """Longest operations (columns job_name, operation_id, duration_s, kind), longest on top."""
+    d = df.iloc[::-1]
+    fig = go.Figure()
+    for kind in _series(d, "kind"):
+        k = d[d["kind"] == kind]
+        fig.add_trace(
+            go.Bar(
+                x=k["duration_s"].tolist(),
+                y=(k["job_name"] + " · " + k["operation_id"]).tolist(),
+                orientation="h",
+                name=str(kind),
+            )
+        )
+    return fig.update_layout(
+        legend=LEGEND_BELOW,
+        xaxis_title="seconds",
+        yaxis={
+            "categoryorder": "array",
+            "categoryarray": (d["job_name"] + " · " + d["operation_id"]).tolist(),
+        },
+    )
+
+
+def throughput_lines(df: pd.DataFrame) -> go.Figure:
+    """Generation throughput per period and schema (columns period, schema_type, rows_per_s)."""
+    fig = go.Figure()
+    for schema in _series(df, "schema_type"):
+        d = df[df["schema_type"] == schema]
+        fig.add_trace(
+            go.Scatter(
+                x=d["period"],
+                y=d["rows_per_s"],
+                mode="lines+markers",
+                name=str(schema),
+                customdata=d[["rows", "operations"]].to_numpy(),
+                hovertemplate="%{y:,.0f} rows/s (%{customdata[0]:,} rows, %{customdata[1]} runs)",
+            )
+        )
+    return fig.update_layout(yaxis_title="rows / s", legend=LEGEND_BELOW)

@@ -1,0 +1,86 @@
+"""Engine access, error display and cross-page links shared by every page.
+
+Errors reach the user as `st.error` with the message, never as a traceback: `guard()` wraps a
+block, `engine()` stops the page with a clear message when the job store cannot be opened.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from batchcore.engine import Engine, get_engine
+from batchcore.errors import BatchError
+
+log = logging.getLogger("batchcore.ui")
+
+# Page scripts, relative to ui.py (st.page_link / st.switch_page take these paths).
+PAGE_BULK = "pages/bulk_pipeline.py"
+PAGE_DATAGEN = "pages/data_generation.py"
+PAGE_MULTI = "pages/multi_project.py"
+PAGE_METADATA = "pages/metadata_extraction.py"
+PAGE_ACTIVE = "pages/active_jobs.py"
+PAGE_HISTORY = "pages/job_history.py"
+PAGE_DETAILS = "pages/job_details.py"
+PAGE_ANALYTICS = "pages/analytics.py"
+PAGE_CATALOG = "pages/catalog.py"
+PAGE_PIPELINES = "pages/pipelines.py"
+
+MY_JOBS_KEY = "bo_my_jobs"
+
+
+def error_text(exc: BaseException) -> str:
+    """The message to show for an exception: a BatchError's own message (with its field), else
+    the exception type and text."""
+    if isinstance(exc, BatchError):
+        if exc.field and exc.field not in exc.message:
+            return f"{exc.field}: {exc.message}"
+        return exc.message
+    return f"{type(exc).__name__}: {exc}"
+
+
+@contextmanager
+def guard(action: str | None = None) -> Iterator[None]:
+    """Show any error raised in the block as `st.error` (with `action` as context) instead of a
+    traceback. Streamlit's own rerun/stop signals pass through (they are not `Exception`s)."""
+    try:
+        yield
+    except Exception as exc:
+        if not isinstance(exc, BatchError):
+            log.exception("UI action failed: %s", action or "page")
+        st.error(f"{action}: {error_text(exc)}" if action else error_text(exc))
+
+
+def engine() -> Engine:
+    """The process engine; stops the page with `st.error` when it cannot start (store locked,
+    bad settings)."""
+    try:
+        return get_engine()
+    except Exception as exc:
+        log.exception("engine start failed")
+        st.error(f"The job engine could not start: {error_text(exc)}")
+        st.stop()
+        raise  # unreachable: st.stop() raises
+
+
+def remember_job(job_id: str) -> None:
+    """Note a job launched in this browser session (Active Jobs keeps showing it after it ends)."""
+    mine = st.session_state.setdefault(MY_JOBS_KEY, [])
+    if job_id not in mine:
+        mine.insert(0, job_id)
+        del mine[20:]
+
+
+def my_jobs() -> list[str]:
+    """Ids of the jobs launched or watched in this session, newest first."""
+    return list(st.session_state.get(MY_JOBS_KEY, []))
+
+
+def details_link(job_id: str, label: str = "Open job details") -> None:
+    """A link to the Job Details page for `job_id` (navigates without reloading the app)."""
+    st.page_link(
+        PAGE_DETAILS, label=label, icon=":material/open_in_new:", query_params={"job_id": job_id}
+    )

@@ -1,0 +1,295 @@
+"""Job Details rendering: metadata, progress, failures at a glance, operations, check results."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from batchcore.engine import Engine
+from batchcore.export import job_export_csv, job_export_json
+from batchcore.models import JobView
+from ui_components import fmt, jobs
+from ui_components.core import PAGE_HISTORY
+from ui_components.status import badge_html, status_cell, style_status, type_label
+
+MAX_CHECK_PANELS = 100
+
+
+def header(eng: Engine, job: JobView) -> None:
+    """Name, status, type and id, with the actions that fit the job's state and the exports."""
+    st.markdown(
+        f"### {html.escape(job.name)} &nbsp; {badge_html(job.status.value)}", unsafe_allow_html=True
+    )
+    st.caption(f"{type_label(job.job_type.value)} · job id `{job.job_id}`")
+    cols = st.columns([1, 1, 1, 1, 2])
+    if not job.status.is_terminal:
+        if cols[0].button("Cancel job", key="details-cancel", icon=":material/cancel:"):
+            jobs.cancel_dialog(eng, job.job_id, job.name)
+    else:
+        if job.progress.failed_operations:
+            cols[0].button(
+                f"Retry {job.progress.failed_operations} failed",
+                key="details-retry",
+                icon=":material/replay:",
+                on_click=jobs.retry,
+                args=(eng, job.job_id),
+            )
+        if cols[1].button("Delete job", key="details-delete", icon=":material/delete:"):
+            jobs.delete_dialog(eng, [job.job_id], [job.name], then_page=PAGE_HISTORY)
+    cols[2].download_button(
+        "Export JSON",
+        data=lambda: job_export_json(eng, job.job_id),
+        file_name=f"job-{job.job_id}.json",
+        mime="application/json",
+        icon=":material/download:",
+        on_click="ignore",
+        key="details-json",
+    )
+    cols[3].download_button(
+        "Export CSV",
+        data=lambda: job_export_csv(eng, job.job_id),
+        file_name=f"job-{job.job_id}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        key="details-csv",
+    )
+
+
+def metadata(job: JobView) -> None:
+    """Description, tags, project, timestamps, duration and execution settings."""
+    fields = [
+        ("Created (UTC)", fmt.ts(job.created_at)),
+        ("Started (UTC)", fmt.ts(job.started_at)),
+        ("Finished (UTC)", fmt.ts(job.completed_at)),
+        ("Duration", fmt.duration(job.duration_ms)),
+        ("Project", job.project_id or "—"),
+        ("Tags", ", ".join(job.tags) or "—"),
+        (
+            "Execution",
+            f"parallel, max {job.max_parallel}" if job.parallel_execution else "sequential",
+        ),
+        ("Stop on first error", "yes" if job.stop_on_error else "no"),
+        ("Max retries", str(job.max_retries)),
+        (
+            "Timeout per operation",
+            "—" if job.timeout_s is None else fmt.duration(job.timeout_s * 1000),
+        ),
+    ]
+    if job.cancel_requested_at is not None:
+        fields.append(("Cancel requested (UTC)", fmt.ts(job.cancel_requested_at)))
+        fields.append(("Cancel reason", job.cancel_reason or "—"))
+    if job.description:
+        st.markdown(job.description)
+    cols = st.columns(4)
+    for i, (label, val) in enumerate(fields):
+        cols[i % 4].markdown(
+            f"<small>{label}</small><br><b>{html.escape(val)}</b>", unsafe_allow_html=True
+        )
+
+
+def progress(job: JobView) -> None:
+    """Overall progress bar, per-state counts and time left."""
+    p = job.progress
+    eta = (
+        ""
+        if job.status.is_terminal
+        else f" · time left {fmt.duration(p.estimated_time_remaining_ms)}"
+    )
+    st.progress(
+        min(1.0, p.percent_complete / 100.0),
+        text=f"{p.percent_complete:.0f}% · {jobs.progress_text(job)}{eta}",
+    )
+    cols = st.columns(6)
+    for col, (label, n) in zip(
+        cols,
+        [
+            ("Completed", p.completed_operations),
+            ("Failed", p.failed_operations),
+            ("Skipped", p.skipped_operations),
+            ("Cancelled", p.cancelled_operations),
+            ("Running", p.running_operations),
+            ("Pending", p.pending_operations),
+        ],
+        strict=True,
+    ):
+        col.metric(label, n)
+    if p.current_operations:
+        st.caption("Running now: " + ", ".join(f"`{o}`" for o in p.current_operations))
+
+
+def failures(job: JobView, limit: int = 10) -> None:
+    """Failed operations with their error, first thing under the progress."""
+    failed = [o for o in job.operations or [] if o.status.value == "failed"]
+    for op in failed[:limit]:
+        st.error(
+            f"**{op.operation_id}** failed: {op.error or op.summary or 'no error message'}",
+            icon=":material/error:",
+        )
+    if len(failed) > limit:
+        st.caption(f"… and {len(failed) - limit} more failed operations (see the table below).")
+
+
+def operations_table(job: JobView) -> None:
+    """Every operation: status, attempts, duration, result summary and error."""
+    ops = job.operations or []
+    df = pd.DataFrame(
+        {
+            "#": [o.seq for o in ops],
+            "Operation": [o.operation_id for o in ops],
+            "Type": [o.operation_type.value for o in ops],
+            "Status": [status_cell(o.status.value) for o in ops],
+            "Attempts": [f"{o.attempts}/{o.max_attempts}" for o in ops],
+            "Duration": [fmt.duration(o.duration_ms) for o in ops],
+            "Result": [o.summary or o.progress_message or "" for o in ops],
+            "Error": [o.error or o.status_reason or "" for o in ops],
+            "Started (UTC)": [fmt.ts(o.started_at) for o in ops],
+            "Finished (UTC)": [fmt.ts(o.completed_at) for o in ops],
+        }
+    )
+    st.dataframe(style_status(df), hide_index=True, height=min(420, 38 + 35 * max(1, len(ops))))
+
+
+def operation_inspector(eng: Engine, job: JobView) -> None:
+    """One operation in depth: its spec, attempts, result and error."""
+    ops = job.operations or []
+    if not ops:
+        return
+    ids = [o.operation_id for o in ops]
+    first_failed = next((i for i, o in enumerate(ops) if o.status.value == "failed"), 0)
+    chosen = st.selectbox("Inspect operation", ids, index=first_failed, key=f"inspect-{job.job_id}")
+    op = ops[ids.index(chosen)]
+    c1, c2 = st.columns(2)
+    with c1:
+        st.markdown(
+            f"{badge_html(op.status.value)} &nbsp; attempt {op.attempts} of {op.max_attempts} · "
+            f"{fmt.duration(op.duration_ms)}",
+            unsafe_allow_html=True,
+        )
+        if op.error:
+            st.error(op.error)
+        if op.status_reason:
+            st.caption(f"Reason: {op.status_reason}")
+        st.markdown("**Specification**")
+        st.json(op.metadata, expanded=False)
+    with c2:
+        st.markdown("**Result**")
+        st.json(op.result or {}, expanded=False)
+        attempts = eng.attempts(job.job_id, op.operation_id)
+        if attempts:
+            st.markdown("**Attempts**")
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "Attempt": [a["attempt"] for a in attempts],
+                        "Status": [a["status"] for a in attempts],
+                        "Duration": [fmt.duration(a["duration_ms"]) for a in attempts],
+                        "Finished (UTC)": [fmt.ts(a["finished_at"]) for a in attempts],
+                        "Error": [a["error"] or "" for a in attempts],
+                    }
+                ),
+                hide_index=True,
+            )
+
+
+def checks_frame(checks: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per check result, for the checks table (what failed first, operation last)."""
+    return pd.DataFrame(
+        {
+            "Check": [c["check_name"] for c in checks],
+            "Pipeline": [c["pipeline_id"] or "" for c in checks],
+            "Type": [c["check_type"] for c in checks],
+            "Table": [c["table_name"] or "" for c in checks],
+            "Columns": [", ".join(c["columns"]) for c in checks],
+            "Status": [status_cell(c["status"]) for c in checks],
+            "Failed rows": [c["failed_rows"] for c in checks],
+            "Total rows": [c["total_rows"] for c in checks],
+            "Pass rate": [c["pass_rate"] for c in checks],
+            "Threshold": [c["threshold"] for c in checks],
+            "Severity": [c["severity"] for c in checks],
+            "Operation": [c["operation_id"] for c in checks],
+        }
+    )
+
+
+def check_title(c: dict[str, Any]) -> str:
+    """`✗ dim_customer · not_null_email — 40 of 1,000 rows failed · pass rate 96.0% (needs 100.0%)`."""
+    where = (
+        c["table_name"] + (f".{', '.join(c['columns'])}" if c["columns"] else "")
+        if c["table_name"]
+        else ""
+    )
+    failed = (
+        f"{fmt.count(c['failed_rows'])} of {fmt.count(c['total_rows'])} rows failed"
+        if c["failed_rows"] is not None
+        else c["status"]
+    )
+    rate = "" if c["pass_rate"] is None else f" · pass rate {fmt.pct(c['pass_rate'])}"
+    need = "" if c["threshold"] is None else f" (needs {fmt.pct(c['threshold'])})"
+    return (
+        f"{status_cell(c['status'])} · {c['pipeline_id'] or c['operation_id']} · {c['check_name']} "
+        f"[{c['check_type']}{' on ' + where if where else ''}] — {failed}{rate}{need}"
+    )
+
+
+def check_panel(c: dict[str, Any]) -> None:
+    """Everything about one check: numbers, failing-row sample, the SQL it ran, error."""
+    cols = st.columns(5)
+    cols[0].metric("Failed rows", fmt.count(c["failed_rows"]))
+    cols[1].metric("Total rows", fmt.count(c["total_rows"]))
+    cols[2].metric("Pass rate", fmt.pct(c["pass_rate"], 2))
+    cols[3].metric("Threshold", fmt.pct(c["threshold"], 2))
+    cols[4].metric(
+        "Duplicate keys" if c["duplicate_keys"] is not None else "Severity",
+        fmt.count(c["duplicate_keys"]) if c["duplicate_keys"] is not None else c["severity"],
+    )
+    if c["error"]:
+        st.error(f"The check could not run: {c['error']}")
+    sample = c.get("sample") or {}
+    if sample.get("rows"):
+        st.markdown(f"**Failing rows (sample of {len(sample['rows'])})**")
+        st.dataframe(
+            pd.DataFrame(sample["rows"], columns=sample.get("columns") or None), hide_index=True
+        )
+    if c["sql"]:
+        st.markdown("**SQL**")
+        st.code(c["sql"], language="sql")
+    if c.get("observed"):
+        st.markdown("**Observed**")
+        st.json(c["observed"], expanded=False)
+
+
+def checks_section(eng: Engine, job: JobView) -> None:
+    """Check results of the job's validation operations (latest attempt of each)."""
+    checks = eng.check_results(job.job_id)
+    if not checks:
+        if any(o.operation_type.value == "pipeline_execution" for o in job.operations or []):
+            st.info(
+                "No check results yet: they appear here as each validation operation finishes.",
+                icon=":material/hourglass_empty:",
+            )
+        return
+    bad = [c for c in checks if not c["passed"]]
+    st.caption(f"{len(checks)} checks · {len(bad)} not passed")
+    st.dataframe(
+        style_status(checks_frame(checks)),
+        hide_index=True,
+        column_config={
+            "Pass rate": st.column_config.ProgressColumn(
+                "Pass rate", format="percent", min_value=0.0, max_value=1.0
+            ),
+            "Threshold": st.column_config.NumberColumn("Threshold", format="percent"),
+        },
+    )
+    show_all = st.toggle("Show passing checks too", key=f"checks-all-{job.job_id}", value=not bad)
+    chosen = checks if show_all else bad
+    for c in chosen[:MAX_CHECK_PANELS]:
+        with st.expander(check_title(c), expanded=len(chosen) <= 3 and not c["passed"]):
+            check_panel(c)
+    if len(chosen) > MAX_CHECK_PANELS:
+        st.caption(
+            f"Showing {MAX_CHECK_PANELS} of {len(chosen)}; export the job as JSON for all of them."
+        )

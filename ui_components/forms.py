@@ -1,0 +1,245 @@
+"""The parts every job form shares: job fields, execution options, inline errors and submit.
+
+A page renders `job_fields`, its own selection widgets, `execution_fields` and `submit_area`.
+Submitting runs in the button's callback (before the page re-renders), so validation errors
+appear next to their fields and the success message links to the new job. Every widget has a
+key `<prefix>.<field>`; the page's `build` callable reads its own keys from session state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from batchcore.engine import get_engine
+from batchcore.errors import BatchError
+from batchcore.models import JobType
+from ui_components.core import PAGE_ACTIVE, PAGE_DETAILS, error_text, log, remember_job
+
+Errors = dict[str, str]
+Builder = Callable[[], tuple[dict[str, Any], Errors]]
+# widget values persist for the whole session, so a form is still filled after a visit elsewhere
+PERSIST = "session"
+
+
+def key(prefix: str, name: str) -> str:
+    """Widget key of field `name` in the form `prefix`."""
+    return f"{prefix}.{name}"
+
+
+def value(prefix: str, name: str, default: Any = None) -> Any:
+    """Current value of a form field (its default before the widget ever rendered)."""
+    return st.session_state.get(key(prefix, name), default)
+
+
+def _errors(prefix: str) -> Errors:
+    return st.session_state.get(key(prefix, "_errors")) or {}
+
+
+def field_error(prefix: str, *fields: str) -> bool:
+    """Show the errors of `fields` (or of any field starting with `<field>.`) right here.
+    Returns True when one was shown; shown errors are not repeated at the submit button."""
+    errs = _errors(prefix)
+    shown = st.session_state.setdefault(key(prefix, "_shown"), set())
+    hit = False
+    for name, msg in errs.items():
+        if any(name == f or name.startswith(f + ".") for f in fields):
+            st.error(msg, icon=":material/error:")
+            shown.add(name)
+            hit = True
+    return hit
+
+
+def job_fields(prefix: str, *, placeholder: str, known_tags: list[str] | None = None) -> None:
+    """Job name, description and tags."""
+    st.session_state[key(prefix, "_shown")] = set()
+    st.text_input(
+        "Job name",
+        key=key(prefix, "job_name"),
+        max_chars=200,
+        placeholder=placeholder,
+        persist_state=PERSIST,
+    )
+    field_error(prefix, "job_name")
+    st.text_area(
+        "Description",
+        key=key(prefix, "description"),
+        height=68,
+        max_chars=2000,
+        placeholder="What this batch is for (optional)",
+        persist_state=PERSIST,
+    )
+    field_error(prefix, "description")
+    st.multiselect(
+        "Tags",
+        options=known_tags or [],
+        key=key(prefix, "tags"),
+        accept_new_options=True,
+        placeholder="Choose or type tags (optional)",
+        persist_state=PERSIST,
+    )
+    field_error(prefix, "tags")
+
+
+def execution_fields(prefix: str, *, default_parallel: int = 5) -> None:
+    """Parallel / sequential, max parallel 1–10, stop on first error, retries and timeout."""
+    c1, c2 = st.columns(2)
+    with c1:
+        parallel = st.toggle(
+            "Run operations in parallel",
+            value=True,
+            key=key(prefix, "parallel_execution"),
+            help="Off: one operation at a time, in the listed order.",
+            persist_state=PERSIST,
+        )
+        st.slider(
+            "Max parallel",
+            min_value=1,
+            max_value=10,
+            value=default_parallel,
+            key=key(prefix, "max_parallel"),
+            disabled=not parallel,
+            help="Operations of this job running at once (1–10).",
+            persist_state=PERSIST,
+        )
+        field_error(prefix, "max_parallel", "parallel_execution")
+        st.checkbox(
+            "Stop on first error",
+            value=False,
+            key=key(prefix, "stop_on_error"),
+            help="After the first operation fails for good, the pending ones are skipped.",
+            persist_state=PERSIST,
+        )
+    with c2:
+        st.number_input(
+            "Max retries per operation",
+            value=0,
+            step=1,
+            key=key(prefix, "max_retries"),
+            help="Automatic retries (0–10) of an operation that raised an error, with backoff.",
+            persist_state=PERSIST,
+        )
+        field_error(prefix, "max_retries")
+        st.number_input(
+            "Timeout per operation (seconds)",
+            value=None,
+            step=60.0,
+            key=key(prefix, "timeout_s"),
+            placeholder="no limit",
+            help="Optional, up to 86,400 s (one day).",
+            persist_state=PERSIST,
+        )
+        field_error(prefix, "timeout_s")
+
+
+def read_options(prefix: str) -> tuple[dict[str, Any], Errors]:
+    """The common request fields from the widgets, with inline validation errors."""
+    errs: Errors = {}
+    name = str(value(prefix, "job_name", "") or "").strip()
+    if not name:
+        errs["job_name"] = "Give the job a name."
+    parallel = bool(value(prefix, "parallel_execution", True))
+    max_parallel = int(value(prefix, "max_parallel", 5))
+    retries = value(prefix, "max_retries", 0)
+    if retries is None or not float(retries).is_integer() or not 0 <= retries <= 10:
+        errs["max_retries"] = "Max retries must be a whole number from 0 to 10."
+    timeout = value(prefix, "timeout_s")
+    if timeout is not None and not 0 < float(timeout) <= 86400:
+        errs["timeout_s"] = "Timeout must be more than 0 and at most 86,400 seconds (one day)."
+    opts = {
+        "job_name": name,
+        "description": str(value(prefix, "description", "") or "").strip(),
+        "tags": [str(t).strip() for t in value(prefix, "tags", []) or [] if str(t).strip()],
+        "parallel_execution": parallel,
+        "max_parallel": max_parallel if parallel else 1,
+        "stop_on_error": bool(value(prefix, "stop_on_error", False)),
+        "max_retries": int(retries) if "max_retries" not in errs else 0,
+        "timeout_s": None if timeout is None or "timeout_s" in errs else float(timeout),
+    }
+    return opts, errs
+
+
+def _field_of(exc: BatchError, field_map: dict[str, str]) -> str:
+    name = exc.field or "_form"
+    root = name.split(".", 1)[0]
+    return field_map.get(name) or field_map.get(root) or name
+
+
+def _submit(prefix: str, job_type: JobType, build: Builder, field_map: dict[str, str]) -> None:
+    st.session_state[key(prefix, "_result")] = None
+    opts, errs = read_options(prefix)
+    try:
+        body, body_errs = build()
+    except Exception as exc:  # a bad workspace file while reading the selection
+        body, body_errs = {}, {"_form": error_text(exc)}
+    errs.update(body_errs)
+    if errs:
+        st.session_state[key(prefix, "_errors")] = errs
+        return
+    try:
+        resp = get_engine().submit(job_type, {**opts, **body})
+    except BatchError as exc:
+        st.session_state[key(prefix, "_errors")] = {_field_of(exc, field_map): error_text(exc)}
+        return
+    except Exception as exc:
+        log.exception("submit failed")
+        st.session_state[key(prefix, "_errors")] = {
+            "_form": f"The job could not be submitted: {error_text(exc)}"
+        }
+        return
+    st.session_state[key(prefix, "_errors")] = {}
+    st.session_state[key(prefix, "_result")] = {
+        "job_id": resp.job_id,
+        "name": opts["job_name"],
+        "message": resp.message,
+        "total": resp.total_operations,
+    }
+    remember_job(resp.job_id)
+
+
+def submit_area(
+    prefix: str,
+    job_type: JobType,
+    build: Builder,
+    *,
+    field_map: dict[str, str] | None = None,
+    label: str = "Submit job",
+) -> None:
+    """The submit button, then the outcome: errors not shown inline, or a success message with
+    links to the new job's details and to Active Jobs."""
+    st.button(
+        label,
+        type="primary",
+        key=key(prefix, "submit"),
+        icon=":material/rocket_launch:",
+        on_click=_submit,
+        args=(prefix, job_type, build, field_map or {}),
+    )
+    errs = _errors(prefix)
+    shown = st.session_state.get(key(prefix, "_shown"), set())
+    rest = {k: v for k, v in errs.items() if k not in shown}
+    for msg in rest.values():
+        st.error(msg, icon=":material/error:")
+    if errs and not rest:
+        st.error(
+            f"Fix the {len(errs)} problem{'s' if len(errs) > 1 else ''} above, then submit again.",
+            icon=":material/error:",
+        )
+    result = st.session_state.get(key(prefix, "_result"))
+    if result:
+        st.success(
+            f"Submitted job **{result['name']}** (`{result['job_id']}`): {result['message']}.",
+            icon=":material/check_circle:",
+        )
+        c1, c2, _ = st.columns([1, 1, 2])
+        with c1:
+            st.page_link(
+                PAGE_DETAILS,
+                label="Open job details",
+                icon=":material/open_in_new:",
+                query_params={"job_id": result["job_id"]},
+            )
+        with c2:
+            st.page_link(PAGE_ACTIVE, label="Watch on Active Jobs", icon=":material/monitoring:")

@@ -1,0 +1,149 @@
+"""Job rows and job actions shared by Active Jobs, Job History and Job Details.
+
+Actions (cancel, retry, delete) call the engine and leave a one-line outcome in a flash message
+that the next full run of the page shows (`show_flash`), so a dialog can close with st.rerun().
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from batchcore.engine import Engine
+from batchcore.errors import BatchError, Conflict
+from batchcore.models import JobView
+from ui_components import fmt
+from ui_components.core import error_text, log
+from ui_components.status import status_cell, type_label
+
+FLASH_KEY = "bo_flash"
+
+
+def flash(kind: str, message: str) -> None:
+    """Queue a message (`success`, `info`, `warning` or `error`) for the next page run."""
+    st.session_state.setdefault(FLASH_KEY, []).append((kind, message))
+
+
+def show_flash() -> None:
+    """Show and clear the queued messages."""
+    for kind, message in st.session_state.pop(FLASH_KEY, []):
+        getattr(st, kind)(message)
+
+
+def progress_text(job: JobView) -> str:
+    """`7/10 done · 2 failed · 1 skipped` for a job."""
+    p = job.progress
+    return fmt.ops_summary(
+        p.completed_operations,
+        p.total_operations,
+        p.failed_operations,
+        p.skipped_operations,
+        p.cancelled_operations,
+    )
+
+
+def jobs_frame(jobs: Sequence[JobView]) -> pd.DataFrame:
+    """One row per job for st.dataframe (status as `icon label`, progress 0–1)."""
+    return pd.DataFrame(
+        {
+            "Created (UTC)": [fmt.ts(j.created_at) for j in jobs],
+            "Job": [j.name for j in jobs],
+            "Type": [type_label(j.job_type.value) for j in jobs],
+            "Status": [status_cell(j.status.value) for j in jobs],
+            "Progress": [j.progress.percent_complete / 100.0 for j in jobs],
+            "Operations": [progress_text(j) for j in jobs],
+            "Duration": [fmt.duration(j.duration_ms) for j in jobs],
+            "Project": [j.project_id or "—" for j in jobs],
+            "Tags": [", ".join(j.tags) for j in jobs],
+            "Job id": [j.job_id for j in jobs],
+        }
+    )
+
+
+JOB_COLUMN_CONFIG = {
+    "Progress": st.column_config.ProgressColumn(
+        "Progress", format="percent", min_value=0.0, max_value=1.0
+    ),
+    "Job": st.column_config.TextColumn("Job", width="medium"),
+    "Job id": st.column_config.TextColumn("Job id", width="small"),
+}
+
+# ---------------------------------------------------------------- actions
+
+
+@st.dialog("Cancel job")
+def cancel_dialog(eng: Engine, job_id: str, name: str) -> None:
+    """Ask for a reason and whether to force, then cancel the job."""
+    st.write(
+        f"Cancel **{name}**? Pending operations are skipped; running ones finish and keep their results."
+    )
+    reason = st.text_input("Reason (optional)", key=f"cancel-reason-{job_id}", max_chars=500)
+    force = st.checkbox(
+        "Force: interrupt running operations now",
+        key=f"cancel-force-{job_id}",
+        help="Running operations are interrupted and marked cancelled.",
+    )
+    a, b = st.columns(2)
+    if a.button("Cancel job", type="primary", key=f"cancel-confirm-{job_id}"):
+        try:
+            res = eng.cancel(job_id, reason.strip() or None, force)
+            flash("success", f"{res['message']}: **{name}** is {res['job_status']}.")
+        except Exception as exc:
+            flash("error", f"Could not cancel {name}: {error_text(exc)}")
+        st.rerun()
+    if b.button("Keep running", key=f"cancel-keep-{job_id}"):
+        st.rerun()
+
+
+def retry(eng: Engine, job_id: str, operation_ids: list[str] | None = None) -> None:
+    """Retry a job's failed operations (button callback); the outcome is flashed."""
+    try:
+        res = eng.retry(job_id, operation_ids)
+        flash("success", f"{res['message']} of job `{job_id[:8]}…`.")
+    except Exception as exc:
+        flash("error", f"Could not retry: {error_text(exc)}")
+
+
+def delete_jobs(eng: Engine, job_ids: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Delete finished jobs; returns (deleted ids, messages for the ones that could not be)."""
+    deleted, problems = [], []
+    for job_id in job_ids:
+        try:
+            eng.delete(job_id)
+            deleted.append(job_id)
+        except Conflict as exc:
+            problems.append(exc.message)
+        except BatchError as exc:
+            problems.append(error_text(exc))
+        except Exception as exc:
+            log.exception("delete failed")
+            problems.append(error_text(exc))
+    return deleted, problems
+
+
+@st.dialog("Delete jobs")
+def delete_dialog(
+    eng: Engine, job_ids: list[str], names: list[str], then_page: str | None = None
+) -> None:
+    """Confirm, then delete the listed jobs with their operations, attempts and check results;
+    afterwards go to `then_page` (or rerun the current page)."""
+    n = len(job_ids)
+    shown = ", ".join(f"**{x}**" for x in names[:5]) + (f" and {n - 5} more" if n > 5 else "")
+    st.write(
+        f"Delete {n} job{'s' if n != 1 else ''} ({shown})? Their operations, attempts and check results "
+        "are removed too. This cannot be undone."
+    )
+    a, b = st.columns(2)
+    if a.button(f"Delete {n} job{'s' if n != 1 else ''}", type="primary", key="delete-confirm"):
+        deleted, problems = delete_jobs(eng, job_ids)
+        if deleted:
+            flash("success", f"Deleted {len(deleted)} job{'s' if len(deleted) != 1 else ''}.")
+        for msg in problems:
+            flash("warning", msg)
+        if then_page and deleted:
+            st.switch_page(then_page)
+        st.rerun()
+    if b.button("Keep", key="delete-keep"):
+        st.rerun()

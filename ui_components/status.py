@@ -1,0 +1,106 @@
+"""One status colour scheme for every page, table and chart.
+
+Jobs: pending grey, running blue, cancelling amber, completed green, partial_success orange,
+failed red, cancelled dark grey. Operations and checks reuse the same colours for the same
+meaning (skipped light grey, warned amber, a check that could not run violet).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+import pandas as pd
+
+JOB_STATUS_COLOURS: dict[str, str] = {
+    "pending": "#8c959f",
+    "running": "#1f6feb",
+    "cancelling": "#bf8700",
+    "completed": "#1a7f37",
+    "partial_success": "#e16f24",
+    "failed": "#cf222e",
+    "cancelled": "#424a53",
+}
+OPERATION_STATUS_COLOURS: dict[str, str] = {
+    "pending": JOB_STATUS_COLOURS["pending"],
+    "running": JOB_STATUS_COLOURS["running"],
+    "completed": JOB_STATUS_COLOURS["completed"],
+    "failed": JOB_STATUS_COLOURS["failed"],
+    "skipped": "#afb8c1",
+    "cancelled": JOB_STATUS_COLOURS["cancelled"],
+}
+CHECK_STATUS_COLOURS: dict[str, str] = {
+    "passed": JOB_STATUS_COLOURS["completed"],
+    "failed": JOB_STATUS_COLOURS["failed"],
+    "warned": JOB_STATUS_COLOURS["cancelling"],
+    "error": "#8250df",
+}
+STATUS_COLOURS: dict[str, str] = {
+    **CHECK_STATUS_COLOURS,
+    **OPERATION_STATUS_COLOURS,
+    **JOB_STATUS_COLOURS,
+}
+STATUS_ICONS: dict[str, str] = {
+    "pending": "○",
+    "running": "◐",
+    "cancelling": "◌",
+    "completed": "✓",
+    "partial_success": "◑",
+    "failed": "✗",
+    "cancelled": "⊘",
+    "skipped": "↷",
+    "passed": "✓",
+    "warned": "!",
+    "error": "⚠",
+}
+JOB_TYPE_LABELS: dict[str, str] = {
+    "bulk_pipeline_execution": "Bulk pipelines",
+    "batch_data_generation": "Data generation",
+    "multi_project_validation": "Multi-project validation",
+    "bulk_metadata_extraction": "Metadata extraction",
+}
+TERMINAL_JOB_STATUSES = ("completed", "partial_success", "failed", "cancelled")
+ACTIVE_JOB_STATUSES = ("pending", "running", "cancelling")
+
+
+def status_label(status: str) -> str:
+    """`partial_success` → `partial success` (what users read)."""
+    return str(status).replace("_", " ")
+
+
+def status_colour(status: str) -> str:
+    """The colour of a job, operation or check status (grey for an unknown one)."""
+    return STATUS_COLOURS.get(str(status), "#8c959f")
+
+
+def badge_html(status: str, text: str | None = None) -> str:
+    """A coloured pill for `status` as HTML (white text reads on every colour, light or dark theme)."""
+    label = html.escape(
+        text or f"{STATUS_ICONS.get(str(status), '')} {status_label(status)}".strip()
+    )
+    return (
+        f'<span class="bo-badge" style="background:{status_colour(status)};color:#fff;padding:1px 9px;'
+        f'border-radius:10px;font-size:0.82rem;font-weight:600;white-space:nowrap">{label}</span>'
+    )
+
+
+def type_label(job_type: str) -> str:
+    """Readable name of a job type."""
+    return JOB_TYPE_LABELS.get(str(job_type), str(job_type))
+
+
+def style_status(df: pd.DataFrame, columns: Iterable[str] = ("Status",)):
+    """A pandas Styler colouring the listed status columns of `df` (values may be labels)."""
+    cols = [c for c in columns if c in df.columns]
+
+    def cell(value: object) -> str:
+        key = str(value).split(" ", 1)[-1].replace(" ", "_") if value is not None else ""
+        colour = STATUS_COLOURS.get(key) or STATUS_COLOURS.get(str(value))
+        return f"background-color: {colour}; color: #ffffff; font-weight: 600" if colour else ""
+
+    return df.style.map(cell, subset=cols) if cols else df.style
+
+
+def status_cell(status: str) -> str:
+    """Text of a status cell in tables: icon + label (coloured by `style_status`)."""
+    return f"{STATUS_ICONS.get(str(status), '')} {status_label(status)}".strip()
