@@ -66,6 +66,11 @@ pages = {
     ],
 }
 page = st.navigation(pages)
+_eng = core.engine()
+st.sidebar.caption(
+    f"Engine {_eng.instance_id} · {_eng.settings.max_workers} workers · REST API at /batch",
+    help=f"Job store {_eng.settings.db_path}; workspace {_eng.settings.workspace}",
+)
 try:
     page.run()
 except Exception as exc:  # never a traceback (st.stop / st.rerun are no Exception: they pass)

@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from batchcore.metadata import diff as catalog_diff
+from batchcore.metadata import snapshots
 from ui_components import catalog_view as cv
 from ui_components import core
 
@@ -11,20 +13,9 @@ st.caption(
 )
 eng = core.engine()
 
-try:
-    from batchcore.metadata import snapshots
-except ImportError:
-    st.info(
-        "Catalog snapshots come with the metadata extraction module (`batchcore.metadata`), which this build "
-        "does not include yet. Metadata extraction jobs can still be launched; their snapshots appear here once "
-        "the module is installed.",
-        icon=":material/extension:",
-    )
-    st.stop()
-
 with core.guard("Reading snapshots"):
     with eng.store.reader() as cur:
-        snaps = cv.records(snapshots.list_snapshots(cur))
+        snaps = snapshots.list_snapshots(cur)
     if not snaps:
         st.info(
             "No snapshots yet. Run a **Bulk Metadata Extraction** job: each source it reads becomes a snapshot "
@@ -43,7 +34,7 @@ with core.guard("Reading snapshots"):
             "Snapshot", ids, format_func=lambda i: cv.snapshot_label(by_id[i]), key="cat_snapshot"
         )
         with eng.store.reader() as cur:
-            snap = cv.as_dict(snapshots.get_snapshot(cur, sid))
+            snap = snapshots.get_snapshot(cur, sid)
         meta = by_id[sid]
         m = st.columns(4)
         m[0].metric("Connection", f"{meta.get('connection_name')} ({meta.get('connection_type')})")
@@ -55,7 +46,7 @@ with core.guard("Reading snapshots"):
             st.info("This snapshot holds no tables (the schema was empty or filtered out).")
         else:
             st.dataframe(cv.tables_frame(tables), hide_index=True)
-            names = [str(t.get("name") or t.get("table_name")) for t in tables]
+            names = [t["name"] for t in tables]
             t = st.selectbox("Columns of", names, key="cat_table")
             st.dataframe(cv.columns_frame(tables[names.index(t)]), hide_index=True)
         if meta.get("job_id"):
@@ -85,9 +76,9 @@ with core.guard("Reading snapshots"):
             )
             with eng.store.reader() as cur:
                 a, b = snapshots.get_snapshot(cur, older), snapshots.get_snapshot(cur, newer)
-            d = snapshots.diff(a, b)
-            as_csv, as_json = snapshots.diff_to_csv(d), snapshots.diff_to_json(d)
-            df = cv.diff_frame(as_csv)
+            d = catalog_diff.diff(a, b)
+            as_csv, as_json = catalog_diff.diff_to_csv(d), catalog_diff.diff_to_json(d)
+            df = cv.diff_frame(catalog_diff.diff_rows(d))
             if df.empty:
                 st.success("No differences: both snapshots have the same tables and columns.")
             else:

@@ -3,8 +3,9 @@ problem shown at its line."""
 
 import streamlit as st
 
+from batchcore.validation import lint_pipeline
 from ui_components import core, forms
-from ui_components.lint_view import annotate, lint
+from ui_components.lint_view import annotate
 
 st.title("Pipelines")
 st.caption(
@@ -49,19 +50,12 @@ with core.guard("Reading the workspace"):
         text = ref.path.read_text(encoding="utf-8")
         st.markdown(f"**{pl}** · `{ref.path.relative_to(ws.root)}`")
         try:
-            problems = lint(ref.path, ws)
+            problems = lint_pipeline(ref.path, ws)
             lint_error = None
         except Exception as exc:  # the linter itself failed: still show the file
             problems, lint_error = None, core.error_text(exc)
         if lint_error:
             st.error(f"Lint could not run: {lint_error}", icon=":material/error:")
-            st.code(text, language="yaml", line_numbers=True)
-        elif problems is None:
-            st.info(
-                "Linting needs the validation module (`batchcore.validation`), which this build does not include "
-                "yet. The YAML is shown as is.",
-                icon=":material/extension:",
-            )
             st.code(text, language="yaml", line_numbers=True)
         elif not problems:
             st.success("No problems found.", icon=":material/check_circle:")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -210,26 +209,6 @@ def unused_url() -> str:
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
-# A stand-in page: shows the engine it gets from get_engine(), the jobs that engine lists, and
-# creates a job in it on a click. test_api_live uses it only while the branch has no ui.py (the UI
-# arrives with another branch); the browser test always uses it, beside a copy of app.py.
-STANDIN_UI = """import streamlit as st
-
-from batchcore.api.deps import engine_identity
-from batchcore.engine import get_engine
-from batchcore.planning import OpPlan
-
-engine = get_engine()
-st.title("Batch Operations stand-in page")
-st.write(f"engine {engine_identity(engine)}")
-if st.button("Create a job from the page"):
-    created = engine.submit_operations("created in the UI", [OpPlan("noop_0", "noop", {})])
-    st.write(f"created job {created.job_id}")
-jobs, total = engine.list_jobs(limit=20)
-st.write(f"{total} jobs: " + ", ".join(j.name for j in jobs))
-"""
-
-
 def server_env(workspace: Path, jobs_dir: Path, **extra: str) -> dict[str, str]:
     """Environment of a server process on `workspace` and `jobs_dir` (no token, no example build)."""
     env = {k: v for k, v in os.environ.items() if k not in ("BATCH_API_TOKEN", "BATCH_API_URL")}
@@ -317,16 +296,10 @@ def start_serve(
     )
 
 
-def start_streamlit(root: Path, *, standin: bool = False) -> ProcessServer:
-    """`streamlit run app.py` on a free port, headless, file watcher off: the project's app.py in
-    place, or (`standin`, or while the branch has no ui.py) a copy of it beside STANDIN_UI."""
+def start_streamlit(root: Path) -> ProcessServer:
+    """`streamlit run app.py` (the project's, in place) on a free port, headless, file watcher off."""
     workspace, jobs_dir = build_workspace(root / "ws"), root / "jobs"
     app_dir = PROJECT_ROOT
-    if standin or not (PROJECT_ROOT / "ui.py").exists():
-        app_dir = root / "app"
-        app_dir.mkdir()
-        shutil.copy(PROJECT_ROOT / "app.py", app_dir / "app.py")
-        (app_dir / "ui.py").write_text(STANDIN_UI)
     port = free_port()
     env = server_env(workspace, jobs_dir)
     log = root / "streamlit.log"

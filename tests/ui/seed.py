@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from batchcore.engine import Engine, new_job_id
@@ -57,9 +58,16 @@ PROJECTS = {
 
 def write_workspace(root: Path) -> Path:
     """A workspace with 3 connections and projects retail_migration (3 pipelines),
-    finance_checks (2) and empty_project (none). Returns `root`."""
+    finance_checks (2) and empty_project (none), and a warehouse DuckDB file holding every table
+    the pipelines check (ids 1..3: the pipelines pass). Returns `root`."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "connections.yaml").write_text(CONNECTIONS)
+    (root / "data").mkdir(exist_ok=True)
+    with duckdb.connect(str(root / "data" / "warehouse.duckdb")) as con:
+        for pipelines in (p for _name, p in PROJECTS.values()):
+            for pl in pipelines:
+                table = pl.removesuffix("_validation")
+                con.execute(f'CREATE TABLE IF NOT EXISTS "{table}" AS SELECT range + 1 AS id FROM range(3)')
     for pid, (name, pipelines) in PROJECTS.items():
         d = root / "projects" / pid
         (d / "pipelines").mkdir(parents=True, exist_ok=True)
@@ -177,6 +185,7 @@ def create_pending_job(store: Store, name: str, ops: list[tuple[str, dict]], **j
                 {"operation_id": oid, "seq": i, "kind": "noop", "spec": spec, "max_attempts": 1}
                 for i, (oid, spec) in enumerate(ops)
             ],
+            store.allocate_op_keys(len(ops)),
         )
     )
     return job_id
@@ -304,8 +313,9 @@ def seed_history(
         ):
             jobs[k].append(v)
 
+    base = store.allocate_op_keys(len(ops["op_key"])).start - 1  # op_keys are 1-based below
+
     def apply(cur, now_):
-        base = cur.execute("SELECT coalesce(max(op_key), 0) FROM operations").fetchall()[0][0]
         cur.register(
             "_seed_jobs", pa.table({**jobs, "tags": pa.array(jobs["tags"], pa.list_(pa.string()))})
         )

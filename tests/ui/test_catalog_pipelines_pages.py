@@ -1,23 +1,13 @@
-"""Catalog and Pipelines pages. Browsing works now; snapshot diffs and lint need modules from
-other branches (batchcore.metadata, batchcore.validation): those tests skip until they exist."""
+"""Catalog and Pipelines pages: browse projects and YAML, lint at the line, browse and diff
+real metadata snapshots."""
 
 from __future__ import annotations
 
-import importlib.util
-
 import duckdb
-import pytest
 
 from tests.ui.conftest import open_page
 
 CATALOG, PIPELINES = "pages/catalog.py", "pages/pipelines.py"
-
-
-def _has(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def test_pipelines_page_browses_projects_and_shows_the_yaml(engine, workspace):
@@ -40,16 +30,7 @@ def test_run_in_bulk_ticks_the_pipeline_on_the_bulk_form(engine):
     assert at.checkbox(key="bulk.pl.finance_checks.ledger_validation").value is False
 
 
-@pytest.mark.skipif(_has("batchcore.validation"), reason="the validation module is present")
-def test_pipelines_page_without_the_validation_module_says_so(engine):
-    at = open_page(PIPELINES)
-    at.selectbox(key="pl_project").select("finance_checks").run()
-    assert "Linting needs the validation module" in at.info[0].value
-    assert not at.exception
-
-
 def test_lint_shows_each_problem_at_its_line(engine, workspace):
-    pytest.importorskip("batchcore.validation", reason="lint comes with branch feat/validation")
     bad = workspace / "projects" / "finance_checks" / "pipelines" / "broken_validation.yaml"
     bad.write_text(
         "description: broken\ntarget: warehouse\nchecks:\n  - {type: not_null, table: t, colums: [id]}\n"
@@ -62,20 +43,7 @@ def test_lint_shows_each_problem_at_its_line(engine, workspace):
     assert "# ⚠" in lines[3] and all("# ⚠" not in line for i, line in enumerate(lines) if i != 3)
 
 
-@pytest.mark.skipif(_has("batchcore.metadata.snapshots"), reason="the metadata module is present")
-def test_catalog_without_the_metadata_module_says_so(engine):
-    at = open_page(CATALOG)
-    assert "Catalog snapshots come with the metadata extraction module" in at.info[0].value
-    assert not at.exception
-
-
 def test_catalog_browses_and_diffs_two_real_snapshots(engine, workspace):
-    pytest.importorskip(
-        "batchcore.metadata.snapshots", reason="snapshots come with branch feat/datagen"
-    )
-    pytest.importorskip(
-        "batchcore.operations.metadata", reason="extraction comes with branch feat/datagen"
-    )
     db = workspace / "data" / "warehouse.duckdb"
     db.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(db)) as con:

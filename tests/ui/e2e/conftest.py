@@ -1,7 +1,6 @@
 """Real-browser fixtures: Debian's Chromium driven by Playwright against `streamlit run app.py`.
 
-Tests marked `e2e` skip with a reason when /usr/bin/chromium is absent (install it with
-`apt-get install -y chromium`); with BATCH_REQUIRE_BROWSER=1 (CI) they run and fail instead.
+Chromium launch arguments and the skip-or-fail rule for `e2e` tests live in tests/conftest.py.
 The server gets its own BATCH_JOBS_DIR and BATCH_WORKSPACE; the store is seeded before the
 server opens it (pending jobs are resumed by the server's engine at start-up).
 Screenshots go to $BATCH_TEST_ARTIFACTS (default: <repo>/test-artifacts/screenshots).
@@ -26,54 +25,7 @@ from batchcore.store import Store
 from tests.ui.seed import add_checks, check_row, create_pending_job, seed_history, write_workspace
 
 ROOT = Path(__file__).resolve().parents[3]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_BINARY = Path(
-    "/usr/lib/chromium/chromium"
-)  # the real binary behind Debian's wrapper script
-REQUIRE = os.environ.get("BATCH_REQUIRE_BROWSER") == "1"
 ARTIFACTS = Path(os.environ.get("BATCH_TEST_ARTIFACTS") or ROOT / "test-artifacts" / "screenshots")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip browser tests (with the reason) on a machine without Chromium, unless CI requires them."""
-    if CHROMIUM.exists() or REQUIRE:
-        return
-    skip = pytest.mark.skip(
-        reason=f"{CHROMIUM} not found: install Debian's Chromium (`apt-get install -y chromium`) "
-        "to run the real-browser tests"
-    )
-    for item in items:
-        if "e2e" in item.keywords:
-            item.add_marker(skip)
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    """Launch Debian's Chromium (no `playwright install`)."""
-    exe = CHROMIUM_BINARY if CHROMIUM_BINARY.exists() else CHROMIUM
-    return {
-        **browser_type_launch_args,
-        "executable_path": str(exe),
-        "args": [
-            "--no-sandbox",
-            "--headless=new",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ],
-    }
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict) -> dict:
-    """A desktop-sized window that accepts downloads."""
-    return {
-        **browser_context_args,
-        "viewport": {"width": 1440, "height": 1000},
-        "accept_downloads": True,
-    }
 
 
 def _free_port() -> int:
