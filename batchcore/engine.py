@@ -32,7 +32,7 @@ from batchcore.models import (
 )
 from batchcore.planning import JobPlan, OpPlan, plan_job
 from batchcore.store import Store, reads
-from batchcore.store.commands import CreateJob, DeleteJob, RetentionSweep, RetryJob
+from batchcore.store.commands import CreateJob, DeleteJob, DeleteJobs, RetentionSweep, RetryJob
 from batchcore.store.recovery import Recover
 from batchcore.timeutil import utcnow_naive
 from batchcore.workspace import Workspace
@@ -149,6 +149,11 @@ class Engine:
         Raises NotFound, or Conflict when the job is still active."""
         self.store.call(DeleteJob(job_id))
         return {"status": "success", "message": "Batch job deleted successfully", "job_id": job_id}
+
+    def delete_many(self, job_ids: list[str]) -> tuple[list[str], dict[str, str]]:
+        """Delete the finished jobs among `job_ids` in one transaction. Returns (deleted ids,
+        {id: reason} for those not deleted: unknown or still active)."""
+        return self.store.call(DeleteJobs(job_ids), timeout=600)
 
     def apply_retention(self) -> int:
         """Delete terminal jobs older than BATCH_RETENTION_DAYS (when set). Returns how many."""

@@ -8,6 +8,7 @@ import time
 
 import streamlit as st
 
+from batchcore.store.reads import JobFilter
 from ui_components import core, jobs
 from ui_components import live as live_table
 
@@ -56,12 +57,7 @@ def live() -> None:
         recent_ids = [j for j in dict.fromkeys(core.my_jobs() + seen) if j not in active_ids][
             :RECENT_LIMIT
         ]
-        finished = []
-        for job_id in recent_ids:
-            try:
-                finished.append(eng.get_job(job_id, with_operations=False))
-            except Exception:  # deleted meanwhile
-                continue
+        finished = eng.list_jobs(JobFilter(job_ids=tuple(recent_ids)), limit=RECENT_LIMIT)[0] if recent_ids else []
         if finished:
             st.subheader("Recently finished in this session")
             live_table.header()

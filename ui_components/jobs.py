@@ -12,7 +12,6 @@ import pandas as pd
 import streamlit as st
 
 from batchcore.engine import Engine
-from batchcore.errors import BatchError, Conflict
 from batchcore.models import JobView
 from ui_components import fmt
 from ui_components.core import error_text, log
@@ -107,20 +106,13 @@ def retry(eng: Engine, job_id: str, operation_ids: list[str] | None = None) -> N
 
 
 def delete_jobs(eng: Engine, job_ids: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Delete finished jobs; returns (deleted ids, messages for the ones that could not be)."""
-    deleted, problems = [], []
-    for job_id in job_ids:
-        try:
-            eng.delete(job_id)
-            deleted.append(job_id)
-        except Conflict as exc:
-            problems.append(exc.message)
-        except BatchError as exc:
-            problems.append(error_text(exc))
-        except Exception as exc:
-            log.exception("delete failed")
-            problems.append(error_text(exc))
-    return deleted, problems
+    """Delete finished jobs in one go; returns (deleted ids, reasons for the ones that could not be)."""
+    try:
+        deleted, refused = eng.delete_many(list(job_ids))
+    except Exception as exc:
+        log.exception("delete failed")
+        return [], [error_text(exc)]
+    return deleted, list(refused.values())
 
 
 @st.dialog("Delete jobs")

@@ -597,6 +597,29 @@ class DeleteJob(Command):
         return True
 
 
+class DeleteJobs(Command):
+    """Delete several jobs at once. Result: (deleted ids, {id: reason} for the others: unknown or
+    still active)."""
+
+    def __init__(self, job_ids: Sequence[str]):
+        super().__init__()
+        self.job_ids = list(dict.fromkeys(job_ids))
+
+    def apply(self, cur, now):
+        if not self.job_ids:
+            return [], {}
+        found = dict(cur.execute(f"SELECT job_id, status FROM jobs WHERE job_id IN ({_ph(len(self.job_ids))})",
+                                 self.job_ids).fetchall())
+        deleted: list[str] = []
+        for i in range(0, len(self.job_ids), 500):
+            deleted += delete_jobs_sql(cur, self.job_ids[i:i + 500])
+        gone = set(deleted)
+        refused = {j: (f"job {j} not found" if j not in found else
+                       f"job {j} is {found[j]}; cancel it and wait until it ends before deleting it")
+                   for j in self.job_ids if j not in gone}
+        return [j for j in self.job_ids if j in gone], refused
+
+
 class RetentionSweep(Command):
     """Delete terminal jobs that finished before `cutoff`. Result: number of jobs deleted."""
 

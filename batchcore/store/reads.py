@@ -35,7 +35,8 @@ class JobFilter:
     """Filters of the job list. `status` values may include the alias `queued` (= pending).
 
     `created_from` / `created_to` are inclusive/exclusive bounds on `created_at` (aware or
-    naive-UTC datetimes). `search` matches the job name or id, case-insensitively.
+    naive-UTC datetimes). `search` matches the job name or id, case-insensitively; `job_ids`
+    restricts to those jobs.
     """
 
     status: tuple[str, ...] = ()
@@ -45,6 +46,7 @@ class JobFilter:
     created_from: datetime | None = None
     created_to: datetime | None = None
     search: str | None = None
+    job_ids: tuple[str, ...] = ()
 
     def where(self) -> tuple[str, list[Any]]:
         """SQL WHERE clause (with leading ' WHERE ' or '') and its parameters."""
@@ -69,6 +71,9 @@ class JobFilter:
         if self.created_to:
             clauses.append("created_at < ?")
             params.append(to_db(self.created_to))
+        if self.job_ids:
+            clauses.append(f"job_id IN ({_ph(len(self.job_ids))})")
+            params += list(self.job_ids)
         if self.search:
             clauses.append("(name ILIKE ? OR job_id ILIKE ?)")
             like = "%" + self.search.replace("%", r"\%").replace("_", r"\_") + "%"

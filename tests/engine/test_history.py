@@ -106,3 +106,18 @@ def test_retention_deletes_old_finished_jobs_only(make_engine):
     assert total == 2
     ids = {j.job_id for j in eng.list_jobs()[0]}
     assert ids == {new.job_id, running.job_id}
+
+
+def test_delete_many_and_job_id_filter(make_engine):
+    eng = make_engine()
+    done = [eng.submit_operations(f"d{i}", noops(1)).job_id for i in range(3)]
+    for j in done:
+        eng.wait(j, 10)
+    busy = eng.submit_operations("busy", noops(1, sleep_ms=2000)).job_id
+    jobs, total = eng.list_jobs(JobFilter(job_ids=(done[0], busy)))
+    assert total == 2 and {j.job_id for j in jobs} == {done[0], busy}
+    deleted, refused = eng.delete_many([*done, busy, "nope"])
+    assert deleted == done
+    assert set(refused) == {busy, "nope"}
+    assert "cancel it and wait" in refused[busy] and "not found" in refused["nope"]
+    assert eng.list_jobs()[1] == 1
