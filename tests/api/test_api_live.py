@@ -1,6 +1,6 @@
 """The API in real server processes — `python -m batchcore serve` and `streamlit run app.py` —
 against the guide's Python script and curl commands (unchanged, port aside), the examples of
-docs/api.md, and a second process that finds the job store locked."""
+README.md, and a second process that finds the job store locked."""
 
 from __future__ import annotations
 
@@ -46,10 +46,10 @@ def port_aside(text: str, server) -> str:
 
 
 def doc_example(name: str) -> str:
-    """The code block after `<!-- example: NAME -->` in docs/api.md."""
-    text = (ROOT / "docs" / "api.md").read_text()
+    """The code block after `<!-- example: NAME -->` in README.md."""
+    text = (ROOT / "README.md").read_text()
     m = re.search(rf"<!-- example: {name} -->\n```\w+\n(.*?)```", text, re.S)
-    assert m, f"docs/api.md has no example {name}"
+    assert m, f"README.md has no example {name}"
     return m.group(1)
 
 

@@ -51,71 +51,71 @@ def test_a_job_of_all_example_pipelines_finds_the_real_defects(make_engine, exam
     job = engine.wait(created.job_id, timeout=240)
     ops = {o.metadata["pipeline_id"]: o for o in job.operations}
     assert {k: o.status.value for k, o in ops.items()} == {
-        "airlines": "completed",
-        "airports": "failed",
-        "flights": "failed",
-        "planes": "completed",
-        "weather": "failed",
+        "airlines_validation": "completed",
+        "airports_validation": "failed",
+        "flights_validation": "failed",
+        "planes_validation": "completed",
+        "weather_validation": "failed",
     }
     assert job.status.value == "partial_success"
     c = _checks(engine, created.job_id)
     fig = {k: (r["status"], r["total_rows"], r["failed_rows"]) for k, r in c.items()}
     # flights: 336,776 rows on both sides, 8,255 cancelled (NULL dep_time)
-    assert c[("flights", "row_count_match(flights)")]["observed"]["source_rows"] == 336_776
-    assert c[("flights", "row_count_match(flights)")]["observed"]["target_rows"] == 336_776
-    assert fig[("flights", "flights_departed")] == ("passed", 336_776, 8_255)
-    assert c[("flights", "cancelled_flights_count_match")]["observed"]["target_rows"] == 8_255
-    assert fig[("flights", "one_flight_number_per_day")] == ("failed", 336_776, 48)
-    assert c[("flights", "one_flight_number_per_day")]["duplicate_keys"] == 24
-    assert fig[("flights", "between(flights.dep_time)")] == ("failed", 336_776, 29)
-    assert fig[("flights", "regex(flights.tailnum)")] == ("failed", 336_776, 4)
-    assert fig[("flights", "relationships(flights.dest -> airports.faa)")] == (
+    assert c[("flights_validation", "row_count_match(flights)")]["observed"]["source_rows"] == 336_776
+    assert c[("flights_validation", "row_count_match(flights)")]["observed"]["target_rows"] == 336_776
+    assert fig[("flights_validation", "flights_departed")] == ("passed", 336_776, 8_255)
+    assert c[("flights_validation", "cancelled_flights_count_match")]["observed"]["target_rows"] == 8_255
+    assert fig[("flights_validation", "one_flight_number_per_day")] == ("failed", 336_776, 48)
+    assert c[("flights_validation", "one_flight_number_per_day")]["duplicate_keys"] == 24
+    assert fig[("flights_validation", "between(flights.dep_time)")] == ("failed", 336_776, 29)
+    assert fig[("flights_validation", "regex(flights.tailnum)")] == ("failed", 336_776, 4)
+    assert fig[("flights_validation", "relationships(flights.dest -> airports.faa)")] == (
         "failed",
         336_776,
         7_602,
     )
-    assert c[("flights", "relationships(flights.dest -> airports.faa)")]["observed"] == {
+    assert c[("flights_validation", "relationships(flights.dest -> airports.faa)")]["observed"] == {
         "orphan_values": 4
     }
-    tail = c[("flights", "relationships(flights.tailnum -> planes.tailnum)")]
+    tail = c[("flights_validation", "relationships(flights.tailnum -> planes.tailnum)")]
     assert (tail["status"], tail["failed_rows"], tail["non_null_rows"], tail["observed"]) == (
         "passed",
         50_094,
         334_264,
         {"orphan_values": 721},
     )
-    assert fig[("flights", "departed_flights_have_arrival_delay")] == ("failed", 336_776, 1_175)
-    diff = c[("flights", "row_diff(flights by year, month, day, carrier, flight, origin)")]
+    assert fig[("flights_validation", "departed_flights_have_arrival_delay")] == ("failed", 336_776, 1_175)
+    diff = c[("flights_validation", "row_diff(flights by year, month, day, carrier, flight, origin)")]
     assert (diff["status"], diff["failed_rows"], diff["observed"]["source_rows"]) == (
         "passed",
         0,
         336_776,
     )
     # weather: the DST change duplicates one hour at each airport; one 1,048 mph wind speed
-    assert fig[("weather", "unique(weather(origin, year, month, day, hour))")] == (
+    assert fig[("weather_validation", "unique(weather(origin, year, month, day, hour))")] == (
         "failed",
         26_115,
         6,
     )
-    assert c[("weather", "unique(weather(origin, year, month, day, hour))")]["duplicate_keys"] == 3
+    assert c[("weather_validation", "unique(weather(origin, year, month, day, hour))")]["duplicate_keys"] == 3
     assert sorted(
         r[:5]
-        for r in c[("weather", "unique(weather(origin, year, month, day, hour))")]["sample"]["rows"]
+        for r in c[("weather_validation", "unique(weather(origin, year, month, day, hour))")]["sample"]["rows"]
     ) == [["EWR", 2013, 11, 3, 1], ["JFK", 2013, 11, 3, 1], ["LGA", 2013, 11, 3, 1]]
-    assert fig[("weather", "between(weather.wind_speed)")] == ("failed", 26_115, 1)
-    assert fig[("weather", "freshness(weather.time_hour)")] == ("warned", 26_115, 26_115)
+    assert fig[("weather_validation", "between(weather.wind_speed)")] == ("failed", 26_115, 1)
+    assert fig[("weather_validation", "freshness(weather.time_hour)")] == ("warned", 26_115, 26_115)
     # airports: 3 without an IANA zone, 2 with UTC+8 (DVT, MYF are in Arizona and California)
-    assert fig[("airports", "airports_have_time_zone")] == ("failed", 1_458, 3)
-    assert sorted(r[0] for r in c[("airports", "us_utc_offset")]["sample"]["rows"]) == [
+    assert fig[("airports_validation", "airports_have_time_zone")] == ("failed", 1_458, 3)
+    assert sorted(r[0] for r in c[("airports_validation", "us_utc_offset")]["sample"]["rows"]) == [
         "DVT",
         "MYF",
     ]
-    assert fig[("planes", "planes_build_year_known")] == ("passed", 3_322, 70)
-    assert ops["flights"].error.startswith(
+    assert fig[("planes_validation", "planes_build_year_known")] == ("passed", 3_322, 70)
+    assert ops["flights_validation"].error.startswith(
         "5 of 24 checks failed: one_flight_number_per_day: 48 of 336,776 failed"
     )
     assert (
-        ops["weather"].result["checks_warned"] == 1 and ops["weather"].result["checks_failed"] == 2
+        ops["weather_validation"].result["checks_warned"] == 1 and ops["weather_validation"].result["checks_failed"] == 2
     )
     assert all(
         r["sample"] is None for r in c.values() if r["status"] == "passed" and not r["failed_rows"]
@@ -147,10 +147,10 @@ def test_postgres_example_project_passes_across_databases(example_ws, pg_url, pg
         for ref in ws.projects["nycflights_pg_migration"].pipelines.values()
     }
     assert {k: r.summary() for k, r in results.items()} == {
-        "pg_aggregates": "5 of 5 checks passed",
-        "pg_row_diff": "5 of 5 checks passed",
-        "pg_schemas": "5 of 5 checks passed",
+        "pg_aggregates_validation": "5 of 5 checks passed",
+        "pg_row_diff_validation": "5 of 5 checks passed",
+        "pg_schemas_validation": "5 of 5 checks passed",
     }
-    flights = results["pg_row_diff"].checks[0]
+    flights = results["pg_row_diff_validation"].checks[0]
     assert flights.details["mode"] == "segmented" and flights.details["segments"] == 7
     assert flights.details["segments_differing"] == 0 and flights.observed["source_rows"] == 336_776
