@@ -98,13 +98,22 @@ def plan_multi_project(req: MultiProjectRequest, ws: Workspace) -> JobPlan:
                    f"Multi-project validation job created with {n} projects ({len(ops)} pipelines)")
 
 
+GENERATION_TARGET_TYPES = ("duckdb", "sqlite", "postgres", "mysql")
+
+
 def plan_data_generation(req: BulkDataGenRequest, ws: Workspace) -> JobPlan:
     """One `data_generation` operation per item."""
     ops: list[OpPlan] = []
     for i, item in enumerate(req.items):
-        if item.target_connection is not None and item.target_connection not in ws.connections:
-            raise RequestError(f"connection {item.target_connection!r} is not in the workspace (known: {sorted(ws.connections)})",
-                               field=f"items.{i}.target_connection", value=item.target_connection)
+        if item.target_connection is not None:
+            if item.target_connection not in ws.connections:
+                raise RequestError(f"connection {item.target_connection!r} is not in the workspace (known: {sorted(ws.connections)})",
+                                   field=f"items.{i}.target_connection", value=item.target_connection)
+            ctype = ws.connections[item.target_connection].type
+            if ctype not in GENERATION_TARGET_TYPES:
+                raise RequestError(f"connection {item.target_connection!r} is {ctype}: data generation writes to "
+                                   f"{', '.join(GENERATION_TARGET_TYPES)} connections",
+                                   field=f"items.{i}.target_connection", value=item.target_connection)
         if item.table_name is not None:
             from batchcore.datagen.generator import select_tables
             from batchcore.datagen.schemas import get_schema

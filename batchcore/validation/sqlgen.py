@@ -7,6 +7,7 @@ covered for real: duckdb, sqlite, postgres, mysql; sqlserver and snowflake get t
 from __future__ import annotations
 
 from batchcore.connections import Dialect
+from batchcore.errors import ConfigError
 
 
 def count_if(d: Dialect, cond: str) -> str:
@@ -67,7 +68,7 @@ def hex_to_int(d: Dialect, hex_expr: str) -> str:
         return f"CAST(CONV({hex_expr}, 16, 10) AS SIGNED)"
     if d.name == "sqlite":
         return f"hex_to_int({hex_expr})"
-    raise NotImplementedError(f"hex_to_int for {d.name}")
+    raise ConfigError(f"segmented row_diff is not available on {d.name} connections", field="type", value=d.name)
 
 
 def concat(d: Dialect, parts: list[str]) -> str:

@@ -14,6 +14,7 @@ import pytest
 from batchcore.connections import duckdb_instance_acquire, duckdb_instance_release
 from batchcore.datagen.schemas import finance, healthcare, retail
 from batchcore.errors import RequestError
+from tests.datagen.conftest import write_workspace
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,30 +92,22 @@ def test_three_schemas_in_parallel_complete_with_results_stored(make_engine, wor
     assert sorted(a["status"] for a in attempts) == ["completed"] * 3
 
 
-def test_a_bad_item_fails_alone_and_is_not_retried(make_engine, workspace):
-    eng = make_engine(workspace=workspace)
-    created = eng.submit(
-        "batch_data_generation",
-        {
-            "job_name": "one bad",
-            "max_retries": 2,
-            "items": [
-                {"schema_type": "Retail", "row_count": 500},
-                {"schema_type": "Finance", "table_name": "fact_sale"},
-            ],
-        },
-    )
-    job = eng.wait(created.job_id, timeout=120)
-    assert job.status.value == "partial_success"
-    bad = job.operations[1]
-    assert bad.status.value == "failed" and bad.attempts == 1
-    assert bad.error.startswith(
-        "ConfigError: table_name 'fact_sale' is not a table of the Finance schema"
-    )
+def test_bad_items_are_rejected_at_submission(make_engine, workspace):
+    lake = {"lake": {"type": "snowflake", "url": "snowflake://x"}}
+    eng = make_engine(workspace=write_workspace(workspace.parent / "ws_lake", lake))
+    with pytest.raises(RequestError, match="table_name 'fact_sale' is not a table of the Finance schema") as bad:
+        eng.submit("batch_data_generation", {"job_name": "x", "items": [
+            {"schema_type": "Retail"}, {"schema_type": "Finance", "table_name": "fact_sale"}]})
+    assert bad.value.field == "items.1.table_name"
     with pytest.raises(RequestError, match="connection 'nowhere' is not in the workspace"):
         eng.submit(
             "batch_data_generation",
             {"job_name": "x", "items": [{"schema_type": "Retail", "target_connection": "nowhere"}]},
+        )
+    with pytest.raises(RequestError, match="'lake' is snowflake: data generation writes to duckdb, sqlite"):
+        eng.submit(
+            "batch_data_generation",
+            {"job_name": "x", "items": [{"schema_type": "Retail", "target_connection": "lake"}]},
         )
     with pytest.raises(RequestError, match=r"items\.0\.defects\.fact_sales\.nulls\.quantity"):
         eng.submit(
@@ -129,6 +122,23 @@ def test_a_bad_item_fails_alone_and_is_not_retried(make_engine, workspace):
                 ],
             },
         )
+
+
+@pytest.mark.postgres
+def test_a_refused_target_fails_alone_and_is_not_retried(make_engine, workspace, pg_url):
+    base = pg_url.rsplit("/", 1)[0]
+    ws = write_workspace(workspace.parent / "ws_gone", {"gone": {"type": "postgres", "url": f"{base}/no_such_database_bt"}})
+    eng = make_engine(workspace=ws)
+    created = eng.submit("batch_data_generation", {"job_name": "one bad", "max_retries": 2, "items": [
+        {"schema_type": "Retail", "row_count": 500},
+        {"schema_type": "Finance", "target_connection": "gone"}]})
+    job = eng.wait(created.job_id, timeout=120)
+    assert job.status.value == "partial_success"
+    good, bad = job.operations
+    assert good.status.value == "completed"
+    assert bad.status.value == "failed" and bad.attempts == 1
+    assert bad.error.startswith("ConnectionRejected: cannot connect to PostgreSQL (gone)")
+    assert 'database "no_such_database_bt" does not exist' in bad.error
 
 
 def test_force_cancel_interrupts_and_keeps_the_previous_tables(make_engine, workspace):

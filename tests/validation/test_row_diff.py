@@ -110,7 +110,7 @@ def test_missing_extra_changed_and_segmented_mode_agree(ws):
     assert full.observed == expected and seg.observed == expected
     assert full.details["mode"] == "full"
     assert seg.details["mode"] == "segmented" and seg.details["segments"] == 20
-    assert 1 <= seg.details["segments_differing"] <= 5
+    assert seg.details["segments_differing"] in range(1, 6)  # 5 changed rows in 1..5 segments
     assert seg.failed_rows == full.failed_rows == 5
 
 

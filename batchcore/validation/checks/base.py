@@ -13,6 +13,7 @@ A check kind (one module in this package) declares a frozen pydantic model (its 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -188,7 +189,7 @@ class Check:
         return f" WHERE {' AND '.join(parts)}" if parts else ""
 
 
-class ScanCheck(Check):
+class ScanCheck(Check, ABC):
     """A check answered by aggregate expressions inside the shared scan of its table."""
 
     kind = "scan"
@@ -216,9 +217,9 @@ class ScanCheck(Check):
         """Predicate selecting failing rows (for samples), or None when rows cannot fail."""
         return None
 
+    @abstractmethod
     def evaluate(self, total: int, values: list[Any], ctx: RunContext) -> Outcome:
         """Turn the scan's `total` and this check's aggregate values into an Outcome."""
-        raise NotImplementedError
 
     def standalone_sql(self, conn: DbConnection) -> str:
         """The query that answers this check alone (shown in results and `--dry-run`)."""
@@ -239,7 +240,7 @@ class ScanCheck(Check):
         )
 
 
-class QueryCheck(Check):
+class QueryCheck(Check, ABC):
     """A check that runs its own queries on the target."""
 
     kind = "query"
@@ -248,8 +249,9 @@ class QueryCheck(Check):
         """The SQL the check would run (for `--dry-run`)."""
         return ""
 
+    @abstractmethod
     def run(self, ctx: RunContext) -> Outcome:
-        raise NotImplementedError
+        """Run the check's own queries and return its Outcome."""
 
 
 class CompareCheck(QueryCheck):
