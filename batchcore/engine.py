@@ -117,8 +117,9 @@ class Engine:
         }
         ops = [{"operation_id": op.operation_id, "seq": i, "kind": op.kind, "spec": op.spec,
                 "max_attempts": 1 + request.max_retries} for i, op in enumerate(plan.operations)]
-        self.store.call(CreateJob(job, ops, self.store.allocate_op_keys(len(ops))), timeout=300)
-        self.executor.add_job(job_id)
+        keys = list(self.store.allocate_op_keys(len(ops)))
+        self.store.run_now(CreateJob(job, ops, keys))
+        self.executor.add_new_job(job_id, job, ops, keys)
         return JobCreateResponse(job_id=job_id, message=plan.message, total_operations=len(ops))
 
     def submit_operations(self, job_name: str, operations: list[OpPlan], *, job_type: JobType = JobType.BULK_PIPELINE_EXECUTION,

@@ -50,6 +50,7 @@ from batchcore.store.commands import (
     CancelJob,
     Claim,
     ClaimOps,
+    FinalizeJobs,
     Finish,
     FinishOps,
     SetProgress,
@@ -115,6 +116,7 @@ class JobRun:
     active: int = 0  # live threads of this job (abandoned ones included)
     remaining: int = 0  # operations not terminal
     order: int = 0
+    started: bool = False  # a claim of this run already moved the job to running
 
     @property
     def lanes(self) -> int:
@@ -193,6 +195,19 @@ class Executor:
         op.status = new.value
 
     # ================================================================ jobs in
+    def add_new_job(self, job_id: str, job: dict[str, Any], ops: list[dict[str, Any]], op_keys: list[int]) -> None:
+        """Schedule a job just stored by CreateJob from the same rows (no read back)."""
+        run = JobRun(job_id, job["parallel_execution"], job["max_parallel"], job["stop_on_error"], job["timeout_s"],
+                     [OpRun(k, o["operation_id"], o["seq"], o["kind"], o["spec"], O.PENDING.value, 0, o["max_attempts"])
+                      for k, o in zip(op_keys, ops, strict=True)])
+        with self.cond:
+            run.order = next(self._order)
+            run.remaining = len(run.ops)
+            run.ready.extend(run.ops)
+            if run.remaining:
+                self.jobs[job_id] = run
+            self.cond.notify_all()
+
     def add_job(self, job_id: str) -> None:
         """Load a job from the store and schedule its pending operations (new, resumed or retried)."""
         with self.store.reader() as cur:
@@ -215,6 +230,7 @@ class Executor:
                 by_key = {op.op_key: op for op in job.ops}
                 job.max_parallel, job.stopped = max_parallel, False
             job.cancel_requested, job.cancel_force = cancel_at is not None, bool(cancel_force)
+            job.started = False
             ops = []
             for op_key, op_id, seq, kind, spec, status, attempts, max_attempts, next_at in rows:
                 op = by_key.get(op_key)
@@ -416,7 +432,8 @@ class Executor:
                 on_progress=lambda msg, k=op.op_key, a=attempt: self.store.submit(SetProgress(k, a, msg)),
             )
             self.alive.add(op.op_key)
-            claims.append(Claim(op.op_key, job.job_id, attempt, now))
+            claims.append(Claim(op.op_key, job.job_id, attempt, now, first_of_job=not job.started))
+            job.started = True
         self.store.submit(ClaimOps(claims))
         return picked
 
@@ -522,6 +539,7 @@ class Executor:
 
     def _after_terminal(self, job: JobRun, op: OpRun, item: Finish) -> None:
         """Queue the result; apply stop_on_error. Holds the lock."""
+        item.finalize = job.remaining <= 0  # the last one: the final status lands in its transaction
         self._store_finish(item)
         if op.status == O.FAILED.value and job.stop_on_error and not job.stopped and not job.cancel_requested:
             job.stopped = True
@@ -541,5 +559,10 @@ class Executor:
         return job.active > 0
 
     def _forget_finished_jobs(self) -> None:
-        for job_id in [j.job_id for j in self.jobs.values() if j.remaining <= 0 and j.active <= 0]:
+        done = [j.job_id for j in self.jobs.values() if j.remaining <= 0 and j.active <= 0]
+        for job_id in done:
             del self.jobs[job_id]
+        if done and not self.store.writer.closed:
+            # normally a no-op (the last result already finalized the job); it also covers a last
+            # result that lost its compare-and-set
+            self.store.submit(FinalizeJobs(done))

@@ -50,7 +50,7 @@ def product(n: int, workers: int, jobs: int, root: Path) -> tuple[float, dict]:
         ids = [eng.submit_operations(f"bench-{k}", [OpPlan(f"op{i}", "noop", {}) for i in range(per_job)],
                                      max_parallel=10).job_id for k in range(jobs)]
         for job_id in ids:
-            eng.wait(job_id, timeout=600, poll_s=0.005)
+            eng.wait(job_id, timeout=600, poll_s=0.02)
         dt = time.perf_counter() - t0
         with eng.store.reader() as cur:
             done = cur.execute("SELECT count(*) FROM operations WHERE status = 'completed'").fetchall()[0][0]

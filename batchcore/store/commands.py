@@ -69,7 +69,10 @@ OP_COLUMNS = ("op_key", "job_id", "operation_id", "seq", "kind", "status", "spec
 
 class CreateJob(Command):
     """Insert a job and its operations (pending) with the given op_keys (from
-    `Store.allocate_op_keys`). Result: the op_keys in `ops` order."""
+    `Store.allocate_op_keys`). Result: the op_keys in `ops` order. Insert-only: it may run
+    outside the writer (`Store.run_now`)."""
+
+    insert_only = True
 
     def __init__(self, job: dict[str, Any], ops: list[dict[str, Any]], op_keys: Sequence[int]):
         super().__init__()
@@ -160,6 +163,7 @@ class Claim:
     job_id: str
     attempt: int
     started_at: datetime
+    first_of_job: bool = True  # the job may still be pending: move it to running
 
 
 class ClaimOps(Command):
@@ -208,7 +212,8 @@ class ClaimOps(Command):
         for c in claims:
             if c.op_key not in won:
                 log.error("claim lost: job %s op_key %s attempt %s was not pending in the store", c.job_id, c.op_key, c.attempt)
-        jobs = sorted({r[1] for r in rows})
+        first = {c.op_key for c in claims if c.first_of_job}
+        jobs = sorted({r[1] for r in rows if r[0] in first})
         if jobs:
             cur.execute(
                 f"""UPDATE jobs SET status = '{J.RUNNING.value}', started_at = coalesce(started_at, ?)
@@ -245,6 +250,7 @@ class Finish:
     check_rows: list[dict[str, Any]] = field(default_factory=list)
     snapshot: dict[str, Any] | None = None
     expect_status: str = O.RUNNING.value
+    finalize: bool = True  # this may be the job's last operation: set its final status here
 
 
 CHECK_COLUMNS = (
@@ -371,8 +377,29 @@ class FinishOps(Command):
         for it, _ in winners:
             if it.snapshot is not None:
                 insert_snapshot(cur, it, now)
-        finalize_jobs(cur, {it.job_id for it, _ in winners if it.new_status != O.PENDING.value}, now)
+        finalize_jobs(cur, {it.job_id for it, _ in winners if it.finalize and it.new_status != O.PENDING.value}, now)
         return [{it.op_key for it in c.items if it.op_key in won} for c in cmds]
+
+
+class FinalizeJobs(Command):
+    """Give the listed jobs their final status if every operation is terminal (idempotent).
+
+    Groupable: it touches no operation, and its phase puts it after the claims, finishes and
+    progress of its round, so it sees every result queued before it."""
+
+    phase = 3
+
+    def __init__(self, job_ids: Sequence[str]):
+        super().__init__()
+        self.job_ids = list(job_ids)
+
+    def keys(self) -> set[int]:
+        return set()
+
+    @classmethod
+    def apply_many(cls, cur, cmds, now):
+        done = finalize_jobs(cur, {j for c in cmds for j in c.job_ids}, now)
+        return [{j: done[j] for j in c.job_ids if j in done} for c in cmds]
 
 
 # ---------------------------------------------------------------- skip, progress
