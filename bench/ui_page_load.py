@@ -18,17 +18,16 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from batchcore.store import Store  # noqa: E402
+from tests.servers import start_streamlit_process, stop_process  # noqa: E402
 from tests.ui.seed import create_pending_job, seed_history, write_workspace  # noqa: E402
 
 PAGES = {  # name: (script, url path, text that shows the content is there)
@@ -102,43 +101,15 @@ def browser_times(base: Path, repeat: int) -> dict[str, tuple[float, float, floa
         if Path("/usr/lib/chromium/chromium").exists()
         else "/usr/bin/chromium"
     )
-    port = 8900 + os.getpid() % 90
     env = {
         **os.environ,
         "BATCH_JOBS_DIR": str(base / "jobs"),
         "BATCH_WORKSPACE": str(base / "workspace"),
         "BATCH_AUTO_BUILD_EXAMPLE": "0",
     }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    proc, url = start_streamlit_process(env, None, port=8900 + os.getpid() % 90)
     out = {}
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(
                 executable_path=exe, args=["--no-sandbox", "--headless=new"]
@@ -178,8 +149,7 @@ def browser_times(base: Path, repeat: int) -> dict[str, tuple[float, float, floa
                 out[name] = tuple(statistics.median(x) for x in (fresh, first, again))
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop_process(proc, timeout=30)
     return out
 
 
