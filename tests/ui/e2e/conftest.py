@@ -105,7 +105,7 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[Si
     log_path = tmp / "server.log"
     try:
         proc, base = start_streamlit_process(env, log_path)
-    except RuntimeError as exc:  # exited, or no answer within 60 s: the log's tail is in the message
+    except RuntimeError as exc:  # exited, or silent for 60 s (the message has the log tail)
         pytest.fail(str(exc))
     try:
         # Streamlit 1.67 answers the very first session of a fresh server that opens a deep link
