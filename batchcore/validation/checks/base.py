@@ -328,6 +328,24 @@ class CompareCheck(QueryCheck):
         ]
 
 
+def problems_outcome(
+    total: int, problems: list, *, sql: str, observed: dict[str, Any]
+) -> Outcome:
+    """All or nothing, no threshold: passed when `problems` is empty; `failed_rows` counts the
+    problems (of `total` columns) and details lists them."""
+    ok = not problems
+    return Outcome(
+        total_rows=total,
+        failed_rows=len(problems),
+        passed=ok,
+        uses_threshold=False,
+        pass_rate=1.0 if ok else 0.0,
+        sql=sql,
+        observed=observed,
+        details={"problems": problems},
+    )
+
+
 def ratio(failed: int | None, total: int | None) -> float:
     """pass_rate = 1 − failed ÷ total, 1.0 for an empty table (DESIGN §7), clamped to [0, 1]."""
     if not total or failed is None:
