@@ -93,6 +93,17 @@ def shown(page, name: str, marker: str) -> None:
         )
 
 
+def sidebar_to(page, current: str, name: str, marker: str) -> float:
+    """Once page `current` shows its content (and 0.5 s more), click `name` in the sidebar:
+    seconds until its content is visible."""
+    page.get_by_text(PAGES[current][2]).first.wait_for(timeout=60_000)
+    time.sleep(0.5)
+    t0 = time.perf_counter()
+    page.get_by_role("link", name=name, exact=True).first.click()
+    shown(page, name, marker)
+    return time.perf_counter() - t0
+
+
 def browser_times(base: Path, repeat: int) -> dict[str, tuple[float, float, float]]:
     from playwright.sync_api import sync_playwright
 
@@ -131,20 +142,10 @@ def browser_times(base: Path, repeat: int) -> dict[str, tuple[float, float, floa
                     fresh.append(time.perf_counter() - t0)
                     # in-app navigation from another page, first in a tab that has not shown this page
                     page.goto(url + PAGES[other][1])
-                    page.get_by_text(PAGES[other][2]).first.wait_for(timeout=60_000)
-                    time.sleep(0.5)
-                    t0 = time.perf_counter()
-                    page.get_by_role("link", name=name, exact=True).first.click()
-                    shown(page, name, marker)
-                    first.append(time.perf_counter() - t0)
+                    first.append(sidebar_to(page, other, name, marker))
                     # and again, as when moving around the app
                     page.get_by_role("link", name=other, exact=True).first.click()
-                    page.get_by_text(PAGES[other][2]).first.wait_for(timeout=60_000)
-                    time.sleep(0.5)
-                    t0 = time.perf_counter()
-                    page.get_by_role("link", name=name, exact=True).first.click()
-                    shown(page, name, marker)
-                    again.append(time.perf_counter() - t0)
+                    again.append(sidebar_to(page, other, name, marker))
                     page.close()
                 out[name] = tuple(statistics.median(x) for x in (fresh, first, again))
             browser.close()
