@@ -18,17 +18,16 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from batchcore.store import Store  # noqa: E402
+from tests.servers import start_streamlit_process, stop_process  # noqa: E402
 from tests.ui.seed import create_pending_job, seed_history, write_workspace  # noqa: E402
 
 PAGES = {  # name: (script, url path, text that shows the content is there)
@@ -94,6 +93,17 @@ def shown(page, name: str, marker: str) -> None:
         )
 
 
+def sidebar_to(page, current: str, name: str, marker: str) -> float:
+    """Once page `current` shows its content (and 0.5 s more), click `name` in the sidebar:
+    seconds until its content is visible."""
+    page.get_by_text(PAGES[current][2]).first.wait_for(timeout=60_000)
+    time.sleep(0.5)
+    t0 = time.perf_counter()
+    page.get_by_role("link", name=name, exact=True).first.click()
+    shown(page, name, marker)
+    return time.perf_counter() - t0
+
+
 def browser_times(base: Path, repeat: int) -> dict[str, tuple[float, float, float]]:
     from playwright.sync_api import sync_playwright
 
@@ -102,43 +112,15 @@ def browser_times(base: Path, repeat: int) -> dict[str, tuple[float, float, floa
         if Path("/usr/lib/chromium/chromium").exists()
         else "/usr/bin/chromium"
     )
-    port = 8900 + os.getpid() % 90
     env = {
         **os.environ,
         "BATCH_JOBS_DIR": str(base / "jobs"),
         "BATCH_WORKSPACE": str(base / "workspace"),
         "BATCH_AUTO_BUILD_EXAMPLE": "0",
     }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    proc, url = start_streamlit_process(env, None, port=8900 + os.getpid() % 90)
     out = {}
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(
                 executable_path=exe, args=["--no-sandbox", "--headless=new"]
@@ -160,26 +142,15 @@ def browser_times(base: Path, repeat: int) -> dict[str, tuple[float, float, floa
                     fresh.append(time.perf_counter() - t0)
                     # in-app navigation from another page, first in a tab that has not shown this page
                     page.goto(url + PAGES[other][1])
-                    page.get_by_text(PAGES[other][2]).first.wait_for(timeout=60_000)
-                    time.sleep(0.5)
-                    t0 = time.perf_counter()
-                    page.get_by_role("link", name=name, exact=True).first.click()
-                    shown(page, name, marker)
-                    first.append(time.perf_counter() - t0)
+                    first.append(sidebar_to(page, other, name, marker))
                     # and again, as when moving around the app
                     page.get_by_role("link", name=other, exact=True).first.click()
-                    page.get_by_text(PAGES[other][2]).first.wait_for(timeout=60_000)
-                    time.sleep(0.5)
-                    t0 = time.perf_counter()
-                    page.get_by_role("link", name=name, exact=True).first.click()
-                    shown(page, name, marker)
-                    again.append(time.perf_counter() - t0)
+                    again.append(sidebar_to(page, other, name, marker))
                     page.close()
                 out[name] = tuple(statistics.median(x) for x in (fresh, first, again))
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop_process(proc, timeout=30)
     return out
 
 

@@ -108,25 +108,7 @@ def failures(scope: analytics.Scope, bucket: str) -> None:
                 k: st.column_config.NumberColumn(v, format="percent") for k, v in PCT.items()
             },
         )
-        c = st.columns(3)
-        c[0].download_button(
-            "CSV",
-            data=lambda: trends.to_csv(index=False),
-            file_name="checks-getting-worse.csv",
-            mime="text/csv",
-            key="dl-trends-csv",
-            on_click="ignore",
-            icon=":material/download:",
-        )
-        c[1].download_button(
-            "JSON",
-            data=lambda: trends.to_json(orient="records", date_format="iso", indent=2),
-            file_name="checks-getting-worse.json",
-            mime="application/json",
-            key="dl-trends-json",
-            on_click="ignore",
-            icon=":material/download:",
-        )
+        charts.frame_downloads(st.columns(3), trends, "checks-getting-worse", "trends")
 
 
 def performance(scope: analytics.Scope, bucket: str) -> None:

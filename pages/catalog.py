@@ -89,21 +89,5 @@ with core.guard("Reading snapshots"):
                         col.metric(k, n)
                 st.dataframe(df, hide_index=True)
             e = st.columns(4)
-            e[0].download_button(
-                "Diff JSON",
-                as_json,
-                file_name="catalog-diff.json",
-                mime="application/json",
-                on_click="ignore",
-                icon=":material/download:",
-                key="cat_json",
-            )
-            e[1].download_button(
-                "Diff CSV",
-                as_csv,
-                file_name="catalog-diff.csv",
-                mime="text/csv",
-                on_click="ignore",
-                icon=":material/download:",
-                key="cat_csv",
-            )
+            core.download(e[0], "Diff JSON", as_json, "catalog-diff.json", "cat_json")
+            core.download(e[1], "Diff CSV", as_csv, "catalog-diff.csv", "cat_csv")

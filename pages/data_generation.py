@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from batchcore import analytics
 from batchcore.models import JobType
-from ui_components import core, forms
+from batchcore.workspace import Workspace
+from ui_components import forms
 
 P = "datagen"
 SCHEMAS = {
@@ -15,21 +15,9 @@ SCHEMAS = {
 MAX_ROWS = 200_000_000
 MAX_SEED = 2**31 - 1
 
-st.title("Batch Data Generation")
-st.caption(
-    "Generate synthetic star schemas (dimensions scale with the fact rows) into a workspace connection."
-)
 
-eng = core.engine()
-with core.guard("Reading the workspace"):
-    ws = eng.workspace()
-    with eng.store.reader() as cur:
-        tags = analytics.distinct_tags(cur)
-
-    st.subheader("Job")
-    forms.job_fields(P, placeholder="e.g. retail test data, 1M rows", known_tags=tags)
-
-    st.subheader("Schemas")
+def selection(ws: Workspace) -> None:
+    """Per schema: use it, fact rows, seed and target connection."""
     connections = list(ws.connections)
     if not connections:
         st.info(
@@ -76,36 +64,46 @@ with core.guard("Reading the workspace"):
             forms.field_error(P, f"schema.{schema}")
     forms.field_error(P, "items")
 
-    st.subheader("Execution")
-    forms.execution_fields(P, default_parallel=3)
 
-    def build() -> tuple[dict, dict]:
-        items, errs = [], {}
-        for schema in SCHEMAS:
-            if not forms.value(P, f"use.{schema}"):
-                continue
-            rows, seed = forms.value(P, f"rows.{schema}"), forms.value(P, f"seed.{schema}")
-            if rows is None or not float(rows).is_integer() or not 1 <= rows <= MAX_ROWS:
-                errs[f"schema.{schema}"] = (
-                    f"{schema}: fact rows must be a whole number from 1 to {MAX_ROWS:,}."
-                )
-                continue
-            if seed is not None and (not float(seed).is_integer() or not 0 <= seed <= MAX_SEED):
-                errs[f"schema.{schema}"] = (
-                    f"{schema}: the seed must be a whole number from 0 to {MAX_SEED:,}."
-                )
-                continue
-            item = {
-                "schema_type": schema,
-                "row_count": int(rows),
-                "seed": None if seed is None else int(seed),
-            }
-            target = forms.value(P, f"target.{schema}")
-            if target:
-                item["target_connection"] = target
-            items.append(item)
-        if not items and not errs:
-            errs["items"] = "Choose at least one schema to generate."
-        return {"items": items}, errs
+def build() -> tuple[dict, dict]:
+    """Request body: one item per ticked schema, with range errors."""
+    items, errs = [], {}
+    for schema in SCHEMAS:
+        if not forms.value(P, f"use.{schema}"):
+            continue
+        rows, seed = forms.value(P, f"rows.{schema}"), forms.value(P, f"seed.{schema}")
+        if rows is None or not float(rows).is_integer() or not 1 <= rows <= MAX_ROWS:
+            errs[f"schema.{schema}"] = (
+                f"{schema}: fact rows must be a whole number from 1 to {MAX_ROWS:,}."
+            )
+            continue
+        if seed is not None and (not float(seed).is_integer() or not 0 <= seed <= MAX_SEED):
+            errs[f"schema.{schema}"] = (
+                f"{schema}: the seed must be a whole number from 0 to {MAX_SEED:,}."
+            )
+            continue
+        item = {
+            "schema_type": schema,
+            "row_count": int(rows),
+            "seed": None if seed is None else int(seed),
+        }
+        target = forms.value(P, f"target.{schema}")
+        if target:
+            item["target_connection"] = target
+        items.append(item)
+    if not items and not errs:
+        errs["items"] = "Choose at least one schema to generate."
+    return {"items": items}, errs
 
-    forms.submit_area(P, JobType.BATCH_DATA_GENERATION, build)
+
+forms.launch_page(
+    P,
+    JobType.BATCH_DATA_GENERATION,
+    title="Batch Data Generation",
+    caption="Generate synthetic star schemas (dimensions scale with the fact rows) into a workspace connection.",
+    placeholder="e.g. retail test data, 1M rows",
+    section="Schemas",
+    selection=selection,
+    build=build,
+    default_parallel=3,
+)

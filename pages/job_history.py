@@ -24,6 +24,23 @@ def reset_page() -> None:
     st.session_state["h_page"] = 1
 
 
+def labelled_filter(
+    where, label: str, values: dict[str, str], key: str, placeholder: str
+) -> list[str]:
+    """A URL-bound multiselect of the labels of `values` (label → value); the chosen values."""
+    return [
+        values[x]
+        for x in where.multiselect(
+            label,
+            list(values),
+            key=key,
+            bind="query-params",
+            placeholder=placeholder,
+            on_change=reset_page,
+        )
+    ]
+
+
 st.title("Job History")
 jobs.show_flash()
 eng = core.engine()
@@ -42,28 +59,8 @@ with core.guard("Loading filters"):
         # options are the labels users read (bound to the URL as they are), mapped back to values
         status_labels = {status_label(s.value): s.value for s in JobStatus}
         type_labels = {type_label(t.value): t.value for t in JobType}
-        statuses = [
-            status_labels[x]
-            for x in c[0].multiselect(
-                "Status",
-                list(status_labels),
-                key="h_status",
-                bind="query-params",
-                placeholder="any status",
-                on_change=reset_page,
-            )
-        ]
-        types = [
-            type_labels[x]
-            for x in c[1].multiselect(
-                "Type",
-                list(type_labels),
-                key="h_type",
-                bind="query-params",
-                placeholder="any type",
-                on_change=reset_page,
-            )
-        ]
+        statuses = labelled_filter(c[0], "Status", status_labels, "h_status", "any status")
+        types = labelled_filter(c[1], "Type", type_labels, "h_type", "any type")
         project = c[2].selectbox(
             "Project", [ANY, *projects], key="h_project", bind="query-params", on_change=reset_page
         )
@@ -155,26 +152,22 @@ with core.guard("Loading filters"):
         help="Tick exactly one job.",
     ):
         st.switch_page(core.PAGE_DETAILS, query_params={"job_id": ids[0]})
-    a[1].download_button(
+    core.download(
+        a[1],
         "Selection JSON",
-        data=lambda: exports.selection_json(eng, ids),
+        lambda: exports.selection_json(eng, ids),
+        f"jobs-{len(ids)}.json",
+        "h_sel_json",
         disabled=not chosen,
-        file_name=f"jobs-{len(ids)}.json",
-        mime="application/json",
-        on_click="ignore",
-        icon=":material/download:",
-        key="h_sel_json",
         help="Full export of the ticked jobs: operations, attempts, check results.",
     )
-    a[2].download_button(
+    core.download(
+        a[2],
         "Selection CSV",
-        data=lambda: exports.selection_csv(eng, ids),
+        lambda: exports.selection_csv(eng, ids),
+        f"jobs-{len(ids)}-operations.csv",
+        "h_sel_csv",
         disabled=not chosen,
-        file_name=f"jobs-{len(ids)}-operations.csv",
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/download:",
-        key="h_sel_csv",
         help="One row per operation of the ticked jobs.",
     )
     deletable = [j for j in chosen if j.status.is_terminal]
@@ -195,21 +188,17 @@ with core.guard("Loading filters"):
         f"Export every job matching the filters ({min(total, EXPORT_LIMIT):,}, one row per job):"
     )
     e = st.columns(5)
-    e[0].download_button(
+    core.download(
+        e[0],
         "All matching CSV",
-        data=lambda: exports.jobs_list_csv(exports.iter_jobs(eng, flt, EXPORT_LIMIT)),
-        file_name="job-history.csv",
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/download:",
-        key="h_all_csv",
+        lambda: exports.jobs_list_csv(exports.iter_jobs(eng, flt, EXPORT_LIMIT)),
+        "job-history.csv",
+        "h_all_csv",
     )
-    e[1].download_button(
+    core.download(
+        e[1],
         "All matching JSON",
-        data=lambda: exports.jobs_list_json(exports.iter_jobs(eng, flt, EXPORT_LIMIT)),
-        file_name="job-history.json",
-        mime="application/json",
-        on_click="ignore",
-        icon=":material/download:",
-        key="h_all_json",
+        lambda: exports.jobs_list_json(exports.iter_jobs(eng, flt, EXPORT_LIMIT)),
+        "job-history.json",
+        "h_all_json",
     )

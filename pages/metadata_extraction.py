@@ -2,28 +2,16 @@
 
 import streamlit as st
 
-from batchcore import analytics
 from batchcore.models import JobType
-from ui_components import core, forms
+from batchcore.workspace import Workspace
+from ui_components import forms
 
 P = "meta"
 BY_NAME, BY_TYPE = "Named connections", "Connection types"
 
-st.title("Bulk Metadata Extraction")
-st.caption(
-    "Snapshot tables, columns, keys and row estimates of many sources; browse and diff them on the Catalog page."
-)
 
-eng = core.engine()
-with core.guard("Reading the workspace"):
-    ws = eng.workspace()
-    with eng.store.reader() as cur:
-        tags = analytics.distinct_tags(cur)
-
-    st.subheader("Job")
-    forms.job_fields(P, placeholder="e.g. warehouse catalog snapshot", known_tags=tags)
-
-    st.subheader("Sources")
+def selection(ws: Workspace) -> None:
+    """Named connections or connection types, each with an optional schema and tables."""
     if not ws.connections:
         st.info(
             f"The workspace `{ws.root}` has no connections yet: add them to `connections.yaml` "
@@ -79,28 +67,37 @@ with core.guard("Reading the workspace"):
         )
     forms.field_error(P, "items")
 
-    st.subheader("Execution")
-    forms.execution_fields(P)
 
-    def build() -> tuple[dict, dict]:
-        mode_now = forms.value(P, "mode", BY_NAME)
-        chosen = forms.value(P, "names" if mode_now == BY_NAME else "types", []) or []
-        items = []
-        for src in chosen:
-            item = {"connection_name": src} if mode_now == BY_NAME else {"connection_type": src}
-            schema = str(forms.value(P, f"schema.{mode_now}.{src}", "") or "").strip()
-            tables = [
-                t.strip()
-                for t in str(forms.value(P, f"tables.{mode_now}.{src}", "") or "").split(",")
-                if t.strip()
-            ]
-            if schema:
-                item["schema_name"] = schema
-            if tables:
-                item["table_names"] = tables
-            items.append(item)
-        return {"items": items}, (
-            {} if items else {"items": "Choose at least one connection or connection type."}
-        )
+def build() -> tuple[dict, dict]:
+    """Request body: one item per chosen connection or connection type."""
+    mode_now = forms.value(P, "mode", BY_NAME)
+    chosen = forms.value(P, "names" if mode_now == BY_NAME else "types", []) or []
+    items = []
+    for src in chosen:
+        item = {"connection_name": src} if mode_now == BY_NAME else {"connection_type": src}
+        schema = str(forms.value(P, f"schema.{mode_now}.{src}", "") or "").strip()
+        tables = [
+            t.strip()
+            for t in str(forms.value(P, f"tables.{mode_now}.{src}", "") or "").split(",")
+            if t.strip()
+        ]
+        if schema:
+            item["schema_name"] = schema
+        if tables:
+            item["table_names"] = tables
+        items.append(item)
+    return {"items": items}, (
+        {} if items else {"items": "Choose at least one connection or connection type."}
+    )
 
-    forms.submit_area(P, JobType.BULK_METADATA_EXTRACTION, build)
+
+forms.launch_page(
+    P,
+    JobType.BULK_METADATA_EXTRACTION,
+    title="Bulk Metadata Extraction",
+    caption="Snapshot tables, columns, keys and row estimates of many sources; browse and diff them on the Catalog page.",
+    placeholder="e.g. warehouse catalog snapshot",
+    section="Sources",
+    selection=selection,
+    build=build,
+)

@@ -6,10 +6,14 @@ figure as standalone HTML plus the numbers behind it as CSV and JSON.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui_components.core import download
 from ui_components.status import JOB_STATUS_COLOURS, status_label, type_label
 
 TOP_SERIES = 10
@@ -43,34 +47,30 @@ def chart_block(
             },
         )
         c = st.columns(3)
-        c[0].download_button(
-            "CSV",
-            data=lambda: data.to_csv(index=False),
-            file_name=f"{name}.csv",
-            mime="text/csv",
-            key=f"dl-{name}-csv",
-            on_click="ignore",
-            icon=":material/download:",
-        )
-        c[1].download_button(
-            "JSON",
-            data=lambda: data.to_json(orient="records", date_format="iso", indent=2),
-            file_name=f"{name}.json",
-            mime="application/json",
-            key=f"dl-{name}-json",
-            on_click="ignore",
-            icon=":material/download:",
-        )
-        c[2].download_button(
+        frame_downloads(c, data, name, name)
+        download(
+            c[2],
             "Chart (HTML)",
-            data=lambda: fig.to_html(include_plotlyjs=True, full_html=True),
-            file_name=f"{name}.html",
-            mime="text/html",
-            key=f"dl-{name}-html",
-            on_click="ignore",
-            icon=":material/download:",
+            lambda: fig.to_html(include_plotlyjs=True, full_html=True),
+            f"{name}.html",
+            f"dl-{name}-html",
             help="Interactive chart that opens in any browser, offline.",
         )
+
+
+def frame_downloads(cols: list, data: pd.DataFrame, file_stem: str, key_stem: str) -> None:
+    """`data` as CSV and as JSON records (ISO dates) in the first two of `cols`: files
+    `<file_stem>.csv|json`, widget keys `dl-<key_stem>-csv|json`."""
+    download(
+        cols[0], "CSV", lambda: data.to_csv(index=False), f"{file_stem}.csv", f"dl-{key_stem}-csv"
+    )
+    download(
+        cols[1],
+        "JSON",
+        lambda: data.to_json(orient="records", date_format="iso", indent=2),
+        f"{file_stem}.json",
+        f"dl-{key_stem}-json",
+    )
 
 
 def _series(df: pd.DataFrame, column: str) -> list:
@@ -109,21 +109,39 @@ def type_bars(df: pd.DataFrame) -> go.Figure:
     return fig.update_layout(barmode="stack", xaxis_title="jobs")
 
 
-def duration_lines(
-    df: pd.DataFrame, series: str, value: str = "mean_s", label_fn=None
+def _lines(
+    df: pd.DataFrame,
+    series: str,
+    value: str,
+    *,
+    label_fn: Callable[[Any], str] | None = None,
+    hover: tuple[list[str], str] | None = None,
 ) -> go.Figure:
-    """Duration over time (columns period, `series`, `value`), one line per series."""
+    """One line per value of `series` (in first-seen order): `value` over `period`, named by
+    `label_fn` (default str); `hover`: (customdata columns, hovertemplate)."""
     fig = go.Figure()
     for key in _series(df, series):
         d = df[df[series] == key]
+        extra = {}
+        if hover is not None:
+            extra = {"customdata": d[hover[0]].to_numpy(), "hovertemplate": hover[1]}
         fig.add_trace(
             go.Scatter(
                 x=d["period"],
                 y=d[value],
                 mode="lines+markers",
                 name=label_fn(key) if label_fn else str(key),
+                **extra,
             )
         )
+    return fig
+
+
+def duration_lines(
+    df: pd.DataFrame, series: str, value: str = "mean_s", label_fn=None
+) -> go.Figure:
+    """Duration over time (columns period, `series`, `value`), one line per series."""
+    fig = _lines(df, series, value, label_fn=label_fn)
     return fig.update_layout(yaxis_title="seconds", legend=LEGEND_BELOW)
 
 
@@ -137,19 +155,8 @@ def top_series(df: pd.DataFrame, series: str, weight: str, n: int = TOP_SERIES) 
 
 def rate_lines(df: pd.DataFrame, series: str) -> go.Figure:
     """Failure rate over time (columns period, `series`, failure_rate, runs, failed)."""
-    fig = go.Figure()
-    for key in _series(df, series):
-        d = df[df[series] == key]
-        fig.add_trace(
-            go.Scatter(
-                x=d["period"],
-                y=d["failure_rate"],
-                mode="lines+markers",
-                name=str(key),
-                customdata=d[["runs", "failed"]].to_numpy(),
-                hovertemplate="%{y:.0%} failed (%{customdata[1]} of %{customdata[0]} runs)<extra>%{fullData.name}</extra>",
-            )
-        )
+    hover = "%{y:.0%} failed (%{customdata[1]} of %{customdata[0]} runs)<extra>%{fullData.name}</extra>"
+    fig = _lines(df, series, "failure_rate", hover=(["runs", "failed"], hover))
     return fig.update_layout(
         yaxis_title="failure rate",
         yaxis_tickformat=".0%",
@@ -184,17 +191,6 @@ def slowest_bars(df: pd.DataFrame) -> go.Figure:
 
 def throughput_lines(df: pd.DataFrame) -> go.Figure:
     """Generation throughput per period and schema (columns period, schema_type, rows_per_s)."""
-    fig = go.Figure()
-    for schema in _series(df, "schema_type"):
-        d = df[df["schema_type"] == schema]
-        fig.add_trace(
-            go.Scatter(
-                x=d["period"],
-                y=d["rows_per_s"],
-                mode="lines+markers",
-                name=str(schema),
-                customdata=d[["rows", "operations"]].to_numpy(),
-                hovertemplate="%{y:,.0f} rows/s (%{customdata[0]:,} rows, %{customdata[1]} runs)",
-            )
-        )
+    hover = "%{y:,.0f} rows/s (%{customdata[0]:,} rows, %{customdata[1]} runs)"
+    fig = _lines(df, "schema_type", "rows_per_s", hover=(["rows", "operations"], hover))
     return fig.update_layout(yaxis_title="rows / s", legend=LEGEND_BELOW)

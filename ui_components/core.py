@@ -7,8 +7,9 @@ block, `engine()` stops the page with a clear message when the job store cannot 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import streamlit as st
 
@@ -30,6 +31,8 @@ PAGE_CATALOG = "pages/catalog.py"
 PAGE_PIPELINES = "pages/pipelines.py"
 
 MY_JOBS_KEY = "bo_my_jobs"
+
+MIME_TYPES = {"csv": "text/csv", "json": "application/json", "html": "text/html"}
 
 
 def error_text(exc: BaseException) -> str:
@@ -83,4 +86,27 @@ def details_link(job_id: str, label: str = "Open job details") -> None:
     """A link to the Job Details page for `job_id` (navigates without reloading the app)."""
     st.page_link(
         PAGE_DETAILS, label=label, icon=":material/open_in_new:", query_params={"job_id": job_id}
+    )
+
+
+def download(
+    where: Any,
+    label: str,
+    data: str | Callable[[], str],
+    file_name: str,
+    key: str,
+    **options: Any,
+) -> None:
+    """A download button in `where` (st or a column) for `file_name`, typed by its ending (csv,
+    json, html); `data` may be a callable that makes the text. Clicking it does not rerun the
+    page. `options`: more download_button arguments (help, disabled)."""
+    where.download_button(
+        label,
+        data=data,
+        file_name=file_name,
+        mime=MIME_TYPES[file_name.rsplit(".", 1)[-1]],
+        on_click="ignore",
+        icon=":material/download:",
+        key=key,
+        **options,
     )

@@ -12,7 +12,7 @@ from batchcore.engine import Engine
 from batchcore.export import job_export_csv, job_export_json
 from batchcore.models import JobView
 from ui_components import fmt, jobs
-from ui_components.core import PAGE_HISTORY
+from ui_components.core import PAGE_HISTORY, download
 from ui_components.status import badge_html, status_cell, style_status, type_label
 
 MAX_CHECK_PANELS = 100
@@ -39,23 +39,19 @@ def header(eng: Engine, job: JobView) -> None:
             )
         if cols[1].button("Delete job", key="details-delete", icon=":material/delete:"):
             jobs.delete_dialog(eng, [job.job_id], [job.name], then_page=PAGE_HISTORY)
-    cols[2].download_button(
+    download(
+        cols[2],
         "Export JSON",
-        data=lambda: job_export_json(eng, job.job_id),
-        file_name=f"job-{job.job_id}.json",
-        mime="application/json",
-        icon=":material/download:",
-        on_click="ignore",
-        key="details-json",
+        lambda: job_export_json(eng, job.job_id),
+        f"job-{job.job_id}.json",
+        "details-json",
     )
-    cols[3].download_button(
+    download(
+        cols[3],
         "Export CSV",
-        data=lambda: job_export_csv(eng, job.job_id),
-        file_name=f"job-{job.job_id}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        on_click="ignore",
-        key="details-csv",
+        lambda: job_export_csv(eng, job.job_id),
+        f"job-{job.job_id}.csv",
+        "details-csv",
     )
 
 

@@ -1,6 +1,7 @@
 """The parts every job form shares: job fields, execution options, inline errors and submit.
 
-A page renders `job_fields`, its own selection widgets, `execution_fields` and `submit_area`.
+A launch page calls `launch_page` with its own selection widgets and `build`: that renders the
+title, `job_fields`, the selection, `execution_fields` and `submit_area` in this order.
 Submitting runs in the button's callback (before the page re-renders), so validation errors
 appear next to their fields and the success message links to the new job. Every widget has a
 key `<prefix>.<field>`; the page's `build` callable reads its own keys from session state.
@@ -13,10 +14,20 @@ from typing import Any
 
 import streamlit as st
 
+from batchcore import analytics
 from batchcore.engine import get_engine
 from batchcore.errors import BatchError
 from batchcore.models import JobType
-from ui_components.core import PAGE_ACTIVE, PAGE_DETAILS, error_text, log, remember_job
+from batchcore.workspace import Workspace
+from ui_components.core import (
+    PAGE_ACTIVE,
+    PAGE_DETAILS,
+    engine,
+    error_text,
+    guard,
+    log,
+    remember_job,
+)
 
 Errors = dict[str, str]
 Builder = Callable[[], tuple[dict[str, Any], Errors]]
@@ -243,3 +254,38 @@ def submit_area(
             )
         with c2:
             st.page_link(PAGE_ACTIVE, label="Watch on Active Jobs", icon=":material/monitoring:")
+
+
+def launch_page(
+    prefix: str,
+    job_type: JobType,
+    *,
+    title: str,
+    caption: str,
+    placeholder: str,
+    section: str,
+    selection: Callable[[Workspace], None],
+    build: Builder,
+    default_parallel: int = 5,
+) -> None:
+    """A whole job form: title and caption, then (errors shown by `guard`) the job fields with
+    the store's known tags, the page's `selection(workspace)` under the heading `section`, the
+    execution options and the submit area for `job_type` with `build`."""
+    st.title(title)
+    st.caption(caption)
+    eng = engine()
+    with guard("Reading the workspace"):
+        ws = eng.workspace()
+        with eng.store.reader() as cur:
+            tags = analytics.distinct_tags(cur)
+
+        st.subheader("Job")
+        job_fields(prefix, placeholder=placeholder, known_tags=tags)
+
+        st.subheader(section)
+        selection(ws)
+
+        st.subheader("Execution")
+        execution_fields(prefix, default_parallel=default_parallel)
+
+        submit_area(prefix, job_type, build)

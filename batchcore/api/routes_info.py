@@ -4,6 +4,7 @@ connections (ids, names and types only: never paths, URLs or secrets)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -23,7 +24,7 @@ from batchcore.api.schemas import (
 )
 from batchcore.engine import Engine
 from batchcore.ids import ID_PATTERN
-from batchcore.workspace import Project
+from batchcore.workspace import PipelineRef, Project
 
 ProjectIdPath = Annotated[
     str, Path(pattern=ID_PATTERN, max_length=128, description="A project folder of the workspace")
@@ -57,6 +58,16 @@ def _project_info(p: Project) -> ProjectInfo:
         target=p.target,
         pipeline_ids=sorted(p.pipelines),
     )
+
+
+def _pipelines_response(refs: Iterable[PipelineRef]) -> PipelinesResponse:
+    items = [
+        PipelineInfo(
+            project_id=r.project_id, pipeline_id=r.pipeline_id, qualified_id=r.qualified_id
+        )
+        for r in refs
+    ]
+    return PipelinesResponse(pipelines=items, total=len(items))
 
 
 def info_router(source: EngineSource) -> APIRouter:
@@ -101,14 +112,7 @@ def info_router(source: EngineSource) -> APIRouter:
         project_id: ProjectIdPath, eng: Engine = Depends(engine)
     ) -> PipelinesResponse:
         """The project's pipelines; 404 for an unknown project."""
-        proj = eng.workspace().project(project_id)
-        items = [
-            PipelineInfo(
-                project_id=r.project_id, pipeline_id=r.pipeline_id, qualified_id=r.qualified_id
-            )
-            for r in proj.pipelines.values()
-        ]
-        return PipelinesResponse(pipelines=items, total=len(items))
+        return _pipelines_response(eng.workspace().project(project_id).pipelines.values())
 
     @router.get(
         "/pipelines",
@@ -128,13 +132,7 @@ def info_router(source: EngineSource) -> APIRouter:
             if project_id is None
             else list(ws.project(project_id).pipelines.values())
         )
-        items = [
-            PipelineInfo(
-                project_id=r.project_id, pipeline_id=r.pipeline_id, qualified_id=r.qualified_id
-            )
-            for r in refs
-        ]
-        return PipelinesResponse(pipelines=items, total=len(items))
+        return _pipelines_response(refs)
 
     @router.get(
         "/connections",

@@ -48,7 +48,6 @@ def lint_pipeline(
 def _column_problems(spec: PipelineSpec, workspace: Workspace, doc) -> list[LintProblem]:
     from batchcore.validation.runner import expand, open_pipeline_connections
 
-    f = str(doc.path)
     plans = expand(spec)
     problems: list[LintProblem] = []
     try:
@@ -68,49 +67,22 @@ def _column_problems(spec: PipelineSpec, workspace: Workspace, doc) -> list[Lint
                     try:
                         cols = [c.name for c in rctx.columns(side, table)]
                     except BatchError as exc:
-                        problems.append(
-                            LintProblem(
-                                f,
-                                _line(doc, p.position, "table", ln),
-                                p.position + 1,
-                                p.type,
-                                "table",
-                                exc.message,
-                            )
-                        )
+                        problems.append(_problem(doc, p, "table", ln, exc.message))
                         continue
                     if column not in cols:
                         msg = missing_column_message(column, table, cols) + (
                             f" ({side})" if side == "source" else ""
                         )
-                        problems.append(
-                            LintProblem(
-                                f,
-                                _line(doc, p.position, field, ln),
-                                p.position + 1,
-                                p.type,
-                                field,
-                                msg,
-                            )
-                        )
+                        problems.append(_problem(doc, p, field, ln, msg))
                 if not p.referenced_columns() and p.table and p.type not in ("sql",):
                     try:
                         rctx.columns("target", p.table)
                     except BatchError as exc:
-                        problems.append(
-                            LintProblem(
-                                f,
-                                _line(doc, p.position, "table", ln),
-                                p.position + 1,
-                                p.type,
-                                "table",
-                                exc.message,
-                            )
-                        )
+                        problems.append(_problem(doc, p, "table", ln, exc.message))
                 problems += _sql_problems(p, rctx, doc, ln)
     except BatchError as exc:
         problems.append(
-            LintProblem(f, doc.line(("target",)), None, None, "connection", exc.message)
+            LintProblem(str(doc.path), doc.line(("target",)), None, None, "connection", exc.message)
         )
     # one problem per (check, field, message)
     unique: dict[str, LintProblem] = {}
@@ -123,7 +95,6 @@ def _sql_problems(p, rctx: RunContext, doc, default_line: int | None) -> list[Li
     """`EXPLAIN` a `sql` check's query and a check's `where` on the target: bad SQL is reported
     before anything runs (with the database's own message)."""
     conn = rctx.target
-    f = str(doc.path)
     tests = []
     if p.type == "sql":
         tests.append(("query", f"SELECT count(*) FROM ({p.spec.query}) q"))
@@ -135,16 +106,7 @@ def _sql_problems(p, rctx: RunContext, doc, default_line: int | None) -> list[Li
             conn.query(f"EXPLAIN {sql}")
         except Exception as exc:
             msg = " ".join(str(exc).split())[:300] or type(exc).__name__
-            out.append(
-                LintProblem(
-                    f,
-                    _line(doc, p.position, field, default_line),
-                    p.position + 1,
-                    p.type,
-                    field,
-                    f"the database rejects it: {msg}",
-                )
-            )
+            out.append(_problem(doc, p, field, default_line, f"the database rejects it: {msg}"))
     return out
 
 
@@ -157,6 +119,18 @@ def _field_of(p, table: str, column: str) -> str:
                 continue
             return f"{name}.{v.index(column)}" if isinstance(v, list) else name
     return "columns"
+
+
+def _problem(doc, p, field: str, default_line: int | None, message: str) -> LintProblem:
+    """A problem of check `p` in its `field`, at that field's line (else `default_line`)."""
+    return LintProblem(
+        str(doc.path),
+        _line(doc, p.position, field, default_line),
+        p.position + 1,
+        p.type,
+        field,
+        message,
+    )
 
 
 def _line(doc, position: int, field: str, default: int | None) -> int | None:

@@ -175,6 +175,11 @@ def _check_problems(doc: YamlDoc, i: int, item: Any) -> tuple[CheckSpec | None, 
         return None, out
 
 
+def _key_problem(doc: YamlDoc, key: Any, message: str) -> LintProblem:
+    """A problem of the pipeline's top-level `key`, at its line."""
+    return LintProblem(str(doc.path), doc.line((key,)), None, None, str(key), message)
+
+
 def parse_pipeline(
     doc: YamlDoc, workspace: Workspace | None, *, project_id: str | None, pipeline_id: str
 ) -> tuple[PipelineSpec | None, list[LintProblem]]:
@@ -195,16 +200,8 @@ def parse_pipeline(
         ]
     for key in data:
         if key not in PIPELINE_KEYS:
-            problems.append(
-                LintProblem(
-                    f,
-                    doc.line((key,)),
-                    None,
-                    None,
-                    str(key),
-                    f"unknown key; a pipeline accepts: {', '.join(PIPELINE_KEYS)}",
-                )
-            )
+            msg = f"unknown key; a pipeline accepts: {', '.join(PIPELINE_KEYS)}"
+            problems.append(_key_problem(doc, key, msg))
     project = workspace.projects.get(project_id) if workspace and project_id else None
     settings: dict[str, Any] = {k: data[k] for k in PIPELINE_KEYS if k in data and k != "checks"}
     for key in ("source", "target"):
@@ -212,25 +209,14 @@ def parse_pipeline(
             settings[key] = getattr(project, key)
         name = settings.get(key)
         if name is not None and workspace is not None and name not in workspace.connections:
-            problems.append(
-                LintProblem(
-                    f,
-                    doc.line((key,)),
-                    None,
-                    None,
-                    key,
-                    f"connection {name!r} is not in connections.yaml (known: {', '.join(sorted(workspace.connections))})",
-                )
-            )
+            known = ", ".join(sorted(workspace.connections))
+            msg = f"connection {name!r} is not in connections.yaml (known: {known})"
+            problems.append(_key_problem(doc, key, msg))
     checks_raw = data.get("checks")
     specs: list[CheckSpec] = []
     lines: list[int | None] = []
     if not isinstance(checks_raw, list) or not checks_raw:
-        problems.append(
-            LintProblem(
-                f, doc.line(("checks",)), None, None, "checks", "give a non-empty list of checks"
-            )
-        )
+        problems.append(_key_problem(doc, "checks", "give a non-empty list of checks"))
     else:
         for i, item in enumerate(checks_raw):
             spec, errs = _check_problems(doc, i, item)
@@ -273,17 +259,8 @@ def parse_pipeline(
         )
     except ValidationError as exc:
         for err in exc.errors():
-            key = err["loc"][0]
-            problems.append(
-                LintProblem(
-                    f,
-                    doc.line((key,)),
-                    None,
-                    None,
-                    str(key),
-                    f"{err['msg']} (got {err.get('input')!r})",
-                )
-            )
+            msg = f"{err['msg']} (got {err.get('input')!r})"
+            problems.append(_key_problem(doc, err["loc"][0], msg))
         return None, with_check_names(problems, checks_raw)
     return (None if problems else spec), with_check_names(problems, checks_raw)
 

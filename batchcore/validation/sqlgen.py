@@ -29,9 +29,7 @@ def regex_full_match(d: Dialect, expr: str, pattern: str) -> str:
         return f"regexp_full_match({text}, {d.literal(pattern)})"
     if d.name == "postgres":
         return f"({text} ~ {anchored})"
-    if d.name == "mysql":
-        return f"({text} REGEXP {anchored})"
-    if d.name == "sqlite":
+    if d.name in ("mysql", "sqlite"):
         return f"({text} REGEXP {anchored})"
     return f"regexp_like({text}, {anchored})"
 
@@ -51,9 +49,7 @@ def now_utc(d: Dialect) -> str:
         return "strftime('%Y-%m-%d %H:%M:%f', 'now')"
     if d.name == "mysql":
         return "UTC_TIMESTAMP(6)"
-    if d.name == "postgres":
-        return "(now() AT TIME ZONE 'UTC')"
-    if d.name == "duckdb":
+    if d.name in ("postgres", "duckdb"):
         return "(now() AT TIME ZONE 'UTC')"
     return "CURRENT_TIMESTAMP"
 

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import httpx
 import pytest
 import uvicorn
 
@@ -38,6 +37,13 @@ from batchcore.api import create_api
 from batchcore.config import Settings
 from batchcore.engine import Engine
 from batchcore.planning import OpPlan
+from tests.servers import (
+    PROJECT_ROOT,
+    free_port,
+    start_streamlit_process,
+    stop_process,
+    wait_ready,
+)
 
 SECRET = "s3cr3t-password-do-not-leak"
 
@@ -144,12 +150,6 @@ def secret() -> str:
     return SECRET
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class ThreadedServer:
     """uvicorn serving `app` in a daemon thread on 127.0.0.1 (a free port); stop() ends it."""
 
@@ -207,8 +207,6 @@ def unused_url() -> str:
 
 # ---------------------------------------------------------------- servers in their own process
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
 def server_env(workspace: Path, jobs_dir: Path, **extra: str) -> dict[str, str]:
     """Environment of a server process on `workspace` and `jobs_dir` (no token, no example build)."""
     env = {k: v for k, v in os.environ.items() if k not in ("BATCH_API_TOKEN", "BATCH_API_URL")}
@@ -242,32 +240,7 @@ class ProcessServer:
 
     def stop(self) -> int:
         """SIGTERM, wait (15 s), SIGKILL if needed; returns the exit code."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        return self.proc.returncode
-
-
-def _wait_ready(proc: subprocess.Popen, log: Path, url_of, timeout: float = 60.0) -> str:
-    """Poll until `url_of()` gives a base URL whose /health answers 200; return it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        url = url_of()
-        if url:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    return url
-            except httpx.HTTPError:
-                pass
-        time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(f"server not ready after {timeout} s:\n{log.read_text()[-3000:]}")
+        return stop_process(self.proc)
 
 
 def start_serve(
@@ -291,44 +264,17 @@ def start_serve(
         m = re.search(r"serving the Batch Operations API on (http://\S+/batch)", log.read_text())
         return m.group(1) if m else None
 
-    return ProcessServer(
-        "serve", _wait_ready(proc, log, url_of), proc, env, workspace, jobs_dir, log
-    )
+    url = wait_ready(proc, log, url_of, "/health")
+    return ProcessServer("serve", url, proc, env, workspace, jobs_dir, log)
 
 
 def start_streamlit(root: Path) -> ProcessServer:
     """`streamlit run app.py` (the project's, in place) on a free port, headless, file watcher off."""
     workspace, jobs_dir = build_workspace(root / "ws"), root / "jobs"
-    app_dir = PROJECT_ROOT
-    port = free_port()
     env = server_env(workspace, jobs_dir)
     log = root / "streamlit.log"
-    with open(log, "w") as fh:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=app_dir,
-            env=env,
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-        )
-    url = _wait_ready(proc, log, lambda: f"http://127.0.0.1:{port}/batch")
-    return ProcessServer("streamlit", url, proc, env, workspace, jobs_dir, log)
+    proc, base = start_streamlit_process(env, log, health="/batch/health")
+    return ProcessServer("streamlit", f"{base}/batch", proc, env, workspace, jobs_dir, log)
 
 
 @pytest.fixture(scope="module", params=["serve", "streamlit"])

@@ -37,6 +37,13 @@ def cli(capsys, *argv: str) -> tuple[int, str, str]:
     return rc, out, err
 
 
+def status_wait(capsys, job_id: str, url: str, junit: Path) -> tuple[int, str, str]:
+    """`status JOB --url URL --wait --poll 0.02 --junit JUNIT` in-process (see `cli`)."""
+    return cli(
+        capsys, "status", job_id, "--url", url, "--wait", "--poll", "0.02", "--junit", str(junit)
+    )
+
+
 def write_request(tmp_path: Path, body: dict, name: str = "request.json") -> str:
     path = tmp_path / name
     path.write_text(json.dumps(body))
@@ -84,18 +91,7 @@ def test_submit_wait_junit_counts_the_failures_the_api_reports(
 def test_wait_exits_0_when_every_operation_completed(capsys, tmp_path, live_url, noop_job):
     job_id = noop_job("all good", [{"sleep_ms": 50}, {"sleep_ms": 50}, {}], max_parallel=2)
     junit = tmp_path / "ok.xml"
-    rc, out, err = cli(
-        capsys,
-        "status",
-        job_id,
-        "--url",
-        live_url,
-        "--wait",
-        "--poll",
-        "0.02",
-        "--junit",
-        str(junit),
-    )
+    rc, out, err = status_wait(capsys, job_id, live_url, junit)
     assert rc == 0, err
     assert f"job {job_id} completed: 3 completed, 0 failed" in out
     assert junit_counts(junit) == {
@@ -113,18 +109,7 @@ def test_wait_exits_1_when_an_operation_failed_and_retry_wait_fixes_it(
 ):
     job_id = noop_job("flaky", [{"fail_attempts": 1}, {}, {"fail": True}], stop_on_error=False)
     junit = tmp_path / "flaky.xml"
-    rc, _, _ = cli(
-        capsys,
-        "status",
-        job_id,
-        "--url",
-        live_url,
-        "--wait",
-        "--poll",
-        "0.02",
-        "--junit",
-        str(junit),
-    )
+    rc, _, _ = status_wait(capsys, job_id, live_url, junit)
     assert rc == 1
     counts = junit_counts(junit)
     assert (counts["tests"], counts["failures"]) == (3, 2)

@@ -5,7 +5,8 @@ A check kind (one module in this package) declares a frozen pydantic model (its 
 `not_null` on four columns gives four). A `Check` is one of:
 
 - `ScanCheck`: contributes aggregate expressions to the ONE scan of its (table, where) group
-  (runner.py builds it) and turns the answered values into an `Outcome`;
+  (runner.py builds it) and turns the answered values into an `Outcome`; `ValueScanCheck` is
+  the scan check that tests each non-NULL value of one column (accepted_values, between, regex);
 - `QueryCheck`: runs its own queries on the target (relationships, freshness, schema, sql);
 - `CompareCheck`: runs on both source and target (row_count_match, column_aggregates_match,
   schema_match, row_diff).
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
 from batchcore.connections import DbConnection
 from batchcore.validation.catalog import ColumnInfo, describe_table
+from batchcore.validation.sqlgen import count_if
 
 ColumnName = Annotated[StrictStr, Field(min_length=1, max_length=256)]
 Scalar = StrictStr | int | float | bool
@@ -240,6 +242,53 @@ class ScanCheck(Check, ABC):
         )
 
 
+class ValueScanCheck(ScanCheck):
+    """A scan check of one column's non-NULL values, each of which passes or fails `bad()`.
+
+    Aggregates: count(column), the failing rows, then `extra_aggregates`. The failing rows are
+    the sample; the Outcome has every row as denominator and `non_null_rows` beside it, and
+    `observed(extra values)` as `observed`. The result is named `<type>(<table>.<column>)`.
+    """
+
+    def __init__(self, spec: ColumnCheckSpec):
+        super().__init__(
+            spec,
+            table=spec.table,
+            columns=[spec.column],
+            label=f"{spec.type}({spec.table}.{spec.column})",
+        )
+
+    @abstractmethod
+    def bad(self, conn: DbConnection) -> str:
+        """Predicate TRUE for a failing row (NULL or FALSE for a NULL value: NULLs never fail)."""
+
+    def extra_aggregates(self, conn: DbConnection) -> list[str]:
+        """Aggregates after the two counts, answered to `observed`."""
+        return []
+
+    @abstractmethod
+    def observed(self, extra: list[Any]) -> dict[str, Any]:
+        """The Outcome's `observed`, given the values of `extra_aggregates`."""
+
+    def aggregates(self, conn: DbConnection) -> list[str]:
+        return [
+            f"count({conn.dialect.quote(self.spec.column)})",
+            count_if(conn.dialect, self.bad(conn)),
+            *self.extra_aggregates(conn),
+        ]
+
+    def failing_filter(self, conn: DbConnection) -> str:
+        return self.bad(conn)
+
+    def evaluate(self, total: int, values: list[Any], ctx: RunContext) -> Outcome:
+        return Outcome(
+            total_rows=total,
+            non_null_rows=as_int(values[0]),
+            failed_rows=as_int(values[1]),
+            observed=self.observed(values[2:]),
+        )
+
+
 class QueryCheck(Check, ABC):
     """A check that runs its own queries on the target."""
 
@@ -277,6 +326,24 @@ class CompareCheck(QueryCheck):
             for side, t in (("target", self.table), ("source", self.source_table))
             for c in self.columns
         ]
+
+
+def problems_outcome(
+    total: int, problems: list, *, sql: str, observed: dict[str, Any]
+) -> Outcome:
+    """All or nothing, no threshold: passed when `problems` is empty; `failed_rows` counts the
+    problems (of `total` columns) and details lists them."""
+    ok = not problems
+    return Outcome(
+        total_rows=total,
+        failed_rows=len(problems),
+        passed=ok,
+        uses_threshold=False,
+        pass_rate=1.0 if ok else 0.0,
+        sql=sql,
+        observed=observed,
+        details={"problems": problems},
+    )
 
 
 def ratio(failed: int | None, total: int | None) -> float:

@@ -12,8 +12,7 @@ from typing import Any
 from pydantic import StrictStr, model_validator
 
 from batchcore.connections import DbConnection
-from batchcore.validation.checks.base import ColumnCheckSpec, Outcome, RunContext, ScanCheck, as_int
-from batchcore.validation.sqlgen import count_if
+from batchcore.validation.checks.base import ColumnCheckSpec, ValueScanCheck
 
 
 class BetweenSpec(ColumnCheckSpec):
@@ -35,16 +34,8 @@ class BetweenSpec(ColumnCheckSpec):
         return self
 
 
-class BetweenCheck(ScanCheck):
-    def __init__(self, spec: BetweenSpec):
-        super().__init__(
-            spec,
-            table=spec.table,
-            columns=[spec.column],
-            label=f"between({spec.table}.{spec.column})",
-        )
-
-    def _bad(self, conn: DbConnection) -> str:
+class BetweenCheck(ValueScanCheck):
+    def bad(self, conn: DbConnection) -> str:
         c = conn.dialect.quote(self.spec.column)
         lit = conn.dialect.literal
         parts = []
@@ -54,24 +45,15 @@ class BetweenCheck(ScanCheck):
             parts.append(f"{c} > {lit(self.spec.max)}")
         return " OR ".join(parts)
 
-    def aggregates(self, conn: DbConnection) -> list[str]:
+    def extra_aggregates(self, conn: DbConnection) -> list[str]:
         c = conn.dialect.quote(self.spec.column)
-        return [f"count({c})", count_if(conn.dialect, self._bad(conn)), f"min({c})", f"max({c})"]
+        return [f"min({c})", f"max({c})"]
 
-    def failing_filter(self, conn: DbConnection) -> str:
-        return self._bad(conn)
-
-    def evaluate(self, total: int, values: list[Any], ctx: RunContext) -> Outcome:
+    def observed(self, extra: list[Any]) -> dict[str, Any]:
         from batchcore.jsonutil import to_jsonable
 
-        return Outcome(
-            total_rows=total,
-            non_null_rows=as_int(values[0]),
-            failed_rows=as_int(values[1]),
-            observed=to_jsonable(
-                {"min": values[2], "max": values[3], "bounds": [self.spec.min, self.spec.max]}
-            ),
-        )
+        bounds = [self.spec.min, self.spec.max]
+        return to_jsonable({"min": extra[0], "max": extra[1], "bounds": bounds})
 
 
 def plans(spec: BetweenSpec) -> list[BetweenCheck]:

@@ -13,8 +13,8 @@ from typing import Annotated, Any
 from pydantic import Field, StrictStr, field_validator
 
 from batchcore.connections import DbConnection
-from batchcore.validation.checks.base import ColumnCheckSpec, Outcome, RunContext, ScanCheck, as_int
-from batchcore.validation.sqlgen import count_if, regex_full_match
+from batchcore.validation.checks.base import ColumnCheckSpec, ValueScanCheck
+from batchcore.validation.sqlgen import regex_full_match
 
 
 class RegexSpec(ColumnCheckSpec):
@@ -32,16 +32,8 @@ class RegexSpec(ColumnCheckSpec):
         return v
 
 
-class RegexCheck(ScanCheck):
-    def __init__(self, spec: RegexSpec):
-        super().__init__(
-            spec,
-            table=spec.table,
-            columns=[spec.column],
-            label=f"regex({spec.table}.{spec.column})",
-        )
-
-    def _bad(self, conn: DbConnection) -> str:
+class RegexCheck(ValueScanCheck):
+    def bad(self, conn: DbConnection) -> str:
         c = conn.dialect.quote(self.spec.column)
         expr = regex_full_match(conn.dialect, c, self.spec.pattern)
         if conn.dialect.name == "mysql":
@@ -49,22 +41,8 @@ class RegexCheck(ScanCheck):
             expr = f"(CAST({c} AS CHAR) COLLATE utf8mb4_bin REGEXP {lit})"
         return f"{c} IS NOT NULL AND NOT {expr}"
 
-    def aggregates(self, conn: DbConnection) -> list[str]:
-        return [
-            f"count({conn.dialect.quote(self.spec.column)})",
-            count_if(conn.dialect, self._bad(conn)),
-        ]
-
-    def failing_filter(self, conn: DbConnection) -> str:
-        return self._bad(conn)
-
-    def evaluate(self, total: int, values: list[Any], ctx: RunContext) -> Outcome:
-        return Outcome(
-            total_rows=total,
-            non_null_rows=as_int(values[0]),
-            failed_rows=as_int(values[1]),
-            observed={"pattern": self.spec.pattern},
-        )
+    def observed(self, extra: list[Any]) -> dict[str, Any]:
+        return {"pattern": self.spec.pattern}
 
 
 def plans(spec: RegexSpec) -> list[RegexCheck]:

@@ -27,6 +27,7 @@ from batchcore.validation.checks.base import (
     QueryCheck,
     RunContext,
     TableCheckSpec,
+    problems_outcome,
 )
 
 
@@ -94,18 +95,9 @@ class SchemaCheck(QueryCheck):
             problems += [
                 f"unexpected column {c.name!r} ({c.type})" for c in actual if c.name not in listed
             ]
-        ok = not problems
-        return Outcome(
-            total_rows=len(self.expected),
-            failed_rows=len(problems),
-            passed=ok,
-            uses_threshold=False,
-            pass_rate=1.0 if ok else 0.0,
-            sql=self.sql_preview(ctx),
-            observed={
-                "columns": [{"name": c.name, "type": c.type, "family": c.family} for c in actual]
-            },
-            details={"problems": problems},
+        columns = [{"name": c.name, "type": c.type, "family": c.family} for c in actual]
+        return problems_outcome(
+            len(self.expected), problems, sql=self.sql_preview(ctx), observed={"columns": columns}
         )
 
 

@@ -20,6 +20,7 @@ from batchcore.validation.checks.base import (
     Outcome,
     RunContext,
     TableCheckSpec,
+    problems_outcome,
 )
 
 
@@ -89,20 +90,11 @@ class SchemaMatchCheck(CompareCheck):
                     }
                 )
         total = len(set(s_by) | set(t_by))
-        ok = not problems
-        return Outcome(
-            total_rows=total,
-            failed_rows=len(problems),
-            passed=ok,
-            uses_threshold=False,
-            pass_rate=1.0 if ok else 0.0,
-            sql=self.sql_preview(ctx),
-            observed={
-                "source_columns": [[c.name, c.type] for c in src],
-                "target_columns": [[c.name, c.type] for c in tgt],
-            },
-            details={"problems": problems},
-        )
+        observed = {
+            "source_columns": [[c.name, c.type] for c in src],
+            "target_columns": [[c.name, c.type] for c in tgt],
+        }
+        return problems_outcome(total, problems, sql=self.sql_preview(ctx), observed=observed)
 
 
 def plans(spec: SchemaMatchSpec) -> list[SchemaMatchCheck]:

@@ -127,15 +127,12 @@ class UniqueCheck(ScanCheck):
     def evaluate(self, total: int, values: list[Any], ctx: RunContext) -> Outcome:
         complete = as_int(values[0])
         details: dict[str, Any] = {"method": self.mode}
-        if self.mode == "empty" or complete == 0:
-            return Outcome(
-                total_rows=total,
-                non_null_rows=complete,
-                failed_rows=0,
-                duplicate_keys=0,
-                details=details,
-            )
-        if len(values) > 1 and as_int(values[1]) == complete:
+        # nothing to group, or as many distinct values as complete rows: no duplicate
+        if (
+            self.mode == "empty"
+            or complete == 0
+            or (len(values) > 1 and as_int(values[1]) == complete)
+        ):
             return Outcome(
                 total_rows=total,
                 non_null_rows=complete,

@@ -9,11 +9,6 @@ Screenshots go to $BATCH_TEST_ARTIFACTS (default: <repo>/test-artifacts/screensh
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,16 +17,11 @@ import pytest
 from playwright.sync_api import expect
 
 from batchcore.store import Store
+from tests.servers import start_streamlit_process, stop_process
 from tests.ui.seed import add_checks, check_row, create_pending_job, seed_history, write_workspace
 
 ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = Path(os.environ.get("BATCH_TEST_ARTIFACTS") or ROOT / "test-artifacts" / "screenshots")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _seed(jobs_dir: Path) -> dict[str, str]:
@@ -104,7 +94,6 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[Si
     tmp = tmp_path_factory.mktemp("e2e")
     workspace = write_workspace(tmp / "workspace")
     seeded = _seed(tmp / "jobs")
-    port = _free_port()
     env = {
         **os.environ,
         "BATCH_JOBS_DIR": str(tmp / "jobs"),
@@ -114,49 +103,11 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[Si
         "BATCH_CANCEL_TIMEOUT_S": "10",
     }
     log_path = tmp / "server.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(
-                    f"streamlit exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}"
-                )
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"streamlit did not answer within 60 s:\n{log_path.read_text()[-3000:]}"
-                )
-            time.sleep(0.2)
+        proc, base = start_streamlit_process(env, log_path)
+    except RuntimeError as exc:  # exited, or silent for 60 s (the message has the log tail)
+        pytest.fail(str(exc))
+    try:
         # Streamlit 1.67 answers the very first session of a fresh server that opens a deep link
         # with a "Page not found" notice: open the default page once so tests start clean.
         warm = browser.new_page()
@@ -165,12 +116,7 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[Si
         warm.close()
         yield SimpleNamespace(url=base, seeded=seeded, workspace=workspace, log=log_path)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 @pytest.fixture(autouse=True)
