@@ -62,7 +62,8 @@ class Engine:
         self.store.start()
         self.recovery = self.store.call(Recover())
         if self.recovery["interrupted"]:
-            log.warning("recovered %d interrupted operation(s) after an unclean stop", self.recovery["interrupted"])
+            log.warning("%d operation(s) were still running when the previous process stopped (shutdown or crash): "
+                        "recorded as interrupted attempts and queued to run again", self.recovery["interrupted"])
         self.executor = Executor(self.store, max_workers=self.settings.max_workers,
                                  workspace_root=self.settings.workspace,
                                  cancel_timeout_s=self.settings.cancel_timeout_s, retry_policy=retry_policy)

@@ -57,6 +57,13 @@ class ConfigError(BatchError):
         self.location = location
 
 
+class WorkspaceError(ConfigError):
+    """The server's workspace cannot be read (folder missing, bad connections.yaml): a problem of
+    the server's configuration, not of the request (HTTP 503)."""
+
+    http_status = 503
+
+
 class RequestError(BatchError):
     """A job request that cannot be accepted (unknown pipeline, bad id). `field` names the path."""
 

@@ -511,7 +511,10 @@ class Executor:
                 next_attempt_at=utcnow_naive() + timedelta(seconds=delay)))
             self.cond.notify_all()
             return
-        note = f" (attempt {attempt} of {op.max_attempts})" if op.max_attempts > 1 else ""
+        if not retryable:
+            note = f" (not retried: {etype} fails the same way every time)" if op.max_attempts > attempt else ""
+        else:
+            note = f" (attempt {attempt} of {op.max_attempts})" if op.max_attempts > 1 else ""
         self._move(job, op, O.FAILED)
         self._after_terminal(job, op, Finish(
             op.op_key, job.job_id, op.operation_id, attempt, O.FAILED.value, attempt_status.value,

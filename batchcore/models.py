@@ -6,6 +6,7 @@ booleans must be JSON numbers and booleans (no "5" for 5), ids follow `batchcore
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -109,10 +110,16 @@ class OperationKind(StrEnum):
 
 # ---------------------------------------------------------------- field types
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def _strip_nonempty(v: str) -> str:
     s = v.strip()
     if not s:
         raise ValueError("must not be empty")
+    bad = _CONTROL.search(s)
+    if bad:
+        raise ValueError(f"must not contain control or text-direction characters (found U+{ord(bad.group()):04X})")
     return s
 
 
@@ -246,7 +253,8 @@ class CancelRequest(_Strict):
 class RetryRequest(_Strict):
     """POST /batch/jobs/{id}/retry. `operation_ids` null = every failed operation."""
 
-    operation_ids: Annotated[list[Annotated[StrictStr, Field(max_length=300)]], Field(max_length=10000)] | None = None
+    operation_ids: Annotated[list[Annotated[StrictStr, Field(max_length=300)]], Field(min_length=1, max_length=10000)] | None = Field(
+        None, description="Failed operations to retry; null = every failed operation (an empty list is an error)")
     max_retries: Annotated[StrictInt, Field(ge=0, le=10)] | None = None
 
 

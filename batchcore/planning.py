@@ -44,6 +44,11 @@ class JobPlan:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _n(count: int, noun: str) -> str:
+    """`1 pipeline`, `2 pipelines`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _reraise(exc: BatchError, field_path: str) -> RequestError:
     return RequestError(exc.message, field=field_path, value=exc.value)
 
@@ -69,7 +74,7 @@ def plan_bulk_pipeline(req: BulkPipelineRequest, ws: Workspace) -> JobPlan:
         }))
     project = req.project_id or (next(iter(projects)) if len(projects) == 1 else None)
     return JobPlan(JobType.BULK_PIPELINE_EXECUTION, ops, project,
-                   f"Batch pipeline execution job created with {len(ops)} pipelines")
+                   f"Batch pipeline execution job created with {_n(len(ops), 'pipeline')}")
 
 
 def plan_multi_project(req: MultiProjectRequest, ws: Workspace) -> JobPlan:
@@ -95,7 +100,7 @@ def plan_multi_project(req: MultiProjectRequest, ws: Workspace) -> JobPlan:
                               }))
     n = len(req.projects)
     return JobPlan(JobType.MULTI_PROJECT_VALIDATION, ops, req.project_id,
-                   f"Multi-project validation job created with {n} projects ({len(ops)} pipelines)")
+                   f"Multi-project validation job created with {_n(n, 'project')} ({_n(len(ops), 'pipeline')})")
 
 
 GENERATION_TARGET_TYPES = ("duckdb", "sqlite", "postgres", "mysql")
@@ -126,7 +131,7 @@ def plan_data_generation(req: BulkDataGenRequest, ws: Workspace) -> JobPlan:
         ops.append(OpPlan(f"generate_{i}_{item.schema_type.lower()}", OperationKind.DATA_GENERATION.value,
                           item.model_dump(mode="json")))
     return JobPlan(JobType.BATCH_DATA_GENERATION, ops, req.project_id,
-                   f"Batch data generation job created with {len(ops)} items")
+                   f"Batch data generation job created with {_n(len(ops), 'item')}")
 
 
 def plan_metadata(req: BulkMetadataRequest, ws: Workspace) -> JobPlan:
@@ -156,7 +161,7 @@ def plan_metadata(req: BulkMetadataRequest, ws: Workspace) -> JobPlan:
                 "table_names": item.table_names,
             }))
     return JobPlan(JobType.BULK_METADATA_EXTRACTION, ops, req.project_id,
-                   f"Bulk metadata extraction job created with {len(ops)} sources")
+                   f"Bulk metadata extraction job created with {_n(len(ops), 'source')}")
 
 
 PLANNERS = {

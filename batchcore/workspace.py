@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from batchcore.errors import ConfigError, NotFound, RequestError
+from batchcore.errors import ConfigError, NotFound, RequestError, WorkspaceError
 from batchcore.ids import ID_RULE, is_valid_id
 from batchcore.yamlfile import YamlDoc, load_yaml
 
@@ -120,29 +120,44 @@ class Project:
 class Workspace:
     """A loaded workspace. Build with `Workspace.load(root)`; raises ConfigError on bad files."""
 
-    def __init__(self, root: Path, connections: dict[str, ConnectionSpec], projects: dict[str, Project]):
+    def __init__(self, root: Path, connections: dict[str, ConnectionSpec], projects: dict[str, Project],
+                 problems: list[str] | None = None):
         self.root = root
         self.connections = connections
         self.projects = projects
+        self.problems = problems or []  # `file:line: message` of projects / pipeline files skipped
 
     # ---------------------------------------------------------------- loading
     @classmethod
     def load(cls, root: Path | str) -> Workspace:
-        """Load connections.yaml and every projects/<id>/ folder under `root`."""
+        """Load connections.yaml and every projects/<id>/ folder under `root`.
+
+        A missing folder or a bad connections.yaml raises WorkspaceError (nothing can run). A bad
+        project folder, project.yaml or pipeline file name only skips that project or file: the
+        problem is listed in `problems` and the rest of the workspace stays usable.
+        """
         root = Path(root).resolve()
         if not root.is_dir():
-            raise ConfigError("workspace folder not found", location=str(root), field="BATCH_WORKSPACE", value=str(root))
-        connections = cls._load_connections(root)
+            raise WorkspaceError("workspace folder not found", location=str(root), field="BATCH_WORKSPACE", value=str(root))
+        try:
+            connections = cls._load_connections(root)
+        except ConfigError as exc:
+            raise WorkspaceError(exc.message, field=exc.field, value=exc.value) from None
         projects: dict[str, Project] = {}
+        problems: list[str] = []
         pdir = root / "projects"
         if pdir.is_dir():
             for d in sorted(p for p in pdir.iterdir() if p.is_dir()):
                 if d.name.startswith("."):
                     continue
                 if not is_valid_id(d.name):
-                    raise ConfigError(f"project folder name {d.name!r} is not a valid id: {ID_RULE}", location=str(d))
-                projects[d.name] = cls._load_project(d, connections)
-        return cls(root, connections, projects)
+                    problems.append(f"{d}: project folder name {d.name!r} is not a valid id ({ID_RULE}); skipped")
+                    continue
+                try:
+                    projects[d.name] = cls._load_project(d, connections, problems)
+                except ConfigError as exc:
+                    problems.append(f"{exc.message}; project {d.name} skipped")
+        return cls(root, connections, projects, problems)
 
     @staticmethod
     def _load_connections(root: Path) -> dict[str, ConnectionSpec]:
@@ -189,7 +204,7 @@ class Workspace:
         return out
 
     @staticmethod
-    def _load_project(d: Path, connections: dict[str, ConnectionSpec]) -> Project:
+    def _load_project(d: Path, connections: dict[str, ConnectionSpec], problems: list[str]) -> Project:
         meta: dict[str, Any] = {}
         doc: YamlDoc | None = None
         if (d / "project.yaml").exists():
@@ -211,9 +226,11 @@ class Workspace:
                     continue
                 pid = f.stem
                 if not is_valid_id(pid):
-                    raise ConfigError(f"pipeline file name {f.name!r} does not give a valid id: {ID_RULE}", location=str(f))
+                    problems.append(f"{f}: pipeline file name {f.name!r} does not give a valid id ({ID_RULE}); skipped")
+                    continue
                 if pid in pipelines:
-                    raise ConfigError(f"pipeline {pid!r} is defined twice (.yaml and .yml)", location=str(f))
+                    problems.append(f"{f}: pipeline {pid!r} is defined twice (.yaml and .yml); this file is skipped")
+                    continue
                 pipelines[pid] = PipelineRef(d.name, pid, f)
         return Project(
             project_id=d.name, name=str(meta.get("name") or d.name),

@@ -123,9 +123,12 @@ def batch_error_handler(redact: Callable[[str], str] | None = None):
         message = text
         if status == 422 and exc.field and not message.startswith(exc.field):
             message = f"{exc.field}: {message}"
-        detail = [
-            {"loc": _loc_from_field(exc.field, request), "msg": text, "type": type(exc).__name__}
-        ]
+        # a server-side problem (503: workspace, locked store) or a credential (401) is not
+        # located in the request's body or query
+        loc = _loc_from_field(exc.field, request) if status < 500 and status != 401 else ["server"]
+        if status == 401:
+            loc = ["header", "Authorization"]
+        detail = [{"loc": loc, "msg": text, "type": type(exc).__name__}]
         current = exc.extra.get("current_status")
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse(

@@ -1,6 +1,7 @@
 """The `metadata_extraction` operation: the catalog of one schema of one connection, as a snapshot.
 
-spec: connection_name, connection_type, schema_name (None → the connection's default schema:
+spec: connection_name, connection_type, schema_name (None → the connection's `options.schema`,
+else its default schema:
 main / public / the MySQL database), table_names (optional filter; a missing name is an error).
 
 Returns a successful outcome whose `snapshot` the executor stores in `catalog_snapshots`
@@ -68,13 +69,13 @@ def run(spec: dict, ctx: OperationContext) -> OperationOutcome:
     with conn:
         ctx.check_cancelled()
         ctx.progress(
-            f"reading the catalog of {name}.{spec.get('schema_name') or '<default schema>'}",
+            f"reading the catalog of {name}.{spec.get('schema_name') or conn.schema or '<default schema>'}",
             force=True,
         )
         try:
             with ctx.interruptible(conn.cancel):
                 cat, duration_ms = timed_extract(
-                    conn, spec.get("schema_name"), spec.get("table_names")
+                    conn, spec.get("schema_name") or conn.schema, spec.get("table_names")
                 )
         except BatchError:
             raise
