@@ -24,6 +24,7 @@ from batchcore import __version__
 from batchcore.api.auth import bearer_dependency
 from batchcore.api.deps import EngineSource, engine_source
 from batchcore.api.errors import install_error_handlers
+from batchcore.api.routes_catalog import catalog_router
 from batchcore.api.routes_create import create_router
 from batchcore.api.routes_info import health_router, info_router
 from batchcore.api.routes_jobs import jobs_router
@@ -82,6 +83,7 @@ def create_api(
     api.include_router(create_router(source), dependencies=protected)
     api.include_router(jobs_router(source), dependencies=protected)
     api.include_router(info_router(source), dependencies=protected)
+    api.include_router(catalog_router(source), dependencies=protected)
     return api
 
 

@@ -8,8 +8,8 @@ python -m batchcore catalog diff A B [--format text|json|csv] [--types auto|exac
 
 REF, A and B are snapshot ids, unique id prefixes, or `@connection[/schema][~N]` (newest
 snapshot of that connection, or the N-th before it). The job store is opened from
-BATCH_JOBS_DIR (or `--jobs-dir`); when a running app holds it, the StoreLocked message is
-printed and the exit code is 2.
+BATCH_JOBS_DIR (or `--jobs-dir`); while a running app or server holds it, pass `--url
+http://127.0.0.1:8501/batch` (or any server's /batch URL) to read the snapshots through its API.
 
 Exit codes: 0 done (diff: identical); 1 diff found differences (like diff(1), so CI can fail
 a schema-drift check); 2 could not run (unknown snapshot, locked or missing store, bad option).
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from batchcore.cli import EXIT_ERROR, EXIT_FAILED, EXIT_OK
@@ -46,6 +47,16 @@ def _store_cursor(args):
         store.close()
 
 
+def _remote(args):
+    from batchcore.cli.apiclient import ApiClient
+
+    return ApiClient(args.url)
+
+
+def _when(value) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
 def _emit(text: str, out: str | None) -> None:
     if out:
         Path(out).write_text(text, encoding="utf-8")
@@ -58,8 +69,16 @@ def _cmd_list(args) -> int:
     from batchcore.jsonutil import dumps
     from batchcore.metadata.snapshots import list_snapshots
 
-    with _store_cursor(args) as cur:
-        rows = list_snapshots(cur, connection=args.connection, schema=args.schema, limit=args.limit)
+    if args.url:
+        params = {k: v for k, v in {"connection": args.connection, "schema": args.schema, "limit": args.limit}.items()
+                  if v is not None}
+        with _remote(args) as api:
+            rows = api.json("GET", "/catalog/snapshots", params=params)["snapshots"]
+        for r in rows:
+            r["created_at"] = _when(r["created_at"])
+    else:
+        with _store_cursor(args) as cur:
+            rows = list_snapshots(cur, connection=args.connection, schema=args.schema, limit=args.limit)
     if args.format == "json":
         print(dumps(rows, indent=2))
         return EXIT_OK
@@ -110,8 +129,13 @@ def _cmd_show(args) -> int:
     from batchcore.jsonutil import dumps
     from batchcore.metadata.snapshots import resolve
 
-    with _store_cursor(args) as cur:
-        snap = resolve(cur, args.ref)
+    if args.url:
+        with _remote(args) as api:
+            snap = api.json("GET", "/catalog/snapshot", params={"ref": args.ref})
+        snap["created_at"] = _when(snap["created_at"])
+    else:
+        with _store_cursor(args) as cur:
+            snap = resolve(cur, args.ref)
     _emit(dumps(snap, indent=2) + "\n" if args.format == "json" else _show_text(snap), args.output)
     return EXIT_OK
 
@@ -120,9 +144,13 @@ def _cmd_diff(args) -> int:
     from batchcore.metadata.diff import diff, diff_to_csv, diff_to_json, diff_to_text
     from batchcore.metadata.snapshots import resolve
 
-    with _store_cursor(args) as cur:
-        a, b = resolve(cur, args.a), resolve(cur, args.b)
-    d = diff(a, b, types=args.types)
+    if args.url:
+        with _remote(args) as api:
+            d = api.json("GET", "/catalog/diff", params={"a": args.a, "b": args.b, "types": args.types})
+    else:
+        with _store_cursor(args) as cur:
+            a, b = resolve(cur, args.a), resolve(cur, args.b)
+        d = diff(a, b, types=args.types)
     render = {"text": diff_to_text, "json": lambda x: diff_to_json(x) + "\n", "csv": diff_to_csv}[
         args.format
     ]
@@ -139,6 +167,8 @@ def register(sub) -> None:
         sp.add_argument(
             "--jobs-dir", metavar="DIR", help="job store folder (default: BATCH_JOBS_DIR or ./data)"
         )
+        sp.add_argument("--url", metavar="URL",
+                        help="read through a running server's API instead (e.g. http://127.0.0.1:8501/batch)")
         sp.set_defaults(exit_error=EXIT_ERROR)
 
     lp = csub.add_parser("list", help="snapshots, newest first")

@@ -76,7 +76,7 @@ def test_submit_wait_junit_counts_the_failures_the_api_reports(
     job = api_engine.get_job(job_id)
     assert job.status.value == "failed"
     assert rc == 1
-    assert "Batch pipeline execution job created with 1 pipelines" in err
+    assert "Batch pipeline execution job created with 1 pipeline" in err
     assert "100.0%" in err and "JUnit report" in err
     assert f"job {job_id} failed: 0 completed, 1 failed" in out
     checks = api_engine.check_results(job_id)

@@ -43,21 +43,21 @@ CASES = [
         "/data/bulk-generate",
         GUIDE_BULK_GENERATE,
         "batch_data_generation",
-        "Batch data generation job created with 1 items",
+        "Batch data generation job created with 1 item",
         ["generate_0_retail"],
     ),
     (
         "/projects/multi-validate",
         GUIDE_MULTI_VALIDATE,
         "multi_project_validation",
-        "Multi-project validation job created with 1 projects (2 pipelines)",
+        "Multi-project validation job created with 1 project (2 pipelines)",
         ["project_0_project1_val1", "project_1_project1_val2"],
     ),
     (
         "/metadata/bulk-extract",
         GUIDE_BULK_EXTRACT,
         "bulk_metadata_extraction",
-        "Bulk metadata extraction job created with 1 sources",
+        "Bulk metadata extraction job created with 1 source",
         ["extract_0_mssql_dbo"],
     ),
 ]
@@ -115,7 +115,7 @@ def test_multi_validate_without_pipeline_ids_takes_every_pipeline(client):
     created = client.post("/projects/multi-validate", json=body).json()
     assert created["total_operations"] == 3
     assert (
-        created["message"] == "Multi-project validation job created with 1 projects (3 pipelines)"
+        created["message"] == "Multi-project validation job created with 1 project (3 pipelines)"
     )
 
 

@@ -110,7 +110,7 @@ def test_guide_curl_commands_run_unchanged(process_server, tmp_path):
     )
     answer = json.loads(created.stdout)
     assert answer["status"] == "queued"
-    assert answer["message"] == "Batch pipeline execution job created with 1 pipelines"
+    assert answer["message"] == "Batch pipeline execution job created with 1 pipeline"
     outputs = [
         json.loads(
             run(
