@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.servers import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 TERMINAL = {"completed", "partial_success", "failed", "cancelled"}
 pytestmark = pytest.mark.slow
@@ -163,14 +165,19 @@ def test_docs_curl_example(process_server, tmp_path):
     assert len(exported) == 2
 
 
-@pytest.mark.parametrize("command", ["serve", "run"])
+@pytest.mark.parametrize("command", ["serve", "run", "streamlit"])
 def test_second_process_gets_a_clear_lock_error(process_server, tmp_path, command):
     request = tmp_path / "req.json"
     request.write_text(
         json.dumps({"job_name": "x", "pipelines": [{"pipeline_id": "test_pipeline"}]})
     )
-    args = ["serve", "--port", "0"] if command == "serve" else ["run", "--job", str(request)]
-    done = run([sys.executable, "-m", "batchcore", *args], process_server, tmp_path, timeout=60)
+    if command == "streamlit":
+        cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+               str(free_port()), "--server.headless", "true"]
+    else:
+        args = ["serve", "--port", "0"] if command == "serve" else ["run", "--job", str(request)]
+        cmd = [sys.executable, "-m", "batchcore", *args]
+    done = run(cmd, process_server, tmp_path, timeout=60)
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
