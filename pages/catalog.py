@@ -5,7 +5,7 @@ import streamlit as st
 from batchcore.metadata import diff as catalog_diff
 from batchcore.metadata import snapshots
 from ui_components import catalog_view as cv
-from ui_components import core
+from ui_components import core, fmt
 
 st.title("Catalog")
 st.caption(
@@ -36,11 +36,11 @@ with core.guard("Reading snapshots"):
         with eng.store.reader() as cur:
             snap = snapshots.get_snapshot(cur, sid)
         meta = by_id[sid]
+        st.markdown(cv.source_text(meta))
+        st.caption(f"Taken {cv.taken_at(meta)} UTC · snapshot `{sid}`")
         m = st.columns(4)
-        m[0].metric("Connection", f"{meta.get('connection_name')} ({meta.get('connection_type')})")
-        m[1].metric("Schema", meta.get("schema_name") or "default")
-        m[2].metric("Tables", meta.get("table_count", "—"))
-        m[3].metric("Columns", meta.get("column_count", "—"))
+        m[0].metric("Tables", fmt.count(meta.get("table_count")))
+        m[1].metric("Columns", fmt.count(meta.get("column_count")))
         tables = cv.tables_of(snap)
         if not tables:
             st.info("This snapshot holds no tables (the schema was empty or filtered out).")
@@ -59,21 +59,12 @@ with core.guard("Reading snapshots"):
                 icon=":material/compare_arrows:",
             )
         else:
-            c1, c2 = st.columns(2)
-            older = c1.selectbox(
-                "Older",
-                ids,
-                index=1,
-                format_func=lambda i: cv.snapshot_label(by_id[i]),
-                key="cat_a",
-            )
-            newer = c2.selectbox(
-                "Newer",
-                ids,
-                index=0,
-                format_func=lambda i: cv.snapshot_label(by_id[i]),
-                key="cat_b",
-            )
+            older, newer = cv.snapshot_pickers(snaps)
+            info, caption = cv.compare_notes(by_id[older], by_id[newer])
+            if info:
+                st.info(info, icon=":material/compare_arrows:")
+            if caption:
+                st.caption(caption)
             with eng.store.reader() as cur:
                 a, b = snapshots.get_snapshot(cur, older), snapshots.get_snapshot(cur, newer)
             d = catalog_diff.diff(a, b)

@@ -1,4 +1,5 @@
-"""Rendering of metadata snapshots and their diffs (Catalog page).
+"""Rendering of metadata snapshots and their diffs (Catalog page), and the pair of snapshot
+pickers of its Compare tab.
 
 Shapes come from `batchcore.metadata`: `list_snapshots` rows (snapshot_id, connection_name,
 connection_type, schema_name, created_at, table_count, column_count, ...), a snapshot's
@@ -9,20 +10,117 @@ table, column, attribute, old, new).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
+import streamlit as st
+
+from ui_components import fmt
+
+OLDER_KEY, NEWER_KEY = "cat_a", "cat_b"
+_OLDER_FOR = "cat_a_for"  # the "Newer" snapshot the "Older" picker was last defaulted for
+
+
+def short_id(snapshot_id: str) -> str:
+    """The random tail of a snapshot id (`snap-<UTC time>-<8 hex>` → the 8 hex digits)."""
+    return snapshot_id[-8:]
+
+
+def taken_at(s: dict[str, Any]) -> str:
+    """When the snapshot was taken, to the second (UTC)."""
+    value = s.get("created_at")
+    if value is None or isinstance(value, datetime):
+        return fmt.ts(value)
+    return str(value)[:19]
 
 
 def snapshot_label(s: dict[str, Any]) -> str:
-    """`warehouse · main · 2026-11-30 06:00 · 12 tables`."""
+    """`warehouse · main · 2026-11-30 06:00:12 · 1a2b3c4d · 12 tables`: unique per snapshot (the
+    short id tells apart two snapshots taken in the same second)."""
     parts = [str(s["connection_name"])]
     if s.get("schema_name"):
         parts.append(str(s["schema_name"]))
-    if s.get("created_at") is not None:
-        parts.append(str(s["created_at"])[:16])
-    parts.append(f"{s['table_count']} tables")
+    n = s.get("table_count")
+    parts += [
+        taken_at(s),
+        short_id(s["snapshot_id"]),
+        f"{fmt.count(n)} table{'' if n == 1 else 's'}",
+    ]
     return " · ".join(parts)
+
+
+def source_of(s: dict[str, Any]) -> tuple[str, str | None]:
+    """(connection, schema) a snapshot was taken of."""
+    return s["connection_name"], s.get("schema_name")
+
+
+def source_text(s: dict[str, Any]) -> str:
+    """`` `warehouse` (duckdb) · schema `main` `` (markdown; names in code spans, never cut)."""
+    schema = s.get("schema_name") or "default"
+    return f"`{s['connection_name']}` ({s.get('connection_type') or '?'}) · schema `{schema}`"
+
+
+def default_older(snaps: list[dict[str, Any]], newer_id: str) -> str | None:
+    """The snapshot to compare `newer_id` with: the previous one of the same connection and
+    schema; else the previous one of any source; else the newest other one (None when there is
+    no other). `snaps` is newest first, as `list_snapshots` returns them."""
+    ids = [s["snapshot_id"] for s in snaps]
+    newer = snaps[ids.index(newer_id)]
+    earlier = snaps[ids.index(newer_id) + 1 :]
+    same = [s for s in earlier if source_of(s) == source_of(newer)]
+    if same or earlier:
+        return (same or earlier)[0]["snapshot_id"]
+    others = [i for i in ids if i != newer_id]
+    return others[0] if others else None
+
+
+def snapshot_pickers(snaps: list[dict[str, Any]]) -> tuple[str, str]:
+    """The "Older" and "Newer" pickers side by side; returns (older, newer) snapshot ids.
+
+    "Newer" defaults to the newest snapshot. "Older" never offers the snapshot chosen as
+    "Newer", and moves to `default_older` whenever "Newer" changes. Needs two snapshots.
+    """
+    by_id = {s["snapshot_id"]: s for s in snaps}
+
+    def label(i: str) -> str:
+        return snapshot_label(by_id[i])
+
+    left, right = st.columns(2)
+    newer = right.selectbox("Newer", list(by_id), format_func=label, key=NEWER_KEY)
+    others = [i for i in by_id if i != newer]
+    state = st.session_state
+    if state.get(_OLDER_FOR) != newer or state.get(OLDER_KEY) not in others:
+        state[OLDER_KEY] = default_older(snaps, newer)
+        state[_OLDER_FOR] = newer
+    older = left.selectbox("Older", others, format_func=label, key=OLDER_KEY)
+    return older, newer
+
+
+def compare_notes(older: dict[str, Any], newer: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(info, caption) about a comparison, each None when there is nothing to say: the info when
+    the two snapshots are of different sources, the caption when "Older" was taken after
+    "Newer"."""
+    info = caption = None
+    if source_of(older) != source_of(newer):
+        info = (
+            f"These snapshots are of different sources: {source_text(older)} and "
+            f"{source_text(newer)}. Tables that only one of them has show as added or removed."
+        )
+    taken_a, taken_b = older.get("created_at"), newer.get("created_at")
+    if taken_a is not None and taken_b is not None and taken_a > taken_b:
+        caption = (
+            "The *Older* snapshot was taken after the *Newer* one: the diff still reads from "
+            "*Older* to *Newer*."
+        )
+    return info, caption
+
+
+def estimate_text(value: Any) -> str:
+    """A row estimate as `12,345`; an em dash when the database gave none (views, NULL)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    return fmt.count(value)
 
 
 def tables_of(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
@@ -31,14 +129,15 @@ def tables_of(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def tables_frame(tables: list[dict[str, Any]]) -> pd.DataFrame:
-    """One row per table: name, kind, columns, row estimate, primary key, foreign keys."""
+    """One row per table: name, kind, columns, row estimate (text: `—` when unknown), primary
+    key, foreign keys."""
     return pd.DataFrame(
         [
             {
                 "Table": t["name"],
                 "Type": t.get("kind", ""),
                 "Columns": len(t.get("columns", [])),
-                "Row estimate": t.get("row_estimate"),
+                "Row estimate": estimate_text(t.get("row_estimate")),
                 "Primary key": ", ".join((t.get("primary_key") or {}).get("columns", [])),
                 "Foreign keys": len(t.get("foreign_keys") or []),
             }
