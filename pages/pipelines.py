@@ -5,7 +5,7 @@ import streamlit as st
 
 from batchcore.validation import lint_pipeline
 from ui_components import core, forms
-from ui_components.lint_view import annotate
+from ui_components.lint_view import annotate, skipped_files_markdown
 
 st.title("Pipelines")
 st.caption(
@@ -22,6 +22,9 @@ def run_in_bulk(project_id: str, pipeline_id: str) -> None:
 with core.guard("Reading the workspace"):
     ws = eng.workspace()
     st.caption(f"Workspace: `{ws.root}`")
+    skipped = skipped_files_markdown(ws.problems, ws.root)
+    if skipped:
+        st.warning(skipped, icon=":material/warning:")
     if not ws.projects:
         st.info(
             "No projects yet. Create `projects/<project_id>/project.yaml` (name, description, source, target) "

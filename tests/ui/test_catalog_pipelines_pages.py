@@ -64,3 +64,19 @@ def test_catalog_browses_and_diffs_two_real_snapshots(engine, workspace):
     assert "loyalty_tier" in list(columns["Column"])  # the newest snapshot is first
     diff = at.dataframe[2].value
     assert diff.apply(lambda row: row.astype(str).str.contains("loyalty_tier").any(), axis=1).any()
+
+
+def test_pipelines_page_lists_the_files_the_workspace_skipped(engine, workspace):
+    projects = workspace / "projects"
+    (projects / "finance_checks" / "pipelines" / "fx rates.yaml").write_text("checks: []\n")
+    (projects / "hr_checks" / "pipelines").mkdir(parents=True)
+    (projects / "hr_checks" / "project.yaml").write_text("name: HR\nowner_team: people\n")
+    at = open_page(PIPELINES)
+    (warning,) = at.warning
+    text = warning.value.replace("\\", "")  # the messages are markdown-escaped
+    assert "2 projects or pipeline files could not be loaded and were skipped" in text
+    assert "`projects/finance_checks/pipelines/fx rates.yaml`" in text
+    assert "pipeline file name 'fx rates.yaml' does not give a valid id" in text
+    assert "`projects/hr_checks/project.yaml:2`" in text
+    assert "unknown key(s) ['owner_team']" in text and "project hr_checks skipped" in text
+    assert "hr_checks" not in at.selectbox(key="pl_project").options
