@@ -5,7 +5,7 @@ import streamlit as st
 
 from batchcore.validation import lint_pipeline
 from ui_components import core, forms
-from ui_components.lint_view import annotate, skipped_files_markdown
+from ui_components.lint_view import annotate, lint_warning, skipped_files_markdown
 
 st.title("Pipelines")
 st.caption(
@@ -70,7 +70,8 @@ with core.guard("Reading the workspace"):
                 icon=":material/error:",
             )
             st.code(annotate(text, problems), language="yaml", line_numbers=True)
-        st.button(
+        run, note = st.columns([1, 2.6], vertical_alignment="center")
+        run.button(
             "Run in a bulk job",
             key="pl_run",
             icon=":material/play_arrow:",
@@ -78,6 +79,9 @@ with core.guard("Reading the workspace"):
             args=(pid, pl),
             help="Tick this pipeline on Bulk Pipeline Execution.",
         )
+        warning = lint_warning(problems)
+        if warning:
+            note.warning(warning, icon=":material/warning:")
         if st.session_state.get(forms.key("bulk", f"pl.{pid}.{pl}")):
             st.page_link(
                 core.PAGE_BULK,

@@ -58,3 +58,15 @@ def skipped_files_markdown(problems: list[str], root: Path) -> str | None:
         where = f"`{code}`: " if file else ""
         items.append(f"- {where}{_md_escape(message)}")
     return head + "\n\n" + "\n".join(items)
+
+
+def lint_warning(problems: list[LintProblem] | None) -> str | None:
+    """The warning shown next to *Run in a bulk job* when lint found problems; None when clean."""
+    if not problems:
+        return None
+    n = len(problems)
+    return (
+        f"This pipeline has {n} lint problem{'' if n == 1 else 's'} (listed above): its operation "
+        "in a bulk job will fail or mis-behave until "
+        f"{'it is' if n == 1 else 'they are'} fixed."
+    )

@@ -80,3 +80,22 @@ def test_pipelines_page_lists_the_files_the_workspace_skipped(engine, workspace)
     assert "`projects/hr_checks/project.yaml:2`" in text
     assert "unknown key(s) ['owner_team']" in text and "project hr_checks skipped" in text
     assert "hr_checks" not in at.selectbox(key="pl_project").options
+
+
+def test_lint_problems_are_flagged_next_to_run_in_a_bulk_job(engine, workspace):
+    bad = workspace / "projects" / "finance_checks" / "pipelines" / "broken_validation.yaml"
+    bad.write_text(
+        "description: broken\ntarget: warehouse\nchecks:\n  - {type: not_null, table: t, colums: [id]}\n"
+    )
+    at = open_page(PIPELINES)
+    at.selectbox(key="pl_project").select("finance_checks").run()
+    at.radio(key="pl_pipeline_finance_checks").set_value("fx_rates_validation").run()
+    assert "No problems found" in at.success[0].value and not at.warning
+    at.radio(key="pl_pipeline_finance_checks").set_value("broken_validation").run()
+    n = len(at.error[0].value.split("\n- ")) - 1  # the lint list above the code
+    (warning,) = at.warning
+    assert n >= 1 and f"{n} lint problem" in warning.value
+    assert "will fail" in warning.value
+    at.button(key="pl_run").click().run()  # the button still works
+    at.switch_page("pages/bulk_pipeline.py").run()
+    assert at.checkbox(key="bulk.pl.finance_checks.broken_validation").value is True
