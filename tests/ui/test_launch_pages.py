@@ -40,6 +40,30 @@ def test_data_generation_form_creates_one_item_per_schema(engine):
     ]
 
 
+def test_seed_help_says_what_empty_really_does(engine):
+    at = open_page("pages/data_generation.py")
+    seed = at.number_input(key="datagen.seed.Retail")
+    assert seed.value is None
+    assert seed.proto.placeholder == "42 (default)"
+    assert seed.help == (
+        "Same seed, same data. Empty uses the default seed 42, so every run without a seed "
+        "writes the same data; enter another number (0 to 2,147,483,647) for a different data set."
+    )
+    assert "random" not in (seed.proto.placeholder + seed.help).lower()
+    # and that is what the engine does with an empty seed
+    at.text_input(key="datagen.job_name").input("no seed")
+    at.number_input(key="datagen.rows.Retail").set_value(100)
+    at.button(key="datagen.submit").click().run()
+    job = engine.wait(_only_job(engine).job_id, timeout=60)
+    (op,) = engine.get_job(job.job_id).operations
+    assert op.status.value == "completed", op.error
+    assert (op.metadata["seed"], op.result["seed"], op.result["seed_defaulted"]) == (
+        None,
+        42,
+        True,
+    )
+
+
 def test_data_generation_rejects_zero_rows_and_no_schema(engine):
     at = open_page("pages/data_generation.py")
     at.text_input(key="datagen.job_name").input("bad")
