@@ -2,10 +2,15 @@
 
 Every chart can leave the app: the modebar camera saves a PNG, and each block offers the
 figure as standalone HTML plus the numbers behind it as CSV and JSON.
+
+Names from the store (jobs, pipelines, checks) are user-controlled, and Plotly renders a subset
+of HTML (`<b>`, `<a href>`, `<br>`, ...) in tick labels, legends and hover text: every label
+taken from data goes through `label()`, which escapes it. The downloaded numbers keep the raw names.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +23,13 @@ from ui_components.status import JOB_STATUS_COLOURS, status_label, type_label
 
 TOP_SERIES = 10
 LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0}
+
+
+def label(value: Any) -> str:
+    """`value` as chart text that Plotly shows literally: `&`, `<` and `>` become entities
+    (Plotly decodes those, and no tag or link is left to render). Quotes stay as they are:
+    outside a tag they mean nothing to Plotly, which would show `&quot;` as typed."""
+    return html.escape(str(value), quote=False)
 
 
 def chart_block(
@@ -82,7 +94,7 @@ def status_donut(df: pd.DataFrame) -> go.Figure:
     """Jobs per status (columns status, jobs), in the status colours."""
     fig = go.Figure(
         go.Pie(
-            labels=[status_label(s) for s in df["status"]],
+            labels=[label(status_label(s)) for s in df["status"]],
             values=df["jobs"].tolist(),
             hole=0.55,
             sort=False,
@@ -100,9 +112,9 @@ def type_bars(df: pd.DataFrame) -> go.Figure:
         fig.add_trace(
             go.Bar(
                 x=d["jobs"].tolist(),
-                y=[type_label(t) for t in d["job_type"]],
+                y=[label(type_label(t)) for t in d["job_type"]],
                 orientation="h",
-                name=status_label(status),
+                name=label(status_label(status)),
                 marker_color=JOB_STATUS_COLOURS.get(status, "#8c959f"),
             )
         )
@@ -118,7 +130,7 @@ def _lines(
     hover: tuple[list[str], str] | None = None,
 ) -> go.Figure:
     """One line per value of `series` (in first-seen order): `value` over `period`, named by
-    `label_fn` (default str); `hover`: (customdata columns, hovertemplate)."""
+    `label_fn` (default str), escaped; `hover`: (customdata columns, hovertemplate)."""
     fig = go.Figure()
     for key in _series(df, series):
         d = df[df[series] == key]
@@ -130,7 +142,7 @@ def _lines(
                 x=d["period"],
                 y=d[value],
                 mode="lines+markers",
-                name=label_fn(key) if label_fn else str(key),
+                name=label(label_fn(key) if label_fn else key),
                 **extra,
             )
         )
@@ -155,7 +167,9 @@ def top_series(df: pd.DataFrame, series: str, weight: str, n: int = TOP_SERIES) 
 
 def rate_lines(df: pd.DataFrame, series: str) -> go.Figure:
     """Failure rate over time (columns period, `series`, failure_rate, runs, failed)."""
-    hover = "%{y:.0%} failed (%{customdata[1]} of %{customdata[0]} runs)<extra>%{fullData.name}</extra>"
+    hover = (
+        "%{y:.0%} failed (%{customdata[1]} of %{customdata[0]} runs)<extra>%{fullData.name}</extra>"
+    )
     fig = _lines(df, series, "failure_rate", hover=(["runs", "failed"], hover))
     return fig.update_layout(
         yaxis_title="failure rate",
@@ -168,24 +182,22 @@ def rate_lines(df: pd.DataFrame, series: str) -> go.Figure:
 def slowest_bars(df: pd.DataFrame) -> go.Figure:
     """Longest operations (columns job_name, operation_id, duration_s, kind), longest on top."""
     d = df.iloc[::-1]
+    names = [label(f"{j} · {o}") for j, o in zip(d["job_name"], d["operation_id"], strict=True)]
     fig = go.Figure()
     for kind in _series(d, "kind"):
-        k = d[d["kind"] == kind]
+        rows = (d["kind"] == kind).to_numpy()
         fig.add_trace(
             go.Bar(
-                x=k["duration_s"].tolist(),
-                y=(k["job_name"] + " · " + k["operation_id"]).tolist(),
+                x=d["duration_s"][rows].tolist(),
+                y=[n for n, keep in zip(names, rows, strict=True) if keep],
                 orientation="h",
-                name=str(kind),
+                name=label(kind),
             )
         )
     return fig.update_layout(
         legend=LEGEND_BELOW,
         xaxis_title="seconds",
-        yaxis={
-            "categoryorder": "array",
-            "categoryarray": (d["job_name"] + " · " + d["operation_id"]).tolist(),
-        },
+        yaxis={"categoryorder": "array", "categoryarray": names},
     )
 
 

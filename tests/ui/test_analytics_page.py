@@ -88,3 +88,28 @@ def test_project_filter_narrows_the_numbers(engine):
     assert at.metric[0].value == "2"
     slow = _figures(at)["slowest-operations"]["data"]
     assert sorted(y.split(" · ")[0] for trace in slow for y in trace["y"]) == ["b", "c"]
+
+
+def test_names_from_the_store_are_escaped_in_chart_labels(engine):
+    evil_job = '<b>bold</b> & <a href="https://example.org">link</a>'
+    evil_check = "<i>not_null</i><br>email"
+    job = noop_job(engine, evil_job, 1, sleep_ms=20)
+    engine.wait(job, timeout=10)
+    add_checks(
+        engine.store, job, [check_row("op_0", 0, passed=False, name=evil_check, failed_rows=3)]
+    )
+
+    at = open_page(PAGE, an_tab="Performance")
+    (bars,) = _figures(at)["slowest-operations"]["data"]
+    expected = (
+        '&lt;b&gt;bold&lt;/b&gt; &amp; &lt;a href="https://example.org"&gt;link&lt;/a&gt; · op_0'
+    )
+    assert bars["y"] == [expected]
+    assert _figures(at)["slowest-operations"]["layout"]["yaxis"]["categoryarray"] == [expected]
+
+    at = open_page(PAGE, an_tab="Failures")
+    (line,) = _figures(at)["check-failure-rate"]["data"]
+    assert line["name"] == "dim_customer_validation · &lt;i&gt;not_null&lt;/i&gt;&lt;br&gt;email"
+    assert "%{fullData.name}" in line["hovertemplate"]  # the hover shows the escaped name
+    # the numbers behind the chart keep the raw name
+    assert list(at.dataframe[0].value["check"]) == [f"dim_customer_validation · {evil_check}"]
