@@ -74,32 +74,34 @@ def failures(scope: analytics.Scope, bucket: str) -> None:
         trends = analytics.check_trends(cur, scope)
     charts.chart_block(
         f"Failure rate per pipeline, per {bucket}",
-        charts.rate_lines(charts.top_series(pipe, "pipeline", "failed"), "pipeline")
-        if not pipe.empty
-        else None,
+        charts.failure_lines(pipe, "pipeline"),
         pipe,
         "pipeline-failure-rate",
-        caption=f"The {charts.TOP_SERIES} pipelines with the most failures; the data has all of them.",
-        empty="No pipeline runs finished in this range.",
+        caption=f"The {charts.TOP_SERIES} pipelines with the most failures (only pipelines that "
+        "failed); the data has every pipeline run.",
+        empty="No pipeline failed in this range."
+        if not pipe.empty
+        else "No pipeline runs finished in this range.",
     )
     charts.chart_block(
         f"Failure rate per check, per {bucket}",
-        charts.rate_lines(charts.top_series(chk, "check", "failed"), "check")
-        if not chk.empty
-        else None,
+        charts.failure_lines(chk, "check"),
         chk,
         "check-failure-rate",
-        caption=f"The {charts.TOP_SERIES} checks with the most failures.",
-        empty="No check results in this range.",
+        caption=f"The {charts.TOP_SERIES} checks with the most failures (status failed; warned "
+        "and errored runs are counted apart in the data).",
+        empty="No check failed in this range."
+        if not chk.empty
+        else "No check results in this range.",
     )
     with st.container(border=True, key="checks-getting-worse"):
         st.markdown("**Checks getting worse**")
         st.caption(
-            "Each check's runs split in half by time: failure rate of the recent half minus the earlier half. "
-            "Positive = more failures lately."
+            "Checks that failed at least once. Each check's runs split in half by time: failure rate "
+            "of the recent half minus the earlier half. Positive = more failures lately."
         )
         if trends.empty:
-            st.info("No check results in this range.", icon=":material/fact_check:")
+            st.info("No check failed in this range.", icon=":material/fact_check:")
             return
         st.dataframe(
             trends,

@@ -158,11 +158,20 @@ def duration_lines(
 
 
 def top_series(df: pd.DataFrame, series: str, weight: str, n: int = TOP_SERIES) -> pd.DataFrame:
-    """Rows of the `n` series with the largest total `weight` (keeps a chart readable)."""
+    """Rows of the `n` series with the largest total `weight`, leaving out every series whose
+    total is 0 (a failure chart lists only what failed; fewer lines keep it readable)."""
     if df.empty:
         return df
-    keep = df.groupby(series)[weight].sum().sort_values(ascending=False).head(n).index
+    totals = df.groupby(series)[weight].sum()
+    keep = totals[totals > 0].sort_values(ascending=False, kind="stable").head(n).index
     return df[df[series].isin(keep)]
+
+
+def failure_lines(df: pd.DataFrame, series: str) -> go.Figure | None:
+    """`rate_lines` of the TOP_SERIES series with the most failures (column `failed`); None when
+    nothing failed."""
+    top = top_series(df, series, "failed")
+    return rate_lines(top, series) if not top.empty else None
 
 
 def rate_lines(df: pd.DataFrame, series: str) -> go.Figure:

@@ -11,6 +11,7 @@ from batchcore.analytics import Scope
 from batchcore.store.writer import FnCommand
 from batchcore.timeutil import utcnow_naive
 from tests.ui.seed import add_checks, check_row, noop_job
+from ui_components import charts
 
 
 @pytest.fixture
@@ -102,8 +103,8 @@ def test_check_failure_rates_and_trends_show_the_check_getting_worse(eng):
         assert top.check == "dim_customer_validation · not_null_email"
         assert (top.earlier_failure_rate, top.recent_failure_rate, top.change) == (0.0, 1.0, 1.0)
         assert top.first_pass_rate == 1.0 and top.last_pass_rate == pytest.approx(0.96)
-        steady = trends[trends.check == "dim_customer_validation · unique_id"].iloc[0]
-        assert steady.change == 0.0 and steady.failed == 0
+        # a check that never failed is not "getting worse": it is not listed
+        assert list(trends.check) == ["dim_customer_validation · not_null_email"]
         assert analytics.check_trends(cur, Scope(project_id="finance_checks")).empty
 
 
@@ -137,3 +138,84 @@ def test_datagen_throughput_uses_reported_rows_else_requested_rows(eng):
     row = gen.iloc[0]
     assert (row.schema_type, row.operations, row.rows, row.duration_s) == ("Retail", 2, 6000, 4.0)
     assert (row.rows_per_s, row.best_rows_per_s) == (1500.0, 2500.0)
+
+
+def _status_row(index: int, name: str, status: str, pipeline_id: str) -> dict:
+    """A check_results row with `status` passed | failed | warned | error (as the runner stores
+    it: only `passed` has passed=True; warned is a severity-warn check that did not pass)."""
+    row = check_row(
+        "op_0",
+        index,
+        passed=status == "passed",
+        name=name,
+        failed_rows=0 if status == "passed" else 5,
+        pipeline_id=pipeline_id,
+    )
+    return {
+        **row,
+        "status": status,
+        "severity": "warn" if status == "warned" else "error",
+        "error": "table not found" if status == "error" else None,
+    }
+
+
+def test_only_status_failed_counts_as_a_failure_and_only_failing_checks_are_listed(eng):
+    job = noop_job(eng, "checks", 1)
+    _finish(eng, job)
+    add_checks(
+        eng.store,
+        job,
+        [
+            _status_row(0, "fails", "failed", "orders_validation"),
+            _status_row(1, "fails", "passed", "orders_validation"),
+            _status_row(2, "warns", "warned", "orders_validation"),
+            _status_row(3, "warns", "warned", "orders_validation"),
+            _status_row(4, "breaks", "error", "orders_validation"),
+            _status_row(5, "passes", "passed", "orders_validation"),
+        ],
+    )
+    with eng.store.reader() as cur:
+        rates = analytics.check_failure_rates(cur, Scope(), "day")
+        trends = analytics.check_trends(cur, Scope())
+    by_check = {
+        r.check.split(" · ")[1]: (r.runs, r.failed, r.warned, r.errors, r.failure_rate)
+        for r in rates.itertuples()
+    }
+    assert by_check == {
+        "fails": (2, 1, 0, 0, 0.5),
+        "warns": (2, 0, 2, 0, 0.0),
+        "breaks": (1, 0, 0, 1, 0.0),
+        "passes": (1, 0, 0, 0, 0.0),
+    }
+    assert list(trends.check) == ["orders_validation · fails"]
+    assert (trends.iloc[0].runs, trends.iloc[0].failed) == (2, 1)
+    # the chart of top failures draws only the check that failed
+    fig = charts.failure_lines(rates, "check")
+    assert [t.name for t in fig.data] == ["orders_validation · fails"]
+
+
+def test_pipeline_failure_chart_lists_only_pipelines_that_failed(eng):
+    job = noop_job(eng, "pipelines", 3, fail=(1,))
+    _finish(eng, job)
+
+    def as_pipelines(cur, now):
+        cur.execute(
+            """UPDATE operations SET kind = 'pipeline_execution',
+                   spec = json_object('project_id', 'shop', 'pipeline_id', 'pl_' || operation_id)
+               WHERE job_id = ?""",
+            [job],
+        ).fetchall()
+
+    eng.store.call(FnCommand(as_pipelines))
+    with eng.store.reader() as cur:
+        pipe = analytics.pipeline_failure_rates(cur, Scope(), "day")
+    assert sorted(zip(pipe.pipeline, pipe.runs, pipe.failed, strict=True)) == [
+        ("shop/pl_op_0", 1, 0),
+        ("shop/pl_op_1", 1, 1),
+        ("shop/pl_op_2", 1, 0),
+    ]
+    fig = charts.failure_lines(pipe, "pipeline")
+    assert [t.name for t in fig.data] == ["shop/pl_op_1"]
+    assert list(fig.data[0].y) == [1.0]
+    # nothing failed: no chart at all (the page says so)
+    assert charts.failure_lines(pipe[pipe.failed == 0], "pipeline") is None

@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 
+from batchcore.store.writer import FnCommand
 from tests.ui.conftest import open_page
 from tests.ui.seed import add_checks, check_row, noop_job
 
@@ -113,3 +114,27 @@ def test_names_from_the_store_are_escaped_in_chart_labels(engine):
     assert "%{fullData.name}" in line["hovertemplate"]  # the hover shows the escaped name
     # the numbers behind the chart keep the raw name
     assert list(at.dataframe[0].value["check"]) == [f"dim_customer_validation · {evil_check}"]
+
+
+def test_failures_tab_lists_only_what_failed_and_warned_is_no_failure(engine):
+    job = noop_job(engine, "nightly", 2, fail=(1,))
+    engine.wait(job, timeout=10)
+
+    def as_pipelines(cur, now):
+        cur.execute(
+            """UPDATE operations SET kind = 'pipeline_execution',
+                   spec = json_object('project_id', 'shop', 'pipeline_id', 'pl_' || operation_id)
+               WHERE job_id = ?""",
+            [job],
+        ).fetchall()
+
+    engine.store.call(FnCommand(as_pipelines))
+    warned = check_row("op_0", 0, passed=False, name="soft_limit", failed_rows=2)
+    add_checks(engine.store, job, [{**warned, "status": "warned", "severity": "warn"}])
+
+    at = open_page(PAGE, an_tab="Failures")
+    figs = _figures(at)
+    assert [t["name"] for t in figs["pipeline-failure-rate"]["data"]] == ["shop/pl_op_1"]
+    assert "check-failure-rate" not in figs
+    infos = [i.value for i in at.info]
+    assert infos.count("No check failed in this range.") == 2  # the chart and the trends table
