@@ -73,6 +73,23 @@ def bucket_for(start: datetime | None, end: datetime | None) -> str:
     return "day" if span <= timedelta(days=120) else "week"
 
 
+def bucket_for_data(
+    start: datetime | None,
+    end: datetime | None,
+    first: datetime | None,
+    last: datetime | None,
+) -> str:
+    """`bucket_for` over the part of [start, end) that holds jobs (`first` and `last`: the first
+    and last job creation times). A 30-day range whose jobs were all created today gets hours (a
+    line), not one daily point. No job in the range: the range alone decides."""
+    lows = [t for t in (to_db(start), to_db(first)) if t is not None]
+    highs = [t for t in (to_db(end), to_db(last)) if t is not None]
+    lo, hi = (max(lows) if lows else None), (min(highs) if highs else None)
+    if lo is None or hi is None or hi < lo:
+        return bucket_for(start, end)
+    return bucket_for(lo, hi)
+
+
 def _bucket(bucket: str) -> str:
     if bucket not in BUCKETS:
         raise ValueError(f"bucket {bucket!r} is not one of {BUCKETS}")

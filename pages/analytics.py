@@ -49,7 +49,7 @@ def overview(scope: analytics.Scope, bucket: str) -> None:
     with left:
         charts.chart_block(
             f"Job duration per {bucket}",
-            charts.duration_lines(job_d, "job_type", label_fn=type_label)
+            charts.duration_lines(job_d, "job_type", bucket, label_fn=type_label)
             if not job_d.empty
             else None,
             job_d,
@@ -59,7 +59,7 @@ def overview(scope: analytics.Scope, bucket: str) -> None:
     with right:
         charts.chart_block(
             f"Operation duration per {bucket}",
-            charts.duration_lines(op_d, "kind") if not op_d.empty else None,
+            charts.duration_lines(op_d, "kind", bucket) if not op_d.empty else None,
             op_d,
             "operation-duration",
             caption="Mean duration of finished operations, by finish period.",
@@ -74,7 +74,7 @@ def failures(scope: analytics.Scope, bucket: str) -> None:
         trends = analytics.check_trends(cur, scope)
     charts.chart_block(
         f"Failure rate per pipeline, per {bucket}",
-        charts.failure_lines(pipe, "pipeline"),
+        charts.failure_lines(pipe, "pipeline", bucket),
         pipe,
         "pipeline-failure-rate",
         caption=f"The {charts.TOP_SERIES} pipelines with the most failures (only pipelines that "
@@ -85,7 +85,7 @@ def failures(scope: analytics.Scope, bucket: str) -> None:
     )
     charts.chart_block(
         f"Failure rate per check, per {bucket}",
-        charts.failure_lines(chk, "check"),
+        charts.failure_lines(chk, "check", bucket),
         chk,
         "check-failure-rate",
         caption=f"The {charts.TOP_SERIES} checks with the most failures (status failed; warned "
@@ -128,7 +128,7 @@ def performance(scope: analytics.Scope, bucket: str) -> None:
     )
     charts.chart_block(
         f"Data generation throughput per {bucket}",
-        charts.throughput_lines(gen) if not gen.empty else None,
+        charts.throughput_lines(gen, bucket) if not gen.empty else None,
         gen,
         "datagen-throughput",
         caption="Rows written per second of generation, per schema (the data also has the fastest run).",
@@ -158,14 +158,22 @@ with core.guard("Computing analytics"):
     project = c[1].selectbox(
         "Project", [ANY, *opts["projects"]], key="an_project", bind="query-params"
     )
-    bucket_choice = c[2].selectbox("Period", ["auto", *analytics.BUCKETS], key="an_bucket")
+    bucket_choice = c[2].selectbox(
+        "Period",
+        ["auto", *analytics.BUCKETS],
+        key="an_bucket",
+        help="One point per period. Auto: hour up to 3 days of jobs, day up to 120 days, else "
+        "week, from the span of the jobs in the range.",
+    )
     start = datetime.combine(dates[0], time.min, UTC) if len(dates) >= 1 else None
     end = datetime.combine(dates[1], time.min, UTC) + timedelta(days=1) if len(dates) == 2 else None
     scope = analytics.Scope(
         created_from=start, created_to=end, project_id=None if project == ANY else project
     )
     bucket = (
-        analytics.bucket_for(start, end or datetime.now(UTC))
+        analytics.bucket_for_data(
+            start, end or datetime.now(UTC), opts["first_created"], opts["last_created"]
+        )
         if bucket_choice == "auto"
         else bucket_choice
     )

@@ -11,7 +11,9 @@ taken from data goes through `label()`, which escapes it. The downloaded numbers
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -23,6 +25,13 @@ from ui_components.status import JOB_STATUS_COLOURS, status_label, type_label
 
 TOP_SERIES = 10
 LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0}
+
+# Time axes: one point per period (batchcore.analytics.BUCKETS). Ticks are a whole number of
+# periods apart, from this list while it gives at most MAX_TICKS ticks.
+BUCKET_MS = {"hour": 3_600_000, "day": 86_400_000, "week": 7 * 86_400_000}
+TICK_STEPS = {"hour": (1, 2, 3, 6, 12, 24), "day": (1, 2, 7, 14, 28), "week": (1, 2, 4, 13, 26, 52)}
+HOVER_FORMAT = {"hour": "%Y-%m-%d %H:00", "day": "%Y-%m-%d", "week": "week of %Y-%m-%d"}
+MAX_TICKS = 8
 
 
 def label(value: Any) -> str:
@@ -121,16 +130,49 @@ def type_bars(df: pd.DataFrame) -> go.Figure:
     return fig.update_layout(barmode="stack", xaxis_title="jobs")
 
 
+def time_axis(
+    periods: Iterable[datetime], bucket: str, max_ticks: int = MAX_TICKS
+) -> dict[str, Any]:
+    """x-axis settings for points that are `bucket` periods (hour, day, week) starting at
+    `periods`: a tick every k periods (k from TICK_STEPS, the smallest giving at most `max_ticks`
+    ticks; never less than one period, so no milliseconds or the same date twice), from the first
+    period (from its midnight once ticks are a day or more apart); the range padded by half a
+    period each side (a single point sits in the middle); hover dates to the period."""
+    ts = pd.to_datetime(pd.Series(list(periods))).dropna()
+    if ts.empty:
+        return {}
+    size = BUCKET_MS[bucket]
+    first, last = ts.min(), ts.max()
+    n = int((last - first) / pd.Timedelta(milliseconds=size)) + 1
+    steps = TICK_STEPS[bucket]
+    k = next((k for k in steps if math.ceil(n / k) <= max_ticks), None)
+    if k is None:  # a long span in small periods (e.g. hours over a year): multiples of the last
+        k = steps[-1] * math.ceil(n / (max_ticks * steps[-1]))
+    dtick = k * size
+    tick0 = first.floor("D") if dtick >= BUCKET_MS["day"] else first
+    pad = pd.Timedelta(milliseconds=size / 2)
+    return {
+        "type": "date",
+        "tick0": tick0.isoformat(),
+        "dtick": dtick,
+        "range": [(first - pad).isoformat(), (last + pad).isoformat()],
+        "hoverformat": HOVER_FORMAT[bucket],
+        "automargin": True,  # room for the second label line (the date or year, where it changes)
+    }
+
+
 def _lines(
     df: pd.DataFrame,
     series: str,
     value: str,
+    bucket: str,
     *,
     label_fn: Callable[[Any], str] | None = None,
     hover: tuple[list[str], str] | None = None,
 ) -> go.Figure:
-    """One line per value of `series` (in first-seen order): `value` over `period`, named by
-    `label_fn` (default str), escaped; `hover`: (customdata columns, hovertemplate)."""
+    """One line per value of `series` (in first-seen order): `value` over `period` (one point
+    per `bucket` period, see `time_axis`), named by `label_fn` (default str), escaped; `hover`:
+    (customdata columns, hovertemplate)."""
     fig = go.Figure()
     for key in _series(df, series):
         d = df[df[series] == key]
@@ -146,14 +188,14 @@ def _lines(
                 **extra,
             )
         )
-    return fig
+    return fig.update_xaxes(**time_axis(df["period"], bucket))
 
 
 def duration_lines(
-    df: pd.DataFrame, series: str, value: str = "mean_s", label_fn=None
+    df: pd.DataFrame, series: str, bucket: str, value: str = "mean_s", label_fn=None
 ) -> go.Figure:
-    """Duration over time (columns period, `series`, `value`), one line per series."""
-    fig = _lines(df, series, value, label_fn=label_fn)
+    """Duration per `bucket` period (columns period, `series`, `value`), one line per series."""
+    fig = _lines(df, series, value, bucket, label_fn=label_fn)
     return fig.update_layout(yaxis_title="seconds", legend=LEGEND_BELOW)
 
 
@@ -167,19 +209,19 @@ def top_series(df: pd.DataFrame, series: str, weight: str, n: int = TOP_SERIES) 
     return df[df[series].isin(keep)]
 
 
-def failure_lines(df: pd.DataFrame, series: str) -> go.Figure | None:
+def failure_lines(df: pd.DataFrame, series: str, bucket: str) -> go.Figure | None:
     """`rate_lines` of the TOP_SERIES series with the most failures (column `failed`); None when
     nothing failed."""
     top = top_series(df, series, "failed")
-    return rate_lines(top, series) if not top.empty else None
+    return rate_lines(top, series, bucket) if not top.empty else None
 
 
-def rate_lines(df: pd.DataFrame, series: str) -> go.Figure:
-    """Failure rate over time (columns period, `series`, failure_rate, runs, failed)."""
+def rate_lines(df: pd.DataFrame, series: str, bucket: str) -> go.Figure:
+    """Failure rate per `bucket` period (columns period, `series`, failure_rate, runs, failed)."""
     hover = (
         "%{y:.0%} failed (%{customdata[1]} of %{customdata[0]} runs)<extra>%{fullData.name}</extra>"
     )
-    fig = _lines(df, series, "failure_rate", hover=(["runs", "failed"], hover))
+    fig = _lines(df, series, "failure_rate", bucket, hover=(["runs", "failed"], hover))
     return fig.update_layout(
         yaxis_title="failure rate",
         yaxis_tickformat=".0%",
@@ -210,8 +252,9 @@ def slowest_bars(df: pd.DataFrame) -> go.Figure:
     )
 
 
-def throughput_lines(df: pd.DataFrame) -> go.Figure:
-    """Generation throughput per period and schema (columns period, schema_type, rows_per_s)."""
+def throughput_lines(df: pd.DataFrame, bucket: str) -> go.Figure:
+    """Generation throughput per `bucket` period and schema (columns period, schema_type,
+    rows_per_s, rows, operations)."""
     hover = "%{y:,.0f} rows/s (%{customdata[0]:,} rows, %{customdata[1]} runs)"
-    fig = _lines(df, "schema_type", "rows_per_s", hover=(["rows", "operations"], hover))
+    fig = _lines(df, "schema_type", "rows_per_s", bucket, hover=(["rows", "operations"], hover))
     return fig.update_layout(yaxis_title="rows / s", legend=LEGEND_BELOW)

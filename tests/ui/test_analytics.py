@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import pytest
 
 from batchcore import analytics
@@ -190,7 +191,7 @@ def test_only_status_failed_counts_as_a_failure_and_only_failing_checks_are_list
     assert list(trends.check) == ["orders_validation · fails"]
     assert (trends.iloc[0].runs, trends.iloc[0].failed) == (2, 1)
     # the chart of top failures draws only the check that failed
-    fig = charts.failure_lines(rates, "check")
+    fig = charts.failure_lines(rates, "check", "day")
     assert [t.name for t in fig.data] == ["orders_validation · fails"]
 
 
@@ -214,8 +215,86 @@ def test_pipeline_failure_chart_lists_only_pipelines_that_failed(eng):
         ("shop/pl_op_1", 1, 1),
         ("shop/pl_op_2", 1, 0),
     ]
-    fig = charts.failure_lines(pipe, "pipeline")
+    fig = charts.failure_lines(pipe, "pipeline", "day")
     assert [t.name for t in fig.data] == ["shop/pl_op_1"]
     assert list(fig.data[0].y) == [1.0]
     # nothing failed: no chart at all (the page says so)
-    assert charts.failure_lines(pipe[pipe.failed == 0], "pipeline") is None
+    assert charts.failure_lines(pipe[pipe.failed == 0], "pipeline", "day") is None
+
+
+def test_auto_bucket_follows_the_span_of_the_jobs_in_the_range():
+    now = datetime(2026, 11, 30, 12, 0)
+    month_ago = now - timedelta(days=30)
+    # a 30-day range whose jobs were all created in the last 20 minutes: hours, not one day
+    assert analytics.bucket_for(month_ago, now) == "day"
+    assert analytics.bucket_for_data(month_ago, now, now - timedelta(minutes=20), now) == "hour"
+    # jobs over 60 days of a year-long range: days; over the whole year: weeks
+    year_ago = now - timedelta(days=365)
+    assert analytics.bucket_for_data(year_ago, now, now - timedelta(days=60), now) == "day"
+    assert analytics.bucket_for_data(year_ago, now, year_ago, now) == "week"
+    # the range still bounds the span (jobs outside it do not widen it)
+    assert analytics.bucket_for_data(now - timedelta(days=2), now, year_ago, now) == "hour"
+    # no job in the range, or none at all: the range decides
+    assert analytics.bucket_for_data(month_ago, now, year_ago, year_ago) == "day"
+    assert analytics.bucket_for_data(month_ago, now, None, None) == "day"
+    # aware datetimes (the page's) and naive UTC ones (the store's) mix
+    aware = now.replace(tzinfo=UTC)
+    assert analytics.bucket_for_data(aware - timedelta(days=30), aware, now, now) == "hour"
+
+
+HOUR, DAY = 3_600_000, 86_400_000
+
+
+@pytest.mark.parametrize(
+    ("periods", "bucket", "dtick", "tick0", "span"),
+    [
+        # one point: a tick on it, half a period either side (no millisecond ticks)
+        (["2026-11-30 09:00"], "hour", HOUR, "2026-11-30T09:00:00", ("08:30", "09:30")),
+        (["2026-11-30"], "day", DAY, "2026-11-30T00:00:00", ("2026-11-29T12", "2026-11-30T12")),
+        # two hours: a tick per hour, never every 10 minutes
+        (["2026-11-30 09:00", "2026-11-30 10:00"], "hour", HOUR, "2026-11-30T09:00:00", None),
+        # 72 hours: every 12 hours (6 ticks), from midnight
+        (
+            pd.date_range("2026-11-27", periods=72, freq="h"),
+            "hour",
+            12 * HOUR,
+            "2026-11-27T00:00:00",
+            None,
+        ),
+        # 30 days: weekly ticks (5), never the same date twice
+        (
+            pd.date_range("2026-11-01", periods=30, freq="D"),
+            "day",
+            7 * DAY,
+            "2026-11-01T00:00:00",
+            None,
+        ),
+        # 52 weeks: every 13 weeks (4 ticks) from the first Monday
+        (
+            pd.date_range("2025-12-01", periods=52, freq="W-MON"),
+            "week",
+            91 * DAY,
+            "2025-12-01T00:00:00",
+            None,
+        ),
+        # hours over a year (chosen by hand): whole days apart (46 days), from midnight
+        (
+            pd.date_range("2025-11-30 09:00", periods=8760, freq="h"),
+            "hour",
+            46 * DAY,
+            "2025-11-30T00:00:00",
+            None,
+        ),
+    ],
+)
+def test_time_axis_ticks_are_whole_periods(periods, bucket, dtick, tick0, span):
+    axis = charts.time_axis(pd.to_datetime(pd.Series(periods)), bucket)
+    assert (axis["dtick"], axis["tick0"]) == (dtick, tick0)
+    first, last = pd.Timestamp(min(periods)), pd.Timestamp(max(periods))
+    half = pd.Timedelta(milliseconds=charts.BUCKET_MS[bucket] / 2)
+    assert axis["range"] == [(first - half).isoformat(), (last + half).isoformat()]
+    if span is not None:
+        assert span[0] in axis["range"][0] and span[1] in axis["range"][1]
+    n_ticks = (last - first) // pd.Timedelta(milliseconds=dtick) + 1
+    assert n_ticks <= charts.MAX_TICKS
+    assert axis["dtick"] % charts.BUCKET_MS[bucket] == 0  # never finer than one period

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import timedelta
 
 import numpy as np
 
@@ -138,3 +139,25 @@ def test_failures_tab_lists_only_what_failed_and_warned_is_no_failure(engine):
     assert "check-failure-rate" not in figs
     infos = [i.value for i in at.info]
     assert infos.count("No check failed in this range.") == 2  # the chart and the trends table
+
+
+def test_jobs_of_the_last_minutes_are_charted_per_hour_with_hourly_ticks(engine):
+    engine.wait(noop_job(engine, "now", 2, sleep_ms=20), timeout=10)
+    job = engine.list_jobs()[0][0]
+    at = open_page(PAGE)  # default range: the last 30 days, period "auto"
+    assert "**Job duration per hour**" in [m.value for m in at.markdown]
+    hour = job.created_at.replace(minute=0, second=0, microsecond=0, tzinfo=None)
+    for name in ("job-duration", "operation-duration"):
+        axis = _figures(at)[name]["layout"]["xaxis"]
+        assert axis["dtick"] == 3_600_000, name  # a tick per hour, no sub-hour ticks
+        assert axis["hoverformat"] == "%Y-%m-%d %H:00"
+    axis = _figures(at)["job-duration"]["layout"]["xaxis"]
+    assert axis["tick0"] == hour.isoformat()
+    assert axis["range"] == [
+        (hour - timedelta(minutes=30)).isoformat(),
+        (hour + timedelta(minutes=30)).isoformat(),
+    ]
+    # a period chosen by hand wins
+    at.selectbox(key="an_bucket").select("day").run()
+    assert "**Job duration per day**" in [m.value for m in at.markdown]
+    assert _figures(at)["job-duration"]["layout"]["xaxis"]["dtick"] == 86_400_000
