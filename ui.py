@@ -2,7 +2,8 @@
 
 app.py serves this script (st.App) next to the REST API; the engine is started in app.py's
 lifespan and shared through batchcore.engine.get_engine(). Pages are thin: they read widgets,
-call batchcore and render with ui_components.
+call batchcore and render with ui_components. When BATCH_API_TOKEN is set, `core.token_gate()`
+asks for it before any page runs (the menu stays hidden until then).
 """
 
 import streamlit as st
@@ -65,7 +66,9 @@ pages = {
         ),
     ],
 }
-page = st.navigation(pages)
+# st.navigation runs on every rerun (else Streamlit would fall back to listing pages/ itself)
+page = st.navigation(pages, position="sidebar" if core.signed_in() else "hidden")
+core.token_gate()
 _eng = core.engine()
 st.sidebar.caption(
     f"Engine {_eng.instance_id} · {_eng.settings.max_workers} workers · REST API at /batch",

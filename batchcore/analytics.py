@@ -9,6 +9,9 @@ figures use the job's own `project_id`; operation- and check-level figures use t
 each operation or check (a bulk job may span several projects and then has no project of its own),
 falling back to the job's project.
 Timestamps are naive UTC in the store and in the frames returned.
+
+A check run counts as failed only when its status is `failed`: `warned` (a `severity: warn` check
+that did not pass) and `error` (the check could not run) are counted apart.
 """
 
 from __future__ import annotations
@@ -68,6 +71,23 @@ def bucket_for(start: datetime | None, end: datetime | None) -> str:
     if span <= timedelta(days=3):
         return "hour"
     return "day" if span <= timedelta(days=120) else "week"
+
+
+def bucket_for_data(
+    start: datetime | None,
+    end: datetime | None,
+    first: datetime | None,
+    last: datetime | None,
+) -> str:
+    """`bucket_for` over the part of [start, end) that holds jobs (`first` and `last`: the first
+    and last job creation times). A 30-day range whose jobs were all created today gets hours (a
+    line), not one daily point. No job in the range: the range alone decides."""
+    lows = [t for t in (to_db(start), to_db(first)) if t is not None]
+    highs = [t for t in (to_db(end), to_db(last)) if t is not None]
+    lo, hi = (max(lows) if lows else None), (min(highs) if highs else None)
+    if lo is None or hi is None or hi < lo:
+        return bucket_for(start, end)
+    return bucket_for(lo, hi)
 
 
 def _bucket(bucket: str) -> str:
@@ -282,16 +302,21 @@ _CHECK_LABEL = "coalesce(c.pipeline_id, c.operation_id) || ' · ' || c.check_nam
 
 
 def check_failure_rates(cur, scope: Scope, bucket: str = "day") -> pd.DataFrame:
-    """Columns period, check (`pipeline · check`), runs, failed, failure_rate, mean_pass_rate:
-    check results per period (every attempt is one run; a run fails when the check did not pass)."""
+    """Columns period, check (`pipeline · check`), runs, failed, warned, errors, failure_rate,
+    mean_pass_rate: check results per period (every attempt is one run). `failed` counts status
+    `failed` only; `warned` and `errors` count the runs with status `warned` / `error`;
+    failure_rate = failed ÷ runs."""
     cte, params = scope.jobs_cte(by_job_project=False)
     extra, p2 = scope.op_project("coalesce(c.project_id, j.project_id)")
     return _df(
         cur,
         f"""{cte}
         SELECT date_trunc('{_bucket(bucket)}', c.created_at) AS period, {_CHECK_LABEL} AS "check",
-               count(*) AS runs, count(*) FILTER (WHERE NOT c.passed) AS failed,
-               count(*) FILTER (WHERE NOT c.passed) / count(*) AS failure_rate, avg(c.pass_rate) AS mean_pass_rate
+               count(*) AS runs, count(*) FILTER (WHERE c.status = 'failed') AS failed,
+               count(*) FILTER (WHERE c.status = 'warned') AS warned,
+               count(*) FILTER (WHERE c.status = 'error') AS errors,
+               count(*) FILTER (WHERE c.status = 'failed') / count(*) AS failure_rate,
+               avg(c.pass_rate) AS mean_pass_rate
         FROM check_results c JOIN j USING (job_id)
         WHERE TRUE{extra}
         GROUP BY period, "check" ORDER BY period, "check" """,
@@ -302,7 +327,8 @@ def check_failure_rates(cur, scope: Scope, bucket: str = "day") -> pd.DataFrame:
 def check_trends(cur, scope: Scope, limit: int = 50) -> pd.DataFrame:
     """Which checks are getting worse. Columns check, runs, failed, failure_rate,
     earlier_failure_rate, recent_failure_rate, change (recent − earlier), first_pass_rate,
-    last_pass_rate, last_run: one row per check, worst change first.
+    last_pass_rate, last_run: one row per check that failed at least once (status `failed`;
+    warned and errored runs are no failures), worst change first.
 
     Each check's runs are split at the midpoint of its own first and last run; a check with one
     run has no change (NULL).
@@ -312,20 +338,20 @@ def check_trends(cur, scope: Scope, limit: int = 50) -> pd.DataFrame:
     return _df(
         cur,
         f"""{cte}, r AS (
-            SELECT {_CHECK_LABEL} AS "check", c.created_at, c.passed, c.pass_rate,
+            SELECT {_CHECK_LABEL} AS "check", c.created_at, c.status = 'failed' AS failed, c.pass_rate,
                    min(c.created_at) OVER w + (max(c.created_at) OVER w - min(c.created_at) OVER w) / 2 AS mid
             FROM check_results c JOIN j USING (job_id) WHERE TRUE{extra}
             WINDOW w AS (PARTITION BY {_CHECK_LABEL})),
         t AS (
-            SELECT "check", count(*) AS runs, count(*) FILTER (WHERE NOT passed) AS failed,
-                   count(*) FILTER (WHERE NOT passed) / count(*) AS failure_rate,
-                   avg(CASE WHEN NOT passed THEN 1.0 ELSE 0.0 END) FILTER (WHERE created_at < mid) AS earlier_failure_rate,
-                   avg(CASE WHEN NOT passed THEN 1.0 ELSE 0.0 END) FILTER (WHERE created_at >= mid) AS recent_failure_rate,
+            SELECT "check", count(*) AS runs, count(*) FILTER (WHERE failed) AS failed,
+                   count(*) FILTER (WHERE failed) / count(*) AS failure_rate,
+                   avg(CASE WHEN failed THEN 1.0 ELSE 0.0 END) FILTER (WHERE created_at < mid) AS earlier_failure_rate,
+                   avg(CASE WHEN failed THEN 1.0 ELSE 0.0 END) FILTER (WHERE created_at >= mid) AS recent_failure_rate,
                    arg_min(pass_rate, created_at) AS first_pass_rate, arg_max(pass_rate, created_at) AS last_pass_rate,
                    max(created_at) AS last_run
             FROM r GROUP BY "check")
         SELECT "check", runs, failed, failure_rate, earlier_failure_rate, recent_failure_rate,
                recent_failure_rate - earlier_failure_rate AS change, first_pass_rate, last_pass_rate, last_run
-        FROM t ORDER BY change DESC NULLS LAST, failure_rate DESC, "check" LIMIT ?""",
+        FROM t WHERE failed > 0 ORDER BY change DESC NULLS LAST, failure_rate DESC, "check" LIMIT ?""",
         params + p2 + [int(limit)],
     )

@@ -49,7 +49,7 @@ def overview(scope: analytics.Scope, bucket: str) -> None:
     with left:
         charts.chart_block(
             f"Job duration per {bucket}",
-            charts.duration_lines(job_d, "job_type", label_fn=type_label)
+            charts.duration_lines(job_d, "job_type", bucket, label_fn=type_label)
             if not job_d.empty
             else None,
             job_d,
@@ -59,7 +59,7 @@ def overview(scope: analytics.Scope, bucket: str) -> None:
     with right:
         charts.chart_block(
             f"Operation duration per {bucket}",
-            charts.duration_lines(op_d, "kind") if not op_d.empty else None,
+            charts.duration_lines(op_d, "kind", bucket) if not op_d.empty else None,
             op_d,
             "operation-duration",
             caption="Mean duration of finished operations, by finish period.",
@@ -74,32 +74,34 @@ def failures(scope: analytics.Scope, bucket: str) -> None:
         trends = analytics.check_trends(cur, scope)
     charts.chart_block(
         f"Failure rate per pipeline, per {bucket}",
-        charts.rate_lines(charts.top_series(pipe, "pipeline", "failed"), "pipeline")
-        if not pipe.empty
-        else None,
+        charts.failure_lines(pipe, "pipeline", bucket),
         pipe,
         "pipeline-failure-rate",
-        caption=f"The {charts.TOP_SERIES} pipelines with the most failures; the data has all of them.",
-        empty="No pipeline runs finished in this range.",
+        caption=f"The {charts.TOP_SERIES} pipelines with the most failures (only pipelines that "
+        "failed); the data has every pipeline run.",
+        empty="No pipeline failed in this range."
+        if not pipe.empty
+        else "No pipeline runs finished in this range.",
     )
     charts.chart_block(
         f"Failure rate per check, per {bucket}",
-        charts.rate_lines(charts.top_series(chk, "check", "failed"), "check")
-        if not chk.empty
-        else None,
+        charts.failure_lines(chk, "check", bucket),
         chk,
         "check-failure-rate",
-        caption=f"The {charts.TOP_SERIES} checks with the most failures.",
-        empty="No check results in this range.",
+        caption=f"The {charts.TOP_SERIES} checks with the most failures (status failed; warned "
+        "and errored runs are counted apart in the data).",
+        empty="No check failed in this range."
+        if not chk.empty
+        else "No check results in this range.",
     )
     with st.container(border=True, key="checks-getting-worse"):
         st.markdown("**Checks getting worse**")
         st.caption(
-            "Each check's runs split in half by time: failure rate of the recent half minus the earlier half. "
-            "Positive = more failures lately."
+            "Checks that failed at least once. Each check's runs split in half by time: failure rate "
+            "of the recent half minus the earlier half. Positive = more failures lately."
         )
         if trends.empty:
-            st.info("No check results in this range.", icon=":material/fact_check:")
+            st.info("No check failed in this range.", icon=":material/fact_check:")
             return
         st.dataframe(
             trends,
@@ -126,7 +128,7 @@ def performance(scope: analytics.Scope, bucket: str) -> None:
     )
     charts.chart_block(
         f"Data generation throughput per {bucket}",
-        charts.throughput_lines(gen) if not gen.empty else None,
+        charts.throughput_lines(gen, bucket) if not gen.empty else None,
         gen,
         "datagen-throughput",
         caption="Rows written per second of generation, per schema (the data also has the fastest run).",
@@ -156,14 +158,22 @@ with core.guard("Computing analytics"):
     project = c[1].selectbox(
         "Project", [ANY, *opts["projects"]], key="an_project", bind="query-params"
     )
-    bucket_choice = c[2].selectbox("Period", ["auto", *analytics.BUCKETS], key="an_bucket")
+    bucket_choice = c[2].selectbox(
+        "Period",
+        ["auto", *analytics.BUCKETS],
+        key="an_bucket",
+        help="One point per period. Auto: hour up to 3 days of jobs, day up to 120 days, else "
+        "week, from the span of the jobs in the range.",
+    )
     start = datetime.combine(dates[0], time.min, UTC) if len(dates) >= 1 else None
     end = datetime.combine(dates[1], time.min, UTC) + timedelta(days=1) if len(dates) == 2 else None
     scope = analytics.Scope(
         created_from=start, created_to=end, project_id=None if project == ANY else project
     )
     bucket = (
-        analytics.bucket_for(start, end or datetime.now(UTC))
+        analytics.bucket_for_data(
+            start, end or datetime.now(UTC), opts["first_created"], opts["last_created"]
+        )
         if bucket_choice == "auto"
         else bucket_choice
     )

@@ -10,6 +10,7 @@ P = "bulk"
 
 def selection(ws: Workspace) -> None:
     """Pipelines across projects, then the validation overrides."""
+    pickers.skipped_warning(ws)
     pickers.pipeline_picker(P, ws)
     forms.field_error(P, "pipelines", "project_id")
     pickers.override_fields(P)

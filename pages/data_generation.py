@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from batchcore.datagen.generator import DEFAULT_SEED
 from batchcore.models import JobType
 from batchcore.workspace import Workspace
 from ui_components import forms
@@ -49,8 +50,10 @@ def selection(ws: Workspace) -> None:
                 value=None,
                 step=1,
                 key=forms.key(P, f"seed.{schema}"),
-                placeholder="random",
-                help="Same seed, same data. Leave empty for a new random data set.",
+                placeholder=f"{DEFAULT_SEED} (default)",
+                help=f"Same seed, same data. Empty uses the default seed {DEFAULT_SEED}, so every "
+                "run without a seed writes the same data; enter another number (0 to "
+                f"{MAX_SEED:,}) for a different data set.",
                 persist_state=forms.PERSIST,
             )
             if connections:

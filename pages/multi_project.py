@@ -10,6 +10,7 @@ P = "multi"
 
 def selection(ws: Workspace) -> None:
     """Projects, each optionally narrowed to some pipelines, then the validation overrides."""
+    pickers.skipped_warning(ws)
     pickers.project_picker(P, ws)
     forms.field_error(P, "projects")
     pickers.override_fields(P)

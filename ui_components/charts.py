@@ -2,11 +2,18 @@
 
 Every chart can leave the app: the modebar camera saves a PNG, and each block offers the
 figure as standalone HTML plus the numbers behind it as CSV and JSON.
+
+Names from the store (jobs, pipelines, checks) are user-controlled, and Plotly renders a subset
+of HTML (`<b>`, `<a href>`, `<br>`, ...) in tick labels, legends and hover text: every label
+taken from data goes through `label()`, which escapes it. The downloaded numbers keep the raw names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import html
+import math
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -18,6 +25,20 @@ from ui_components.status import JOB_STATUS_COLOURS, status_label, type_label
 
 TOP_SERIES = 10
 LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0}
+
+# Time axes: one point per period (batchcore.analytics.BUCKETS). Ticks are a whole number of
+# periods apart, from this list while it gives at most MAX_TICKS ticks.
+BUCKET_MS = {"hour": 3_600_000, "day": 86_400_000, "week": 7 * 86_400_000}
+TICK_STEPS = {"hour": (1, 2, 3, 6, 12, 24), "day": (1, 2, 7, 14, 28), "week": (1, 2, 4, 13, 26, 52)}
+HOVER_FORMAT = {"hour": "%Y-%m-%d %H:00", "day": "%Y-%m-%d", "week": "week of %Y-%m-%d"}
+MAX_TICKS = 8
+
+
+def label(value: Any) -> str:
+    """`value` as chart text that Plotly shows literally: `&`, `<` and `>` become entities
+    (Plotly decodes those, and no tag or link is left to render). Quotes stay as they are:
+    outside a tag they mean nothing to Plotly, which would show `&quot;` as typed."""
+    return html.escape(str(value), quote=False)
 
 
 def chart_block(
@@ -82,7 +103,7 @@ def status_donut(df: pd.DataFrame) -> go.Figure:
     """Jobs per status (columns status, jobs), in the status colours."""
     fig = go.Figure(
         go.Pie(
-            labels=[status_label(s) for s in df["status"]],
+            labels=[label(status_label(s)) for s in df["status"]],
             values=df["jobs"].tolist(),
             hole=0.55,
             sort=False,
@@ -100,25 +121,58 @@ def type_bars(df: pd.DataFrame) -> go.Figure:
         fig.add_trace(
             go.Bar(
                 x=d["jobs"].tolist(),
-                y=[type_label(t) for t in d["job_type"]],
+                y=[label(type_label(t)) for t in d["job_type"]],
                 orientation="h",
-                name=status_label(status),
+                name=label(status_label(status)),
                 marker_color=JOB_STATUS_COLOURS.get(status, "#8c959f"),
             )
         )
     return fig.update_layout(barmode="stack", xaxis_title="jobs")
 
 
+def time_axis(
+    periods: Iterable[datetime], bucket: str, max_ticks: int = MAX_TICKS
+) -> dict[str, Any]:
+    """x-axis settings for points that are `bucket` periods (hour, day, week) starting at
+    `periods`: a tick every k periods (k from TICK_STEPS, the smallest giving at most `max_ticks`
+    ticks; never less than one period, so no milliseconds or the same date twice), from the first
+    period (from its midnight once ticks are a day or more apart); the range padded by half a
+    period each side (a single point sits in the middle); hover dates to the period."""
+    ts = pd.to_datetime(pd.Series(list(periods))).dropna()
+    if ts.empty:
+        return {}
+    size = BUCKET_MS[bucket]
+    first, last = ts.min(), ts.max()
+    n = int((last - first) / pd.Timedelta(milliseconds=size)) + 1
+    steps = TICK_STEPS[bucket]
+    k = next((k for k in steps if math.ceil(n / k) <= max_ticks), None)
+    if k is None:  # a long span in small periods (e.g. hours over a year): multiples of the last
+        k = steps[-1] * math.ceil(n / (max_ticks * steps[-1]))
+    dtick = k * size
+    tick0 = first.floor("D") if dtick >= BUCKET_MS["day"] else first
+    pad = pd.Timedelta(milliseconds=size / 2)
+    return {
+        "type": "date",
+        "tick0": tick0.isoformat(),
+        "dtick": dtick,
+        "range": [(first - pad).isoformat(), (last + pad).isoformat()],
+        "hoverformat": HOVER_FORMAT[bucket],
+        "automargin": True,  # room for the second label line (the date or year, where it changes)
+    }
+
+
 def _lines(
     df: pd.DataFrame,
     series: str,
     value: str,
+    bucket: str,
     *,
     label_fn: Callable[[Any], str] | None = None,
     hover: tuple[list[str], str] | None = None,
 ) -> go.Figure:
-    """One line per value of `series` (in first-seen order): `value` over `period`, named by
-    `label_fn` (default str); `hover`: (customdata columns, hovertemplate)."""
+    """One line per value of `series` (in first-seen order): `value` over `period` (one point
+    per `bucket` period, see `time_axis`), named by `label_fn` (default str), escaped; `hover`:
+    (customdata columns, hovertemplate)."""
     fig = go.Figure()
     for key in _series(df, series):
         d = df[df[series] == key]
@@ -130,33 +184,44 @@ def _lines(
                 x=d["period"],
                 y=d[value],
                 mode="lines+markers",
-                name=label_fn(key) if label_fn else str(key),
+                name=label(label_fn(key) if label_fn else key),
                 **extra,
             )
         )
-    return fig
+    return fig.update_xaxes(**time_axis(df["period"], bucket))
 
 
 def duration_lines(
-    df: pd.DataFrame, series: str, value: str = "mean_s", label_fn=None
+    df: pd.DataFrame, series: str, bucket: str, value: str = "mean_s", label_fn=None
 ) -> go.Figure:
-    """Duration over time (columns period, `series`, `value`), one line per series."""
-    fig = _lines(df, series, value, label_fn=label_fn)
+    """Duration per `bucket` period (columns period, `series`, `value`), one line per series."""
+    fig = _lines(df, series, value, bucket, label_fn=label_fn)
     return fig.update_layout(yaxis_title="seconds", legend=LEGEND_BELOW)
 
 
 def top_series(df: pd.DataFrame, series: str, weight: str, n: int = TOP_SERIES) -> pd.DataFrame:
-    """Rows of the `n` series with the largest total `weight` (keeps a chart readable)."""
+    """Rows of the `n` series with the largest total `weight`, leaving out every series whose
+    total is 0 (a failure chart lists only what failed; fewer lines keep it readable)."""
     if df.empty:
         return df
-    keep = df.groupby(series)[weight].sum().sort_values(ascending=False).head(n).index
+    totals = df.groupby(series)[weight].sum()
+    keep = totals[totals > 0].sort_values(ascending=False, kind="stable").head(n).index
     return df[df[series].isin(keep)]
 
 
-def rate_lines(df: pd.DataFrame, series: str) -> go.Figure:
-    """Failure rate over time (columns period, `series`, failure_rate, runs, failed)."""
-    hover = "%{y:.0%} failed (%{customdata[1]} of %{customdata[0]} runs)<extra>%{fullData.name}</extra>"
-    fig = _lines(df, series, "failure_rate", hover=(["runs", "failed"], hover))
+def failure_lines(df: pd.DataFrame, series: str, bucket: str) -> go.Figure | None:
+    """`rate_lines` of the TOP_SERIES series with the most failures (column `failed`); None when
+    nothing failed."""
+    top = top_series(df, series, "failed")
+    return rate_lines(top, series, bucket) if not top.empty else None
+
+
+def rate_lines(df: pd.DataFrame, series: str, bucket: str) -> go.Figure:
+    """Failure rate per `bucket` period (columns period, `series`, failure_rate, runs, failed)."""
+    hover = (
+        "%{y:.0%} failed (%{customdata[1]} of %{customdata[0]} runs)<extra>%{fullData.name}</extra>"
+    )
+    fig = _lines(df, series, "failure_rate", bucket, hover=(["runs", "failed"], hover))
     return fig.update_layout(
         yaxis_title="failure rate",
         yaxis_tickformat=".0%",
@@ -168,29 +233,28 @@ def rate_lines(df: pd.DataFrame, series: str) -> go.Figure:
 def slowest_bars(df: pd.DataFrame) -> go.Figure:
     """Longest operations (columns job_name, operation_id, duration_s, kind), longest on top."""
     d = df.iloc[::-1]
+    names = [label(f"{j} · {o}") for j, o in zip(d["job_name"], d["operation_id"], strict=True)]
     fig = go.Figure()
     for kind in _series(d, "kind"):
-        k = d[d["kind"] == kind]
+        rows = (d["kind"] == kind).to_numpy()
         fig.add_trace(
             go.Bar(
-                x=k["duration_s"].tolist(),
-                y=(k["job_name"] + " · " + k["operation_id"]).tolist(),
+                x=d["duration_s"][rows].tolist(),
+                y=[n for n, keep in zip(names, rows, strict=True) if keep],
                 orientation="h",
-                name=str(kind),
+                name=label(kind),
             )
         )
     return fig.update_layout(
         legend=LEGEND_BELOW,
         xaxis_title="seconds",
-        yaxis={
-            "categoryorder": "array",
-            "categoryarray": (d["job_name"] + " · " + d["operation_id"]).tolist(),
-        },
+        yaxis={"categoryorder": "array", "categoryarray": names},
     )
 
 
-def throughput_lines(df: pd.DataFrame) -> go.Figure:
-    """Generation throughput per period and schema (columns period, schema_type, rows_per_s)."""
+def throughput_lines(df: pd.DataFrame, bucket: str) -> go.Figure:
+    """Generation throughput per `bucket` period and schema (columns period, schema_type,
+    rows_per_s, rows, operations)."""
     hover = "%{y:,.0f} rows/s (%{customdata[0]:,} rows, %{customdata[1]} runs)"
-    fig = _lines(df, "schema_type", "rows_per_s", hover=(["rows", "operations"], hover))
+    fig = _lines(df, "schema_type", "rows_per_s", bucket, hover=(["rows", "operations"], hover))
     return fig.update_layout(yaxis_title="rows / s", legend=LEGEND_BELOW)

@@ -1,11 +1,13 @@
-"""Engine access, error display and cross-page links shared by every page.
+"""Engine access, the token gate, error display and cross-page links shared by every page.
 
 Errors reach the user as `st.error` with the message, never as a traceback: `guard()` wraps a
 block, `engine()` stops the page with a clear message when the job store cannot be opened.
+`token_gate()` asks for BATCH_API_TOKEN (when the server sets it) before any page runs.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,6 +33,8 @@ PAGE_CATALOG = "pages/catalog.py"
 PAGE_PIPELINES = "pages/pipelines.py"
 
 MY_JOBS_KEY = "bo_my_jobs"
+TOKEN_OK_KEY = "bo_token_ok"
+TOKEN_INPUT_KEY = "bo_token_input"
 
 MIME_TYPES = {"csv": "text/csv", "json": "application/json", "html": "text/html"}
 
@@ -67,6 +71,54 @@ def engine() -> Engine:
         st.error(f"The job engine could not start: {error_text(exc)}")
         st.stop()
         raise  # unreachable: st.stop() raises
+
+
+def signed_in() -> bool:
+    """True when this browser session may see the pages: no token is required, or the session
+    already gave it. Safe to call before `st.navigation` (it never stops the script); an engine
+    that cannot start counts as not signed in, and `token_gate()` then shows its error."""
+    if st.session_state.get(TOKEN_OK_KEY):
+        return True
+    try:
+        return not get_engine().settings.api_token
+    except Exception:
+        return False
+
+
+def token_gate() -> None:
+    """Ask for the access token before any page runs, when the server sets one.
+
+    The token is the engine's `api_token` setting: BATCH_API_TOKEN, the same one the REST API
+    requires. Unset: no gate. Set: a password input; the entry is compared in constant time
+    (`hmac.compare_digest`), success is remembered in `st.session_state` for this browser
+    session, and a missing or wrong token stops the script after saying so.
+    """
+    if st.session_state.get(TOKEN_OK_KEY):
+        return
+    token = engine().settings.api_token
+    if not token:
+        return
+    st.title("Batch Operations")
+    given = st.text_input(
+        "Access token",
+        type="password",
+        key=TOKEN_INPUT_KEY,
+        help="The server's BATCH_API_TOKEN (the bearer token of the REST API).",
+    )
+    if not given:
+        st.info(
+            "This server requires an access token. Enter it to continue.", icon=":material/lock:"
+        )
+        st.stop()
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        log.warning("UI sign-in with a wrong token")
+        st.error(
+            "The token is wrong: it must equal the server's BATCH_API_TOKEN.",
+            icon=":material/error:",
+        )
+        st.stop()
+    st.session_state[TOKEN_OK_KEY] = True
+    st.rerun()  # draw the page without the token input
 
 
 def remember_job(job_id: str) -> None:

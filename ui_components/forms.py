@@ -5,10 +5,17 @@ title, `job_fields`, the selection, `execution_fields` and `submit_area` in this
 Submitting runs in the button's callback (before the page re-renders), so validation errors
 appear next to their fields and the success message links to the new job. Every widget has a
 key `<prefix>.<field>`; the page's `build` callable reads its own keys from session state.
+
+Double-submit guard: a request identical to this session's previous one (same job type, same
+request content) within `DUPLICATE_WINDOW_S` seconds creates no second job; the first job's
+success message is shown again with a note that the duplicate was ignored.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +40,8 @@ Errors = dict[str, str]
 Builder = Callable[[], tuple[dict[str, Any], Errors]]
 # widget values persist for the whole session, so a form is still filled after a visit elsewhere
 PERSIST = "session"
+DUPLICATE_WINDOW_S = 5.0
+LAST_SUBMIT_KEY = "bo_last_submit"
 
 
 def key(prefix: str, name: str) -> str:
@@ -172,6 +181,26 @@ def read_options(prefix: str) -> tuple[dict[str, Any], Errors]:
     return opts, errs
 
 
+def request_fingerprint(job_type: JobType | str, request: dict[str, Any]) -> str:
+    """A digest of the job type and the request content (key order does not matter)."""
+    text = json.dumps([str(JobType(job_type).value), request], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def recent_duplicate(
+    last: dict[str, Any] | None,
+    fingerprint: str,
+    now: float,
+    window_s: float = DUPLICATE_WINDOW_S,
+) -> dict[str, Any] | None:
+    """The previous submission `last` ({"fingerprint", "at", "result"}, `at` on the
+    `time.monotonic()` clock) when `fingerprint` equals its fingerprint and it is less than
+    `window_s` seconds old; else None."""
+    if not last or last.get("fingerprint") != fingerprint:
+        return None
+    return last if 0 <= now - last["at"] < window_s else None
+
+
 def _field_of(exc: BatchError, field_map: dict[str, str]) -> str:
     name = exc.field or "_form"
     root = name.split(".", 1)[0]
@@ -189,8 +218,19 @@ def _submit(prefix: str, job_type: JobType, build: Builder, field_map: dict[str,
     if errs:
         st.session_state[key(prefix, "_errors")] = errs
         return
+    request = {**opts, **body}
+    fingerprint = request_fingerprint(job_type, request)
+    now = time.monotonic()
+    first = recent_duplicate(st.session_state.get(LAST_SUBMIT_KEY), fingerprint, now)
+    if first is not None:
+        st.session_state[key(prefix, "_errors")] = {}
+        st.session_state[key(prefix, "_result")] = {
+            **first["result"],
+            "duplicate_after_s": now - first["at"],
+        }
+        return
     try:
-        resp = get_engine().submit(job_type, {**opts, **body})
+        resp = get_engine().submit(job_type, request)
     except BatchError as exc:
         st.session_state[key(prefix, "_errors")] = {_field_of(exc, field_map): error_text(exc)}
         return
@@ -200,12 +240,18 @@ def _submit(prefix: str, job_type: JobType, build: Builder, field_map: dict[str,
             "_form": f"The job could not be submitted: {error_text(exc)}"
         }
         return
-    st.session_state[key(prefix, "_errors")] = {}
-    st.session_state[key(prefix, "_result")] = {
+    result = {
         "job_id": resp.job_id,
         "name": opts["job_name"],
         "message": resp.message,
         "total": resp.total_operations,
+    }
+    st.session_state[key(prefix, "_errors")] = {}
+    st.session_state[key(prefix, "_result")] = result
+    st.session_state[LAST_SUBMIT_KEY] = {
+        "fingerprint": fingerprint,
+        "at": time.monotonic(),
+        "result": result,
     }
     remember_job(resp.job_id)
 
@@ -219,7 +265,8 @@ def submit_area(
     label: str = "Submit job",
 ) -> None:
     """The submit button, then the outcome: errors not shown inline, or a success message with
-    links to the new job's details and to Active Jobs."""
+    links to the new job's details and to Active Jobs (and, for an ignored duplicate submit, the
+    first job's message with a note)."""
     st.button(
         label,
         type="primary",
@@ -244,6 +291,12 @@ def submit_area(
             f"Submitted job **{result['name']}** (`{result['job_id']}`): {result['message']}.",
             icon=":material/check_circle:",
         )
+        if result.get("duplicate_after_s") is not None:
+            st.info(
+                f"The same request was submitted {result['duplicate_after_s']:.1f} s ago as this "
+                "job, so the duplicate was ignored: no second job was created.",
+                icon=":material/content_copy:",
+            )
         c1, c2, _ = st.columns([1, 1, 2])
         with c1:
             st.page_link(

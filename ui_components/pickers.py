@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from batchcore.workspace import Workspace
+from ui_components.core import PAGE_PIPELINES
 from ui_components.forms import PERSIST, Errors, field_error, key, value
 
 
@@ -38,6 +39,21 @@ def no_pipelines_hint(ws: Workspace) -> None:
         "(see the Pipelines page), or point `BATCH_WORKSPACE` at your workspace.",
         icon=":material/lightbulb:",
     )
+
+
+def skipped_warning(ws: Workspace) -> None:
+    """A short warning (with a link to the Pipelines page) when the workspace skipped pipeline
+    files or projects because they failed to load (`Workspace.problems`); nothing otherwise."""
+    n = len(ws.problems)
+    if not n:
+        return
+    st.warning(
+        f"{n} pipeline file{'s' if n != 1 else ''} or project{'s' if n != 1 else ''} "
+        f"{'were' if n != 1 else 'was'} skipped because {'they' if n != 1 else 'it'} failed to "
+        "load: see the Pipelines page.",
+        icon=":material/warning:",
+    )
+    st.page_link(PAGE_PIPELINES, label="Open Pipelines", icon=":material/description:")
 
 
 def pipeline_picker(prefix: str, ws: Workspace) -> None:

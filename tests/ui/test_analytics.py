@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import pytest
 
 from batchcore import analytics
@@ -11,6 +12,7 @@ from batchcore.analytics import Scope
 from batchcore.store.writer import FnCommand
 from batchcore.timeutil import utcnow_naive
 from tests.ui.seed import add_checks, check_row, noop_job
+from ui_components import charts
 
 
 @pytest.fixture
@@ -102,8 +104,8 @@ def test_check_failure_rates_and_trends_show_the_check_getting_worse(eng):
         assert top.check == "dim_customer_validation · not_null_email"
         assert (top.earlier_failure_rate, top.recent_failure_rate, top.change) == (0.0, 1.0, 1.0)
         assert top.first_pass_rate == 1.0 and top.last_pass_rate == pytest.approx(0.96)
-        steady = trends[trends.check == "dim_customer_validation · unique_id"].iloc[0]
-        assert steady.change == 0.0 and steady.failed == 0
+        # a check that never failed is not "getting worse": it is not listed
+        assert list(trends.check) == ["dim_customer_validation · not_null_email"]
         assert analytics.check_trends(cur, Scope(project_id="finance_checks")).empty
 
 
@@ -137,3 +139,162 @@ def test_datagen_throughput_uses_reported_rows_else_requested_rows(eng):
     row = gen.iloc[0]
     assert (row.schema_type, row.operations, row.rows, row.duration_s) == ("Retail", 2, 6000, 4.0)
     assert (row.rows_per_s, row.best_rows_per_s) == (1500.0, 2500.0)
+
+
+def _status_row(index: int, name: str, status: str, pipeline_id: str) -> dict:
+    """A check_results row with `status` passed | failed | warned | error (as the runner stores
+    it: only `passed` has passed=True; warned is a severity-warn check that did not pass)."""
+    row = check_row(
+        "op_0",
+        index,
+        passed=status == "passed",
+        name=name,
+        failed_rows=0 if status == "passed" else 5,
+        pipeline_id=pipeline_id,
+    )
+    return {
+        **row,
+        "status": status,
+        "severity": "warn" if status == "warned" else "error",
+        "error": "table not found" if status == "error" else None,
+    }
+
+
+def test_only_status_failed_counts_as_a_failure_and_only_failing_checks_are_listed(eng):
+    job = noop_job(eng, "checks", 1)
+    _finish(eng, job)
+    add_checks(
+        eng.store,
+        job,
+        [
+            _status_row(0, "fails", "failed", "orders_validation"),
+            _status_row(1, "fails", "passed", "orders_validation"),
+            _status_row(2, "warns", "warned", "orders_validation"),
+            _status_row(3, "warns", "warned", "orders_validation"),
+            _status_row(4, "breaks", "error", "orders_validation"),
+            _status_row(5, "passes", "passed", "orders_validation"),
+        ],
+    )
+    with eng.store.reader() as cur:
+        rates = analytics.check_failure_rates(cur, Scope(), "day")
+        trends = analytics.check_trends(cur, Scope())
+    by_check = {
+        r.check.split(" · ")[1]: (r.runs, r.failed, r.warned, r.errors, r.failure_rate)
+        for r in rates.itertuples()
+    }
+    assert by_check == {
+        "fails": (2, 1, 0, 0, 0.5),
+        "warns": (2, 0, 2, 0, 0.0),
+        "breaks": (1, 0, 0, 1, 0.0),
+        "passes": (1, 0, 0, 0, 0.0),
+    }
+    assert list(trends.check) == ["orders_validation · fails"]
+    assert (trends.iloc[0].runs, trends.iloc[0].failed) == (2, 1)
+    # the chart of top failures draws only the check that failed
+    fig = charts.failure_lines(rates, "check", "day")
+    assert [t.name for t in fig.data] == ["orders_validation · fails"]
+
+
+def test_pipeline_failure_chart_lists_only_pipelines_that_failed(eng):
+    job = noop_job(eng, "pipelines", 3, fail=(1,))
+    _finish(eng, job)
+
+    def as_pipelines(cur, now):
+        cur.execute(
+            """UPDATE operations SET kind = 'pipeline_execution',
+                   spec = json_object('project_id', 'shop', 'pipeline_id', 'pl_' || operation_id)
+               WHERE job_id = ?""",
+            [job],
+        ).fetchall()
+
+    eng.store.call(FnCommand(as_pipelines))
+    with eng.store.reader() as cur:
+        pipe = analytics.pipeline_failure_rates(cur, Scope(), "day")
+    assert sorted(zip(pipe.pipeline, pipe.runs, pipe.failed, strict=True)) == [
+        ("shop/pl_op_0", 1, 0),
+        ("shop/pl_op_1", 1, 1),
+        ("shop/pl_op_2", 1, 0),
+    ]
+    fig = charts.failure_lines(pipe, "pipeline", "day")
+    assert [t.name for t in fig.data] == ["shop/pl_op_1"]
+    assert list(fig.data[0].y) == [1.0]
+    # nothing failed: no chart at all (the page says so)
+    assert charts.failure_lines(pipe[pipe.failed == 0], "pipeline", "day") is None
+
+
+def test_auto_bucket_follows_the_span_of_the_jobs_in_the_range():
+    now = datetime(2026, 11, 30, 12, 0)
+    month_ago = now - timedelta(days=30)
+    # a 30-day range whose jobs were all created in the last 20 minutes: hours, not one day
+    assert analytics.bucket_for(month_ago, now) == "day"
+    assert analytics.bucket_for_data(month_ago, now, now - timedelta(minutes=20), now) == "hour"
+    # jobs over 60 days of a year-long range: days; over the whole year: weeks
+    year_ago = now - timedelta(days=365)
+    assert analytics.bucket_for_data(year_ago, now, now - timedelta(days=60), now) == "day"
+    assert analytics.bucket_for_data(year_ago, now, year_ago, now) == "week"
+    # the range still bounds the span (jobs outside it do not widen it)
+    assert analytics.bucket_for_data(now - timedelta(days=2), now, year_ago, now) == "hour"
+    # no job in the range, or none at all: the range decides
+    assert analytics.bucket_for_data(month_ago, now, year_ago, year_ago) == "day"
+    assert analytics.bucket_for_data(month_ago, now, None, None) == "day"
+    # aware datetimes (the page's) and naive UTC ones (the store's) mix
+    aware = now.replace(tzinfo=UTC)
+    assert analytics.bucket_for_data(aware - timedelta(days=30), aware, now, now) == "hour"
+
+
+HOUR, DAY = 3_600_000, 86_400_000
+
+
+@pytest.mark.parametrize(
+    ("periods", "bucket", "dtick", "tick0", "span"),
+    [
+        # one point: a tick on it, half a period either side (no millisecond ticks)
+        (["2026-11-30 09:00"], "hour", HOUR, "2026-11-30T09:00:00", ("08:30", "09:30")),
+        (["2026-11-30"], "day", DAY, "2026-11-30T00:00:00", ("2026-11-29T12", "2026-11-30T12")),
+        # two hours: a tick per hour, never every 10 minutes
+        (["2026-11-30 09:00", "2026-11-30 10:00"], "hour", HOUR, "2026-11-30T09:00:00", None),
+        # 72 hours: every 12 hours (6 ticks), from midnight
+        (
+            pd.date_range("2026-11-27", periods=72, freq="h"),
+            "hour",
+            12 * HOUR,
+            "2026-11-27T00:00:00",
+            None,
+        ),
+        # 30 days: weekly ticks (5), never the same date twice
+        (
+            pd.date_range("2026-11-01", periods=30, freq="D"),
+            "day",
+            7 * DAY,
+            "2026-11-01T00:00:00",
+            None,
+        ),
+        # 52 weeks: every 13 weeks (4 ticks) from the first Monday
+        (
+            pd.date_range("2025-12-01", periods=52, freq="W-MON"),
+            "week",
+            91 * DAY,
+            "2025-12-01T00:00:00",
+            None,
+        ),
+        # hours over a year (chosen by hand): whole days apart (46 days), from midnight
+        (
+            pd.date_range("2025-11-30 09:00", periods=8760, freq="h"),
+            "hour",
+            46 * DAY,
+            "2025-11-30T00:00:00",
+            None,
+        ),
+    ],
+)
+def test_time_axis_ticks_are_whole_periods(periods, bucket, dtick, tick0, span):
+    axis = charts.time_axis(pd.to_datetime(pd.Series(periods)), bucket)
+    assert (axis["dtick"], axis["tick0"]) == (dtick, tick0)
+    first, last = pd.Timestamp(min(periods)), pd.Timestamp(max(periods))
+    half = pd.Timedelta(milliseconds=charts.BUCKET_MS[bucket] / 2)
+    assert axis["range"] == [(first - half).isoformat(), (last + half).isoformat()]
+    if span is not None:
+        assert span[0] in axis["range"][0] and span[1] in axis["range"][1]
+    n_ticks = (last - first) // pd.Timedelta(milliseconds=dtick) + 1
+    assert n_ticks <= charts.MAX_TICKS
+    assert axis["dtick"] % charts.BUCKET_MS[bucket] == 0  # never finer than one period

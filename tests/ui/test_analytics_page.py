@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import timedelta
 
 import numpy as np
 
+from batchcore.store.writer import FnCommand
 from tests.ui.conftest import open_page
 from tests.ui.seed import add_checks, check_row, noop_job
 
@@ -88,3 +90,74 @@ def test_project_filter_narrows_the_numbers(engine):
     assert at.metric[0].value == "2"
     slow = _figures(at)["slowest-operations"]["data"]
     assert sorted(y.split(" · ")[0] for trace in slow for y in trace["y"]) == ["b", "c"]
+
+
+def test_names_from_the_store_are_escaped_in_chart_labels(engine):
+    evil_job = '<b>bold</b> & <a href="https://example.org">link</a>'
+    evil_check = "<i>not_null</i><br>email"
+    job = noop_job(engine, evil_job, 1, sleep_ms=20)
+    engine.wait(job, timeout=10)
+    add_checks(
+        engine.store, job, [check_row("op_0", 0, passed=False, name=evil_check, failed_rows=3)]
+    )
+
+    at = open_page(PAGE, an_tab="Performance")
+    (bars,) = _figures(at)["slowest-operations"]["data"]
+    expected = (
+        '&lt;b&gt;bold&lt;/b&gt; &amp; &lt;a href="https://example.org"&gt;link&lt;/a&gt; · op_0'
+    )
+    assert bars["y"] == [expected]
+    assert _figures(at)["slowest-operations"]["layout"]["yaxis"]["categoryarray"] == [expected]
+
+    at = open_page(PAGE, an_tab="Failures")
+    (line,) = _figures(at)["check-failure-rate"]["data"]
+    assert line["name"] == "dim_customer_validation · &lt;i&gt;not_null&lt;/i&gt;&lt;br&gt;email"
+    assert "%{fullData.name}" in line["hovertemplate"]  # the hover shows the escaped name
+    # the numbers behind the chart keep the raw name
+    assert list(at.dataframe[0].value["check"]) == [f"dim_customer_validation · {evil_check}"]
+
+
+def test_failures_tab_lists_only_what_failed_and_warned_is_no_failure(engine):
+    job = noop_job(engine, "nightly", 2, fail=(1,))
+    engine.wait(job, timeout=10)
+
+    def as_pipelines(cur, now):
+        cur.execute(
+            """UPDATE operations SET kind = 'pipeline_execution',
+                   spec = json_object('project_id', 'shop', 'pipeline_id', 'pl_' || operation_id)
+               WHERE job_id = ?""",
+            [job],
+        ).fetchall()
+
+    engine.store.call(FnCommand(as_pipelines))
+    warned = check_row("op_0", 0, passed=False, name="soft_limit", failed_rows=2)
+    add_checks(engine.store, job, [{**warned, "status": "warned", "severity": "warn"}])
+
+    at = open_page(PAGE, an_tab="Failures")
+    figs = _figures(at)
+    assert [t["name"] for t in figs["pipeline-failure-rate"]["data"]] == ["shop/pl_op_1"]
+    assert "check-failure-rate" not in figs
+    infos = [i.value for i in at.info]
+    assert infos.count("No check failed in this range.") == 2  # the chart and the trends table
+
+
+def test_jobs_of_the_last_minutes_are_charted_per_hour_with_hourly_ticks(engine):
+    engine.wait(noop_job(engine, "now", 2, sleep_ms=20), timeout=10)
+    job = engine.list_jobs()[0][0]
+    at = open_page(PAGE)  # default range: the last 30 days, period "auto"
+    assert "**Job duration per hour**" in [m.value for m in at.markdown]
+    hour = job.created_at.replace(minute=0, second=0, microsecond=0, tzinfo=None)
+    for name in ("job-duration", "operation-duration"):
+        axis = _figures(at)[name]["layout"]["xaxis"]
+        assert axis["dtick"] == 3_600_000, name  # a tick per hour, no sub-hour ticks
+        assert axis["hoverformat"] == "%Y-%m-%d %H:00"
+    axis = _figures(at)["job-duration"]["layout"]["xaxis"]
+    assert axis["tick0"] == hour.isoformat()
+    assert axis["range"] == [
+        (hour - timedelta(minutes=30)).isoformat(),
+        (hour + timedelta(minutes=30)).isoformat(),
+    ]
+    # a period chosen by hand wins
+    at.selectbox(key="an_bucket").select("day").run()
+    assert "**Job duration per day**" in [m.value for m in at.markdown]
+    assert _figures(at)["job-duration"]["layout"]["xaxis"]["dtick"] == 86_400_000

@@ -99,3 +99,33 @@ def test_search_filters_pipelines_and_keeps_hidden_selection(engine):
         "ledger_validation",
         "dim_store_validation",
     ]
+
+
+def test_a_second_identical_submit_within_5_s_creates_no_second_job(engine):
+    at = open_page(PAGE)
+    at.text_input(key="bulk.job_name").input("nightly")
+    at.checkbox(key="bulk.pl.finance_checks.ledger_validation").check()
+    at.button(key="bulk.submit").click().run()
+    jobs, total = engine.list_jobs()
+    assert total == 1
+    first = jobs[0].job_id
+    assert not at.info
+
+    at.button(key="bulk.submit").click().run()  # the double click
+    assert engine.list_jobs()[1] == 1
+    assert not at.error, [e.value for e in at.error]
+    assert first in at.success[0].value and "nightly" in at.success[0].value
+    (note,) = [i.value for i in at.info]
+    assert note.startswith("The same request was submitted ")
+    assert note.endswith(
+        "s ago as this job, so the duplicate was ignored: no second job was created."
+    )
+    links = {link.proto.label: link.proto.query_string for link in at.get("page_link")}
+    assert f"job_id={first}" in links["Open job details"]
+
+    # a different request is a new job at once
+    at.checkbox(key="bulk.pl.retail_migration.dim_store_validation").check()
+    at.button(key="bulk.submit").click().run()
+    jobs, total = engine.list_jobs()
+    assert total == 2 and jobs[0].job_id != first
+    assert jobs[0].job_id in at.success[0].value and not at.info

@@ -3,6 +3,10 @@ creates the right job, and shows its validation errors inline."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from tests.ui.conftest import open_page
 
 
@@ -38,6 +42,30 @@ def test_data_generation_form_creates_one_item_per_schema(engine):
         ("generate_0_retail", "Retail", 5000, None, "generated"),
         ("generate_1_finance", "Finance", 10000, 7, "warehouse"),
     ]
+
+
+def test_seed_help_says_what_empty_really_does(engine):
+    at = open_page("pages/data_generation.py")
+    seed = at.number_input(key="datagen.seed.Retail")
+    assert seed.value is None
+    assert seed.proto.placeholder == "42 (default)"
+    assert seed.help == (
+        "Same seed, same data. Empty uses the default seed 42, so every run without a seed "
+        "writes the same data; enter another number (0 to 2,147,483,647) for a different data set."
+    )
+    assert "random" not in (seed.proto.placeholder + seed.help).lower()
+    # and that is what the engine does with an empty seed
+    at.text_input(key="datagen.job_name").input("no seed")
+    at.number_input(key="datagen.rows.Retail").set_value(100)
+    at.button(key="datagen.submit").click().run()
+    job = engine.wait(_only_job(engine).job_id, timeout=60)
+    (op,) = engine.get_job(job.job_id).operations
+    assert op.status.value == "completed", op.error
+    assert (op.metadata["seed"], op.result["seed"], op.result["seed_defaulted"]) == (
+        None,
+        42,
+        True,
+    )
 
 
 def test_data_generation_rejects_zero_rows_and_no_schema(engine):
@@ -116,3 +144,61 @@ def test_metadata_form_needs_a_source(engine):
     errors = [e.value for e in at.error]
     assert "Give the job a name." in errors
     assert "Choose at least one connection or connection type." in errors
+
+
+@pytest.fixture
+def broken_workspace(workspace: Path) -> Path:
+    """The test workspace plus a pipeline file whose name is no valid id and a project whose
+    project.yaml names an unknown connection: 2 problems, both skipped at load."""
+    (workspace / "projects" / "retail_migration" / "pipelines" / "bad name.yaml").write_text(
+        "target: warehouse\nchecks: []\n"
+    )
+    broken = workspace / "projects" / "broken_project"
+    (broken / "pipelines").mkdir(parents=True)
+    (broken / "project.yaml").write_text("name: Broken\ntarget: nowhere\n")
+    return workspace
+
+
+SKIPPED_2 = (
+    "2 pipeline files or projects were skipped because they failed to load: see the Pipelines page."
+)
+
+
+@pytest.mark.parametrize(
+    ("page", "offered"),
+    [
+        ("pages/bulk_pipeline.py", "bulk.pl.retail_migration.dim_store_validation"),
+        ("pages/multi_project.py", "multi.proj.retail_migration"),
+    ],
+)
+def test_skipped_pipeline_files_are_named_on_the_pipeline_pickers(
+    broken_workspace, engine, page, offered
+):
+    assert len(engine.workspace().problems) == 2
+    at = open_page(page)
+    assert [w.value for w in at.warning] == [SKIPPED_2]
+    links = {link.proto.label: link.proto.page for link in at.get("page_link")}
+    assert links["Open Pipelines"] == "pipelines"
+    # the rest of the workspace is still offered
+    assert at.checkbox(key=offered)
+    assert not [c for c in at.checkbox if c.key and "broken_project" in c.key]
+
+
+def test_a_clean_workspace_warns_nothing(engine):
+    assert engine.workspace().problems == []
+    for page in ("pages/bulk_pipeline.py", "pages/multi_project.py"):
+        assert not open_page(page).warning
+
+
+@pytest.fixture
+def one_bad_file(workspace: Path) -> Path:
+    """The test workspace plus one pipeline file whose name is no valid id."""
+    (workspace / "projects" / "finance_checks" / "pipelines" / "-x.yaml").write_text("checks: []\n")
+    return workspace
+
+
+def test_one_skipped_file_is_singular(one_bad_file, engine):
+    at = open_page("pages/bulk_pipeline.py")
+    assert [w.value for w in at.warning] == [
+        "1 pipeline file or project was skipped because it failed to load: see the Pipelines page."
+    ]
