@@ -16,6 +16,24 @@ from ui_components.core import PAGE_HISTORY, download
 from ui_components.status import badge_html, status_cell, style_status, type_label
 
 MAX_CHECK_PANELS = 100
+LIVE_EVERY_S = 2
+
+
+def is_live(job: JobView) -> bool:
+    """Whether the page follows `job` live (re-reads it every LIVE_EVERY_S): while it is active."""
+    return not job.status.is_terminal
+
+
+def follow(job: JobView, live: bool) -> None:
+    """Rerun the whole page when `job` is no longer in the state its timer was set for.
+
+    The fragment's timer is fixed by the page run that drew it (`live`): a job that ended stops
+    it, and a job that is active again (Retry, or a cancel that leaves it cancelling) starts it.
+    A click inside the fragment reruns only the fragment, so this is what makes the page follow
+    the job live again after Retry instead of staying static until a reload.
+    """
+    if is_live(job) != live:
+        st.rerun()
 
 
 def header(eng: Engine, job: JobView) -> None:

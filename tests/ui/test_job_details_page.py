@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.ui import fragment_runs
 from tests.ui.conftest import open_page, wait_until
 from tests.ui.seed import add_checks, check_row, noop_job
 
@@ -102,3 +103,48 @@ def test_user_text_is_escaped_not_rendered_as_html(engine):
     md = " ".join(m.value for m in at.markdown)
     assert "<img" not in md and "&lt;img src=x onerror=alert(1)&gt;" in md
     assert "<b>t</b>" not in md and "&lt;b&gt;t&lt;/b&gt;" in md
+
+
+def test_retry_on_a_finished_job_follows_it_live_again(engine):
+    job_id = noop_job(engine, "flaky", 2, sleep_ms=1500, result_failed=(1,))
+    engine.wait(job_id, timeout=15)
+    at = open_page(PAGE, job_id=job_id)
+    msgs = fragment_runs.run(at)
+    (show,) = fragment_runs.fragment_ids(msgs)
+    assert fragment_runs.timers(msgs) == {}  # finished: the page does not refresh
+    # the Retry button is inside the fragment: the browser reruns only the fragment
+    at.button(key="details-retry").click()
+    msgs = fragment_runs.run(at, fragment_id=show)
+    timers = fragment_runs.timers(msgs)
+    assert list(timers.values()) == [2.0]  # live again: the whole page ran and set the timer
+    assert at.success[0].value.startswith("Retrying 1 failed operation")
+    assert at.button(key="details-cancel").label == "Cancel job"
+    job = engine.wait(job_id, timeout=15)
+    assert job.operations[1].attempts == 2
+    (show,) = timers
+    msgs = fragment_runs.run(at, fragment_id=show)  # the timer's run sees that it ended
+    assert fragment_runs.timers(msgs) == {}
+    assert at.button(key="details-retry").label == "Retry 1 failed"
+
+
+def test_cancel_from_details_follows_the_job_until_it_has_stopped(engine):
+    job_id = noop_job(engine, "long", 2, sleep_ms=1500, max_parallel=1)
+    wait_until(lambda: engine.get_job(job_id, with_operations=False).status.value == "running")
+    at = open_page(PAGE, job_id=job_id)
+    msgs = fragment_runs.run(at)
+    (show,) = fragment_runs.fragment_ids(msgs)
+    assert fragment_runs.timers(msgs) == {show: 2.0}
+    at.button(key="details-cancel").click()
+    msgs = fragment_runs.run(at, fragment_id=show)  # opens the dialog
+    (dialog,) = fragment_runs.fragment_ids(msgs) - {show}
+    at.button(key=f"cancel-confirm-{job_id}").click()
+    msgs = fragment_runs.run(at, fragment_id=dialog)
+    assert engine.get_job(job_id, with_operations=False).status.value == "cancelling"
+    timers = fragment_runs.timers(msgs)
+    assert list(timers.values()) == [2.0]  # still followed while it is cancelling
+    assert "is cancelling" in at.success[0].value
+    assert engine.wait(job_id, timeout=15).status.value == "cancelled"
+    (show,) = timers
+    msgs = fragment_runs.run(at, fragment_id=show)
+    assert fragment_runs.timers(msgs) == {}
+    assert any("cancelled" in m.value and "long" in m.value for m in at.markdown)
