@@ -113,10 +113,8 @@ def progress(job: JobView) -> None:
         if job.status.is_terminal
         else f" · time left {fmt.duration(p.estimated_time_remaining_ms)}"
     )
-    st.progress(
-        min(1.0, p.percent_complete / 100.0),
-        text=f"{p.percent_complete:.0f}% · {jobs.progress_text(job)}{eta}",
-    )
+    done = jobs.done_fraction(job)
+    st.progress(done, text=f"{fmt.pct(done, 0)} · {jobs.progress_text(job)}{eta}")
     cols = st.columns(6)
     for col, (label, n) in zip(
         cols,
@@ -210,7 +208,8 @@ def operation_inspector(eng: Engine, job: JobView) -> None:
 
 
 def checks_frame(checks: list[dict[str, Any]]) -> pd.DataFrame:
-    """One row per check result, for the checks table (what failed first, operation last)."""
+    """One row per check result, for the checks table (what failed first, operation last).
+    Rates are for a `format="percent"` column: one under 1 never shows as 100 %."""
     return pd.DataFrame(
         {
             "Check": [c["check_name"] for c in checks],
@@ -221,8 +220,8 @@ def checks_frame(checks: list[dict[str, Any]]) -> pd.DataFrame:
             "Status": [status_cell(c["status"]) for c in checks],
             "Failed rows": [c["failed_rows"] for c in checks],
             "Total rows": [c["total_rows"] for c in checks],
-            "Pass rate": [c["pass_rate"] for c in checks],
-            "Threshold": [c["threshold"] for c in checks],
+            "Pass rate": [fmt.shown_rate(c["pass_rate"]) for c in checks],
+            "Threshold": [fmt.shown_rate(c["threshold"]) for c in checks],
             "Severity": [c["severity"] for c in checks],
             "Operation": [c["operation_id"] for c in checks],
         }
@@ -230,7 +229,7 @@ def checks_frame(checks: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def check_title(c: dict[str, Any]) -> str:
-    """`✗ dim_customer · not_null_email — 40 of 1,000 rows failed · pass rate 96.0% (needs 100.0%)`."""
+    """`✗ dim_customer · not_null_email — 40 of 1,000 rows failed · pass rate 96.0% (needs 100%)`."""
     where = (
         c["table_name"] + (f".{', '.join(c['columns'])}" if c["columns"] else "")
         if c["table_name"]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from batchcore.store.writer import FnCommand
 from tests.ui.conftest import open_page, wait_until
-from tests.ui.seed import noop_job
+from tests.ui.seed import create_pending_job, noop_job
 
 PAGE = "pages/active_jobs.py"
 
@@ -74,3 +75,27 @@ def test_retry_failed_from_a_job_that_just_finished(engine):
     job = engine.wait(job_id, timeout=10)
     op = job.operations[1]
     assert op.attempts == 2
+
+
+def _finish_ops(engine, job_id: str, n: int) -> None:
+    """Mark the first `n` operations of a stored job completed."""
+    engine.store.call(
+        FnCommand(
+            lambda cur, now: cur.execute(
+                "UPDATE operations SET status = 'completed', attempts = 1, finished_at = ? "
+                "WHERE job_id = ? AND seq < ?",
+                [now, job_id, n],
+            ).fetchall()
+        )
+    )
+
+
+def test_progress_is_never_100_percent_before_every_operation_has_finished(engine):
+    job_id = create_pending_job(
+        engine.store, "nearly done", [(f"op_{i}", {"sleep_ms": 0}) for i in range(250)]
+    )
+    _finish_ops(engine, job_id, 249)
+    at = open_page(PAGE)
+    row = _row(at, "nearly done")
+    assert "249/250 done" in row
+    assert '<div style="font-size:0.8rem">&gt;99%</div>' in row and 'style="width:99.6%' in row

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from batchcore.store.writer import FnCommand
 from tests.ui import fragment_runs
 from tests.ui.conftest import open_page, wait_until
-from tests.ui.seed import add_checks, check_row, noop_job
+from tests.ui.seed import add_checks, check_row, create_pending_job, noop_job
 
 PAGE = "pages/job_details.py"
 
@@ -64,7 +65,7 @@ def test_details_show_every_check_with_sample_and_sql(engine):
     # only the failing check is expanded below the table, with its sample and SQL
     assert [e.label for e in at.expander] == [
         "✗ failed · dim_customer_validation · not_null_email [not_null on customers.email] — "
-        "40 of 1,000 rows failed · pass rate 96.0% (needs 100.0%)"
+        "40 of 1,000 rows failed · pass rate 96.0% (needs 100%)"
     ]
     sample = at.dataframe[3].value
     assert list(sample.columns) == ["id", "email"] and list(sample["id"]) == [7, 19]
@@ -148,3 +149,44 @@ def test_cancel_from_details_follows_the_job_until_it_has_stopped(engine):
     msgs = fragment_runs.run(at, fragment_id=show)
     assert fragment_runs.timers(msgs) == {}
     assert any("cancelled" in m.value and "long" in m.value for m in at.markdown)
+
+
+def test_a_pass_rate_just_under_1_is_never_shown_as_100_percent(engine):
+    job_id = noop_job(engine, "big table", 1, project_id="retail_migration")
+    engine.wait(job_id, timeout=10)
+    add_checks(
+        engine.store,
+        job_id,
+        [
+            check_row(
+                "op_0", 0, passed=False, name="not_null_email", failed_rows=1, total_rows=25_000
+            )
+        ],
+    )
+    at = open_page(PAGE, job_id=job_id)
+    assert [e.label for e in at.expander] == [
+        "✗ failed · dim_customer_validation · not_null_email [not_null on customers.email] — "
+        "1 of 25,000 rows failed · pass rate >99.9% (needs 100%)"
+    ]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Pass rate"] == ">99.99%" and metrics["Threshold"] == "100%"
+    checks = at.dataframe[-2].value  # checks, then the failing-row sample
+    assert list(checks["Pass rate"]) == [0.9999] and list(checks["Threshold"]) == [1.0]
+    assert engine.check_results(job_id)[0]["pass_rate"] == 0.99996  # the stored value is exact
+
+
+def test_progress_of_a_nearly_finished_job_is_not_100_percent(engine):
+    job_id = create_pending_job(
+        engine.store, "nearly done", [(f"op_{i}", {"sleep_ms": 0}) for i in range(250)]
+    )
+    engine.store.call(
+        FnCommand(
+            lambda cur, now: cur.execute(
+                "UPDATE operations SET status = 'completed', attempts = 1 WHERE job_id = ? AND seq < 249",
+                [job_id],
+            ).fetchall()
+        )
+    )
+    at = open_page(PAGE, job_id=job_id)
+    assert at.progress[0].value == 99
+    assert at.progress[0].proto.text.startswith(">99% · 249/250 done")
