@@ -18,6 +18,7 @@ from ui_components.core import error_text, log
 from ui_components.status import status_cell, type_label
 
 FLASH_KEY = "bo_flash"
+ACTIVE_GROUPS = {"running": 0, "cancelling": 0, "pending": 1}  # Active Jobs: rank of each status
 
 
 def flash(kind: str, message: str) -> None:
@@ -53,6 +54,13 @@ def done_fraction(job: JobView) -> float:
         p.completed_operations + p.failed_operations + p.skipped_operations + p.cancelled_operations
     )
     return min(1.0, finished / p.total_operations)
+
+
+def active_order(jobs: Sequence[JobView]) -> list[JobView]:
+    """Active jobs in the order Active Jobs lists them: running and cancelling first, then
+    pending; newest first within each group."""
+    newest = sorted(jobs, key=lambda j: (j.created_at, j.job_id), reverse=True)
+    return sorted(newest, key=lambda j: ACTIVE_GROUPS.get(j.status.value, len(ACTIVE_GROUPS)))
 
 
 def jobs_frame(jobs: Sequence[JobView]) -> pd.DataFrame:
