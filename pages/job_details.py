@@ -66,7 +66,6 @@ def show() -> None:
         st.subheader("Operations")
         details.operations_table(job)
         details.operation_inspector(eng, job)
-        st.subheader("Check results")
         details.checks_section(eng, job)
 
 

@@ -275,15 +275,24 @@ def check_panel(c: dict[str, Any]) -> None:
         st.json(c["observed"], expanded=False)
 
 
+def validates(job: JobView) -> bool:
+    """Whether the job runs validation pipelines (the operations that produce check results)."""
+    return any(o.operation_type.value == "pipeline_execution" for o in job.operations or [])
+
+
 def checks_section(eng: Engine, job: JobView) -> None:
-    """Check results of the job's validation operations (latest attempt of each)."""
+    """The "Check results" section: the check results of the job's validation operations (latest
+    attempt of each). Left out entirely, heading included, for a job that has none and runs no
+    validation (data generation, metadata extraction)."""
     checks = eng.check_results(job.job_id)
+    if not checks and not validates(job):
+        return
+    st.subheader("Check results")
     if not checks:
-        if any(o.operation_type.value == "pipeline_execution" for o in job.operations or []):
-            st.info(
-                "No check results yet: they appear here as each validation operation finishes.",
-                icon=":material/hourglass_empty:",
-            )
+        st.info(
+            "No check results yet: they appear here as each validation operation finishes.",
+            icon=":material/hourglass_empty:",
+        )
         return
     bad = [c for c in checks if not c["passed"]]
     st.caption(f"{len(checks)} checks · {len(bad)} not passed")

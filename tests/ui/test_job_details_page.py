@@ -190,3 +190,46 @@ def test_progress_of_a_nearly_finished_job_is_not_100_percent(engine):
     at = open_page(PAGE, job_id=job_id)
     assert at.progress[0].value == 99
     assert at.progress[0].proto.text.startswith(">99% · 249/250 done")
+
+
+def test_jobs_without_validation_have_no_check_results_section(engine):
+    generation = engine.submit(
+        "batch_data_generation",
+        {
+            "job_name": "gen",
+            "items": [
+                {
+                    "schema_type": "Retail",
+                    "row_count": 50,
+                    "seed": 1,
+                    "target_connection": "generated",
+                }
+            ],
+        },
+    ).job_id
+    extraction = engine.submit(
+        "bulk_metadata_extraction",
+        {"job_name": "snap", "items": [{"connection_name": "warehouse"}]},
+    ).job_id
+    for job_id, kind in ((generation, "data_generation"), (extraction, "metadata_extraction")):
+        job = engine.wait(job_id, timeout=60)
+        assert job.status.value == "completed"
+        assert [o.operation_type.value for o in job.operations] == [kind]
+        at = open_page(PAGE, job_id=job_id)
+        assert [s.value for s in at.subheader] == ["Progress", "Operations"]
+        assert not at.info and not at.expander
+
+
+def test_a_validation_job_without_results_yet_says_they_will_appear(engine):
+    spec = {"project_id": "retail_migration", "pipeline_id": "dim_customer_validation"}
+    job_id = create_pending_job(engine.store, "validate", [("dim_customer_validation", spec)])
+    engine.store.call(  # a queued pipeline operation (stored jobs are not picked up until restart)
+        FnCommand(
+            lambda cur, now: cur.execute(
+                "UPDATE operations SET kind = 'pipeline_execution' WHERE job_id = ?", [job_id]
+            ).fetchall()
+        )
+    )
+    at = open_page(PAGE, job_id=job_id)
+    assert [s.value for s in at.subheader] == ["Progress", "Operations", "Check results"]
+    assert at.info[0].value.startswith("No check results yet")
