@@ -1,4 +1,5 @@
 """Active Jobs: every pending, running and cancelling job, refreshed every 2 s in a fragment.
+Running and cancelling jobs come first, then pending ones, newest first within each.
 
 The fragment re-queries only the active jobs (plus, by id, the few jobs this browser session
 launched or watched, so a job that just ended stays visible with its final status).
@@ -26,7 +27,7 @@ eng = core.engine()
 def live() -> None:
     """The live part of the page: metrics, active jobs, jobs that just finished."""
     with core.guard("Loading active jobs"):
-        active = eng.active_jobs()
+        active = jobs.active_order(eng.active_jobs())
         seen = st.session_state.setdefault(SEEN_KEY, [])
         for j in active:
             if j.job_id not in seen:
@@ -57,7 +58,11 @@ def live() -> None:
         recent_ids = [j for j in dict.fromkeys(core.my_jobs() + seen) if j not in active_ids][
             :RECENT_LIMIT
         ]
-        finished = eng.list_jobs(JobFilter(job_ids=tuple(recent_ids)), limit=RECENT_LIMIT)[0] if recent_ids else []
+        finished = (
+            eng.list_jobs(JobFilter(job_ids=tuple(recent_ids)), limit=RECENT_LIMIT)[0]
+            if recent_ids
+            else []
+        )
         if finished:
             st.subheader("Recently finished in this session")
             live_table.header()

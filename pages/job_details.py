@@ -49,11 +49,15 @@ except NotFound:
     st.stop()
 
 
-@st.fragment(run_every=None if first.status.is_terminal else 2)
+live = details.is_live(first)
+
+
+@st.fragment(run_every=details.LIVE_EVERY_S if live else None)
 def show() -> None:
-    """The job, re-read every 2 s while it is active; a full rerun stops the timer when it ends."""
+    """The job, re-read every 2 s while it is active (see `details.follow`)."""
     with core.guard("Loading the job"):
         job = eng.get_job(job_id)
+        details.follow(job, live)
         details.header(eng, job)
         details.metadata(job)
         st.subheader("Progress")
@@ -62,10 +66,7 @@ def show() -> None:
         st.subheader("Operations")
         details.operations_table(job)
         details.operation_inspector(eng, job)
-        st.subheader("Check results")
         details.checks_section(eng, job)
-        if job.status.is_terminal and not first.status.is_terminal:
-            st.rerun()
 
 
 show()

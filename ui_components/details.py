@@ -16,6 +16,24 @@ from ui_components.core import PAGE_HISTORY, download
 from ui_components.status import badge_html, status_cell, style_status, type_label
 
 MAX_CHECK_PANELS = 100
+LIVE_EVERY_S = 2
+
+
+def is_live(job: JobView) -> bool:
+    """Whether the page follows `job` live (re-reads it every LIVE_EVERY_S): while it is active."""
+    return not job.status.is_terminal
+
+
+def follow(job: JobView, live: bool) -> None:
+    """Rerun the whole page when `job` is no longer in the state its timer was set for.
+
+    The fragment's timer is fixed by the page run that drew it (`live`): a job that ended stops
+    it, and a job that is active again (Retry, or a cancel that leaves it cancelling) starts it.
+    A click inside the fragment reruns only the fragment, so this is what makes the page follow
+    the job live again after Retry instead of staying static until a reload.
+    """
+    if is_live(job) != live:
+        st.rerun()
 
 
 def header(eng: Engine, job: JobView) -> None:
@@ -95,10 +113,8 @@ def progress(job: JobView) -> None:
         if job.status.is_terminal
         else f" · time left {fmt.duration(p.estimated_time_remaining_ms)}"
     )
-    st.progress(
-        min(1.0, p.percent_complete / 100.0),
-        text=f"{p.percent_complete:.0f}% · {jobs.progress_text(job)}{eta}",
-    )
+    done = jobs.done_fraction(job)
+    st.progress(done, text=f"{fmt.pct(done, 0)} · {jobs.progress_text(job)}{eta}")
     cols = st.columns(6)
     for col, (label, n) in zip(
         cols,
@@ -192,7 +208,8 @@ def operation_inspector(eng: Engine, job: JobView) -> None:
 
 
 def checks_frame(checks: list[dict[str, Any]]) -> pd.DataFrame:
-    """One row per check result, for the checks table (what failed first, operation last)."""
+    """One row per check result, for the checks table (what failed first, operation last).
+    Rates are for a `format="percent"` column: one under 1 never shows as 100 %."""
     return pd.DataFrame(
         {
             "Check": [c["check_name"] for c in checks],
@@ -203,8 +220,8 @@ def checks_frame(checks: list[dict[str, Any]]) -> pd.DataFrame:
             "Status": [status_cell(c["status"]) for c in checks],
             "Failed rows": [c["failed_rows"] for c in checks],
             "Total rows": [c["total_rows"] for c in checks],
-            "Pass rate": [c["pass_rate"] for c in checks],
-            "Threshold": [c["threshold"] for c in checks],
+            "Pass rate": [fmt.shown_rate(c["pass_rate"]) for c in checks],
+            "Threshold": [fmt.shown_rate(c["threshold"]) for c in checks],
             "Severity": [c["severity"] for c in checks],
             "Operation": [c["operation_id"] for c in checks],
         }
@@ -212,7 +229,7 @@ def checks_frame(checks: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def check_title(c: dict[str, Any]) -> str:
-    """`✗ dim_customer · not_null_email — 40 of 1,000 rows failed · pass rate 96.0% (needs 100.0%)`."""
+    """`✗ dim_customer · not_null_email — 40 of 1,000 rows failed · pass rate 96.0% (needs 100%)`."""
     where = (
         c["table_name"] + (f".{', '.join(c['columns'])}" if c["columns"] else "")
         if c["table_name"]
@@ -258,15 +275,24 @@ def check_panel(c: dict[str, Any]) -> None:
         st.json(c["observed"], expanded=False)
 
 
+def validates(job: JobView) -> bool:
+    """Whether the job runs validation pipelines (the operations that produce check results)."""
+    return any(o.operation_type.value == "pipeline_execution" for o in job.operations or [])
+
+
 def checks_section(eng: Engine, job: JobView) -> None:
-    """Check results of the job's validation operations (latest attempt of each)."""
+    """The "Check results" section: the check results of the job's validation operations (latest
+    attempt of each). Left out entirely, heading included, for a job that has none and runs no
+    validation (data generation, metadata extraction)."""
     checks = eng.check_results(job.job_id)
+    if not checks and not validates(job):
+        return
+    st.subheader("Check results")
     if not checks:
-        if any(o.operation_type.value == "pipeline_execution" for o in job.operations or []):
-            st.info(
-                "No check results yet: they appear here as each validation operation finishes.",
-                icon=":material/hourglass_empty:",
-            )
+        st.info(
+            "No check results yet: they appear here as each validation operation finishes.",
+            icon=":material/hourglass_empty:",
+        )
         return
     bad = [c for c in checks if not c["passed"]]
     st.caption(f"{len(checks)} checks · {len(bad)} not passed")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
+
+PERCENT_COLUMN_STEP = 0.0001  # the smallest step a `format="percent"` column shows: 0.01 %
 
 
 def duration(ms: float | None) -> str:
@@ -35,8 +38,33 @@ def ts(value: datetime | None) -> str:
 
 
 def pct(rate: float | None, digits: int = 1) -> str:
-    """0.9751 → `97.5%`; an em dash when missing."""
-    return "—" if rate is None else f"{rate * 100:.{digits}f}%"
+    """A rate 0–1 as a percentage with `digits` decimals: 0.9751 → `97.5%`.
+
+    Exactly 1 and 0 are `100%` and `0%`. Rounding never makes a rate that is not 1 read as
+    100 % (or one above 0 read as 0 %): 0.99996 → `>99.9%`, 0.00004 → `<0.1%`. An em dash when
+    missing.
+    """
+    if rate is None or math.isnan(rate):
+        return "—"
+    if rate in (0, 1):
+        return f"{rate * 100:.0f}%"
+    text = f"{rate * 100:.{digits}f}"
+    step = 10.0**-digits
+    if 0 < rate < 1 and float(text) >= 100:
+        return f">{100 - step:.{digits}f}%"
+    if 0 < rate < 1 and float(text) <= 0:
+        return f"<{step:.{digits}f}%"
+    return f"{text}%"
+
+
+def shown_rate(rate: float | None) -> float | None:
+    """`rate` for a table column with `format="percent"` (Streamlit rounds it to 2 decimals in the
+    browser): a rate just under 1 is lowered to 0.9999 (`99.99%`), one just above 0 raised to
+    0.0001 (`0.01%`), so that only exactly 1 shows as 100 % and only 0 as 0 %. Exports keep the
+    exact values."""
+    if rate is None or math.isnan(rate) or not 0 < rate < 1:
+        return rate
+    return min(max(rate, PERCENT_COLUMN_STEP), 1 - PERCENT_COLUMN_STEP)
 
 
 def count(n: int | None) -> str:

@@ -18,6 +18,7 @@ from ui_components.core import error_text, log
 from ui_components.status import status_cell, type_label
 
 FLASH_KEY = "bo_flash"
+ACTIVE_GROUPS = {"running": 0, "cancelling": 0, "pending": 1}  # Active Jobs: rank of each status
 
 
 def flash(kind: str, message: str) -> None:
@@ -43,15 +44,35 @@ def progress_text(job: JobView) -> str:
     )
 
 
+def done_fraction(job: JobView) -> float:
+    """Share (0–1) of the job's operations that have finished (completed, failed, skipped or
+    cancelled), from the counts; 1 for a job without operations."""
+    p = job.progress
+    if not p.total_operations:
+        return 1.0
+    finished = (
+        p.completed_operations + p.failed_operations + p.skipped_operations + p.cancelled_operations
+    )
+    return min(1.0, finished / p.total_operations)
+
+
+def active_order(jobs: Sequence[JobView]) -> list[JobView]:
+    """Active jobs in the order Active Jobs lists them: running and cancelling first, then
+    pending; newest first within each group."""
+    newest = sorted(jobs, key=lambda j: (j.created_at, j.job_id), reverse=True)
+    return sorted(newest, key=lambda j: ACTIVE_GROUPS.get(j.status.value, len(ACTIVE_GROUPS)))
+
+
 def jobs_frame(jobs: Sequence[JobView]) -> pd.DataFrame:
-    """One row per job for st.dataframe (status as `icon label`, progress 0–1)."""
+    """One row per job for st.dataframe (status as `icon label`, progress 0–1, never shown as
+    100 % before every operation has finished)."""
     return pd.DataFrame(
         {
             "Created (UTC)": [fmt.ts(j.created_at) for j in jobs],
             "Job": [j.name for j in jobs],
             "Type": [type_label(j.job_type.value) for j in jobs],
             "Status": [status_cell(j.status.value) for j in jobs],
-            "Progress": [j.progress.percent_complete / 100.0 for j in jobs],
+            "Progress": [fmt.shown_rate(done_fraction(j)) for j in jobs],
             "Operations": [progress_text(j) for j in jobs],
             "Duration": [fmt.duration(j.duration_ms) for j in jobs],
             "Project": [j.project_id or "—" for j in jobs],

@@ -15,7 +15,7 @@ from batchcore.engine import Engine
 from batchcore.models import JobView
 from ui_components import fmt
 from ui_components.core import PAGE_DETAILS
-from ui_components.jobs import cancel_dialog, progress_text, retry
+from ui_components.jobs import cancel_dialog, done_fraction, progress_text, retry
 from ui_components.status import badge_html, status_colour, type_label
 
 HEADERS = (
@@ -46,12 +46,12 @@ def header() -> None:
 
 
 def _bar(job: JobView) -> str:
-    pct = max(0.0, min(100.0, job.progress.percent_complete))
+    done = done_fraction(job)
     colour = status_colour(job.status.value)
     return (
-        f'<div style="font-size:0.8rem">{pct:.0f}%</div>'
+        f'<div style="font-size:0.8rem">{html.escape(fmt.pct(done, 0))}</div>'
         f'<div style="background:rgba(128,128,128,0.25);border-radius:4px;height:6px">'
-        f'<div class="bo-bar" style="width:{pct:.1f}%;background:{colour};height:6px;border-radius:4px"></div></div>'
+        f'<div class="bo-bar" style="width:{done * 100:.1f}%;background:{colour};height:6px;border-radius:4px"></div></div>'
     )
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from batchcore.store.writer import FnCommand
+from batchcore.timeutil import utcnow_naive
 from tests.ui.conftest import open_page, wait_until
-from tests.ui.seed import noop_job
+from tests.ui.seed import create_pending_job, noop_job, seed_dates
 
 PAGE = "pages/active_jobs.py"
 
@@ -74,3 +78,60 @@ def test_retry_failed_from_a_job_that_just_finished(engine):
     job = engine.wait(job_id, timeout=10)
     op = job.operations[1]
     assert op.attempts == 2
+
+
+def _finish_ops(engine, job_id: str, n: int) -> None:
+    """Mark the first `n` operations of a stored job completed."""
+    engine.store.call(
+        FnCommand(
+            lambda cur, now: cur.execute(
+                "UPDATE operations SET status = 'completed', attempts = 1, finished_at = ? "
+                "WHERE job_id = ? AND seq < ?",
+                [now, job_id, n],
+            ).fetchall()
+        )
+    )
+
+
+def test_progress_is_never_100_percent_before_every_operation_has_finished(engine):
+    job_id = create_pending_job(
+        engine.store, "nearly done", [(f"op_{i}", {"sleep_ms": 0}) for i in range(250)]
+    )
+    _finish_ops(engine, job_id, 249)
+    at = open_page(PAGE)
+    row = _row(at, "nearly done")
+    assert "249/250 done" in row
+    assert '<div style="font-size:0.8rem">&gt;99%</div>' in row and 'style="width:99.6%' in row
+
+
+def test_running_and_cancelling_jobs_come_first_then_pending_newest_first(engine):
+    now = utcnow_naive()
+    ids = {
+        "pending old": create_pending_job(engine.store, "pending old", [("op_0", {})]),
+        "running old": noop_job(engine, "running old", 1, sleep_ms=20000),
+        "pending new": create_pending_job(engine.store, "pending new", [("op_0", {})]),
+        "cancelling new": noop_job(engine, "cancelling new", 1, sleep_ms=20000),
+        "running newest": noop_job(engine, "running newest", 1, sleep_ms=20000),
+    }
+    for minutes, name in enumerate(
+        ["running newest", "pending new", "cancelling new", "running old", "pending old"]
+    ):
+        seed_dates(engine.store, ids[name], now - timedelta(minutes=minutes))
+    for name in ("running old", "cancelling new", "running newest"):
+        wait_until(
+            lambda n=name: engine.get_job(ids[n], with_operations=False).status.value == "running"
+        )
+    engine.cancel(ids["cancelling new"])  # its running operation finishes first: cancelling
+    assert engine.get_job(ids["cancelling new"], with_operations=False).status.value == "cancelling"
+    at = open_page(PAGE)
+    rows = [m.value for m in at.markdown if 'class="bo-bar"' in m.value]
+    shown = [next(n for n in ids if f"<b>{n}</b>" in r) for r in rows]
+    assert shown == [
+        "running newest",
+        "cancelling new",
+        "running old",
+        "pending new",
+        "pending old",
+    ]
+    for name in ("running old", "cancelling new", "running newest"):
+        engine.cancel(ids[name], force=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from batchcore.store.writer import FnCommand
+from tests.ui import fragment_runs
 from tests.ui.conftest import open_page, wait_until
-from tests.ui.seed import add_checks, check_row, noop_job
+from tests.ui.seed import add_checks, check_row, create_pending_job, noop_job
 
 PAGE = "pages/job_details.py"
 
@@ -63,7 +65,7 @@ def test_details_show_every_check_with_sample_and_sql(engine):
     # only the failing check is expanded below the table, with its sample and SQL
     assert [e.label for e in at.expander] == [
         "✗ failed · dim_customer_validation · not_null_email [not_null on customers.email] — "
-        "40 of 1,000 rows failed · pass rate 96.0% (needs 100.0%)"
+        "40 of 1,000 rows failed · pass rate 96.0% (needs 100%)"
     ]
     sample = at.dataframe[3].value
     assert list(sample.columns) == ["id", "email"] and list(sample["id"]) == [7, 19]
@@ -102,3 +104,132 @@ def test_user_text_is_escaped_not_rendered_as_html(engine):
     md = " ".join(m.value for m in at.markdown)
     assert "<img" not in md and "&lt;img src=x onerror=alert(1)&gt;" in md
     assert "<b>t</b>" not in md and "&lt;b&gt;t&lt;/b&gt;" in md
+
+
+def test_retry_on_a_finished_job_follows_it_live_again(engine):
+    job_id = noop_job(engine, "flaky", 2, sleep_ms=1500, result_failed=(1,))
+    engine.wait(job_id, timeout=15)
+    at = open_page(PAGE, job_id=job_id)
+    msgs = fragment_runs.run(at)
+    (show,) = fragment_runs.fragment_ids(msgs)
+    assert fragment_runs.timers(msgs) == {}  # finished: the page does not refresh
+    # the Retry button is inside the fragment: the browser reruns only the fragment
+    at.button(key="details-retry").click()
+    msgs = fragment_runs.run(at, fragment_id=show)
+    timers = fragment_runs.timers(msgs)
+    assert list(timers.values()) == [2.0]  # live again: the whole page ran and set the timer
+    assert at.success[0].value.startswith("Retrying 1 failed operation")
+    assert at.button(key="details-cancel").label == "Cancel job"
+    job = engine.wait(job_id, timeout=15)
+    assert job.operations[1].attempts == 2
+    (show,) = timers
+    msgs = fragment_runs.run(at, fragment_id=show)  # the timer's run sees that it ended
+    assert fragment_runs.timers(msgs) == {}
+    assert at.button(key="details-retry").label == "Retry 1 failed"
+
+
+def test_cancel_from_details_follows_the_job_until_it_has_stopped(engine):
+    job_id = noop_job(engine, "long", 2, sleep_ms=1500, max_parallel=1)
+    wait_until(lambda: engine.get_job(job_id, with_operations=False).status.value == "running")
+    at = open_page(PAGE, job_id=job_id)
+    msgs = fragment_runs.run(at)
+    (show,) = fragment_runs.fragment_ids(msgs)
+    assert fragment_runs.timers(msgs) == {show: 2.0}
+    at.button(key="details-cancel").click()
+    msgs = fragment_runs.run(at, fragment_id=show)  # opens the dialog
+    (dialog,) = fragment_runs.fragment_ids(msgs) - {show}
+    at.button(key=f"cancel-confirm-{job_id}").click()
+    msgs = fragment_runs.run(at, fragment_id=dialog)
+    assert engine.get_job(job_id, with_operations=False).status.value == "cancelling"
+    timers = fragment_runs.timers(msgs)
+    assert list(timers.values()) == [2.0]  # still followed while it is cancelling
+    assert "is cancelling" in at.success[0].value
+    assert engine.wait(job_id, timeout=15).status.value == "cancelled"
+    (show,) = timers
+    msgs = fragment_runs.run(at, fragment_id=show)
+    assert fragment_runs.timers(msgs) == {}
+    assert any("cancelled" in m.value and "long" in m.value for m in at.markdown)
+
+
+def test_a_pass_rate_just_under_1_is_never_shown_as_100_percent(engine):
+    job_id = noop_job(engine, "big table", 1, project_id="retail_migration")
+    engine.wait(job_id, timeout=10)
+    add_checks(
+        engine.store,
+        job_id,
+        [
+            check_row(
+                "op_0", 0, passed=False, name="not_null_email", failed_rows=1, total_rows=25_000
+            )
+        ],
+    )
+    at = open_page(PAGE, job_id=job_id)
+    assert [e.label for e in at.expander] == [
+        "✗ failed · dim_customer_validation · not_null_email [not_null on customers.email] — "
+        "1 of 25,000 rows failed · pass rate >99.9% (needs 100%)"
+    ]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Pass rate"] == ">99.99%" and metrics["Threshold"] == "100%"
+    checks = at.dataframe[-2].value  # checks, then the failing-row sample
+    assert list(checks["Pass rate"]) == [0.9999] and list(checks["Threshold"]) == [1.0]
+    assert engine.check_results(job_id)[0]["pass_rate"] == 0.99996  # the stored value is exact
+
+
+def test_progress_of_a_nearly_finished_job_is_not_100_percent(engine):
+    job_id = create_pending_job(
+        engine.store, "nearly done", [(f"op_{i}", {"sleep_ms": 0}) for i in range(250)]
+    )
+    engine.store.call(
+        FnCommand(
+            lambda cur, now: cur.execute(
+                "UPDATE operations SET status = 'completed', attempts = 1 WHERE job_id = ? AND seq < 249",
+                [job_id],
+            ).fetchall()
+        )
+    )
+    at = open_page(PAGE, job_id=job_id)
+    assert at.progress[0].value == 99
+    assert at.progress[0].proto.text.startswith(">99% · 249/250 done")
+
+
+def test_jobs_without_validation_have_no_check_results_section(engine):
+    generation = engine.submit(
+        "batch_data_generation",
+        {
+            "job_name": "gen",
+            "items": [
+                {
+                    "schema_type": "Retail",
+                    "row_count": 50,
+                    "seed": 1,
+                    "target_connection": "generated",
+                }
+            ],
+        },
+    ).job_id
+    extraction = engine.submit(
+        "bulk_metadata_extraction",
+        {"job_name": "snap", "items": [{"connection_name": "warehouse"}]},
+    ).job_id
+    for job_id, kind in ((generation, "data_generation"), (extraction, "metadata_extraction")):
+        job = engine.wait(job_id, timeout=60)
+        assert job.status.value == "completed"
+        assert [o.operation_type.value for o in job.operations] == [kind]
+        at = open_page(PAGE, job_id=job_id)
+        assert [s.value for s in at.subheader] == ["Progress", "Operations"]
+        assert not at.info and not at.expander
+
+
+def test_a_validation_job_without_results_yet_says_they_will_appear(engine):
+    spec = {"project_id": "retail_migration", "pipeline_id": "dim_customer_validation"}
+    job_id = create_pending_job(engine.store, "validate", [("dim_customer_validation", spec)])
+    engine.store.call(  # a queued pipeline operation (stored jobs are not picked up until restart)
+        FnCommand(
+            lambda cur, now: cur.execute(
+                "UPDATE operations SET kind = 'pipeline_execution' WHERE job_id = ?", [job_id]
+            ).fetchall()
+        )
+    )
+    at = open_page(PAGE, job_id=job_id)
+    assert [s.value for s in at.subheader] == ["Progress", "Operations", "Check results"]
+    assert at.info[0].value.startswith("No check results yet")
