@@ -263,8 +263,8 @@ class RetryRequest(_Strict):
 class Progress(BaseModel):
     """Progress of a job, derived from its operation rows (never from separate counters).
 
-    `percent_complete` = finished ÷ total × 100 (finished = completed + failed + skipped +
-    cancelled); `estimated_time_remaining_ms` is null until one operation finished, then
+    `percent_complete` = finished ÷ total × 100, floored to 2 decimals so it reads 100 only when
+    every operation finished (finished = completed + failed + skipped + cancelled); `estimated_time_remaining_ms` is null until one operation finished, then
     mean finished duration × (pending + running) ÷ effective parallelism.
     """
 

@@ -27,6 +27,11 @@ EXIT_FAILED = 1
 EXIT_ERROR = 2
 
 
+def pct_text(percent: float) -> str:
+    """A percentage (0–100) as `' 99.9%'`: floored to one decimal, so it reads 100.0% only at 100."""
+    return f"{int(percent * 10 + 1e-9) / 10:5.1f}%"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every discovered sub-command."""
     parser = argparse.ArgumentParser(prog="python -m batchcore", description="Batch Operations command-line interface")

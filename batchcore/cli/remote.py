@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from batchcore.cli import EXIT_FAILED, EXIT_OK
+from batchcore.cli import EXIT_FAILED, EXIT_OK, pct_text
 from batchcore.cli.apiclient import ApiClient, RemoteError, default_url
 from batchcore.cli.run import detect_job_type, load_request
 from batchcore.junit import junit_report
@@ -39,7 +39,7 @@ def progress_line(status: str, p: dict[str, Any]) -> str:
     eta = p.get("estimated_time_remaining_ms")
     eta_text = "" if eta is None or status in TERMINAL else f"  eta {eta / 1000:.0f} s"
     return (
-        f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {pct:5.1f}%  {p.get('completed_operations', 0)}/"
+        f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {pct_text(pct)}  {p.get('completed_operations', 0)}/"
         f"{p.get('total_operations', 0)} completed  {p.get('failed_operations', 0)} failed  "
         f"{p.get('skipped_operations', 0)} skipped  {status}{eta_text}"
     )
@@ -163,7 +163,7 @@ def _cmd_list(args) -> int:
     for j in answer["jobs"]:
         p = j["progress"]
         print(
-            f"{j['job_id']}  {j['status']:<15} {p['percent_complete']:5.1f}%  {j['job_type']:<26} {j['created_at'][:19]}  {j['name']}"
+            f"{j['job_id']}  {j['status']:<15} {pct_text(p['percent_complete'])}  {j['job_type']:<26} {j['created_at'][:19]}  {j['name']}"
         )
     print(
         f"{len(answer['jobs'])} of {answer['total']} jobs (page {answer['page']}, page size {answer['page_size']})",

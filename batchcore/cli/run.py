@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from batchcore.cli import EXIT_ERROR, EXIT_FAILED, EXIT_OK
+from batchcore.cli import EXIT_ERROR, EXIT_FAILED, EXIT_OK, pct_text
 from batchcore.errors import RequestError
 from batchcore.models import JobType
 
@@ -69,7 +69,7 @@ def _cmd_run(args) -> int:
         while True:
             view = engine.get_job(created.job_id, with_operations=False)
             p = view.progress
-            line = (f"{view.status.value:<15} {p.percent_complete:5.1f}%  completed {p.completed_operations}"
+            line = (f"{view.status.value:<15} {pct_text(p.percent_complete)}  completed {p.completed_operations}"
                     f"  failed {p.failed_operations}  skipped {p.skipped_operations}  of {p.total_operations}")
             if line != last and not args.quiet:
                 print(line, file=sys.stderr)

@@ -109,7 +109,7 @@ def progress_for(cur, jobs: dict[str, tuple], max_workers: int) -> dict[str, Pro
             total_operations=total, completed_operations=done, failed_operations=failed,
             skipped_operations=skipped, cancelled_operations=cancelled, running_operations=running,
             pending_operations=pending,
-            percent_complete=round(finished * 100.0 / total, 2) if total else 100.0,
+            percent_complete=(finished * 10000 // total) / 100 if total else 100.0,  # floored: 100 only when all finished
             estimated_time_remaining_ms=eta, current_operations=list(running_ids or []),
         )
     return out
