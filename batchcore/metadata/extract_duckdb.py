@@ -106,4 +106,13 @@ def extract(
         kept = finish(tables, table_names)
     except KeyError as exc:
         raise tables_missing(conn, schema, exc.args[0]) from None
-    return Catalog("duckdb", db, schema, now_iso(), kept)
+    cat = Catalog("duckdb", db, schema, now_iso(), kept)
+    if not tables:
+        cat.other_schemas = sorted(
+            r[0]
+            for r in q(
+                "SELECT DISTINCT schema_name FROM duckdb_tables() "
+                f"WHERE database_name = {_lit(db)} AND schema_name <> {_lit(schema)}"
+            )
+        )
+    return cat

@@ -77,4 +77,7 @@ def extract(
         kept = finish(tables, table_names)
     except KeyError as exc:
         raise tables_missing(conn, schema, exc.args[0]) from None
-    return Catalog(conn.type, None, schema, now_iso(), kept)
+    cat = Catalog(conn.type, None, schema, now_iso(), kept)
+    if not tables:
+        cat.other_schemas = sorted(k for k in known if k != schema)
+    return cat

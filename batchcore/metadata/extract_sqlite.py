@@ -88,4 +88,7 @@ def extract(
         kept = finish(tables, table_names)
     except KeyError as exc:
         raise tables_missing(conn, schema, exc.args[0]) from None
-    return Catalog("sqlite", dbs[schema] or schema, schema, now_iso(), kept)
+    cat = Catalog("sqlite", dbs[schema] or schema, schema, now_iso(), kept)
+    if not tables:
+        cat.other_schemas = sorted(d for d in dbs if d not in (schema, "temp"))
+    return cat

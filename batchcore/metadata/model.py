@@ -144,7 +144,13 @@ class TableMeta:
 
 @dataclass
 class Catalog:
-    """The catalog of one schema of one connection."""
+    """The catalog of one schema of one connection.
+
+    `other_schemas`: when the schema holds no table or view, the connection's other schemas that
+    exist (DuckDB: those holding tables; SQLite: attached databases; SQLAlchemy dialects), so an
+    empty result can say where to look.
+    Not part of the snapshot (`to_dict`).
+    """
 
     dialect: str
     database: str | None
@@ -152,6 +158,7 @@ class Catalog:
     extracted_at: str
     tables: list[TableMeta] = field(default_factory=list)
     queries: int = 0
+    other_schemas: list[str] = field(default_factory=list)
 
     @property
     def column_count(self) -> int:

@@ -117,4 +117,11 @@ def run(spec: dict, ctx: OperationContext) -> OperationOutcome:
         f"{name}.{cat.schema}: {len(cat.tables)} tables/views, {cat.column_count} columns in "
         f"{duration_ms:.0f} ms ({cat.queries} catalog queries) → snapshot {snapshot_id}"
     )
+    if not cat.tables and cat.other_schemas:
+        shown = ", ".join(cat.other_schemas[:10]) + (" …" if len(cat.other_schemas) > 10 else "")
+        result["hint"] = (
+            f"schema {cat.schema!r} has no tables or views; other schemas here: {shown} "
+            "(set schema_name)"
+        )
+        summary += f" — {result['hint']}"
     return OperationOutcome(success=True, summary=summary, result=result, snapshot=snapshot)
