@@ -231,18 +231,25 @@ def operation_durations(cur, scope: Scope, bucket: str = "day") -> pd.DataFrame:
 
 def pipeline_failure_rates(cur, scope: Scope, bucket: str = "day") -> pd.DataFrame:
     """Columns period, pipeline (`project/pipeline`), runs, failed, failure_rate: pipeline
-    executions that ended, per period of their finish time."""
+    executions (attempts) that ended, per period of their finish time.
+
+    Every attempt is one run, as for checks (`check_failure_rates`): a pipeline that failed and
+    then passed on a retry counts one failed and one passed run, so retries do not erase the
+    failure. Failed = attempt status failed, error or timed_out; cancelled and interrupted
+    attempts are not runs."""
     cte, params = scope.jobs_cte(by_job_project=False)
     extra, p2 = scope.op_project(_OP_SCOPE_PROJECT)
+    failed = "a.status IN ('failed', 'error', 'timed_out')"
     return _df(
         cur,
         f"""{cte}
-        SELECT date_trunc('{_bucket(bucket)}', o.finished_at) AS period,
+        SELECT date_trunc('{_bucket(bucket)}', a.finished_at) AS period,
                coalesce({_OP_PROJECT} || '/', '') || coalesce({_OP_PIPELINE}, o.operation_id) AS pipeline,
-               count(*) AS runs, count(*) FILTER (WHERE o.status = 'failed') AS failed,
-               count(*) FILTER (WHERE o.status = 'failed') / count(*) AS failure_rate
-        FROM operations o JOIN j USING (job_id)
-        WHERE o.kind = 'pipeline_execution' AND o.status IN ('completed', 'failed') AND o.finished_at IS NOT NULL{extra}
+               count(*) AS runs, count(*) FILTER (WHERE {failed}) AS failed,
+               count(*) FILTER (WHERE {failed}) / count(*) AS failure_rate
+        FROM attempts a JOIN operations o USING (job_id, operation_id) JOIN j USING (job_id)
+        WHERE o.kind = 'pipeline_execution'
+          AND a.status IN ('completed', 'failed', 'error', 'timed_out'){extra}
         GROUP BY period, pipeline ORDER BY period, pipeline""",
         params + p2,
     )

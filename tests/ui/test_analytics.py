@@ -298,3 +298,33 @@ def test_time_axis_ticks_are_whole_periods(periods, bucket, dtick, tick0, span):
     n_ticks = (last - first) // pd.Timedelta(milliseconds=dtick) + 1
     assert n_ticks <= charts.MAX_TICKS
     assert axis["dtick"] % charts.BUCKET_MS[bucket] == 0  # never finer than one period
+
+
+def test_a_pipeline_that_passed_on_retry_keeps_its_failed_run(eng):
+    """Pipeline failure rates count attempts: a manual retry that passes does not erase the
+    failure of the first run (as check failure rates count every attempt)."""
+    from batchcore.planning import OpPlan
+
+    job = eng.submit_operations(
+        "flaky", [OpPlan("op_0", "noop", {"fail_attempts": 1}), OpPlan("op_1", "noop", {})],
+        max_retries=0,
+    ).job_id
+    assert eng.wait(job, timeout=20).status.value == "partial_success"
+    eng.retry(job)
+    assert eng.wait(job, timeout=20).status.value == "completed"
+
+    def as_pipelines(cur, now):
+        cur.execute(
+            """UPDATE operations SET kind = 'pipeline_execution',
+                   spec = json_object('project_id', 'shop', 'pipeline_id', 'pl_' || operation_id)
+               WHERE job_id = ?""",
+            [job],
+        ).fetchall()
+
+    eng.store.call(FnCommand(as_pipelines))
+    with eng.store.reader() as cur:
+        pipe = analytics.pipeline_failure_rates(cur, Scope(), "day")
+    assert sorted(zip(pipe.pipeline, pipe.runs, pipe.failed, pipe.failure_rate, strict=True)) == [
+        ("shop/pl_op_0", 2, 1, 0.5),
+        ("shop/pl_op_1", 1, 0, 0.0),
+    ]
