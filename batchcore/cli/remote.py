@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from batchcore.cli import EXIT_FAILED, EXIT_OK, pct_text
+from batchcore.cli import EXIT_ERROR, EXIT_FAILED, EXIT_OK, pct_text
 from batchcore.cli.apiclient import ApiClient, RemoteError, default_url
 from batchcore.cli.run import detect_job_type, load_request
 from batchcore.junit import junit_report
@@ -119,7 +119,11 @@ def finish(client: ApiClient, job_id: str, args) -> int:
 def _cmd_submit(args) -> int:
     from batchcore.api.routes_create import CREATE_PATHS
 
-    body = load_request(args.request)
+    if (args.request is None) == (args.job_file is None):
+        print("error: give the request file once: submit REQUEST.json or submit --job REQUEST.json",
+              file=sys.stderr)
+        return EXIT_ERROR
+    body = load_request(args.request or args.job_file)
     job_type = JobType(args.type) if args.type else detect_job_type(body)
     with _client(args) as client:
         created = client.json("POST", CREATE_PATHS[job_type], json=body)
@@ -251,7 +255,12 @@ def register(sub) -> None:
     p = sub.add_parser(
         "submit", parents=[common, waiting], help="submit a job request (JSON) to a running server"
     )
-    p.add_argument("request", metavar="REQUEST.json", help="the guide's JSON body of any job type")
+    p.add_argument(
+        "request", nargs="?", metavar="REQUEST.json", help="the guide's JSON body of any job type"
+    )
+    p.add_argument(
+        "--job", dest="job_file", metavar="REQUEST.json", help="the same, as `run --job` takes it"
+    )
     p.add_argument(
         "--type",
         choices=[t.value for t in JobType],

@@ -287,3 +287,14 @@ def test_real_process_submit_wait_and_unreachable(tmp_path, live_url, unused_url
     assert down.returncode == 2
     assert down.stderr.count("\n") == 1 and down.stderr.startswith("error: cannot reach")
     assert "Traceback" not in down.stderr
+
+
+def test_submit_takes_the_request_as_run_does_and_needs_it_once(capsys, tmp_path, live_url, api_engine):
+    req = write_request(tmp_path, {"job_name": "by --job", "pipelines": [{"pipeline_id": "airlines_validation"}]})
+    rc, out, err = cli(capsys, "submit", "--job", req, "--url", live_url)
+    assert rc == 0, err
+    assert api_engine.get_job(out.strip()).name == "by --job"
+    for argv in (("submit", "--url", live_url), ("submit", req, "--job", req, "--url", live_url)):
+        rc, out, err = cli(capsys, *argv)
+        assert (rc, out) == (2, "")
+        assert "give the request file once" in err
