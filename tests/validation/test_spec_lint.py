@@ -70,6 +70,19 @@ def test_parse_reports_every_problem_with_line_check_and_field(ws):
     assert exc.value.message.startswith(f"5 problem(s) in {path}:\n{problems[0]}")
 
 
+def test_load_error_lists_ten_problems_and_keeps_them_all(ws):
+    checks = ", ".join(f"{{type: not_null, table: t{i}, colums: [a]}}" for i in range(25))
+    path = write(ws, f"checks: [{checks}]")
+    with pytest.raises(ConfigError) as exc:
+        load_pipeline(path, ws)
+    lines = exc.value.message.split("\n")
+    assert lines[0] == f"25 problem(s) in {path}:"
+    assert lines[1].startswith(f"{path}:1: check 1 (not_null): colums: unknown key")
+    assert len(lines) == 12 and lines[10].startswith(f"{path}:1: check 10 (not_null): colums:")
+    assert lines[11] == f"… and 15 more: `python -m batchcore lint {path}` lists them all"
+    assert len(exc.value.extra["problems"]) == 25
+
+
 def test_lint_reports_missing_columns_and_tables_before_running(ws):
     path = write(
         ws,
