@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from batchcore.errors import BatchError
+from batchcore.errors import BatchError, ConfigError
 from batchcore.validation.checks.base import RunContext, ScanCheck, missing_column_message
 from batchcore.validation.compiler import group_scans
 from batchcore.validation.spec import (
@@ -34,8 +34,8 @@ def lint_pipeline(
     path = Path(path)
     try:
         doc = load_yaml(path)
-    except BatchError as exc:
-        return [LintProblem(str(path), None, None, None, None, exc.message)]
+    except ConfigError as exc:  # syntax error (at its line), missing or unreadable file
+        return [LintProblem(str(path), exc.extra.get("line"), None, None, None, exc.reason)]
     project_id, pipeline_id = ref_for_path(path, workspace)
     spec, problems = parse_pipeline(doc, workspace, project_id=project_id, pipeline_id=pipeline_id)
     if spec is None or not check_columns or workspace is None:

@@ -142,6 +142,22 @@ def test_cli_exit_codes_json_and_dry_run(ws, capsys):
     assert main(["lint", str(ok), *w]) == 0
 
 
+def test_lint_reports_a_yaml_syntax_error_once_at_its_line(ws):
+    path = write(
+        ws,
+        """
+        target: db
+        checks:
+          - {type: not_null, table: flights, columns: [origin]
+          - {type: unique, table: flights, column: origin}
+        """,
+        "broken_syntax",
+    )
+    (problem,) = lint_pipeline(path, ws)
+    assert (problem.file, problem.line, problem.field) == (str(path), 4, None)
+    assert str(problem) == f"{path}:4: YAML syntax error: expected ',' or '}}', but got '-'"
+
+
 def test_config_override_rejects_unknown_keys(ws):
     spec = load_pipeline(
         write(ws, "checks: [{type: not_null, table: flights, column: origin}]"), ws
