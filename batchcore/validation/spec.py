@@ -114,6 +114,9 @@ class PipelineSpec(BaseModel):
             ) from None
 
 
+_YAML_KINDS = {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}
+
+
 def _fmt_loc(loc: tuple) -> str:
     return ".".join(str(p) for p in loc)
 
@@ -192,6 +195,7 @@ def parse_pipeline(
     data = doc.data
     problems: list[LintProblem] = []
     if not isinstance(data, dict):
+        got = "an empty file" if data is None else f"a {_YAML_KINDS.get(type(data), 'value')}"
         return None, [
             LintProblem(
                 f,
@@ -199,7 +203,7 @@ def parse_pipeline(
                 None,
                 None,
                 None,
-                "a pipeline file must be a mapping with 'checks' (DESIGN §7)",
+                f"a pipeline file must be a mapping with 'checks' (got {got})",
             )
         ]
     for key in data:

@@ -158,6 +158,12 @@ def test_lint_reports_a_yaml_syntax_error_once_at_its_line(ws):
     assert str(problem) == f"{path}:4: YAML syntax error: expected ',' or '}}', but got '-'"
 
 
+def test_lint_messages_do_not_cite_the_design_document(ws):
+    for name, text, got in (("a_list", "- a\n- b\n", "a list"), ("empty", "", "an empty file")):
+        (problem,) = lint_pipeline(write(ws, text, name), ws)
+        assert problem.message == f"a pipeline file must be a mapping with 'checks' (got {got})"
+
+
 def test_config_override_rejects_unknown_keys(ws):
     spec = load_pipeline(
         write(ws, "checks: [{type: not_null, table: flights, column: origin}]"), ws
