@@ -9,7 +9,9 @@ import pytest
 
 from batchcore.cli import main
 from batchcore.errors import ConfigError
+from batchcore.ids import ID_RULE
 from batchcore.validation import lint_pipeline, load_pipeline
+from batchcore.workspace import Workspace
 from tests.validation.vhelpers import load_tables, make_ws
 
 
@@ -162,6 +164,26 @@ def test_lint_messages_do_not_cite_the_design_document(ws):
     for name, text, got in (("a_list", "- a\n- b\n", "a list"), ("empty", "", "an empty file")):
         (problem,) = lint_pipeline(write(ws, text, name), ws)
         assert problem.message == f"a pipeline file must be a mapping with 'checks' (got {got})"
+
+
+def test_lint_reports_a_file_name_the_workspace_skips(ws, capsys):
+    text = "target: db\nchecks: [{type: not_null, table: flights, column: origin}]\n"
+    bad = write(ws, text, "Bad Name!")
+    skipped = Workspace.load(ws.root)
+    assert "Bad Name!" not in skipped.projects["p"].pipelines
+    assert skipped.problems[0].startswith(f"{bad}: pipeline file name 'Bad Name!.yaml'")
+    (problem,) = lint_pipeline(bad, ws)
+    assert str(problem) == (
+        f"{bad}: pipeline file name 'Bad Name!.yaml' does not give a valid id ({ID_RULE}): "
+        "the workspace skips this file"
+    )
+    other = bad.with_name("flights.txt")
+    other.write_text(text)
+    assert [p.message for p in lint_pipeline(other, ws)] == [
+        "pipeline files end in .yaml or .yml (got 'flights.txt'): the workspace skips this file"
+    ]
+    assert main(["lint", str(bad), "--workspace", str(ws.root)]) == 1
+    assert capsys.readouterr().out == f"{problem}\n"
 
 
 def test_config_override_rejects_unknown_keys(ws):
