@@ -47,7 +47,8 @@ def _jsonable(value: Any) -> Any:
 
 
 class ConfigError(BatchError):
-    """Bad settings, workspace files or pipeline YAML. `location` is `file:line` when known."""
+    """Bad settings, workspace files or pipeline YAML. `location` is `file:line` when known;
+    `message` starts with it, `reason` is the message without it."""
 
     http_status = 422
 
@@ -55,6 +56,7 @@ class ConfigError(BatchError):
         full = f"{location}: {message}" if location else message
         super().__init__(full, **kw)
         self.location = location
+        self.reason = message
 
 
 class WorkspaceError(ConfigError):

@@ -26,6 +26,7 @@ from batchcore.yamlfile import YamlDoc, load_yaml
 
 CONNECTION_TYPES = ("duckdb", "sqlite", "postgres", "mysql", "sqlserver", "snowflake")
 _CONNECTION_KEYS = {"type", "path", "url", "description", "options", "max_concurrency"}
+PIPELINE_SUFFIXES = (".yaml", ".yml")
 _PROJECT_KEYS = {"name", "description", "source", "target", "tags", "owner"}
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -42,6 +43,14 @@ def expand_env(value: str, *, where: str) -> str:
         raise ConfigError(f"environment variable {name} is not set", location=where, field=name)
 
     return _ENV_RE.sub(repl, value)
+
+
+def pipeline_file_name_problem(path: Path) -> str | None:
+    """Why the workspace skips the pipeline file `path` for its name (the file name minus
+    `.yaml` / `.yml` is the pipeline id, so it must be a valid id), or None when the name is fine."""
+    if is_valid_id(path.stem):
+        return None
+    return f"pipeline file name {path.name!r} does not give a valid id ({ID_RULE})"
 
 
 @dataclass(frozen=True)
@@ -222,11 +231,12 @@ class Workspace:
         pl_dir = d / "pipelines"
         if pl_dir.is_dir():
             for f in sorted(pl_dir.iterdir()):
-                if f.suffix not in (".yaml", ".yml") or f.name.startswith("."):
+                if f.suffix not in PIPELINE_SUFFIXES or f.name.startswith("."):
                     continue
                 pid = f.stem
-                if not is_valid_id(pid):
-                    problems.append(f"{f}: pipeline file name {f.name!r} does not give a valid id ({ID_RULE}); skipped")
+                bad_name = pipeline_file_name_problem(f)
+                if bad_name:
+                    problems.append(f"{f}: {bad_name}; skipped")
                     continue
                 if pid in pipelines:
                     problems.append(f"{f}: pipeline {pid!r} is defined twice (.yaml and .yml); this file is skipped")

@@ -2,7 +2,8 @@
 
 `load_yaml(path)` returns a `YamlDoc` whose `.data` is the plain Python value (SafeLoader
 semantics) and whose `.line(path_tuple)` gives the 1-based line of a key or item, e.g.
-`doc.line(("checks", 2, "column"))`. A syntax error raises ConfigError at its line.
+`doc.line(("checks", 2, "column"))`. A syntax error raises ConfigError at its line (location
+`file:line`, the line number also in `exc.extra["line"]`).
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def _walk(node: yaml.Node, loader: yaml.SafeLoader, prefix: tuple, lines: dict[t
 
 
 def parse_yaml(text: str, path: Path | str) -> YamlDoc:
-    """Parse `text` (named `path` in messages). Raises ConfigError on a syntax error."""
+    """Parse `text` (named `path` in messages). Raises ConfigError on a syntax error, with
+    `extra["line"]` = its 1-based line."""
     path = Path(path)
     loader = yaml.SafeLoader(text)
     try:
@@ -68,8 +70,12 @@ def parse_yaml(text: str, path: Path | str) -> YamlDoc:
         _walk(node, loader, (), lines)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        loc = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise ConfigError(f"YAML syntax error: {exc.problem or exc}", location=loc) from None
+        line = mark.line + 1 if mark else None
+        raise ConfigError(
+            f"YAML syntax error: {exc.problem or exc}",
+            location=f"{path}:{line}" if line else str(path),
+            line=line,
+        ) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"YAML error: {exc}", location=str(path)) from None
     finally:

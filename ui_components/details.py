@@ -11,11 +11,14 @@ import streamlit as st
 from batchcore.engine import Engine
 from batchcore.export import job_export_csv, job_export_json
 from batchcore.models import JobView
+from batchcore.textutil import clip
 from ui_components import fmt, jobs
 from ui_components.core import PAGE_HISTORY, download
 from ui_components.status import badge_html, status_cell, style_status, type_label
 
 MAX_CHECK_PANELS = 100
+MAX_FAILURES_SHOWN = 5  # failed operations shown at a glance
+MAX_FAILURE_CHARS = 300  # characters of one error shown at a glance
 LIVE_EVERY_S = 2
 
 
@@ -133,14 +136,21 @@ def progress(job: JobView) -> None:
         st.caption("Running now: " + ", ".join(f"`{o}`" for o in p.current_operations))
 
 
-def failures(job: JobView, limit: int = 10) -> None:
-    """Failed operations with their error, first thing under the progress."""
+def failure_text(operation_id: str, message: str | None) -> str:
+    """`**op** failed: <message>` for one failed operation, the message cut to
+    MAX_FAILURE_CHARS characters (with a pointer to the operation inspector, which shows it all)."""
+    text = message or "no error message"
+    if len(text) > MAX_FAILURE_CHARS:
+        text = clip(text, MAX_FAILURE_CHARS) + " (full text: inspect the operation below)"
+    return f"**{operation_id}** failed: {text}"
+
+
+def failures(job: JobView, limit: int = MAX_FAILURES_SHOWN) -> None:
+    """Failures at a glance, first thing under the progress: the first `limit` failed
+    operations, each with its error cut short (`failure_text`), then how many more failed."""
     failed = [o for o in job.operations or [] if o.status.value == "failed"]
     for op in failed[:limit]:
-        st.error(
-            f"**{op.operation_id}** failed: {op.error or op.summary or 'no error message'}",
-            icon=":material/error:",
-        )
+        st.error(failure_text(op.operation_id, op.error or op.summary), icon=":material/error:")
     if len(failed) > limit:
         st.caption(f"… and {len(failed) - limit} more failed operations (see the table below).")
 

@@ -104,6 +104,16 @@ def decimal_scale(raw_type: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def table_label(schema: str | None, name: str) -> str:
+    """A table as a pipeline writes it, for messages: `nycflights.flights`; a part holding a dot
+    (or a double quote) in double quotes, `retail."v1.2"`."""
+
+    def part(p: str) -> str:
+        return '"' + p.replace('"', '""') + '"' if "." in p or '"' in p else p
+
+    return f"{part(schema)}.{part(name)}" if schema else part(name)
+
+
 def describe_table(conn: DbConnection, table: str) -> list[ColumnInfo]:
     """The columns of `table` in ordinal order. Raises NotFound when the table does not exist.
 
@@ -141,9 +151,8 @@ def describe_table(conn: DbConnection, table: str) -> list[ColumnInfo]:
                 raw = f"numeric(38,{int(r[2])})"
             cols.append((r[0], raw))
     if not cols:
-        where = f"{schema}." if schema else ""
         raise NotFound(
-            f"table {where}{name!r} not found in connection {conn.name} ({d.name})",
+            f"table {table_label(schema, name)!r} not found in connection {conn.name} ({d.name})",
             field="table",
             value=table,
         )

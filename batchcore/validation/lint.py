@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from batchcore.errors import BatchError
+from batchcore.errors import BatchError, ConfigError
 from batchcore.validation.checks.base import RunContext, ScanCheck, missing_column_message
 from batchcore.validation.compiler import group_scans
 from batchcore.validation.spec import (
@@ -19,30 +19,45 @@ from batchcore.validation.spec import (
     ref_for_path,
     with_check_names,
 )
-from batchcore.workspace import Workspace
+from batchcore.workspace import PIPELINE_SUFFIXES, Workspace, pipeline_file_name_problem
 from batchcore.yamlfile import load_yaml
 
 
 def lint_pipeline(
     path: Path | str, workspace: Workspace | None, *, check_columns: bool = True
 ) -> list[LintProblem]:
-    """All problems of the pipeline file at `path` (empty list = clean).
+    """All problems of the pipeline file at `path` (empty list = clean): a file name the
+    workspace would skip, a YAML syntax error (at its line), then every problem of its content.
 
     With `check_columns`, opens the target (and source) connections to verify that every
     referenced table and column exists; a connection that cannot open is one problem.
     """
     path = Path(path)
+    problems = _file_name_problems(path)
     try:
         doc = load_yaml(path)
-    except BatchError as exc:
-        return [LintProblem(str(path), None, None, None, None, exc.message)]
+    except ConfigError as exc:  # syntax error (at its line), missing or unreadable file
+        line = exc.extra.get("line")
+        return [*problems, LintProblem(str(path), line, None, None, None, exc.reason)]
     project_id, pipeline_id = ref_for_path(path, workspace)
-    spec, problems = parse_pipeline(doc, workspace, project_id=project_id, pipeline_id=pipeline_id)
+    spec, parsed = parse_pipeline(doc, workspace, project_id=project_id, pipeline_id=pipeline_id)
+    problems += parsed
     if spec is None or not check_columns or workspace is None:
         return problems
     return problems + with_check_names(
         _column_problems(spec, workspace, doc), (doc.data or {}).get("checks")
     )
+
+
+def _file_name_problems(path: Path) -> list[LintProblem]:
+    """The workspace would skip the file for its name: not .yaml / .yml, or not a valid id."""
+    if path.suffix not in PIPELINE_SUFFIXES:
+        why = f"pipeline files end in .yaml or .yml (got {path.name!r})"
+    else:
+        why = pipeline_file_name_problem(path)
+    if why is None:
+        return []
+    return [LintProblem(str(path), None, None, None, None, f"{why}: the workspace skips this file")]
 
 
 def _column_problems(spec: PipelineSpec, workspace: Workspace, doc) -> list[LintProblem]:

@@ -6,8 +6,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from batchcore.jsonutil import to_jsonable
+from batchcore.textutil import ELLIPSIS, clip, listing
 
 STATUSES = ("passed", "failed", "warned", "error")
+
+# Bounds of the one-line summary and the error message (a pipeline may hold hundreds of checks;
+# every check stays in full in the check results).
+MAX_NAMED = 5  # checks named per status in the summary, failed checks described in the error
+MAX_REASONS = 3  # distinct reasons shown for checks that could not run
+NAMES_PER_REASON = 3  # checks named per reason
+MAX_NAME = 60  # characters of one check name
+MAX_ITEM = 200  # characters of one check description or one reason
+MAX_MESSAGE = 2000  # characters of the whole error message
 
 
 @dataclass
@@ -92,22 +102,46 @@ class CheckResult:
             out["error"] = self.error
         return out
 
-    def describe(self) -> str:
-        """`unique(weather(...)): 6 of 26,115 rows failed` — for summaries and the CLI."""
+    def describe(self, max_name: int | None = None) -> str:
+        """`unique(weather(...)): 6 of 26,115 failed (pass rate 0.9998)`, or
+        `name: could not run: <error>` — for error messages and the CLI. `max_name` clips the
+        check's name to that many characters."""
+        name = self.check_name if max_name is None else clip(self.check_name, max_name)
         if self.status == "error":
-            return f"{self.check_name}: error: {self.error}"
+            return f"{name}: could not run: {self.error}"
         reason = self.details.get("reason") if isinstance(self.details, dict) else None
         if reason:
-            return f"{self.check_name}: {reason}"
+            return f"{name}: {reason}"
         if self.failed_rows is not None and self.total_rows is not None:
-            text = f"{self.check_name}: {self.failed_rows:,} of {self.total_rows:,} failed"
+            text = f"{name}: {self.failed_rows:,} of {self.total_rows:,} failed"
         elif self.failed_rows is not None:
-            text = f"{self.check_name}: {self.failed_rows:,} failed"
+            text = f"{name}: {self.failed_rows:,} failed"
         else:
-            text = self.check_name
+            text = name
         if self.pass_rate is not None:
             text += f" (pass rate {_rate(self.pass_rate)})"
         return text
+
+
+def _grouped_errors(checks: list[CheckResult]) -> str:
+    """`a, b … and 105 more: <error>; c: <other error>`: checks that could not run grouped by
+    their error, most checks first, at most MAX_REASONS errors."""
+    groups: dict[str, list[str]] = {}
+    for c in checks:
+        groups.setdefault(c.error or "no error message", []).append(clip(c.check_name, MAX_NAME))
+    ordered = sorted(groups.items(), key=lambda kv: -len(kv[1]))  # stable: file order on ties
+    text = "; ".join(
+        f"{listing(names, NAMES_PER_REASON)}: {clip(reason, MAX_ITEM)}"
+        for reason, names in ordered[:MAX_REASONS]
+    )
+    rest = ordered[MAX_REASONS:]
+    if rest:
+        n = sum(len(names) for _, names in rest)
+        text += (
+            f"; {ELLIPSIS} and {n:,} more checks with {len(rest):,} other "
+            f"error{'s' if len(rest) > 1 else ''}"
+        )
+    return text
 
 
 def _rate(r: float) -> str:
@@ -148,27 +182,43 @@ class PipelineResult:
         return [c for c in self.checks if c.severity == "error" and not c.passed]
 
     def summary(self) -> str:
-        """One line: `11 of 14 checks passed; 3 failed: a, b, c` (warned/errored counted too)."""
+        """One short line: `11 of 14 checks passed; 2 failed: a, b; 1 could not run: c; 1 warned`.
+
+        At most MAX_NAMED checks are named per status (`a, b, c, d, e … and 103 more`)."""
         n = self.counts()
         text = f"{n['passed']} of {len(self.checks)} checks passed"
-        bad = [c for c in self.checks if c.status == "failed"]
-        if bad:
-            text += f"; {len(bad)} failed: " + ", ".join(c.check_name for c in bad)
-        errs = [c for c in self.checks if c.status == "error"]
-        if errs:
-            text += f"; {len(errs)} errored: " + ", ".join(c.check_name for c in errs)
+        for status, label in (("failed", "failed"), ("error", "could not run")):
+            names = [clip(c.check_name, MAX_NAME) for c in self.checks if c.status == status]
+            if names:
+                text += f"; {len(names)} {label}: " + listing(names, MAX_NAMED)
         if n["warned"]:
             text += f"; {n['warned']} warned"
         return text
 
     def error_message(self) -> str | None:
-        """`3 of 14 checks failed: ...` for a failed pipeline, None when it passed."""
+        """Why a failed pipeline failed (None when it passed), bounded for any number of checks.
+
+        `3 of 14 checks failed: a: 40 of 1,000 failed (pass rate 0.96); b: ...` describes at most
+        MAX_NAMED failed checks; `108 of 108 checks could not run: a, b, c … and 105 more: table
+        'nycflights.flights' not found in ...` groups the checks that could not run by their
+        error (at most MAX_REASONS errors, NAMES_PER_REASON checks named each). Only
+        error-severity checks count; at most MAX_MESSAGE characters."""
         bad = self.blocking
         if not bad:
             return None
-        return f"{len(bad)} of {len(self.checks)} checks failed: " + "; ".join(
-            c.describe() for c in bad
-        )
+        total = len(self.checks)
+        parts = []
+        failed = [clip(c.describe(MAX_NAME), MAX_ITEM) for c in bad if c.status != "error"]
+        if failed:
+            parts.append(
+                f"{len(failed)} of {total} checks failed: " + listing(failed, MAX_NAMED, sep="; ")
+            )
+        errored = [c for c in bad if c.status == "error"]
+        if errored:
+            parts.append(
+                f"{len(errored)} of {total} checks could not run: " + _grouped_errors(errored)
+            )
+        return clip(". ".join(parts), MAX_MESSAGE)
 
     def to_result_dict(self) -> dict[str, Any]:
         """JSON-ready summary stored on the operation (no samples, no SQL)."""

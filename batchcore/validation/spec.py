@@ -23,10 +23,14 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, StrictStr, ValidationError
 
 from batchcore.errors import ConfigError
+from batchcore.textutil import ELLIPSIS, clip
 from batchcore.validation.checks import CHECK_TYPES, COMPARISON_TYPES, known_types
 from batchcore.validation.checks.base import CheckSpec
 from batchcore.workspace import PipelineRef, Workspace
 from batchcore.yamlfile import YamlDoc, load_yaml
+
+MAX_LISTED_PROBLEMS = 10  # problems listed in load_pipeline's error message
+MAX_PROBLEM = 300  # characters of one listed problem
 
 PIPELINE_KEYS = (
     "description",
@@ -110,6 +114,9 @@ class PipelineSpec(BaseModel):
             ) from None
 
 
+_YAML_KINDS = {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}
+
+
 def _fmt_loc(loc: tuple) -> str:
     return ".".join(str(p) for p in loc)
 
@@ -188,6 +195,7 @@ def parse_pipeline(
     data = doc.data
     problems: list[LintProblem] = []
     if not isinstance(data, dict):
+        got = "an empty file" if data is None else f"a {_YAML_KINDS.get(type(data), 'value')}"
         return None, [
             LintProblem(
                 f,
@@ -195,7 +203,7 @@ def parse_pipeline(
                 None,
                 None,
                 None,
-                "a pipeline file must be a mapping with 'checks' (DESIGN §7)",
+                f"a pipeline file must be a mapping with 'checks' (got {got})",
             )
         ]
     for key in data:
@@ -298,8 +306,9 @@ def load_pipeline(
     ref_or_path: PipelineRef | Path | str, workspace: Workspace | None
 ) -> PipelineSpec:
     """Load and validate a pipeline: a PipelineRef, a YAML file path, or a pipeline id
-    (`project/pipeline` or a unique id). Raises ConfigError listing every problem, NotFound for
-    an unknown id."""
+    (`project/pipeline` or a unique id). Raises ConfigError naming every problem, NotFound for
+    an unknown id. The message lists at most MAX_LISTED_PROBLEMS problems (each clipped to
+    MAX_PROBLEM characters); its `problems` extra holds them all."""
     if isinstance(ref_or_path, PipelineRef):
         path, project_id, pipeline_id = (
             ref_or_path.path,
@@ -321,7 +330,11 @@ def load_pipeline(
     doc = load_yaml(path)
     spec, problems = parse_pipeline(doc, workspace, project_id=project_id, pipeline_id=pipeline_id)
     if problems:
-        listing = "\n".join(str(p) for p in problems)
+        shown = [clip(str(p), MAX_PROBLEM) for p in problems[:MAX_LISTED_PROBLEMS]]
+        rest = len(problems) - len(shown)
+        if rest:
+            shown.append(f"{ELLIPSIS} and {rest} more: `python -m batchcore lint {path}` lists them all")
+        listing = "\n".join(shown)
         raise ConfigError(
             f"{len(problems)} problem(s) in {path}:\n{listing}",
             field="pipeline",

@@ -88,6 +88,27 @@ def test_submit_wait_junit_counts_the_failures_the_api_reports(
     assert counts["tests"] == counts["declared_tests"] == 1 + len(checks)
 
 
+def test_submit_wait_prints_one_short_line_for_108_checks_on_a_missing_table(
+    capsys, tmp_path, live_url, api_workspace
+):
+    columns = ", ".join(f"c{i}" for i in range(108))
+    (api_workspace / "projects" / "my_project" / "pipelines" / "planes_validation.yaml").write_text(
+        f"target: warehouse\nchecks:\n  - {{type: not_null, table: planes, columns: [{columns}]}}\n"
+    )
+    body = {"job_name": "planes", "pipelines": [{"pipeline_id": "planes_validation"}]}
+    rc, out, _ = cli(
+        capsys, "submit", write_request(tmp_path, body), "--url", live_url, "--wait", "--poll", "0.05"
+    )
+    assert rc == 1
+    (line,) = [x for x in out.splitlines() if x.startswith("failed ")]
+    assert line.endswith(
+        "  108 of 108 checks could not run: not_null(planes.c0), not_null(planes.c1), "
+        "not_null(planes.c2) … and 105 more: table 'planes' not found in connection warehouse "
+        "(duckdb)"
+    )
+    assert len(line) < 250
+
+
 def test_wait_exits_0_when_every_operation_completed(capsys, tmp_path, live_url, noop_job):
     job_id = noop_job("all good", [{"sleep_ms": 50}, {"sleep_ms": 50}, {}], max_parallel=2)
     junit = tmp_path / "ok.xml"

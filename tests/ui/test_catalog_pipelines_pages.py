@@ -43,6 +43,22 @@ def test_lint_shows_each_problem_at_its_line(engine, workspace):
     assert "# ⚠" in lines[3] and all("# ⚠" not in line for i, line in enumerate(lines) if i != 3)
 
 
+def test_lint_shows_a_yaml_syntax_error_once_and_at_its_line(engine, workspace):
+    bad = workspace / "projects" / "finance_checks" / "pipelines" / "broken_syntax.yaml"
+    bad.write_text(
+        "description: broken\ntarget: warehouse\nchecks:\n"
+        "  - {type: not_null, table: t, columns: [id]\n  - {type: unique, table: t, column: id}\n"
+    )
+    at = open_page(PIPELINES)
+    at.selectbox(key="pl_project").select("finance_checks").run()
+    at.radio(key="pl_pipeline_finance_checks").set_value("broken_syntax").run()
+    message = "YAML syntax error: expected ',' or '}', but got '-'"
+    assert at.error[0].value == f"1 problem:\n\n- {bad}:5: {message}"
+    lines = at.code[0].value.splitlines()
+    assert lines[4] == f"  - {{type: unique, table: t, column: id}}  # ⚠ {message}"
+    assert all("# ⚠" not in line for i, line in enumerate(lines) if i != 4)
+
+
 def test_catalog_browses_and_diffs_two_real_snapshots(engine, workspace):
     db = workspace / "data" / "warehouse.duckdb"
     db.parent.mkdir(parents=True, exist_ok=True)

@@ -233,3 +233,49 @@ def test_a_validation_job_without_results_yet_says_they_will_appear(engine):
     at = open_page(PAGE, job_id=job_id)
     assert [s.value for s in at.subheader] == ["Progress", "Operations", "Check results"]
     assert at.info[0].value.startswith("No check results yet")
+
+
+def test_failures_at_a_glance_of_108_checks_on_a_missing_table_are_one_short_line(
+    engine, workspace
+):
+    columns = ", ".join(f"c{i}" for i in range(108))
+    (workspace / "projects" / "retail_migration" / "pipelines" / "flights_validation.yaml").write_text(
+        f"target: warehouse\nchecks:\n  - {{type: not_null, table: flights, columns: [{columns}]}}\n"
+    )
+    job_id = engine.submit(
+        "bulk_pipeline_execution",
+        {
+            "job_name": "flights",
+            "pipelines": [{"project_id": "retail_migration", "pipeline_id": "flights_validation"}],
+        },
+    ).job_id
+    job = engine.wait(job_id, timeout=30)
+    (op,) = job.operations
+    at = open_page(PAGE, job_id=job_id)
+    assert at.error[0].value == (
+        f"**{op.operation_id}** failed: 108 of 108 checks could not run: not_null(flights.c0), "
+        "not_null(flights.c1), not_null(flights.c2) … and 105 more: "
+        "table 'flights' not found in connection warehouse (duckdb)"
+    )
+    # every check is still listed, with its full error
+    assert "108 checks · 108 not passed" in [c.value for c in at.caption]
+    assert len(at.dataframe[-1].value) == 108
+
+
+def test_failures_at_a_glance_cut_long_errors_and_show_five_operations(engine):
+    job_id = noop_job(engine, "many failures", 8, fail=tuple(range(8)))
+    engine.wait(job_id, timeout=10)
+    long_error = "table x not found; " * 200  # 3,800 characters, stored by an older version
+    engine.store.call(
+        FnCommand(
+            lambda cur, now: cur.execute(
+                "UPDATE operations SET error = ? WHERE job_id = ?", [long_error, job_id]
+            ).fetchall()
+        )
+    )
+    at = open_page(PAGE, job_id=job_id)
+    glance = [e.value for e in at.error][:5]
+    cut = long_error[:299].rstrip() + "… (full text: inspect the operation below)"
+    assert glance == [f"**op_{i}** failed: {cut}" for i in range(5)]
+    assert "… and 3 more failed operations (see the table below)." in [c.value for c in at.caption]
+    assert at.error[5].value == long_error.strip()  # the inspector shows the whole error

@@ -322,6 +322,7 @@ def test_schema_qualified_and_quoted_dotted_table_names(tmp_path):
           - {type: unique, table: retail.Sales, column: id}
           - {type: not_null, table: '"v1.2"', column: id}
           - {type: row_count, table: retail.missing}
+          - {type: row_count, table: '"v1.3"'}
     """,
         )
     )
@@ -329,5 +330,6 @@ def test_schema_qualified_and_quoted_dotted_table_names(tmp_path):
     assert figures(r['not_null("v1.2".id)']) == ("failed", 1, 1, 0, None)
     assert (
         r["row_count(retail.missing)"].error
-        == "table retail.'missing' not found in connection db (duckdb)"
+        == "table 'retail.missing' not found in connection db (duckdb)"
     )
+    assert r['row_count("v1.3")'].error == """table '"v1.3"' not found in connection db (duckdb)"""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+import duckdb
 import pytest
 
 from batchcore.connections import connection_slot
@@ -52,6 +53,67 @@ def test_failed_checks_are_a_failed_outcome_with_rows(ws):
         {"project_id": "p", "pipeline_id": "v", "config_override": {"threshold": 0.5}}, ctx_for(ws)
     )
     assert ok.success and ok.error is None
+
+
+def test_a_check_that_could_not_run_is_not_called_failed(ws):
+    write(
+        ws,
+        "v",
+        "checks: [{type: not_null, table: t, column: a}, {type: not_null, table: t, column: zz},"
+        " {type: row_count, table: t, min: 1}]",
+    )
+    out = run({"project_id": "p", "pipeline_id": "v"}, ctx_for(ws))
+    assert out.summary == (
+        "1 of 3 checks passed; 1 failed: not_null(t.a); 1 could not run: not_null(t.zz)"
+    )
+    assert out.error == (
+        "1 of 3 checks failed: not_null(t.a): 1 of 3 failed (pass rate 0.6667). "
+        "1 of 3 checks could not run: not_null(t.zz): column 'zz' not in table 't' (columns: a)"
+    )
+
+
+def test_108_checks_on_a_missing_table_give_a_short_error_and_keep_every_result(tmp_path):
+    root = tmp_path / "ws2"
+    root.mkdir()
+    with duckdb.connect(str(root / "wh.duckdb")) as con:
+        con.execute("CREATE SCHEMA nycflights")
+    wh = {"type": "duckdb", "path": "wh.duckdb", "options": {"schema": "nycflights"}}
+    ws2 = make_ws(root, {"wh": wh}, target="wh")
+    columns = ", ".join(f"c{i}" for i in range(106))
+    write(
+        ws2,
+        "v",
+        f"checks: [{{type: not_null, table: flights, columns: [{columns}]}},"
+        " {type: unique, table: flights, column: id}, {type: between, table: flights, column: x, min: 0}]",
+    )
+    out = run({"project_id": "p", "pipeline_id": "v"}, ctx_for(ws2))
+    missing = "table 'nycflights.flights' not found in connection wh (duckdb)"
+    assert out.error == (
+        "108 of 108 checks could not run: not_null(flights.c0), not_null(flights.c1), "
+        f"not_null(flights.c2) … and 105 more: {missing}"
+    )
+    assert out.summary == (
+        "0 of 108 checks passed; 108 could not run: not_null(flights.c0), not_null(flights.c1), "
+        "not_null(flights.c2), not_null(flights.c3), not_null(flights.c4) … and 103 more"
+    )
+    # every check keeps its own row and full error
+    assert len(out.check_results) == 108 and out.result["checks_errored"] == 108
+    assert out.check_results[-1]["check_name"] == "between(flights.x)"
+    assert {r["error"] for r in out.check_results} == {missing}
+
+
+def test_the_error_of_a_pipeline_is_bounded_whatever_its_checks(ws):
+    """Long names, long and many different errors: at most 5 failed checks described, 3 errors."""
+    checks = [f"{{type: not_null, table: t, column: a, name: {'n' * 190}{i}}}" for i in range(20)]
+    checks += [f"{{type: not_null, table: t, column: missing_{i}_{'m' * 220}}}" for i in range(20)]
+    write(ws, "v", "checks: [" + ", ".join(checks) + "]")
+    out = run({"project_id": "p", "pipeline_id": "v"}, ctx_for(ws))
+    assert len(out.error) <= 2000 and len(out.summary) <= 1000
+    assert out.error.startswith(f"20 of 40 checks failed: {'n' * 59}…: 1 of 3 failed")
+    assert "… and 15 more. 20 of 40 checks could not run: not_null(t.missing_0_" in out.error
+    assert out.error.endswith("… and 17 more checks with 17 other errors")
+    assert out.summary.endswith("… and 15 more")
+    assert len({r["error"] for r in out.check_results if r["error"]}) == 20
 
 
 def test_bad_yaml_raises_config_error_and_missing_database_connection_failed(ws):

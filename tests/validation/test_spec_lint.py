@@ -9,7 +9,9 @@ import pytest
 
 from batchcore.cli import main
 from batchcore.errors import ConfigError
+from batchcore.ids import ID_RULE
 from batchcore.validation import lint_pipeline, load_pipeline
+from batchcore.workspace import Workspace
 from tests.validation.vhelpers import load_tables, make_ws
 
 
@@ -70,6 +72,19 @@ def test_parse_reports_every_problem_with_line_check_and_field(ws):
     assert exc.value.message.startswith(f"5 problem(s) in {path}:\n{problems[0]}")
 
 
+def test_load_error_lists_ten_problems_and_keeps_them_all(ws):
+    checks = ", ".join(f"{{type: not_null, table: t{i}, colums: [a]}}" for i in range(25))
+    path = write(ws, f"checks: [{checks}]")
+    with pytest.raises(ConfigError) as exc:
+        load_pipeline(path, ws)
+    lines = exc.value.message.split("\n")
+    assert lines[0] == f"25 problem(s) in {path}:"
+    assert lines[1].startswith(f"{path}:1: check 1 (not_null): colums: unknown key")
+    assert len(lines) == 12 and lines[10].startswith(f"{path}:1: check 10 (not_null): colums:")
+    assert lines[11] == f"… and 15 more: `python -m batchcore lint {path}` lists them all"
+    assert len(exc.value.extra["problems"]) == 25
+
+
 def test_lint_reports_missing_columns_and_tables_before_running(ws):
     path = write(
         ws,
@@ -127,6 +142,48 @@ def test_cli_exit_codes_json_and_dry_run(ws, capsys):
     assert 'count(*) FILTER (WHERE "origin" IS NULL)' in out and 'FROM "flights"' in out
     assert main(["lint", str(ok), str(broken), *w]) == 1
     assert main(["lint", str(ok), *w]) == 0
+
+
+def test_lint_reports_a_yaml_syntax_error_once_at_its_line(ws):
+    path = write(
+        ws,
+        """
+        target: db
+        checks:
+          - {type: not_null, table: flights, columns: [origin]
+          - {type: unique, table: flights, column: origin}
+        """,
+        "broken_syntax",
+    )
+    (problem,) = lint_pipeline(path, ws)
+    assert (problem.file, problem.line, problem.field) == (str(path), 4, None)
+    assert str(problem) == f"{path}:4: YAML syntax error: expected ',' or '}}', but got '-'"
+
+
+def test_lint_messages_do_not_cite_the_design_document(ws):
+    for name, text, got in (("a_list", "- a\n- b\n", "a list"), ("empty", "", "an empty file")):
+        (problem,) = lint_pipeline(write(ws, text, name), ws)
+        assert problem.message == f"a pipeline file must be a mapping with 'checks' (got {got})"
+
+
+def test_lint_reports_a_file_name_the_workspace_skips(ws, capsys):
+    text = "target: db\nchecks: [{type: not_null, table: flights, column: origin}]\n"
+    bad = write(ws, text, "Bad Name!")
+    skipped = Workspace.load(ws.root)
+    assert "Bad Name!" not in skipped.projects["p"].pipelines
+    assert skipped.problems[0].startswith(f"{bad}: pipeline file name 'Bad Name!.yaml'")
+    (problem,) = lint_pipeline(bad, ws)
+    assert str(problem) == (
+        f"{bad}: pipeline file name 'Bad Name!.yaml' does not give a valid id ({ID_RULE}): "
+        "the workspace skips this file"
+    )
+    other = bad.with_name("flights.txt")
+    other.write_text(text)
+    assert [p.message for p in lint_pipeline(other, ws)] == [
+        "pipeline files end in .yaml or .yml (got 'flights.txt'): the workspace skips this file"
+    ]
+    assert main(["lint", str(bad), "--workspace", str(ws.root)]) == 1
+    assert capsys.readouterr().out == f"{problem}\n"
 
 
 def test_config_override_rejects_unknown_keys(ws):
