@@ -7,6 +7,7 @@ that the next full run of the page shows (`show_flash`), so a dialog can close w
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -30,6 +31,19 @@ def show_flash() -> None:
     """Show and clear the queued messages."""
     for kind, message in st.session_state.pop(FLASH_KEY, []):
         getattr(st, kind)(message)
+
+
+def created_range(dates: Sequence[date]) -> tuple[datetime | None, datetime | None]:
+    """`[start, end)` in UTC for Job History's *Created between* value: two dates are a range
+    (both days included), one date alone is that day (a one-day range comes back from a shared
+    link as one date: Streamlit keeps a repeated URL value once), none is no limit."""
+    if not dates:
+        return None, None
+    first, last = dates[0], dates[-1]
+    return (
+        datetime.combine(first, time.min, UTC),
+        datetime.combine(last, time.min, UTC) + timedelta(days=1),
+    )
 
 
 def progress_text(job: JobView) -> str:
