@@ -58,6 +58,17 @@ def progress_text(job: JobView) -> str:
     )
 
 
+def time_left(job: JobView) -> str:
+    """The *Time left* of a job: its estimate while it runs or waits, `stopping` while it is
+    cancelling (pending operations are skipped, so the estimate no longer means anything) and an
+    em dash once it has ended or before an estimate exists."""
+    if job.status.is_terminal:
+        return "—"
+    if job.status.value == "cancelling":
+        return "stopping"
+    return fmt.duration(job.progress.estimated_time_remaining_ms)
+
+
 def done_fraction(job: JobView) -> float:
     """Share (0–1) of the job's operations that have finished (completed, failed, skipped or
     cancelled), from the counts; 1 for a job without operations."""
