@@ -197,3 +197,47 @@ def test_a_cancelling_job_shows_no_time_left(engine):
     assert _cell(row, "Time left") == "stopping"
     engine.cancel(job_id, force=True)
     assert _cell(_row(at.run(), "stopping"), "Time left") in ("stopping", "—")
+
+
+ORDINARY = "running ones finish and keep their results"
+FORCE = "**Force** stops the running operations now"
+
+
+def _cancelling_job(engine, name: str) -> str:
+    """A job whose one running operation keeps it cancelling (a plain cancel was requested)."""
+    job_id = noop_job(engine, name, 2, sleep_ms=20000, max_parallel=1)
+    wait_until(
+        lambda: engine.get_job(job_id, with_operations=False).progress.running_operations == 1
+    )
+    engine.cancel(job_id, "first try")
+    assert engine.get_job(job_id, with_operations=False).status.value == "cancelling"
+    return job_id
+
+
+def test_force_on_a_cancelling_job_opens_the_force_dialog(engine):
+    job_id = _cancelling_job(engine, "stuck")
+    running = noop_job(engine, "busy", 1, sleep_ms=20000)
+    wait_until(lambda: engine.get_job(running, with_operations=False).status.value == "running")
+    at = open_page(PAGE)
+    assert at.button(key=f"cancel-{job_id}").label == "Force…"
+    at.button(key=f"cancel-{job_id}").click().run()
+    text = " ".join(m.value for m in at.markdown)
+    assert "**stuck** is already cancelling" in text and FORCE in text and ORDINARY not in text
+    assert at.checkbox(key=f"cancel-force-now-{job_id}").value is True
+    assert at.button(key=f"cancel-confirm-{job_id}").label == "Force cancel"
+    captions = [c.value for c in at.caption]
+    assert "Running now: `op_0`" in captions and "Cancel reason given: first try" in captions
+    # replay the opening click with the dialog's inputs (see test_cancel_with_reason_and_force)
+    at.button(key=f"cancel-{job_id}").click()
+    at.text_input(key=f"cancel-reason-{job_id}").input("hung query")
+    at.button(key=f"cancel-confirm-{job_id}").click().run()
+    job = engine.wait(job_id, timeout=10)
+    assert job.status.value == "cancelled"
+    assert [o.status.value for o in job.operations] == ["cancelled", "skipped"]
+    assert job.operations[0].status_reason == "force-cancelled: hung query"
+    # a running job still gets the ordinary dialog, Force unticked
+    at.button(key=f"cancel-{running}").click().run()
+    text = " ".join(m.value for m in at.markdown)
+    assert ORDINARY in text and FORCE not in text
+    assert at.checkbox(key=f"cancel-force-{running}").value is False
+    engine.cancel(running, force=True)

@@ -233,3 +233,22 @@ def test_a_validation_job_without_results_yet_says_they_will_appear(engine):
     at = open_page(PAGE, job_id=job_id)
     assert [s.value for s in at.subheader] == ["Progress", "Operations", "Check results"]
     assert at.info[0].value.startswith("No check results yet")
+
+
+def test_cancel_on_a_cancelling_job_opens_the_force_dialog(engine):
+    job_id = noop_job(engine, "stuck", 2, sleep_ms=20000, max_parallel=1)
+    wait_until(
+        lambda: engine.get_job(job_id, with_operations=False).progress.running_operations == 1
+    )
+    engine.cancel(job_id)  # its running operation keeps it cancelling
+    at = open_page(PAGE, job_id=job_id)
+    at.button(key="details-cancel").click().run()
+    text = " ".join(m.value for m in at.markdown)
+    assert "**stuck** is already cancelling" in text
+    assert "**Force** stops the running operations now" in text
+    assert "running ones finish and keep their results" not in text
+    assert at.checkbox(key=f"cancel-force-now-{job_id}").value is True
+    at.button(key="details-cancel").click()
+    at.button(key=f"cancel-confirm-{job_id}").click().run()
+    job = engine.wait(job_id, timeout=10)
+    assert [o.status.value for o in job.operations] == ["cancelled", "skipped"]
