@@ -9,7 +9,16 @@ import streamlit as st
 
 from batchcore.workspace import Workspace
 from ui_components.core import PAGE_PIPELINES
-from ui_components.forms import PERSIST, Errors, field_error, key, value
+from ui_components.forms import (
+    OVERRIDE_FIELDS,
+    OVERRIDES_OPEN,
+    PERSIST,
+    Errors,
+    field_error,
+    got,
+    key,
+    value,
+)
 
 
 def _pl_key(prefix: str, project_id: str, pipeline_id: str) -> str:
@@ -120,8 +129,11 @@ def picked_pipelines(prefix: str, ws: Workspace) -> list[tuple[str, str]]:
 
 
 def override_fields(prefix: str) -> None:
-    """Optional validation overrides applied to every pipeline of the job."""
-    with st.expander("Validation overrides (optional)"):
+    """Optional validation overrides applied to every pipeline of the job, in an expander that
+    a failed submit opens when one of them is in error (their errors show inside it)."""
+    with st.expander(
+        "Validation overrides (optional)", key=key(prefix, OVERRIDES_OPEN), on_change="rerun"
+    ):
         c1, c2 = st.columns(2)
         c1.number_input(
             "Pass-rate threshold (0–1)",
@@ -141,7 +153,7 @@ def override_fields(prefix: str) -> None:
             help="0–1,000 sample rows stored per failing check.",
             persist_state=PERSIST,
         )
-    field_error(prefix, "threshold", "sample_size", "config_override")
+        field_error(prefix, *OVERRIDE_FIELDS)
 
 
 def read_overrides(prefix: str) -> tuple[dict[str, Any], Errors]:
@@ -153,14 +165,16 @@ def read_overrides(prefix: str) -> tuple[dict[str, Any], Errors]:
         if 0 <= float(threshold) <= 1:
             ov["threshold"] = float(threshold)
         else:
-            errs["threshold"] = "The pass-rate threshold must be between 0 and 1 (e.g. 0.95)."
+            errs["threshold"] = (
+                f"The pass-rate threshold must be between 0 and 1, e.g. 0.95 {got(threshold)}."
+            )
     sample = value(prefix, "sample_size")
     if sample is not None:
         if float(sample).is_integer() and 0 <= sample <= 1000:
             ov["sample_size"] = int(sample)
         else:
             errs["sample_size"] = (
-                "Failing rows kept per check must be a whole number from 0 to 1,000."
+                f"Failing rows kept per check must be a whole number from 0 to 1,000 {got(sample)}."
             )
     return ({"config_override": ov} if ov else {}), errs
 

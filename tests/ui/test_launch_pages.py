@@ -73,10 +73,35 @@ def test_data_generation_rejects_zero_rows_and_no_schema(engine):
     at.text_input(key="datagen.job_name").input("bad")
     at.number_input(key="datagen.rows.Retail").set_value(0)
     at.button(key="datagen.submit").click().run()
-    assert at.error[0].value == "Retail: fact rows must be a whole number from 1 to 200,000,000."
+    assert at.error[0].value == (
+        "Retail: fact rows must be a whole number from 1 to 200,000,000 (got 0)."
+    )
     at.checkbox(key="datagen.use.Retail").uncheck()
     at.button(key="datagen.submit").click().run()
     assert "Choose at least one schema to generate." in [e.value for e in at.error]
+    assert engine.list_jobs()[1] == 0
+
+
+def test_data_generation_shows_every_error_of_every_schema(engine):
+    at = open_page("pages/data_generation.py")
+    at.text_input(key="datagen.job_name").input("bad")
+    at.number_input(key="datagen.rows.Retail").set_value(0)
+    at.number_input(key="datagen.seed.Retail").set_value(-5)
+    at.checkbox(key="datagen.use.Finance").check()
+    at.number_input(key="datagen.rows.Finance").set_value(300_000_000)
+    at.button(key="datagen.submit").click().run()
+    assert [e.value for e in at.error] == [
+        "Retail: fact rows must be a whole number from 1 to 200,000,000 (got 0).",
+        "Retail: the seed must be a whole number from 0 to 2,147,483,647 (got -5).",
+        "Finance: fact rows must be a whole number from 1 to 200,000,000 (got 300,000,000).",
+        "Fix the 3 problems above, then submit again.",
+    ]
+    # fixing the rows leaves the seed's error, without a new submit
+    at.number_input(key="datagen.rows.Retail").set_value(100).run()
+    assert [e.value for e in at.error][:2] == [
+        "Retail: the seed must be a whole number from 0 to 2,147,483,647 (got -5).",
+        "Finance: fact rows must be a whole number from 1 to 200,000,000 (got 300,000,000).",
+    ]
     assert engine.list_jobs()[1] == 0
 
 
@@ -108,6 +133,40 @@ def test_multi_project_needs_a_project(engine):
     at.button(key="multi.submit").click().run()
     assert "Select at least one project." in [e.value for e in at.error]
     assert engine.list_jobs()[1] == 0
+    # ticking a project clears the error at once; an error that still holds stays
+    at.number_input(key="multi.max_retries").set_value(11)
+    at.button(key="multi.submit").click().run()
+    assert [e.value for e in at.error] == [
+        "Select at least one project.",
+        "Max retries must be a whole number from 0 to 10 (got 11).",
+        "Fix the 2 problems above, then submit again.",
+    ]
+    at.checkbox(key="multi.proj.finance_checks").check().run()
+    assert [e.value for e in at.error] == [
+        "Max retries must be a whole number from 0 to 10 (got 11).",
+        "Fix the 1 problem above, then submit again.",
+    ]
+    at.number_input(key="multi.max_retries").set_value(1).run()
+    assert not at.error
+    at.button(key="multi.submit").click().run()
+    assert not at.error and engine.list_jobs()[1] == 1
+
+
+def test_an_engine_error_goes_once_the_form_changes(engine):
+    at = open_page("pages/multi_project.py")
+    at.text_input(key="multi.job_name").input("weekly")
+    at.checkbox(key="multi.proj.finance_checks").check()
+    at.multiselect(key="multi.tags").select("t" * 51)
+    at.button(key="multi.submit").click().run()
+    engine_error = f"tags.0: String should have at most 50 characters (got “{'t' * 51}”)."
+    assert [e.value for e in at.error] == [
+        engine_error,
+        "Fix the 1 problem above, then submit again.",
+    ]
+    at.run()  # nothing changed: the error stays
+    assert at.error[0].value == engine_error
+    at.multiselect(key="multi.tags").set_value(["weekly"]).run()
+    assert not at.error
 
 
 def test_metadata_form_by_name_and_by_type(engine):
