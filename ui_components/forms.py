@@ -40,6 +40,8 @@ from ui_components.core import (
 
 Errors = dict[str, str]
 Builder = Callable[[], tuple[dict[str, Any], Errors]]
+# a warning about an accepted request (workspace, request) -> text or None, shown with the success
+Notes = Callable[[Workspace, dict[str, Any]], str | None]
 # widget values persist for the whole session, so a form is still filled after a visit elsewhere
 PERSIST = "session"
 DUPLICATE_WINDOW_S = 5.0
@@ -275,7 +277,23 @@ def refresh_errors(prefix: str, build: Builder) -> None:
         _set_errors(prefix, {name: now[name] for name in errs if name in now}, digest)
 
 
-def _submit(prefix: str, job_type: JobType, build: Builder, field_map: dict[str, str]) -> None:
+def _note(notes: Notes | None, request: dict[str, Any]) -> str | None:
+    if notes is None:
+        return None
+    try:
+        return notes(get_engine().workspace(), request)
+    except Exception:  # a note must never hide the job that was created
+        log.exception("submit note failed")
+        return None
+
+
+def _submit(
+    prefix: str,
+    job_type: JobType,
+    build: Builder,
+    field_map: dict[str, str],
+    notes: Notes | None = None,
+) -> None:
     st.session_state[key(prefix, "_result")] = None
     request, errs = _check(prefix, build)
     if errs:
@@ -311,6 +329,7 @@ def _submit(prefix: str, job_type: JobType, build: Builder, field_map: dict[str,
         "name": request["job_name"],
         "message": resp.message,
         "total": resp.total_operations,
+        "note": _note(notes, request),
     }
     _set_errors(prefix, {})
     st.session_state[key(prefix, "_result")] = result
@@ -329,17 +348,19 @@ def submit_area(
     *,
     field_map: dict[str, str] | None = None,
     label: str = "Submit job",
+    notes: Notes | None = None,
 ) -> None:
     """The submit button, then the outcome: errors not shown inline, or a success message with
     links to the new job's details and to Active Jobs (and, for an ignored duplicate submit, the
-    first job's message with a note)."""
+    first job's message with a note). `notes(workspace, request)` may add a warning about an
+    accepted request (shown under the success message)."""
     st.button(
         label,
         type="primary",
         key=key(prefix, "submit"),
         icon=":material/rocket_launch:",
         on_click=_submit,
-        args=(prefix, job_type, build, field_map or {}),
+        args=(prefix, job_type, build, field_map or {}, notes),
     )
     errs = _errors(prefix)
     shown = st.session_state.get(key(prefix, "_shown"), set())
@@ -357,6 +378,8 @@ def submit_area(
             f"Submitted job **{result['name']}** (`{result['job_id']}`): {result['message']}.",
             icon=":material/check_circle:",
         )
+        if result.get("note"):
+            st.warning(result["note"], icon=":material/warning:")
         if result.get("duplicate_after_s") is not None:
             st.info(
                 f"The same request was submitted {result['duplicate_after_s']:.1f} s ago as this "
@@ -386,10 +409,11 @@ def launch_page(
     selection: Callable[[Workspace], None],
     build: Builder,
     default_parallel: int = 5,
+    notes: Notes | None = None,
 ) -> None:
     """A whole job form: title and caption, then (errors shown by `guard`) the job fields with
     the store's known tags, the page's `selection(workspace)` under the heading `section`, the
-    execution options and the submit area for `job_type` with `build`."""
+    execution options and the submit area for `job_type` with `build` (and `notes`)."""
     st.title(title)
     st.caption(caption)
     eng = engine()
@@ -408,4 +432,4 @@ def launch_page(
         st.subheader("Execution")
         execution_fields(prefix, default_parallel=default_parallel)
 
-        submit_area(prefix, job_type, build)
+        submit_area(prefix, job_type, build, notes=notes)
