@@ -36,4 +36,5 @@ forms.launch_page(
     section="Pipelines",
     selection=selection,
     build=build,
+    notes=pickers.unloadable_note,
 )

@@ -75,15 +75,17 @@ def build() -> tuple[dict, dict]:
         if not forms.value(P, f"use.{schema}"):
             continue
         rows, seed = forms.value(P, f"rows.{schema}"), forms.value(P, f"seed.{schema}")
+        bad = {}
         if rows is None or not float(rows).is_integer() or not 1 <= rows <= MAX_ROWS:
-            errs[f"schema.{schema}"] = (
-                f"{schema}: fact rows must be a whole number from 1 to {MAX_ROWS:,}."
+            bad[f"schema.{schema}.rows"] = (
+                f"{schema}: fact rows must be a whole number from 1 to {MAX_ROWS:,} {forms.got(rows)}."
             )
-            continue
         if seed is not None and (not float(seed).is_integer() or not 0 <= seed <= MAX_SEED):
-            errs[f"schema.{schema}"] = (
-                f"{schema}: the seed must be a whole number from 0 to {MAX_SEED:,}."
+            bad[f"schema.{schema}.seed"] = (
+                f"{schema}: the seed must be a whole number from 0 to {MAX_SEED:,} {forms.got(seed)}."
             )
+        if bad:
+            errs.update(bad)
             continue
         item = {
             "schema_type": schema,

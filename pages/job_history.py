@@ -1,10 +1,8 @@
 """Job History: every job, filtered and paginated in DuckDB; exports and deletes.
 
-Filters are bound to the URL (shareable links). Only the visible page is read from the store;
-exports of a whole filter read it in chunks.
+Filters, the date range included, are bound to the URL (shareable links). Only the visible
+page is read from the store; exports of a whole filter read it in chunks.
 """
-
-from datetime import UTC, datetime, time, timedelta
 
 import streamlit as st
 
@@ -71,6 +69,7 @@ with core.guard("Loading filters"):
             "Created between (UTC)",
             value=(),
             key="h_dates",
+            bind="query-params",
             on_change=reset_page,
             format="YYYY-MM-DD",
         )
@@ -78,8 +77,7 @@ with core.guard("Loading filters"):
             "Search name or id", key="h_search", bind="query-params", on_change=reset_page
         )
 
-    start = datetime.combine(dates[0], time.min, UTC) if len(dates) >= 1 else None
-    end = datetime.combine(dates[1], time.min, UTC) + timedelta(days=1) if len(dates) == 2 else None
+    start, end = jobs.created_range(dates)
     flt = JobFilter(
         status=tuple(statuses),
         job_type=tuple(types),

@@ -34,4 +34,5 @@ forms.launch_page(
     section="Projects",
     selection=selection,
     build=build,
+    notes=pickers.unloadable_note,
 )

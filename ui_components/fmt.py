@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 
 PERCENT_COLUMN_STEP = 0.0001  # the smallest step a `format="percent"` column shows: 0.01 %
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$:])")
 
 
 def duration(ms: float | None) -> str:
@@ -84,3 +86,9 @@ def ops_summary(
     if cancelled:
         parts.append(f"{cancelled} cancelled")
     return " · ".join(parts)
+
+
+def md_escape(text: str) -> str:
+    """`text` shown as it is in Streamlit markdown (st.warning, help tooltips): markdown, HTML,
+    LaTeX (`$`) and `:emoji:` characters are backslash-escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", text)

@@ -3,7 +3,9 @@
 A launch page calls `launch_page` with its own selection widgets and `build`: that renders the
 title, `job_fields`, the selection, `execution_fields` and `submit_area` in this order.
 Submitting runs in the button's callback (before the page re-renders), so validation errors
-appear next to their fields and the success message links to the new job. Every widget has a
+appear next to their fields and the success message links to the new job. Every error names
+the offending value (`got`); once the form changes, `refresh_errors` drops the errors that no
+longer hold, and a failed submit with an override in error opens the overrides' expander. Every widget has a
 key `<prefix>.<field>`; the page's `build` callable reads its own keys from session state.
 
 Double-submit guard: a request identical to this session's previous one (same job type, same
@@ -38,10 +40,30 @@ from ui_components.core import (
 
 Errors = dict[str, str]
 Builder = Callable[[], tuple[dict[str, Any], Errors]]
+# a warning about an accepted request (workspace, request) -> text or None, shown with the success
+Notes = Callable[[Workspace, dict[str, Any]], str | None]
 # widget values persist for the whole session, so a form is still filled after a visit elsewhere
 PERSIST = "session"
 DUPLICATE_WINDOW_S = 5.0
 LAST_SUBMIT_KEY = "bo_last_submit"
+# the validation overrides (pickers.override_fields): an error in one opens their expander
+OVERRIDE_FIELDS = ("threshold", "sample_size", "config_override")
+OVERRIDES_OPEN = "overrides_open"
+
+
+def got(v: Any) -> str:
+    """`(got 1.5)`: the offending value for an error message, numbers as people write them
+    (`-5`, `1,500`, `0.125`), text quoted and cut at 60 characters; `(it is empty)` for None."""
+    if v is None:
+        return "(it is empty)"
+    if isinstance(v, bool):
+        return f"(got {v})"
+    if isinstance(v, int | float):
+        if isinstance(v, float) and not v.is_integer():
+            return f"(got {v:,})"
+        return f"(got {int(v):,})"
+    text = str(v)
+    return f"(got “{text if len(text) <= 60 else text[:59] + '…'}”)"
 
 
 def key(prefix: str, name: str) -> str:
@@ -157,17 +179,20 @@ def execution_fields(prefix: str, *, default_parallel: int = 5) -> None:
 def read_options(prefix: str) -> tuple[dict[str, Any], Errors]:
     """The common request fields from the widgets, with inline validation errors."""
     errs: Errors = {}
-    name = str(value(prefix, "job_name", "") or "").strip()
+    raw_name = str(value(prefix, "job_name", "") or "")
+    name = raw_name.strip()
     if not name:
-        errs["job_name"] = "Give the job a name."
+        errs["job_name"] = "Give the job a name" + (" (got only spaces)." if raw_name else ".")
     parallel = bool(value(prefix, "parallel_execution", True))
     max_parallel = int(value(prefix, "max_parallel", 5))
     retries = value(prefix, "max_retries", 0)
     if retries is None or not float(retries).is_integer() or not 0 <= retries <= 10:
-        errs["max_retries"] = "Max retries must be a whole number from 0 to 10."
+        errs["max_retries"] = f"Max retries must be a whole number from 0 to 10 {got(retries)}."
     timeout = value(prefix, "timeout_s")
     if timeout is not None and not 0 < float(timeout) <= 86400:
-        errs["timeout_s"] = "Timeout must be more than 0 and at most 86,400 seconds (one day)."
+        errs["timeout_s"] = (
+            f"Timeout must be more than 0 and at most 86,400 seconds, one day {got(timeout)}."
+        )
     opts = {
         "job_name": name,
         "description": str(value(prefix, "description", "") or "").strip(),
@@ -207,23 +232,80 @@ def _field_of(exc: BatchError, field_map: dict[str, str]) -> str:
     return field_map.get(name) or field_map.get(root) or name
 
 
-def _submit(prefix: str, job_type: JobType, build: Builder, field_map: dict[str, str]) -> None:
-    st.session_state[key(prefix, "_result")] = None
+def _engine_error(exc: BatchError) -> str:
+    """The engine's message for a refused request, with the offending value when the message
+    does not already show it."""
+    text = error_text(exc)
+    if exc.value is None or str(exc.value) in text:
+        return text
+    return f"{text.rstrip('.')} {got(exc.value)}."
+
+
+def _check(prefix: str, build: Builder) -> tuple[dict[str, Any], Errors]:
+    """The request the widgets make now and the form's own errors (no engine call)."""
     opts, errs = read_options(prefix)
     try:
         body, body_errs = build()
     except Exception as exc:  # a bad workspace file while reading the selection
         body, body_errs = {}, {"_form": error_text(exc)}
-    errs.update(body_errs)
-    if errs:
-        st.session_state[key(prefix, "_errors")] = errs
+    return {**opts, **body}, {**errs, **body_errs}
+
+
+def _digest(request: dict[str, Any], errs: Errors) -> str:
+    """What the form asks for: the request and the form's own errors (they hold the values the
+    request leaves out), so a search or an expander that moves changes nothing."""
+    text = json.dumps([request, errs], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _set_errors(prefix: str, errs: Errors, digest: str | None = None) -> None:
+    st.session_state[key(prefix, "_errors")] = errs
+    st.session_state[key(prefix, "_errors_for")] = digest
+
+
+def refresh_errors(prefix: str, build: Builder) -> None:
+    """Forget errors that no longer hold, before the form is drawn. Once the form asks for
+    something else than at the failed submit, an error stays only if the form's own check still
+    finds it (with its message for the new value); an error of the engine (or of the whole form)
+    goes, since only a new submit can tell. An unchanged form keeps every error."""
+    errs = _errors(prefix)
+    if not errs:
         return
-    request = {**opts, **body}
+    request, now = _check(prefix, build)
+    digest = _digest(request, now)
+    if digest != st.session_state.get(key(prefix, "_errors_for")):
+        _set_errors(prefix, {name: now[name] for name in errs if name in now}, digest)
+
+
+def _note(notes: Notes | None, request: dict[str, Any]) -> str | None:
+    if notes is None:
+        return None
+    try:
+        return notes(get_engine().workspace(), request)
+    except Exception:  # a note must never hide the job that was created
+        log.exception("submit note failed")
+        return None
+
+
+def _submit(
+    prefix: str,
+    job_type: JobType,
+    build: Builder,
+    field_map: dict[str, str],
+    notes: Notes | None = None,
+) -> None:
+    st.session_state[key(prefix, "_result")] = None
+    request, errs = _check(prefix, build)
+    if errs:
+        _set_errors(prefix, errs, _digest(request, errs))
+        if any(name in OVERRIDE_FIELDS for name in errs):
+            st.session_state[key(prefix, OVERRIDES_OPEN)] = True  # show the field in error
+        return
     fingerprint = request_fingerprint(job_type, request)
     now = time.monotonic()
     first = recent_duplicate(st.session_state.get(LAST_SUBMIT_KEY), fingerprint, now)
     if first is not None:
-        st.session_state[key(prefix, "_errors")] = {}
+        _set_errors(prefix, {})
         st.session_state[key(prefix, "_result")] = {
             **first["result"],
             "duplicate_after_s": now - first["at"],
@@ -232,21 +314,24 @@ def _submit(prefix: str, job_type: JobType, build: Builder, field_map: dict[str,
     try:
         resp = get_engine().submit(job_type, request)
     except BatchError as exc:
-        st.session_state[key(prefix, "_errors")] = {_field_of(exc, field_map): error_text(exc)}
+        _set_errors(prefix, {_field_of(exc, field_map): _engine_error(exc)}, _digest(request, {}))
         return
     except Exception as exc:
         log.exception("submit failed")
-        st.session_state[key(prefix, "_errors")] = {
-            "_form": f"The job could not be submitted: {error_text(exc)}"
-        }
+        _set_errors(
+            prefix,
+            {"_form": f"The job could not be submitted: {error_text(exc)}"},
+            _digest(request, {}),
+        )
         return
     result = {
         "job_id": resp.job_id,
-        "name": opts["job_name"],
+        "name": request["job_name"],
         "message": resp.message,
         "total": resp.total_operations,
+        "note": _note(notes, request),
     }
-    st.session_state[key(prefix, "_errors")] = {}
+    _set_errors(prefix, {})
     st.session_state[key(prefix, "_result")] = result
     st.session_state[LAST_SUBMIT_KEY] = {
         "fingerprint": fingerprint,
@@ -263,17 +348,19 @@ def submit_area(
     *,
     field_map: dict[str, str] | None = None,
     label: str = "Submit job",
+    notes: Notes | None = None,
 ) -> None:
     """The submit button, then the outcome: errors not shown inline, or a success message with
     links to the new job's details and to Active Jobs (and, for an ignored duplicate submit, the
-    first job's message with a note)."""
+    first job's message with a note). `notes(workspace, request)` may add a warning about an
+    accepted request (shown under the success message)."""
     st.button(
         label,
         type="primary",
         key=key(prefix, "submit"),
         icon=":material/rocket_launch:",
         on_click=_submit,
-        args=(prefix, job_type, build, field_map or {}),
+        args=(prefix, job_type, build, field_map or {}, notes),
     )
     errs = _errors(prefix)
     shown = st.session_state.get(key(prefix, "_shown"), set())
@@ -291,6 +378,8 @@ def submit_area(
             f"Submitted job **{result['name']}** (`{result['job_id']}`): {result['message']}.",
             icon=":material/check_circle:",
         )
+        if result.get("note"):
+            st.warning(result["note"], icon=":material/warning:")
         if result.get("duplicate_after_s") is not None:
             st.info(
                 f"The same request was submitted {result['duplicate_after_s']:.1f} s ago as this "
@@ -320,14 +409,16 @@ def launch_page(
     selection: Callable[[Workspace], None],
     build: Builder,
     default_parallel: int = 5,
+    notes: Notes | None = None,
 ) -> None:
     """A whole job form: title and caption, then (errors shown by `guard`) the job fields with
     the store's known tags, the page's `selection(workspace)` under the heading `section`, the
-    execution options and the submit area for `job_type` with `build`."""
+    execution options and the submit area for `job_type` with `build` (and `notes`)."""
     st.title(title)
     st.caption(caption)
     eng = engine()
     with guard("Reading the workspace"):
+        refresh_errors(prefix, build)
         ws = eng.workspace()
         with eng.store.reader() as cur:
             tags = analytics.distinct_tags(cur)
@@ -341,4 +432,4 @@ def launch_page(
         st.subheader("Execution")
         execution_fields(prefix, default_parallel=default_parallel)
 
-        submit_area(prefix, job_type, build)
+        submit_area(prefix, job_type, build, notes=notes)

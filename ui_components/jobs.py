@@ -7,6 +7,7 @@ that the next full run of the page shows (`show_flash`), so a dialog can close w
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -32,6 +33,19 @@ def show_flash() -> None:
         getattr(st, kind)(message)
 
 
+def created_range(dates: Sequence[date]) -> tuple[datetime | None, datetime | None]:
+    """`[start, end)` in UTC for Job History's *Created between* value: two dates are a range
+    (both days included), one date alone is that day (a one-day range comes back from a shared
+    link as one date: Streamlit keeps a repeated URL value once), none is no limit."""
+    if not dates:
+        return None, None
+    first, last = dates[0], dates[-1]
+    return (
+        datetime.combine(first, time.min, UTC),
+        datetime.combine(last, time.min, UTC) + timedelta(days=1),
+    )
+
+
 def progress_text(job: JobView) -> str:
     """`7/10 done · 2 failed · 1 skipped` for a job."""
     p = job.progress
@@ -42,6 +56,17 @@ def progress_text(job: JobView) -> str:
         p.skipped_operations,
         p.cancelled_operations,
     )
+
+
+def time_left(job: JobView) -> str:
+    """The *Time left* of a job: its estimate while it runs or waits, `stopping` while it is
+    cancelling (pending operations are skipped, so the estimate no longer means anything) and an
+    em dash once it has ended or before an estimate exists."""
+    if job.status.is_terminal:
+        return "—"
+    if job.status.value == "cancelling":
+        return "stopping"
+    return fmt.duration(job.progress.estimated_time_remaining_ms)
 
 
 def done_fraction(job: JobView) -> float:
@@ -93,20 +118,59 @@ JOB_COLUMN_CONFIG = {
 # ---------------------------------------------------------------- actions
 
 
-@st.dialog("Cancel job")
 def cancel_dialog(eng: Engine, job_id: str, name: str) -> None:
-    """Ask for a reason and whether to force, then cancel the job."""
+    """Open the dialog that cancels a job: for a job already cancelling the force dialog
+    (*Force* ticked, saying that force stops the running operations now), else the ordinary one
+    (a reason, *Force* unticked). The job's state is read here, so every caller gets the right
+    dialog."""
+    try:
+        job = eng.get_job(job_id, with_operations=False)
+    except Exception:  # gone or unreadable: the ordinary dialog reports it on confirm
+        job = None
+    if job is not None and job.status.value == "cancelling":
+        _force_dialog(eng, job, name)
+    else:
+        _cancel_dialog(eng, job_id, name)
+
+
+@st.dialog("Cancel job")
+def _cancel_dialog(eng: Engine, job_id: str, name: str) -> None:
     st.write(
         f"Cancel **{name}**? Pending operations are skipped; running ones finish and keep their results."
     )
-    reason = st.text_input("Reason (optional)", key=f"cancel-reason-{job_id}", max_chars=500)
+    _cancel_form(eng, job_id, name, force_key=f"cancel-force-{job_id}", forced=False)
+
+
+@st.dialog("Force cancel")
+def _force_dialog(eng: Engine, job: JobView, name: str) -> None:
+    st.write(
+        f"**{name}** is already cancelling: its pending operations were skipped and the running "
+        "ones are being left to finish. **Force** stops the running operations now: they are "
+        "interrupted and marked cancelled, and their results are not kept."
+    )
+    running = job.progress.current_operations
+    if running:
+        st.caption("Running now: " + ", ".join(f"`{o}`" for o in running))
+    if job.cancel_reason:
+        st.caption(f"Cancel reason given: {job.cancel_reason}")
+    _cancel_form(eng, job.job_id, name, force_key=f"cancel-force-now-{job.job_id}", forced=True)
+
+
+def _cancel_form(eng: Engine, job_id: str, name: str, *, force_key: str, forced: bool) -> None:
+    reason = st.text_input(
+        "Reason for forcing (optional)" if forced else "Reason (optional)",
+        key=f"cancel-reason-{job_id}",
+        max_chars=500,
+    )
     force = st.checkbox(
         "Force: interrupt running operations now",
-        key=f"cancel-force-{job_id}",
+        value=forced,
+        key=force_key,
         help="Running operations are interrupted and marked cancelled.",
     )
     a, b = st.columns(2)
-    if a.button("Cancel job", type="primary", key=f"cancel-confirm-{job_id}"):
+    label = "Force cancel" if forced and force else "Cancel job"
+    if a.button(label, type="primary", key=f"cancel-confirm-{job_id}"):
         try:
             res = eng.cancel(job_id, reason.strip() or None, force)
             flash("success", f"{res['message']}: **{name}** is {res['job_status']}.")

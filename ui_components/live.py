@@ -15,7 +15,7 @@ from batchcore.engine import Engine
 from batchcore.models import JobView
 from ui_components import fmt
 from ui_components.core import PAGE_DETAILS
-from ui_components.jobs import cancel_dialog, done_fraction, progress_text, retry
+from ui_components.jobs import cancel_dialog, done_fraction, progress_text, retry, time_left
 from ui_components.status import badge_html, status_colour, type_label
 
 HEADERS = (
@@ -65,7 +65,6 @@ def row_html(job: JobView) -> str:
         if running
         else "—"
     )
-    eta = "—" if job.status.is_terminal else fmt.duration(p.estimated_time_remaining_ms)
     cells = [
         f"<b>{html.escape(job.name)}</b><br><code>{job.job_id[:8]}…</code>",
         html.escape(type_label(job.job_type.value)),
@@ -73,7 +72,7 @@ def row_html(job: JobView) -> str:
         _bar(job),
         html.escape(progress_text(job)),
         fmt.duration(job.duration_ms),
-        eta,
+        html.escape(time_left(job)),
         f'<span style="font-size:0.85rem">{now}</span>',
     ]
     return f'<div style="{_GRID}">' + "".join(f"<div>{c}</div>" for c in cells) + "</div>"

@@ -1,15 +1,159 @@
 """Selection widgets of the job forms: pipelines across projects, projects with their
-pipelines, validation overrides. State lives in keyed widgets (kept while hidden by a search)."""
+pipelines, validation overrides. State lives in keyed widgets (kept while hidden by a search).
+
+Pipeline files that exist but do not load (bad YAML, an empty file, no mapping, an invalid
+pipeline: what `batchcore.validation.lint_pipeline` finds without opening connections) stay
+offered, marked `⚠ does not load` with the reason; ticking one warns before submit, and the
+success message warns again, since its operation will fail unless the file is fixed before it
+runs. The check is cached per file (path, modification time, size) and workspace settings.
+"""
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-from batchcore.workspace import Workspace
-from ui_components.core import PAGE_PIPELINES
-from ui_components.forms import PERSIST, Errors, field_error, key, value
+from batchcore.validation import LintProblem, lint_pipeline
+from batchcore.workspace import PipelineRef, Workspace
+from ui_components.core import PAGE_PIPELINES, error_text
+from ui_components.fmt import md_escape
+from ui_components.forms import (
+    OVERRIDE_FIELDS,
+    OVERRIDES_OPEN,
+    PERSIST,
+    Errors,
+    field_error,
+    got,
+    key,
+    value,
+)
+
+UNLOADABLE = "⚠ does not load"
+_LOAD_CACHE: dict[tuple, tuple[str, ...]] = {}
+_LOAD_CACHE_MAX = 4096
+_LOAD_LOCK = threading.Lock()
+
+
+def _short(problem: LintProblem) -> str:
+    """A lint problem without its file: `line 3: check 1 (not_null): columns: message`."""
+    message = problem.message
+    if message.startswith(f"{problem.file}:"):  # a YAML error carries `file:line:` itself
+        rest = message[len(problem.file) + 1 :]
+        line, _, text = rest.partition(": ")
+        return f"line {line}: {text}" if line.isdigit() else rest.lstrip()
+    parts = [f"line {problem.line}"] if problem.line else []
+    if problem.check_index is not None:
+        parts.append(f"check {problem.check_index} ({problem.check_type or '?'})")
+    if problem.field:
+        parts.append(problem.field)
+    return ": ".join([*parts, message])
+
+
+def load_problems(ws: Workspace, ref: PipelineRef) -> tuple[str, ...]:
+    """Why the pipeline file of `ref` does not load (its problems, short), or `()` when it
+    loads. Parsed once per file version and workspace settings (cached in this process)."""
+    path = Path(ref.path)
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        return (f"the file cannot be read: {exc.strerror or exc}",)
+    if not stat.st_size:
+        return ("the file is empty",)
+    project = ws.projects.get(ref.project_id)
+    context = (
+        str(ws.root),
+        tuple(sorted((c.name, c.type) for c in ws.connections.values())),
+        project and (project.source, project.target),
+    )
+    cache_key = (str(path), stat.st_mtime_ns, stat.st_size, context)
+    with _LOAD_LOCK:
+        hit = _LOAD_CACHE.get(cache_key)
+    if hit is not None:
+        return hit
+    try:
+        found = tuple(_short(p) for p in lint_pipeline(path, ws, check_columns=False))
+    except Exception as exc:  # whatever the parser trips on, the picker still draws
+        found = (f"the file cannot be read: {error_text(exc)}",)
+    with _LOAD_LOCK:
+        if len(_LOAD_CACHE) >= _LOAD_CACHE_MAX:
+            _LOAD_CACHE.clear()
+        _LOAD_CACHE[cache_key] = found
+    return found
+
+
+def load_reason(ws: Workspace, ref: PipelineRef) -> str | None:
+    """The first problem of a pipeline that does not load (`(+2 more)` when there are more),
+    or None when it loads."""
+    found = load_problems(ws, ref)
+    if not found:
+        return None
+    return found[0] + (f" (+{len(found) - 1} more)" if len(found) > 1 else "")
+
+
+def _load_help(ws: Workspace, ref: PipelineRef) -> str | None:
+    found = load_problems(ws, ref)
+    if not found:
+        return None
+    listing = "\n".join(f"- {md_escape(p)}" for p in found)
+    return (
+        f"This pipeline file does not load:\n{listing}\n\nIts operation fails unless the file "
+        "is fixed before it runs (see the Pipelines page)."
+    )
+
+
+def request_pipelines(ws: Workspace, request: dict[str, Any]) -> list[tuple[str, str]]:
+    """(project_id, pipeline_id) of every pipeline a bulk (`pipelines`) or multi-project
+    (`projects`, `pipeline_ids` None = all) request runs, in request order."""
+    pairs = [(p["project_id"], p["pipeline_id"]) for p in request.get("pipelines") or []]
+    for item in request.get("projects") or []:
+        proj = ws.projects.get(item["project_id"])
+        ids = item.get("pipeline_ids") or (list(proj.pipelines) if proj else [])
+        pairs += [(item["project_id"], pid) for pid in ids]
+    return pairs
+
+
+def unloadable(ws: Workspace, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """`("project/pipeline", reason)` of each of `pairs` whose file does not load."""
+    out = []
+    for project_id, pipeline_id in pairs:
+        proj = ws.projects.get(project_id)
+        ref = proj.pipelines.get(pipeline_id) if proj else None
+        if ref is not None and (reason := load_reason(ws, ref)):
+            out.append((f"{project_id}/{pipeline_id}", reason))
+    return out
+
+
+def unloadable_note(
+    ws: Workspace, request: dict[str, Any], *, submitted: bool = True
+) -> str | None:
+    """The warning naming the pipelines of `request` (see `request_pipelines`) that do not
+    load, with their reasons; None when all of them load."""
+    bad = unloadable(ws, request_pipelines(ws, request))
+    if not bad:
+        return None
+    n = len(bad)
+    many = n != 1
+    lead = (
+        f"The job includes {n} pipeline{'s' if many else ''} that {'do' if many else 'does'} not load"
+        if submitted
+        else f"{n} of the chosen pipelines {'do' if many else 'does'} not load"
+    )
+    fix = (
+        "their operations fail unless the files are fixed before they run"
+        if many
+        else "its operation fails unless the file is fixed before it runs"
+    )
+    listing = "\n".join(f"- `{name}`: {md_escape(reason)}" for name, reason in bad)
+    return f"{lead}; {fix} (see the Pipelines page):\n{listing}"
+
+
+def _unloadable_warning(ws: Workspace, request: dict[str, Any]) -> None:
+    note = unloadable_note(ws, request, submitted=False)
+    if note:
+        st.warning(note, icon=":material/warning:")
 
 
 def _pl_key(prefix: str, project_id: str, pipeline_id: str) -> str:
@@ -93,8 +237,13 @@ def pipeline_picker(prefix: str, ws: Workspace) -> None:
             )
             cols = st.columns(3)
             for i, pid in enumerate(visible):
+                ref = proj.pipelines[pid]
+                broken = bool(load_problems(ws, ref))
                 cols[i % 3].checkbox(
-                    pid, key=_pl_key(prefix, proj.project_id, pid), persist_state=PERSIST
+                    f"{pid} {UNLOADABLE}" if broken else pid,
+                    key=_pl_key(prefix, proj.project_id, pid),
+                    help=_load_help(ws, ref),
+                    persist_state=PERSIST,
                 )
     if not shown:
         st.info(
@@ -106,6 +255,9 @@ def pipeline_picker(prefix: str, ws: Workspace) -> None:
     st.caption(
         f"**{len(chosen)}** pipeline{'s' if len(chosen) != 1 else ''} selected"
         + (f" across {n_proj} project{'s' if n_proj != 1 else ''}" if chosen else "")
+    )
+    _unloadable_warning(
+        ws, {"pipelines": [{"project_id": p, "pipeline_id": pid} for p, pid in chosen]}
     )
 
 
@@ -120,8 +272,11 @@ def picked_pipelines(prefix: str, ws: Workspace) -> list[tuple[str, str]]:
 
 
 def override_fields(prefix: str) -> None:
-    """Optional validation overrides applied to every pipeline of the job."""
-    with st.expander("Validation overrides (optional)"):
+    """Optional validation overrides applied to every pipeline of the job, in an expander that
+    a failed submit opens when one of them is in error (their errors show inside it)."""
+    with st.expander(
+        "Validation overrides (optional)", key=key(prefix, OVERRIDES_OPEN), on_change="rerun"
+    ):
         c1, c2 = st.columns(2)
         c1.number_input(
             "Pass-rate threshold (0–1)",
@@ -141,7 +296,7 @@ def override_fields(prefix: str) -> None:
             help="0–1,000 sample rows stored per failing check.",
             persist_state=PERSIST,
         )
-    field_error(prefix, "threshold", "sample_size", "config_override")
+        field_error(prefix, *OVERRIDE_FIELDS)
 
 
 def read_overrides(prefix: str) -> tuple[dict[str, Any], Errors]:
@@ -153,14 +308,16 @@ def read_overrides(prefix: str) -> tuple[dict[str, Any], Errors]:
         if 0 <= float(threshold) <= 1:
             ov["threshold"] = float(threshold)
         else:
-            errs["threshold"] = "The pass-rate threshold must be between 0 and 1 (e.g. 0.95)."
+            errs["threshold"] = (
+                f"The pass-rate threshold must be between 0 and 1, e.g. 0.95 {got(threshold)}."
+            )
     sample = value(prefix, "sample_size")
     if sample is not None:
         if float(sample).is_integer() and 0 <= sample <= 1000:
             ov["sample_size"] = int(sample)
         else:
             errs["sample_size"] = (
-                "Failing rows kept per check must be a whole number from 0 to 1,000."
+                f"Failing rows kept per check must be a whole number from 0 to 1,000 {got(sample)}."
             )
     return ({"config_override": ov} if ov else {}), errs
 
@@ -174,12 +331,25 @@ def project_picker(prefix: str, ws: Workspace) -> None:
     for proj in projects:
         with st.container(border=True):
             n = len(proj.pipelines)
+            broken = {
+                pid: reason
+                for pid, ref in proj.pipelines.items()
+                if (reason := load_reason(ws, ref))
+            }
+            label = f"**{proj.name}** · `{proj.project_id}` — {n} pipeline{'s' if n != 1 else ''}"
+            helps = [proj.description] if proj.description else []
+            if broken:
+                label += f" · ⚠ {len(broken)} {'do' if len(broken) != 1 else 'does'} not load"
+                helps.append(
+                    "Pipelines that do not load:\n"
+                    + "\n".join(f"- `{pid}`: {md_escape(r)}" for pid, r in broken.items())
+                )
             st.checkbox(
-                f"**{proj.name}** · `{proj.project_id}` — {n} pipeline{'s' if n != 1 else ''}",
+                label,
                 key=key(prefix, f"proj.{proj.project_id}"),
                 disabled=not n,
                 persist_state=PERSIST,
-                help=proj.description or None,
+                help="\n\n".join(helps) or None,
             )
             if not n:
                 st.caption("No pipelines in this project yet.")
@@ -191,7 +361,11 @@ def project_picker(prefix: str, ws: Workspace) -> None:
                     key=key(prefix, f"pls.{proj.project_id}"),
                     persist_state=PERSIST,
                     placeholder=f"All {n} pipelines",
+                    format_func=lambda pid, bad=broken: (
+                        f"{pid} {UNLOADABLE}" if pid in bad else pid
+                    ),
                 )
+    _unloadable_warning(ws, {"projects": picked_projects(prefix, ws)})
 
 
 def picked_projects(prefix: str, ws: Workspace) -> list[dict[str, Any]]:

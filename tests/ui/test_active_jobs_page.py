@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from html.parser import HTMLParser
 
+from batchcore.planning import OpPlan
 from batchcore.store.writer import FnCommand
 from batchcore.timeutil import utcnow_naive
 from tests.ui.conftest import open_page, wait_until
@@ -17,6 +20,37 @@ def _row(at, name: str) -> str:
     rows = [m.value for m in at.markdown if f"<b>{name}</b>" in m.value]
     assert len(rows) == 1, rows
     return rows[0]
+
+
+class _Cells(HTMLParser):
+    """The text of each cell (a top-level `<div>` of the row's grid)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth, self.cells = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "div":
+            self.depth += 1
+            if self.depth == 2:
+                self.cells.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "div":
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if self.depth >= 2:
+            self.cells[-1] += data
+
+
+def _cell(row: str, header: str) -> str:
+    """The text of column `header` in a live row's HTML."""
+    from ui_components.live import HEADERS
+
+    parser = _Cells()
+    parser.feed(row)
+    return dict(zip(HEADERS, parser.cells, strict=True))[header]
 
 
 def test_empty_state_says_what_to_do(engine):
@@ -135,3 +169,75 @@ def test_running_and_cancelling_jobs_come_first_then_pending_newest_first(engine
     ]
     for name in ("running old", "cancelling new", "running newest"):
         engine.cancel(ids[name], force=True)
+
+
+def test_a_cancelling_job_shows_no_time_left(engine):
+    ops = [
+        OpPlan("op_0", "noop", {"sleep_ms": 0}),
+        *(OpPlan(f"op_{i}", "noop", {"sleep_ms": 20000}) for i in (1, 2)),
+    ]
+    job_id = engine.submit_operations("stopping", ops, max_parallel=1).job_id
+    wait_until(lambda: engine.get_job(job_id, with_operations=False).progress.running_operations)
+    wait_until(
+        lambda: (
+            engine.get_job(job_id, with_operations=False).progress.estimated_time_remaining_ms
+            is not None
+        )
+    )
+    at = open_page(PAGE)
+    running = _cell(_row(at, "stopping"), "Time left")
+    assert re.fullmatch(r"\d+(\.\d)? m?s", running), running  # an estimate while it runs
+    engine.cancel(job_id)  # op_1 keeps running: the job is cancelling
+    job = engine.get_job(job_id, with_operations=False)
+    assert job.status.value == "cancelling"
+    assert job.progress.estimated_time_remaining_ms is not None  # the engine still estimates
+    at.run()
+    row = _row(at, "stopping")
+    assert _cell(row, "Status") == "◌ cancelling"
+    assert _cell(row, "Time left") == "stopping"
+    engine.cancel(job_id, force=True)
+    assert _cell(_row(at.run(), "stopping"), "Time left") in ("stopping", "—")
+
+
+ORDINARY = "running ones finish and keep their results"
+FORCE = "**Force** stops the running operations now"
+
+
+def _cancelling_job(engine, name: str) -> str:
+    """A job whose one running operation keeps it cancelling (a plain cancel was requested)."""
+    job_id = noop_job(engine, name, 2, sleep_ms=20000, max_parallel=1)
+    wait_until(
+        lambda: engine.get_job(job_id, with_operations=False).progress.running_operations == 1
+    )
+    engine.cancel(job_id, "first try")
+    assert engine.get_job(job_id, with_operations=False).status.value == "cancelling"
+    return job_id
+
+
+def test_force_on_a_cancelling_job_opens_the_force_dialog(engine):
+    job_id = _cancelling_job(engine, "stuck")
+    running = noop_job(engine, "busy", 1, sleep_ms=20000)
+    wait_until(lambda: engine.get_job(running, with_operations=False).status.value == "running")
+    at = open_page(PAGE)
+    assert at.button(key=f"cancel-{job_id}").label == "Force…"
+    at.button(key=f"cancel-{job_id}").click().run()
+    text = " ".join(m.value for m in at.markdown)
+    assert "**stuck** is already cancelling" in text and FORCE in text and ORDINARY not in text
+    assert at.checkbox(key=f"cancel-force-now-{job_id}").value is True
+    assert at.button(key=f"cancel-confirm-{job_id}").label == "Force cancel"
+    captions = [c.value for c in at.caption]
+    assert "Running now: `op_0`" in captions and "Cancel reason given: first try" in captions
+    # replay the opening click with the dialog's inputs (see test_cancel_with_reason_and_force)
+    at.button(key=f"cancel-{job_id}").click()
+    at.text_input(key=f"cancel-reason-{job_id}").input("hung query")
+    at.button(key=f"cancel-confirm-{job_id}").click().run()
+    job = engine.wait(job_id, timeout=10)
+    assert job.status.value == "cancelled"
+    assert [o.status.value for o in job.operations] == ["cancelled", "skipped"]
+    assert job.operations[0].status_reason == "force-cancelled: hung query"
+    # a running job still gets the ordinary dialog, Force unticked
+    at.button(key=f"cancel-{running}").click().run()
+    text = " ".join(m.value for m in at.markdown)
+    assert ORDINARY in text and FORCE not in text
+    assert at.checkbox(key=f"cancel-force-{running}").value is False
+    engine.cancel(running, force=True)

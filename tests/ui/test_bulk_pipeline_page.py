@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.ui.conftest import open_page
 
 PAGE = "pages/bulk_pipeline.py"
+FIX_1 = "Fix the 1 problem above, then submit again."
 
 
 def test_form_submits_a_bulk_job_with_the_chosen_pipelines(engine):
@@ -77,12 +78,54 @@ def test_out_of_range_numbers_are_rejected(engine):
     at.number_input(key="bulk.max_retries").set_value(11)
     at.number_input(key="bulk.timeout_s").set_value(-5.0)
     at.number_input(key="bulk.threshold").set_value(1.5)
+    at.number_input(key="bulk.sample_size").set_value(5000)
+    assert not at.run().expander[0].proto.expanded  # the overrides start collapsed
     at.button(key="bulk.submit").click().run()
     errors = [e.value for e in at.error]
-    assert "Max retries must be a whole number from 0 to 10." in errors
-    assert "Timeout must be more than 0 and at most 86,400 seconds (one day)." in errors
-    assert "The pass-rate threshold must be between 0 and 1 (e.g. 0.95)." in errors
+    assert errors == [  # in page order: the overrides come before the execution options
+        "The pass-rate threshold must be between 0 and 1, e.g. 0.95 (got 1.5).",
+        "Failing rows kept per check must be a whole number from 0 to 1,000 (got 5,000).",
+        "Max retries must be a whole number from 0 to 10 (got 11).",
+        "Timeout must be more than 0 and at most 86,400 seconds, one day (got -5).",
+        "Fix the 4 problems above, then submit again.",
+    ]
     assert engine.list_jobs()[1] == 0
+    # the overrides expander is open after the failed submit, its errors inside it
+    (overrides,) = at.expander
+    assert overrides.label == "Validation overrides (optional)" and overrides.proto.expanded
+    assert [e.value for e in overrides.error] == errors[:2]
+    # it stays open on the next runs, and the errors follow the values until they are fixed
+    at.number_input(key="bulk.threshold").set_value(2.0).run()
+    assert at.expander[0].proto.expanded
+    assert "The pass-rate threshold must be between 0 and 1, e.g. 0.95 (got 2)." in [
+        e.value for e in at.error
+    ]
+    at.number_input(key="bulk.threshold").set_value(0.9).run()
+    assert [e.value for e in at.expander[0].error] == [errors[1]]
+    at.session_state["bulk.overrides_open"] = False  # the user may still close it
+    assert not at.run().expander[0].proto.expanded
+
+
+def test_blank_name_and_an_engine_error_show_the_value(engine):
+    at = open_page(PAGE)
+    at.text_input(key="bulk.job_name").input("   ")
+    at.checkbox(key="bulk.pl.finance_checks.ledger_validation").check()
+    at.button(key="bulk.submit").click().run()
+    assert [e.value for e in at.error] == [
+        "Give the job a name (got only spaces).",
+        FIX_1,
+    ]
+    tag = "quarterly-close-" + "x" * 50  # the engine allows 50 characters
+    at.text_input(key="bulk.job_name").input("nightly")
+    at.multiselect(key="bulk.tags").select(tag)
+    at.button(key="bulk.submit").click().run()
+    engine_error = f"tags.0: String should have at most 50 characters (got “{tag[:59]}…”)."
+    assert [e.value for e in at.error] == [engine_error, FIX_1]
+    assert engine.list_jobs()[1] == 0
+    at.text_input(key="bulk.search").input("ledger").run()  # not a change of the request
+    assert [e.value for e in at.error] == [engine_error, FIX_1]
+    at.multiselect(key="bulk.tags").set_value(["nightly"]).run()
+    assert not at.error
 
 
 def test_search_filters_pipelines_and_keeps_hidden_selection(engine):

@@ -1,4 +1,4 @@
-"""Formatting of percentages: a rate under 1 never reads as 100 %, one above 0 never as 0 %."""
+"""Formatting: a rate under 1 never reads as 100 %, one above 0 never as 0 %; markdown escaping."""
 
 from __future__ import annotations
 
@@ -48,3 +48,10 @@ def test_pct(rate, digits, text):
 )
 def test_shown_rate_keeps_a_rate_under_1_below_100_percent_in_tables(rate, shown):
     assert fmt.shown_rate(rate) == shown
+
+
+def test_md_escape_keeps_text_as_written():
+    assert fmt.md_escape("type 'not_a_check' at ${HOST}: *x* [a](b) <i>") == (
+        "type 'not\\_a\\_check' at \\${HOST}\\: \\*x\\* \\[a\\](b) \\<i\\>"
+    )
+    assert fmt.md_escape("plain text, 3 rows") == "plain text, 3 rows"

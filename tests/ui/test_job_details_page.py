@@ -279,3 +279,22 @@ def test_failures_at_a_glance_cut_long_errors_and_show_five_operations(engine):
     assert glance == [f"**op_{i}** failed: {cut}" for i in range(5)]
     assert "… and 3 more failed operations (see the table below)." in [c.value for c in at.caption]
     assert at.error[5].value == long_error.strip()  # the inspector shows the whole error
+
+
+def test_cancel_on_a_cancelling_job_opens_the_force_dialog(engine):
+    job_id = noop_job(engine, "stuck", 2, sleep_ms=20000, max_parallel=1)
+    wait_until(
+        lambda: engine.get_job(job_id, with_operations=False).progress.running_operations == 1
+    )
+    engine.cancel(job_id)  # its running operation keeps it cancelling
+    at = open_page(PAGE, job_id=job_id)
+    at.button(key="details-cancel").click().run()
+    text = " ".join(m.value for m in at.markdown)
+    assert "**stuck** is already cancelling" in text
+    assert "**Force** stops the running operations now" in text
+    assert "running ones finish and keep their results" not in text
+    assert at.checkbox(key=f"cancel-force-now-{job_id}").value is True
+    at.button(key="details-cancel").click()
+    at.button(key=f"cancel-confirm-{job_id}").click().run()
+    job = engine.wait(job_id, timeout=10)
+    assert [o.status.value for o in job.operations] == ["cancelled", "skipped"]

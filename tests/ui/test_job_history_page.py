@@ -148,3 +148,18 @@ def test_selection_and_list_exports_hold_the_jobs(engine, history):
 def test_filters_come_from_a_shared_link(engine, history):
     at = open_page(PAGE, h_status="failed", h_tag="nightly")
     assert _names(at) == ["bad-finance"]
+
+
+def test_date_range_comes_from_a_shared_link(engine, history):
+    old = (utcnow_naive() - timedelta(days=10)).date()
+    next_day = old + timedelta(days=1)
+    at = open_page(PAGE, h_dates=[old.isoformat(), next_day.isoformat()])
+    assert at.date_input(key="h_dates").value == (old, next_day)
+    assert _names(at) == ["ok-old"]
+    # a one-day range: Streamlit keeps the repeated date once, and one date means that day
+    at = open_page(PAGE, h_dates=[old.isoformat(), old.isoformat()])
+    assert at.date_input(key="h_dates").value == (old,)
+    assert _names(at) == ["ok-old"]
+    today = utcnow_naive().date()
+    at = open_page(PAGE, h_dates=today.isoformat(), h_status="failed")
+    assert _names(at) == ["bad-finance"]

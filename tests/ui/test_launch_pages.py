@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.ui.conftest import open_page
+from ui_components.fmt import md_escape
 
 
 def _only_job(engine):
@@ -73,10 +74,35 @@ def test_data_generation_rejects_zero_rows_and_no_schema(engine):
     at.text_input(key="datagen.job_name").input("bad")
     at.number_input(key="datagen.rows.Retail").set_value(0)
     at.button(key="datagen.submit").click().run()
-    assert at.error[0].value == "Retail: fact rows must be a whole number from 1 to 200,000,000."
+    assert at.error[0].value == (
+        "Retail: fact rows must be a whole number from 1 to 200,000,000 (got 0)."
+    )
     at.checkbox(key="datagen.use.Retail").uncheck()
     at.button(key="datagen.submit").click().run()
     assert "Choose at least one schema to generate." in [e.value for e in at.error]
+    assert engine.list_jobs()[1] == 0
+
+
+def test_data_generation_shows_every_error_of_every_schema(engine):
+    at = open_page("pages/data_generation.py")
+    at.text_input(key="datagen.job_name").input("bad")
+    at.number_input(key="datagen.rows.Retail").set_value(0)
+    at.number_input(key="datagen.seed.Retail").set_value(-5)
+    at.checkbox(key="datagen.use.Finance").check()
+    at.number_input(key="datagen.rows.Finance").set_value(300_000_000)
+    at.button(key="datagen.submit").click().run()
+    assert [e.value for e in at.error] == [
+        "Retail: fact rows must be a whole number from 1 to 200,000,000 (got 0).",
+        "Retail: the seed must be a whole number from 0 to 2,147,483,647 (got -5).",
+        "Finance: fact rows must be a whole number from 1 to 200,000,000 (got 300,000,000).",
+        "Fix the 3 problems above, then submit again.",
+    ]
+    # fixing the rows leaves the seed's error, without a new submit
+    at.number_input(key="datagen.rows.Retail").set_value(100).run()
+    assert [e.value for e in at.error][:2] == [
+        "Retail: the seed must be a whole number from 0 to 2,147,483,647 (got -5).",
+        "Finance: fact rows must be a whole number from 1 to 200,000,000 (got 300,000,000).",
+    ]
     assert engine.list_jobs()[1] == 0
 
 
@@ -108,6 +134,40 @@ def test_multi_project_needs_a_project(engine):
     at.button(key="multi.submit").click().run()
     assert "Select at least one project." in [e.value for e in at.error]
     assert engine.list_jobs()[1] == 0
+    # ticking a project clears the error at once; an error that still holds stays
+    at.number_input(key="multi.max_retries").set_value(11)
+    at.button(key="multi.submit").click().run()
+    assert [e.value for e in at.error] == [
+        "Select at least one project.",
+        "Max retries must be a whole number from 0 to 10 (got 11).",
+        "Fix the 2 problems above, then submit again.",
+    ]
+    at.checkbox(key="multi.proj.finance_checks").check().run()
+    assert [e.value for e in at.error] == [
+        "Max retries must be a whole number from 0 to 10 (got 11).",
+        "Fix the 1 problem above, then submit again.",
+    ]
+    at.number_input(key="multi.max_retries").set_value(1).run()
+    assert not at.error
+    at.button(key="multi.submit").click().run()
+    assert not at.error and engine.list_jobs()[1] == 1
+
+
+def test_an_engine_error_goes_once_the_form_changes(engine):
+    at = open_page("pages/multi_project.py")
+    at.text_input(key="multi.job_name").input("weekly")
+    at.checkbox(key="multi.proj.finance_checks").check()
+    at.multiselect(key="multi.tags").select("t" * 51)
+    at.button(key="multi.submit").click().run()
+    engine_error = f"tags.0: String should have at most 50 characters (got “{'t' * 51}”)."
+    assert [e.value for e in at.error] == [
+        engine_error,
+        "Fix the 1 problem above, then submit again.",
+    ]
+    at.run()  # nothing changed: the error stays
+    assert at.error[0].value == engine_error
+    at.multiselect(key="multi.tags").set_value(["weekly"]).run()
+    assert not at.error
 
 
 def test_metadata_form_by_name_and_by_type(engine):
@@ -202,3 +262,127 @@ def test_one_skipped_file_is_singular(one_bad_file, engine):
     assert [w.value for w in at.warning] == [
         "1 pipeline file or project was skipped because it failed to load: see the Pipelines page."
     ]
+
+
+UNLOADABLE_FILES = {
+    "bad_yaml": "target: warehouse\nchecks: [\n  - {type: not_null\n",
+    "empty": "",
+    "a_list": "- not_null\n- unique\n",
+    "bad_check": "target: warehouse\nchecks:\n  - {type: not_a_check, table: dim_store}\n"
+    "  - {type: not_null, table: dim_store, columnz: [id]}\n",
+}
+
+
+@pytest.fixture
+def unloadable_files(workspace: Path) -> Path:
+    """The test workspace plus four retail_migration pipeline files with valid names that do
+    not load: a YAML syntax error, an empty file, a top-level list, an invalid pipeline."""
+    pipelines = workspace / "projects" / "retail_migration" / "pipelines"
+    for name, text in UNLOADABLE_FILES.items():
+        (pipelines / f"{name}.yaml").write_text(text)
+    return workspace
+
+
+REASONS = {  # what each file's mark says (the first problem; `+n more` when there are more)
+    "a_list": "line 1: a pipeline file must be a mapping with 'checks' (DESIGN §7)",
+    "bad_check": "line 3: check 1 (not_a_check): type: unknown check type 'not_a_check'; known "
+    "types: accepted_values, between, column_aggregates_match, freshness, not_null, regex, "
+    "relationships, row_count, row_count_match, row_diff, schema, schema_match, sql, unique "
+    "(+1 more)",
+    "bad_yaml": "line 3: YAML syntax error: expected the node content, but found '-'",
+    "empty": "the file is empty",
+}
+
+
+def _listing(*names: str) -> str:
+    return "\n".join(f"- `retail_migration/{n}`: {md_escape(REASONS[n])}" for n in names)
+
+
+def test_bulk_picker_marks_pipelines_that_do_not_load(unloadable_files, engine):
+    at = open_page("pages/bulk_pipeline.py")
+    assert not at.warning  # the files are offered, not skipped
+    marked = {c.key.rsplit(".", 1)[1]: c.label for c in at.checkbox if "⚠" in c.label}
+    assert marked == {n: f"{n} ⚠ does not load" for n in UNLOADABLE_FILES}
+    assert at.checkbox(key="bulk.pl.retail_migration.bad_yaml").help == (
+        "This pipeline file does not load:\n- "
+        + md_escape(REASONS["bad_yaml"])
+        + "\n\nIts operation "
+        "fails unless the file is fixed before it runs (see the Pipelines page)."
+    )
+    bad_check_help = at.checkbox(key="bulk.pl.retail_migration.bad_check").help
+    assert md_escape("- line 4: check 2 (not_null): columnz: unknown key;") in bad_check_help
+    assert at.checkbox(key="bulk.pl.finance_checks.ledger_validation").label == "ledger_validation"
+    assert not at.checkbox(key="bulk.pl.finance_checks.ledger_validation").help
+
+    # ticking them warns before submit
+    at.text_input(key="bulk.job_name").input("with broken")
+    at.checkbox(key="bulk.pl.retail_migration.bad_yaml").check()
+    at.checkbox(key="bulk.pl.retail_migration.empty").check()
+    at.checkbox(key="bulk.pl.finance_checks.ledger_validation").check().run()
+    assert [w.value for w in at.warning] == [
+        "2 of the chosen pipelines do not load; their operations fail unless the files are "
+        "fixed before they run (see the Pipelines page):\n" + _listing("bad_yaml", "empty")
+    ]
+    # the submit is allowed (the files may be fixed before they run) and warns again
+    at.button(key="bulk.submit").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert "with broken" in at.success[0].value
+    assert at.warning[-1].value == (
+        "The job includes 2 pipelines that do not load; their operations fail unless the files "
+        "are fixed before they run (see the Pipelines page):\n" + _listing("bad_yaml", "empty")
+    )
+    job = engine.wait(engine.list_jobs()[0][0].job_id, timeout=60)
+    status = {o.metadata["pipeline_id"]: o.status.value for o in job.operations}
+    assert status == {"ledger_validation": "completed", "bad_yaml": "failed", "empty": "failed"}
+
+    # a fixed file loses its mark on the next run
+    (unloadable_files / "projects" / "retail_migration" / "pipelines" / "empty.yaml").write_text(
+        "target: warehouse\nchecks:\n  - {type: not_null, table: dim_store, columns: [id]}\n"
+    )
+    at.run()
+    assert at.checkbox(key="bulk.pl.retail_migration.empty").label == "empty"
+    assert at.warning[0].value == (
+        "1 of the chosen pipelines does not load; its operation fails unless the file is fixed "
+        "before it runs (see the Pipelines page):\n" + _listing("bad_yaml")
+    )
+
+
+def test_multi_project_picker_marks_pipelines_that_do_not_load(unloadable_files, engine):
+    at = open_page("pages/multi_project.py")
+    assert not at.warning
+    project = at.checkbox(key="multi.proj.retail_migration")
+    assert project.label == (
+        "**Retail migration** · `retail_migration` — 7 pipelines · ⚠ 4 do not load"
+    )
+    assert project.help == "Retail migration checks\n\nPipelines that do not load:\n" + "\n".join(
+        f"- `{n}`: {md_escape(REASONS[n])}" for n in sorted(UNLOADABLE_FILES)
+    )
+    assert "⚠" not in at.checkbox(key="multi.proj.finance_checks").label
+    project.check().run()
+    pipelines = at.multiselect(key="multi.pls.retail_migration")
+    assert pipelines.options == [
+        "a_list ⚠ does not load",
+        "bad_check ⚠ does not load",
+        "bad_yaml ⚠ does not load",
+        "dim_customer_validation",
+        "dim_store_validation",
+        "empty ⚠ does not load",
+        "fact_sales_validation",
+    ]
+    # the whole project (no pipeline chosen) runs all four
+    assert [w.value for w in at.warning] == [
+        "4 of the chosen pipelines do not load; their operations fail unless the files are "
+        "fixed before they run (see the Pipelines page):\n"
+        + _listing("a_list", "bad_check", "bad_yaml", "empty")
+    ]
+    pipelines.set_value(["fact_sales_validation"]).run()
+    assert not at.warning
+    at.multiselect(key="multi.pls.retail_migration").set_value(
+        ["fact_sales_validation", "a_list"]
+    ).run()
+    assert at.warning[0].value.endswith(":\n" + _listing("a_list"))
+    at.text_input(key="multi.job_name").input("weekly")
+    at.button(key="multi.submit").click().run()
+    assert at.success and at.warning[-1].value.startswith(
+        "The job includes 1 pipeline that does not load; its operation fails"
+    )
