@@ -47,7 +47,8 @@ def header(eng: Engine, job: JobView) -> None:
     st.caption(f"{type_label(job.job_type.value)} · job id `{job.job_id}`")
     cols = st.columns([1, 1, 1, 1, 2])
     if not job.status.is_terminal:
-        if cols[0].button("Cancel job", key="details-cancel", icon=":material/cancel:"):
+        label = "Force cancel…" if job.status.value == "cancelling" else "Cancel job"
+        if cols[0].button(label, key="details-cancel", icon=":material/cancel:"):
             jobs.cancel_dialog(eng, job.job_id, job.name)
     else:
         if job.progress.failed_operations:
@@ -111,11 +112,7 @@ def metadata(job: JobView) -> None:
 def progress(job: JobView) -> None:
     """Overall progress bar, per-state counts and time left."""
     p = job.progress
-    eta = (
-        ""
-        if job.status.is_terminal
-        else f" · time left {fmt.duration(p.estimated_time_remaining_ms)}"
-    )
+    eta = "" if job.status.is_terminal else f" · time left {jobs.time_left(job)}"
     done = jobs.done_fraction(job)
     st.progress(done, text=f"{fmt.pct(done, 0)} · {jobs.progress_text(job)}{eta}")
     cols = st.columns(6)

@@ -7,14 +7,10 @@ import re
 from pathlib import Path
 
 from batchcore.validation.lint import LintProblem
+from ui_components import fmt
 
 MARK = "  # ⚠ "
 _LOCATED = re.compile(r"^(?P<file>[^:]+?(?::\d+)?): (?P<message>.+)$", re.DOTALL)
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$])")
-
-
-def _md_escape(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def annotate(text: str, problems: list[LintProblem]) -> str:
@@ -56,7 +52,7 @@ def skipped_files_markdown(problems: list[str], root: Path) -> str | None:
         file, message = skipped_file(problem, root)
         code = file.replace("`", "'")
         where = f"`{code}`: " if file else ""
-        items.append(f"- {where}{_md_escape(message)}")
+        items.append(f"- {where}{fmt.md_escape(message)}")
     return head + "\n\n" + "\n".join(items)
 
 

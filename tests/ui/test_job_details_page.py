@@ -298,3 +298,16 @@ def test_cancel_on_a_cancelling_job_opens_the_force_dialog(engine):
     at.button(key=f"cancel-confirm-{job_id}").click().run()
     job = engine.wait(job_id, timeout=10)
     assert [o.status.value for o in job.operations] == ["cancelled", "skipped"]
+
+
+def test_a_cancelling_job_offers_force_and_no_time_estimate(engine):
+    job_id = noop_job(engine, "stopping", 2, sleep_ms=5000, max_parallel=1)
+    wait_until(lambda: engine.get_job(job_id, with_operations=False).status.value == "running")
+    engine.cancel(job_id)
+    assert engine.get_job(job_id, with_operations=False).status.value == "cancelling"
+    at = open_page(PAGE, job_id=job_id)
+    assert at.button(key="details-cancel").label == "Force cancel…"
+    (bar,) = at.get("progress")
+    assert bar.proto.text.endswith(" · time left stopping")
+    engine.cancel(job_id, force=True)
+    assert engine.wait(job_id, timeout=15).status.value == "cancelled"

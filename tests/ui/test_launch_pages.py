@@ -284,7 +284,7 @@ def unloadable_files(workspace: Path) -> Path:
 
 
 REASONS = {  # what each file's mark says (the first problem; `+n more` when there are more)
-    "a_list": "line 1: a pipeline file must be a mapping with 'checks' (DESIGN §7)",
+    "a_list": "line 1: a pipeline file must be a mapping with 'checks' (got a list)",
     "bad_check": "line 3: check 1 (not_a_check): type: unknown check type 'not_a_check'; known "
     "types: accepted_values, between, column_aggregates_match, freshness, not_null, regex, "
     "relationships, row_count, row_count_match, row_diff, schema, schema_match, sql, unique "
