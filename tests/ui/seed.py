@@ -336,6 +336,11 @@ def seed_history(
                            max_attempts, started_at, attempt_started_at, finished_at, duration_ms, summary)
                        SELECT op_key, job_id, operation_id, seq, kind, status, spec, attempts, 1, started_at,
                               started_at, finished_at, duration_ms, 'seeded' FROM _seed_ops""")
+        # one attempt per operation, as the executor records it (analytics counts attempts)
+        cur.execute("""INSERT INTO attempts (job_id, operation_id, attempt, status, started_at, finished_at,
+                           duration_ms, summary)
+                       SELECT job_id, operation_id, 1, status, started_at, finished_at, duration_ms, 'seeded'
+                       FROM _seed_ops""")
         cur.unregister("_seed_ops")
         insert_check_rows(cur, checks, now_)
         cur.execute(
