@@ -181,12 +181,24 @@ def build_example(workspace_root: Path | str, *, postgres_url: str | None = None
     }
 
 
+def is_example_copy(root: Path) -> bool:
+    """True when `root/connections.yaml` is byte-identical to the shipped example's (a copy of
+    the example workspace, e.g. to add pipelines, that needs the same data files)."""
+    try:
+        return (root / "connections.yaml").read_bytes() == (
+            EXAMPLE_WORKSPACE / "connections.yaml"
+        ).read_bytes()
+    except OSError:
+        return False
+
+
 def ensure_example_data(workspace_root: Path) -> None:
     """Build the example's SQLite and DuckDB files when `workspace_root` is the shipped example
-    workspace and a file is missing; a fast no-op otherwise. Safe from several threads and
-    processes (a lock file under data/: one builds, the others wait and find the files)."""
+    workspace, or a copy of it (its connections.yaml identical to the shipped one), and a file is
+    missing; a fast no-op otherwise. Safe from several threads and processes (a lock file under
+    data/: one builds, the others wait and find the files)."""
     root = Path(workspace_root).resolve()
-    if root != EXAMPLE_WORKSPACE.resolve():
+    if root != EXAMPLE_WORKSPACE.resolve() and not is_example_copy(root):
         return
     data = root / "data"
 

@@ -133,6 +133,29 @@ def test_ensure_example_data_only_touches_the_shipped_workspace(tmp_path):
     assert not (other / "data").exists()
 
 
+def test_a_copy_of_the_example_workspace_gets_its_data_built(tmp_path):
+    """A copy (same connections.yaml) is built on first start like the shipped one; a copy
+    whose connections were edited is left alone."""
+    import duckdb
+
+    from batchcore.example import WAREHOUSE_FILE
+
+    copy = tmp_path / "copy"
+    shutil.copytree(SHIPPED, copy, ignore=shutil.ignore_patterns("data"))
+    edited = tmp_path / "edited"
+    shutil.copytree(SHIPPED, edited, ignore=shutil.ignore_patterns("data"))
+    with open(edited / "connections.yaml", "a") as f:
+        f.write("\n# my own connections\n")
+    ensure_example_data(copy)
+    ensure_example_data(edited)
+    with duckdb.connect(str(copy / "data" / WAREHOUSE_FILE), read_only=True) as con:
+        where = dict(con.execute("SELECT table_name, schema_name FROM duckdb_tables()").fetchall())
+        assert {"airlines", "airports", "planes", "weather", "flights"} <= set(where)
+        (n,) = con.execute(f"SELECT count(*) FROM {where['flights']}.flights").fetchone()
+        assert n == 336_776
+    assert not (edited / "data").exists()
+
+
 @pytest.mark.postgres
 def test_postgres_example_project_passes_across_databases(example_ws, pg_url, pg_schema, tmp_path):
     root = tmp_path / "ws"
