@@ -6,6 +6,7 @@ from batchcore.store.writer import FnCommand
 from tests.ui import fragment_runs
 from tests.ui.conftest import open_page, wait_until
 from tests.ui.seed import add_checks, check_row, create_pending_job, noop_job
+from tests.validation.vhelpers import load_tables, make_ws, run_yaml
 
 PAGE = "pages/job_details.py"
 
@@ -59,7 +60,7 @@ def test_details_show_every_check_with_sample_and_sql(engine):
     at = open_page(PAGE, job_id=job_id)
     checks = at.dataframe[2].value  # operations, attempts, checks
     assert list(checks["Check"]) == ["not_null_id", "not_null_email", "unique_id"]
-    assert list(checks["Failed rows"]) == [0, 40, 0]
+    assert list(checks["Failed"]) == [0, 40, 0]
     assert list(checks["Pass rate"]) == [1.0, 0.96, 1.0]
     assert list(checks["Status"]) == ["✓ passed", "✗ failed", "✓ passed"]
     # only the failing check is expanded below the table, with its sample and SQL
@@ -311,3 +312,48 @@ def test_a_cancelling_job_offers_force_and_no_time_estimate(engine):
     assert bar.proto.text.endswith(" · time left stopping")
     engine.cancel(job_id, force=True)
     assert engine.wait(job_id, timeout=15).status.value == "cancelled"
+
+
+def _real_check_rows(root) -> list[dict]:
+    """Check results of a real pipeline run (SQLite source, DuckDB target): a row_diff on a
+    composite (int, text) key and an aggregate comparison that fail with samples, a schema
+    check missing one of 3 columns — as the store keeps them for operation `op_0`."""
+    ws = make_ws(
+        root,
+        {
+            "src": {"type": "sqlite", "path": "src.sqlite", "options": {"create": True}},
+            "tgt": {"type": "duckdb", "path": "tgt.duckdb"},
+        },
+        source="src",
+        target="tgt",
+    )
+    cols = [("id", "int"), ("code", "text"), ("v", "text")]
+    load_tables(ws, "src", {"t": (cols, [(1, "a", "x"), (2, "b", "y"), (3, "c", "z")])})
+    load_tables(ws, "tgt", {"t": (cols, [(1, "a", "x"), (2, "b", "Y"), (4, "d", "w")])})
+    res = run_yaml(
+        ws,
+        """
+        checks:
+          - {type: row_diff, table: t, key: [id, code]}
+          - {type: column_aggregates_match, table: t, columns: [id, v]}
+          - {type: schema, table: t, columns: [id, v, email]}
+        """,
+    )
+    return [{**c.to_row(), "operation_id": "op_0", "attempt": 1} for c in res.checks]
+
+
+def test_check_counts_are_labelled_in_each_checks_unit(engine, tmp_path):
+    job_id = noop_job(engine, "units", 1)
+    engine.wait(job_id, timeout=10)
+    add_checks(engine.store, job_id, _real_check_rows(tmp_path / "vws"))
+    at = open_page(PAGE, job_id=job_id)
+    assert [e.label.split(" — ")[1] for e in at.expander] == [
+        "3 of 3 rows failed · pass rate 0% (needs 100%)",
+        "4 of 12 metrics failed · pass rate 66.7%",
+        "1 of 3 columns failed · pass rate 66.7%",
+    ]
+    checks = at.dataframe[2].value
+    assert list(checks["Unit"]) == ["rows", "metrics", "columns"]
+    assert list(checks["Failed"]) == [3, 4, 1] and list(checks["Total"]) == [3, 12, 3]
+    labels = [m.label for m in at.metric]
+    assert {"Failed rows", "Failed metrics", "Failed columns", "Total columns"} <= set(labels)

@@ -196,3 +196,28 @@ def test_every_comparison_on_empty_tables_passes_with_rate_one(ws):
         ("row_diff", "passed", 1.0, None),
         ("row_diff", "passed", 1.0, None),
     ]
+
+
+def test_comparison_rates_follow_their_counts_and_units(ws):
+    both(
+        ws,
+        "u",
+        [("id", "int"), ("v", "int"), ("w", "text")],
+        [(1, 10, "a"), (2, 20, "b")],
+        [("a", 1, 10.0), ("b", 2, 21.0)],
+        tgt_cols=[("w", "text"), ("id", "int"), ("v", "float")],
+    )
+    res = run_yaml(
+        ws,
+        """
+        checks:
+          - {type: column_aggregates_match, table: u, columns: [v], metrics: [sum, min, max]}
+          - {type: schema_match, table: u, strict_order: true}
+    """,
+    )
+    agg, sm = res.checks
+    assert (agg.failed_rows, agg.total_rows, agg.unit) == (2, 4, "metrics")  # row count + 3
+    assert agg.pass_rate == 0.5
+    assert agg.describe() == "column_aggregates_match(u): 2 of 4 metrics failed (pass rate 0.5000)"
+    # v: other family; the order id, v, w vs w, id, v puts all three out of place
+    assert (sm.failed_rows, sm.total_rows, sm.unit, sm.pass_rate) == (3, 3, "columns", 0.0)
