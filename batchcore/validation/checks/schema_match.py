@@ -100,7 +100,9 @@ class SchemaMatchCheck(CompareCheck):
             "source_columns": [[c.name, c.type] for c in src],
             "target_columns": [[c.name, c.type] for c in tgt],
         }
-        return problems_outcome(total, len(bad), problems, sql=self.sql_preview(ctx), observed=observed)
+        return problems_outcome(
+            total, len(bad), problems, sql=self.sql_preview(ctx), observed=observed
+        )
 
 
 def plans(spec: SchemaMatchSpec) -> list[SchemaMatchCheck]:
