@@ -260,6 +260,12 @@ def check_title(c: dict[str, Any]) -> str:
     )
 
 
+def sample_frame(sample: dict[str, Any]) -> pd.DataFrame:
+    """A check's failing-row sample as a table Arrow can serialise: row_diff keys and values
+    (lists, dicts) as JSON text, a column mixing types (aggregates' source/target) as text."""
+    return fmt.arrow_safe(pd.DataFrame(sample["rows"], columns=sample.get("columns") or None))
+
+
 def check_panel(c: dict[str, Any]) -> None:
     """Everything about one check: numbers, failing-row sample, the SQL it ran, error."""
     unit = unit_of(c["check_type"])
@@ -277,9 +283,7 @@ def check_panel(c: dict[str, Any]) -> None:
     sample = c.get("sample") or {}
     if sample.get("rows"):
         st.markdown(f"**Failing {unit} (sample of {len(sample['rows'])})**")
-        st.dataframe(
-            pd.DataFrame(sample["rows"], columns=sample.get("columns") or None), hide_index=True
-        )
+        st.dataframe(sample_frame(sample), hide_index=True)
     if c["sql"]:
         st.markdown("**SQL**")
         st.code(c["sql"], language="sql")

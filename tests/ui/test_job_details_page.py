@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import pandas as pd
+import pyarrow as pa
+import pytest
+
 from batchcore.store.writer import FnCommand
 from tests.ui import fragment_runs
 from tests.ui.conftest import open_page, wait_until
 from tests.ui.seed import add_checks, check_row, create_pending_job, noop_job
 from tests.validation.vhelpers import load_tables, make_ws, run_yaml
+from ui_components import details
 
 PAGE = "pages/job_details.py"
 
@@ -357,3 +362,32 @@ def test_check_counts_are_labelled_in_each_checks_unit(engine, tmp_path):
     assert list(checks["Failed"]) == [3, 4, 1] and list(checks["Total"]) == [3, 12, 3]
     labels = [m.label for m in at.metric]
     assert {"Failed rows", "Failed metrics", "Failed columns", "Total columns"} <= set(labels)
+
+
+def test_failing_row_samples_are_arrow_safe_tables_with_their_values(engine, tmp_path, caplog):
+    rows = _real_check_rows(tmp_path / "vws")
+    diff, agg = rows[0]["sample"], rows[1]["sample"]
+    assert diff["rows"][0] == ["changed", [2, "b"], {"v": {"source": "y", "target": "Y"}}]
+    for sample in (diff, agg):
+        with pytest.raises(pa.ArrowException):  # what st.dataframe met before
+            pa.Table.from_pandas(pd.DataFrame(sample["rows"], columns=sample["columns"]))
+        pa.Table.from_pandas(details.sample_frame(sample))
+    job_id = noop_job(engine, "samples", 1)
+    engine.wait(job_id, timeout=10)
+    add_checks(engine.store, job_id, rows)
+    caplog.clear()
+    at = open_page(PAGE, job_id=job_id)
+    shown = at.dataframe[3].value  # operations, attempts, checks, then the row_diff sample
+    assert shown.to_dict("list") == {
+        "diff": ["changed", "extra_in_target", "missing_in_target"],
+        "key": ['[2, "b"]', '[4, "d"]', '[3, "c"]'],
+        "values": ['{"v": {"source": "y", "target": "Y"}}', '{"v": "w"}', '{"v": "z"}'],
+    }
+    metrics = at.dataframe[4].value
+    assert metrics.to_dict("list") == {
+        "column": ["id", "id", "v", "v"],
+        "metric": ["max", "sum", "min", "max"],
+        "source": ["3", "6", "x", "z"],
+        "target": ["4", "7", "Y", "x"],
+    }
+    assert "Arrow" not in caplog.text
