@@ -12,6 +12,7 @@ from batchcore.engine import Engine
 from batchcore.export import job_export_csv, job_export_json
 from batchcore.models import JobView
 from batchcore.textutil import clip
+from batchcore.validation.checks import unit_of
 from ui_components import fmt, jobs
 from ui_components.core import PAGE_HISTORY, download
 from ui_components.status import badge_html, status_cell, style_status, type_label
@@ -216,7 +217,8 @@ def operation_inspector(eng: Engine, job: JobView) -> None:
 
 def checks_frame(checks: list[dict[str, Any]]) -> pd.DataFrame:
     """One row per check result, for the checks table (what failed first, operation last).
-    Rates are for a `format="percent"` column: one under 1 never shows as 100 %."""
+    Failed and Total count the check's Unit (rows, columns or metrics). Rates are for a
+    `format="percent"` column: one under 1 never shows as 100 %."""
     return pd.DataFrame(
         {
             "Check": [c["check_name"] for c in checks],
@@ -225,8 +227,9 @@ def checks_frame(checks: list[dict[str, Any]]) -> pd.DataFrame:
             "Table": [c["table_name"] or "" for c in checks],
             "Columns": [", ".join(c["columns"]) for c in checks],
             "Status": [status_cell(c["status"]) for c in checks],
-            "Failed rows": [c["failed_rows"] for c in checks],
-            "Total rows": [c["total_rows"] for c in checks],
+            "Failed": [c["failed_rows"] for c in checks],
+            "Total": [c["total_rows"] for c in checks],
+            "Unit": [unit_of(c["check_type"]) for c in checks],
             "Pass rate": [fmt.shown_rate(c["pass_rate"]) for c in checks],
             "Threshold": [fmt.shown_rate(c["threshold"]) for c in checks],
             "Severity": [c["severity"] for c in checks],
@@ -236,14 +239,16 @@ def checks_frame(checks: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def check_title(c: dict[str, Any]) -> str:
-    """`✗ dim_customer · not_null_email — 40 of 1,000 rows failed · pass rate 96.0% (needs 100%)`."""
+    """`✗ dim_customer · not_null_email — 40 of 1,000 rows failed · pass rate 96.0% (needs 100%)`;
+    counts in the check's unit (`1 of 3 columns failed` for a schema check)."""
     where = (
         c["table_name"] + (f".{', '.join(c['columns'])}" if c["columns"] else "")
         if c["table_name"]
         else ""
     )
     failed = (
-        f"{fmt.count(c['failed_rows'])} of {fmt.count(c['total_rows'])} rows failed"
+        f"{fmt.count(c['failed_rows'])} of {fmt.count(c['total_rows'])} "
+        f"{unit_of(c['check_type'])} failed"
         if c["failed_rows"] is not None
         else c["status"]
     )
@@ -255,11 +260,18 @@ def check_title(c: dict[str, Any]) -> str:
     )
 
 
+def sample_frame(sample: dict[str, Any]) -> pd.DataFrame:
+    """A check's failing-row sample as a table Arrow can serialise: row_diff keys and values
+    (lists, dicts) as JSON text, a column mixing types (aggregates' source/target) as text."""
+    return fmt.arrow_safe(pd.DataFrame(sample["rows"], columns=sample.get("columns") or None))
+
+
 def check_panel(c: dict[str, Any]) -> None:
     """Everything about one check: numbers, failing-row sample, the SQL it ran, error."""
+    unit = unit_of(c["check_type"])
     cols = st.columns(5)
-    cols[0].metric("Failed rows", fmt.count(c["failed_rows"]))
-    cols[1].metric("Total rows", fmt.count(c["total_rows"]))
+    cols[0].metric(f"Failed {unit}", fmt.count(c["failed_rows"]))
+    cols[1].metric(f"Total {unit}", fmt.count(c["total_rows"]))
     cols[2].metric("Pass rate", fmt.pct(c["pass_rate"], 2))
     cols[3].metric("Threshold", fmt.pct(c["threshold"], 2))
     cols[4].metric(
@@ -270,10 +282,8 @@ def check_panel(c: dict[str, Any]) -> None:
         st.error(f"The check could not run: {c['error']}")
     sample = c.get("sample") or {}
     if sample.get("rows"):
-        st.markdown(f"**Failing rows (sample of {len(sample['rows'])})**")
-        st.dataframe(
-            pd.DataFrame(sample["rows"], columns=sample.get("columns") or None), hide_index=True
-        )
+        st.markdown(f"**Failing {unit} (sample of {len(sample['rows'])})**")
+        st.dataframe(sample_frame(sample), hide_index=True)
     if c["sql"]:
         st.markdown("**SQL**")
         st.code(c["sql"], language="sql")

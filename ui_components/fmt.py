@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
 
 PERCENT_COLUMN_STEP = 0.0001  # the smallest step a `format="percent"` column shows: 0.01 %
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$:])")
@@ -92,3 +96,33 @@ def md_escape(text: str) -> str:
     """`text` shown as it is in Streamlit markdown (st.warning, help tooltips): markdown, HTML,
     LaTeX (`$`) and `:emoji:` characters are backslash-escaped."""
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def arrow_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with every column Arrow can type, for st.dataframe (which otherwise logs an
+    ArrowTypeError traceback and guesses): in a column of Python objects, lists and dicts become
+    their JSON text, and a column mixing types (12 and 'EWR') becomes text. NULLs stay NULL;
+    columns of one type are left as they are."""
+    out = df.copy()
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if col.dtype != object:
+            continue
+        types = {type(v) for v in col if v is not None and not _isnan(v)}
+        if types & {list, tuple, dict}:
+            out.iloc[:, i] = col.map(_json_text).astype(object)
+        elif len(types) > 1:
+            out.iloc[:, i] = col.map(lambda v: None if v is None or _isnan(v) else str(v))
+    return out
+
+
+def _isnan(v: Any) -> bool:
+    return isinstance(v, float) and math.isnan(v)
+
+
+def _json_text(v: Any) -> str | None:
+    if v is None or _isnan(v):
+        return None
+    if isinstance(v, str):
+        return v
+    return json.dumps(v, ensure_ascii=False, default=str)

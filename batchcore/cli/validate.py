@@ -33,6 +33,8 @@ def load_workspace(arg: str | None):
 
 
 def _check_json(c) -> dict:
+    """One check of `validate --json`: every field of its result (docs/checks.md), `unit` naming
+    what its counts count."""
     out = {
         "name": c.check_name,
         "type": c.check_type,
@@ -45,6 +47,7 @@ def _check_json(c) -> dict:
         "failed_rows": c.failed_rows,
         "non_null_rows": c.non_null_rows,
         "pass_rate": c.pass_rate,
+        "unit": c.unit,
     }
     if len(c.columns) == 1:
         out["column"] = c.columns[0]
@@ -57,6 +60,7 @@ def _check_json(c) -> dict:
         sql=c.sql,
         error=c.error,
         duration_ms=round(c.duration_ms, 3),
+        details=c.details,
     )
     return to_jsonable(out)
 

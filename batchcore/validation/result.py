@@ -7,6 +7,7 @@ from typing import Any
 
 from batchcore.jsonutil import to_jsonable
 from batchcore.textutil import ELLIPSIS, clip, listing
+from batchcore.validation.checks import unit_of
 
 STATUSES = ("passed", "failed", "warned", "error")
 
@@ -22,7 +23,7 @@ MAX_MESSAGE = 2000  # characters of the whole error message
 
 @dataclass
 class CheckResult:
-    """One check's result (DESIGN §7). Counts in rows unless the check's docs say otherwise;
+    """One check's result (DESIGN §7). Counts in `unit` (rows, columns or metrics: `unit_of`);
     `duration_ms` in milliseconds; `status` in passed | failed | warned | error (warned = a
     `severity: warn` check that did not pass); `sample` = {"columns": [...], "rows": [[...]]}."""
 
@@ -48,6 +49,11 @@ class CheckResult:
     details: dict[str, Any] = field(default_factory=dict)
     project_id: str | None = None
     pipeline_id: str | None = None
+
+    @property
+    def unit(self) -> str:
+        """What `failed_rows` and `total_rows` count: rows, columns or metrics."""
+        return unit_of(self.check_type)
 
     def to_row(self) -> dict[str, Any]:
         """The `check_results` row: CHECK_COLUMNS minus job_id, operation_id, attempt, created_at."""
@@ -92,6 +98,7 @@ class CheckResult:
             "failed_rows": self.failed_rows,
             "non_null_rows": self.non_null_rows,
             "pass_rate": self.pass_rate,
+            "unit": self.unit,
             "duration_ms": round(self.duration_ms, 3),
         }
         if len(self.columns) == 1:
@@ -103,7 +110,9 @@ class CheckResult:
         return out
 
     def describe(self, max_name: int | None = None) -> str:
-        """`unique(weather(...)): 6 of 26,115 failed (pass rate 0.9998)`, or
+        """`unique(weather(...)): 6 of 26,115 rows failed (pass rate 0.9998)` (counts in the
+        check's `unit`: `schema(t): 1 of 3 columns failed (pass rate 0.6667)`), a check's own
+        reason (`row_count(t): 3,322 rows: 22 above the max 3,300 (pass rate 0.9934)`), or
         `name: could not run: <error>` — for error messages and the CLI. `max_name` clips the
         check's name to that many characters."""
         name = self.check_name if max_name is None else clip(self.check_name, max_name)
@@ -111,11 +120,11 @@ class CheckResult:
             return f"{name}: could not run: {self.error}"
         reason = self.details.get("reason") if isinstance(self.details, dict) else None
         if reason:
-            return f"{name}: {reason}"
-        if self.failed_rows is not None and self.total_rows is not None:
-            text = f"{name}: {self.failed_rows:,} of {self.total_rows:,} failed"
+            text = f"{name}: {reason}"
+        elif self.failed_rows is not None and self.total_rows is not None:
+            text = f"{name}: {self.failed_rows:,} of {self.total_rows:,} {self.unit} failed"
         elif self.failed_rows is not None:
-            text = f"{name}: {self.failed_rows:,} failed"
+            text = f"{name}: {self.failed_rows:,} {self.unit} failed"
         else:
             text = name
         if self.pass_rate is not None:
@@ -198,7 +207,7 @@ class PipelineResult:
     def error_message(self) -> str | None:
         """Why a failed pipeline failed (None when it passed), bounded for any number of checks.
 
-        `3 of 14 checks failed: a: 40 of 1,000 failed (pass rate 0.96); b: ...` describes at most
+        `3 of 14 checks failed: a: 40 of 1,000 rows failed (pass rate 0.96); b: ...` describes at most
         MAX_NAMED failed checks; `108 of 108 checks could not run: a, b, c … and 105 more: table
         'nycflights.flights' not found in ...` groups the checks that could not run by their
         error (at most MAX_REASONS errors, NAMES_PER_REASON checks named each). Only

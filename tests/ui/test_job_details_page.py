@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import pandas as pd
+import pyarrow as pa
+import pytest
+
 from batchcore.store.writer import FnCommand
 from tests.ui import fragment_runs
 from tests.ui.conftest import open_page, wait_until
 from tests.ui.seed import add_checks, check_row, create_pending_job, noop_job
+from tests.validation.vhelpers import load_tables, make_ws, run_yaml
+from ui_components import details
 
 PAGE = "pages/job_details.py"
 
@@ -59,7 +65,7 @@ def test_details_show_every_check_with_sample_and_sql(engine):
     at = open_page(PAGE, job_id=job_id)
     checks = at.dataframe[2].value  # operations, attempts, checks
     assert list(checks["Check"]) == ["not_null_id", "not_null_email", "unique_id"]
-    assert list(checks["Failed rows"]) == [0, 40, 0]
+    assert list(checks["Failed"]) == [0, 40, 0]
     assert list(checks["Pass rate"]) == [1.0, 0.96, 1.0]
     assert list(checks["Status"]) == ["✓ passed", "✗ failed", "✓ passed"]
     # only the failing check is expanded below the table, with its sample and SQL
@@ -311,3 +317,77 @@ def test_a_cancelling_job_offers_force_and_no_time_estimate(engine):
     assert bar.proto.text.endswith(" · time left stopping")
     engine.cancel(job_id, force=True)
     assert engine.wait(job_id, timeout=15).status.value == "cancelled"
+
+
+def _real_check_rows(root) -> list[dict]:
+    """Check results of a real pipeline run (SQLite source, DuckDB target): a row_diff on a
+    composite (int, text) key and an aggregate comparison that fail with samples, a schema
+    check missing one of 3 columns — as the store keeps them for operation `op_0`."""
+    ws = make_ws(
+        root,
+        {
+            "src": {"type": "sqlite", "path": "src.sqlite", "options": {"create": True}},
+            "tgt": {"type": "duckdb", "path": "tgt.duckdb"},
+        },
+        source="src",
+        target="tgt",
+    )
+    cols = [("id", "int"), ("code", "text"), ("v", "text")]
+    load_tables(ws, "src", {"t": (cols, [(1, "a", "x"), (2, "b", "y"), (3, "c", "z")])})
+    load_tables(ws, "tgt", {"t": (cols, [(1, "a", "x"), (2, "b", "Y"), (4, "d", "w")])})
+    res = run_yaml(
+        ws,
+        """
+        checks:
+          - {type: row_diff, table: t, key: [id, code]}
+          - {type: column_aggregates_match, table: t, columns: [id, v]}
+          - {type: schema, table: t, columns: [id, v, email]}
+        """,
+    )
+    return [{**c.to_row(), "operation_id": "op_0", "attempt": 1} for c in res.checks]
+
+
+def test_check_counts_are_labelled_in_each_checks_unit(engine, tmp_path):
+    job_id = noop_job(engine, "units", 1)
+    engine.wait(job_id, timeout=10)
+    add_checks(engine.store, job_id, _real_check_rows(tmp_path / "vws"))
+    at = open_page(PAGE, job_id=job_id)
+    assert [e.label.split(" — ")[1] for e in at.expander] == [
+        "3 of 3 rows failed · pass rate 0% (needs 100%)",
+        "4 of 12 metrics failed · pass rate 66.7%",
+        "1 of 3 columns failed · pass rate 66.7%",
+    ]
+    checks = at.dataframe[2].value
+    assert list(checks["Unit"]) == ["rows", "metrics", "columns"]
+    assert list(checks["Failed"]) == [3, 4, 1] and list(checks["Total"]) == [3, 12, 3]
+    labels = [m.label for m in at.metric]
+    assert {"Failed rows", "Failed metrics", "Failed columns", "Total columns"} <= set(labels)
+
+
+def test_failing_row_samples_are_arrow_safe_tables_with_their_values(engine, tmp_path, caplog):
+    rows = _real_check_rows(tmp_path / "vws")
+    diff, agg = rows[0]["sample"], rows[1]["sample"]
+    assert diff["rows"][0] == ["changed", [2, "b"], {"v": {"source": "y", "target": "Y"}}]
+    for sample in (diff, agg):
+        with pytest.raises(pa.ArrowException):  # what st.dataframe met before
+            pa.Table.from_pandas(pd.DataFrame(sample["rows"], columns=sample["columns"]))
+        pa.Table.from_pandas(details.sample_frame(sample))
+    job_id = noop_job(engine, "samples", 1)
+    engine.wait(job_id, timeout=10)
+    add_checks(engine.store, job_id, rows)
+    caplog.clear()
+    at = open_page(PAGE, job_id=job_id)
+    shown = at.dataframe[3].value  # operations, attempts, checks, then the row_diff sample
+    assert shown.to_dict("list") == {
+        "diff": ["changed", "extra_in_target", "missing_in_target"],
+        "key": ['[2, "b"]', '[4, "d"]', '[3, "c"]'],
+        "values": ['{"v": {"source": "y", "target": "Y"}}', '{"v": "w"}', '{"v": "z"}'],
+    }
+    metrics = at.dataframe[4].value
+    assert metrics.to_dict("list") == {
+        "column": ["id", "id", "v", "v"],
+        "metric": ["max", "sum", "min", "max"],
+        "source": ["3", "6", "x", "z"],
+        "target": ["4", "7", "Y", "x"],
+    }
+    assert "Arrow" not in caplog.text

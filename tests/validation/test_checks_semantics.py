@@ -333,3 +333,48 @@ def test_schema_qualified_and_quoted_dotted_table_names(tmp_path):
         == "table 'retail.missing' not found in connection db (duckdb)"
     )
     assert r['row_count("v1.3")'].error == """table '"v1.3"' not found in connection db (duckdb)"""
+
+
+def test_rule_based_checks_rate_is_one_minus_failed_over_total_in_their_unit(ws):
+    load_tables(
+        ws,
+        "db",
+        {
+            "big": ([("id", "int"), ("name", "text")], [(i, f"n{i}") for i in range(3322)]),
+            "small": ([("id", "int")], [(i,) for i in range(100)]),
+        },
+    )
+    res = run_yaml(
+        ws,
+        """
+        checks:
+          - {type: row_count, table: big, max: 3300}
+          - {type: row_count, table: small, min: 300}
+          - {type: schema, table: big, columns: [id, name, email]}
+          - type: schema
+            table: big
+            name: strict
+            columns: [name, {name: id, type: string}]
+            strict_order: true
+            allow_extra: false
+    """,
+    )
+    r = by_name(res)
+    above, below = r["row_count(big)"], r["row_count(small)"]
+    assert (above.status, above.failed_rows, above.total_rows) == ("failed", 22, 3322)
+    assert above.pass_rate == pytest.approx(1 - 22 / 3322)
+    assert (below.failed_rows, below.total_rows) == (200, 100)
+    assert below.pass_rate == pytest.approx(1 - 200 / 300)  # of the larger: the min
+    schema = r["schema(big)"]
+    assert (schema.status, schema.failed_rows, schema.total_rows) == ("failed", 1, 3)
+    assert schema.pass_rate == pytest.approx(2 / 3) and schema.unit == "columns"
+    # id has the wrong type and sits out of place, name sits out of place: 2 of 2 columns
+    strict = r["strict"]
+    assert (strict.failed_rows, strict.total_rows, strict.pass_rate) == (2, 2, 0.0)
+    assert len(strict.details["problems"]) == 2
+    assert res.error_message() == (
+        "4 of 4 checks failed: row_count(big): 3,322 rows: 22 above the max 3,300 "
+        "(pass rate 0.9934); row_count(small): 100 rows: 200 below the min 300 (pass rate 0.3333); "
+        "schema(big): 1 of 3 columns failed (pass rate 0.6667); strict: 2 of 2 columns failed "
+        "(pass rate 0.0)"
+    )

@@ -112,7 +112,7 @@ def test_a_job_of_all_example_pipelines_finds_the_real_defects(make_engine, exam
     ]
     assert fig[("planes_validation", "planes_build_year_known")] == ("passed", 3_322, 70)
     assert ops["flights_validation"].error.startswith(
-        "5 of 24 checks failed: one_flight_number_per_day: 48 of 336,776 failed"
+        "5 of 24 checks failed: one_flight_number_per_day: 48 of 336,776 rows failed"
     )
     assert (
         ops["weather_validation"].result["checks_warned"] == 1 and ops["weather_validation"].result["checks_failed"] == 2

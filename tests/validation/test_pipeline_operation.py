@@ -46,7 +46,7 @@ def test_failed_checks_are_a_failed_outcome_with_rows(ws):
     )
     out = run({"project_id": "p", "pipeline_id": "v", "config_override": {}}, ctx_for(ws))
     assert (out.success, out.summary) == (False, "1 of 2 checks passed; 1 failed: not_null(t.a)")
-    assert out.error == "1 of 2 checks failed: not_null(t.a): 1 of 3 failed (pass rate 0.6667)"
+    assert out.error == "1 of 2 checks failed: not_null(t.a): 1 of 3 rows failed (pass rate 0.6667)"
     assert [r["status"] for r in out.check_results] == ["failed", "passed"]
     assert out.result["checks_failed"] == 1 and "sample" not in out.result["checks"][0]
     ok = run(
@@ -67,7 +67,7 @@ def test_a_check_that_could_not_run_is_not_called_failed(ws):
         "1 of 3 checks passed; 1 failed: not_null(t.a); 1 could not run: not_null(t.zz)"
     )
     assert out.error == (
-        "1 of 3 checks failed: not_null(t.a): 1 of 3 failed (pass rate 0.6667). "
+        "1 of 3 checks failed: not_null(t.a): 1 of 3 rows failed (pass rate 0.6667). "
         "1 of 3 checks could not run: not_null(t.zz): column 'zz' not in table 't' (columns: a)"
     )
 
@@ -109,7 +109,7 @@ def test_the_error_of_a_pipeline_is_bounded_whatever_its_checks(ws):
     write(ws, "v", "checks: [" + ", ".join(checks) + "]")
     out = run({"project_id": "p", "pipeline_id": "v"}, ctx_for(ws))
     assert len(out.error) <= 2000 and len(out.summary) <= 1000
-    assert out.error.startswith(f"20 of 40 checks failed: {'n' * 59}…: 1 of 3 failed")
+    assert out.error.startswith(f"20 of 40 checks failed: {'n' * 59}…: 1 of 3 rows failed")
     assert "… and 15 more. 20 of 40 checks could not run: not_null(t.missing_0_" in out.error
     assert out.error.endswith("… and 17 more checks with 17 other errors")
     assert out.summary.endswith("… and 15 more")

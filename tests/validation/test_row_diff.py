@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from batchcore.connections import open_connection
 from tests.validation.vhelpers import by_name, load_tables, make_ws, run_yaml
 
 
@@ -196,3 +197,62 @@ def test_every_comparison_on_empty_tables_passes_with_rate_one(ws):
         ("row_diff", "passed", 1.0, None),
         ("row_diff", "passed", 1.0, None),
     ]
+
+
+def test_comparison_rates_follow_their_counts_and_units(ws):
+    both(
+        ws,
+        "u",
+        [("id", "int"), ("v", "int"), ("w", "text")],
+        [(1, 10, "a"), (2, 20, "b")],
+        [("a", 1, 10.0), ("b", 2, 21.0)],
+        tgt_cols=[("w", "text"), ("id", "int"), ("v", "float")],
+    )
+    res = run_yaml(
+        ws,
+        """
+        checks:
+          - {type: column_aggregates_match, table: u, columns: [v], metrics: [sum, min, max]}
+          - {type: schema_match, table: u, strict_order: true}
+    """,
+    )
+    agg, sm = res.checks
+    assert (agg.failed_rows, agg.total_rows, agg.unit) == (2, 4, "metrics")  # row count + 3
+    assert agg.pass_rate == 0.5
+    assert agg.describe() == "column_aggregates_match(u): 2 of 4 metrics failed (pass rate 0.5000)"
+    # v: other family; the order id, v, w vs w, id, v puts all three out of place
+    assert (sm.failed_rows, sm.total_rows, sm.unit, sm.pass_rate) == (3, 3, "columns", 0.0)
+
+
+def test_segmented_row_diff_shows_the_sql_that_ran(ws):
+    src = [(i, f"name {i}", i * 1.5) for i in range(2000)]
+    tgt = [(k, "renamed" if k == 100 else n, x) for k, n, x in src if k != 5]
+    both(ws, "big", [("id", "int"), ("name", "text"), ("x", "float")], src, tgt)
+    seg = diff(ws, "{type: row_diff, table: big, key: id, max_pull_rows: 100, segment_rows: 100}")
+    pulled = seg.details["segments_pulled"]
+    assert seg.details["segments"] == 20 and len(pulled) == seg.details["segments_differing"]
+    ids = ", ".join(map(str, pulled))
+    assert seg.sql.startswith(
+        "-- segmented row_diff: 2,000 source / 1,999 target rows exceed max_pull_rows 100.\n"
+        "-- Rows were split into 20 segments by an md5 hash of the key; each side answered per "
+        "segment a row count and two md5 checksums (the queries below).\n"
+        f"-- {len(pulled)} of them differed ({ids}): only their rows were read from both sides "
+        "and diffed.\n-- source: row count and checksums per segment\nSELECT "
+    )
+    statements = {}  # each statement under its comment line
+    for chunk in seg.sql.rstrip(";").split(";\n"):
+        lines = chunk.split("\n")
+        at = max(i for i, line in enumerate(lines) if line.startswith("-- "))
+        statements[lines[at]] = "\n".join(lines[at + 1 :])
+    assert list(statements) == [
+        "-- source: row count and checksums per segment",
+        "-- target: row count and checksums per segment",
+        f"-- source: rows of segments {ids}",
+        f"-- target: rows of segments {ids}",
+    ]
+    # the shown pull query is the one that ran: run on the source, it reads the differing rows
+    # (ids 5 and 100) and only the rows of those segments
+    with open_connection(ws.connection("src")) as conn:
+        _, rows = conn.query(statements[f"-- source: rows of segments {ids}"])
+    got = {r[0] for r in rows}
+    assert {5, 100} <= got and len(got) < 2000 and len(pulled) <= 2

@@ -135,6 +135,12 @@ def test_cli_exit_codes_json_and_dry_run(ws, capsys):
         c["pass_rate"],
         c["passed"],
     ) == ("not_null", "flights", "dep_time", 2, 1, 0.5, False)
+    assert c["unit"] == "rows"
+    assert c["details"] == {
+        "position": 1,
+        "scan": "one scan of flights answered 1 checks",
+        "sample_sql": 'SELECT * FROM "flights" WHERE ("dep_time" IS NULL) LIMIT 10',
+    }
     assert main(["validate", str(broken), *w]) == 2
     assert "unknown check type 'nope'" in capsys.readouterr().err
     assert main(["validate", "p/ok", *w, "--dry-run"]) == 0

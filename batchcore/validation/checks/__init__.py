@@ -1,7 +1,8 @@
 """The check library: every check type, registered in one explicit dict.
 
 `CHECK_TYPES[type] = (YAML model, plans function)`; an unknown type's error lists the known
-ones (`known_types()`). Kinds and their rules are documented in docs/checks.md.
+ones (`known_types()`). `unit_of(type)` names what a kind's counts count (the spec's `unit`).
+Kinds and their rules are documented in docs/checks.md.
 """
 
 from __future__ import annotations
@@ -54,6 +55,13 @@ COMPARISON_TYPES = frozenset(
 def known_types() -> list[str]:
     """Every registered check type, sorted."""
     return sorted(CHECK_TYPES)
+
+
+def unit_of(check_type: str) -> str:
+    """What `check_type`'s `failed_rows` and `total_rows` count: `rows`, `columns` (schema,
+    schema_match) or `metrics` (column_aggregates_match); `rows` for an unknown type."""
+    entry = CHECK_TYPES.get(check_type)
+    return entry[0].unit if entry else "rows"
 
 
 def plans_for(spec: CheckSpec) -> list[Check]:

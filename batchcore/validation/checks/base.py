@@ -17,7 +17,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
@@ -30,9 +30,14 @@ Scalar = StrictStr | int | float | bool
 
 
 class CheckSpec(BaseModel):
-    """Keys every check accepts (DESIGN §7): `type`, optional `name`, `severity`, `threshold`, `where`."""
+    """Keys every check accepts (DESIGN §7): `type`, optional `name`, `severity`, `threshold`, `where`.
+
+    `unit` is what the check's `failed_rows` and `total_rows` count (`rows` unless the kind
+    overrides it: `columns` for schema checks, `metrics` for column_aggregates_match); the UI,
+    the CLI and the summaries label the counts with it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    unit: ClassVar[str] = "rows"
 
     type: str
     name: Annotated[StrictStr, Field(min_length=1, max_length=200)] | None = None
@@ -75,8 +80,8 @@ class ColumnCheckSpec(TableCheckSpec):
 class Outcome:
     """What a check measured. `passed=None` means "decide by pass_rate >= threshold".
 
-    Units: rows, except where a check's docs say otherwise (schema checks count columns,
-    column_aggregates_match counts compared metrics).
+    Units: the check spec's `unit` (rows, except schema checks: columns, and
+    column_aggregates_match: metrics).
     """
 
     total_rows: int | None = None
@@ -329,21 +334,27 @@ class CompareCheck(QueryCheck):
 
 
 def problems_outcome(
-    total: int, problems: list, *, sql: str, observed: dict[str, Any]
+    total: int, failed: int, problems: list, *, sql: str, observed: dict[str, Any]
 ) -> Outcome:
-    """All or nothing, no threshold: passed when `problems` is empty; `failed_rows` counts the
-    problems (of `total` columns) and details lists them."""
+    """No threshold: passed when `problems` is empty; `failed_rows` = `failed` columns with a
+    problem of `total` columns, pass rate 1 − failed ÷ total; details lists the problems."""
     ok = not problems
     return Outcome(
         total_rows=total,
-        failed_rows=len(problems),
+        failed_rows=failed,
         passed=ok,
         uses_threshold=False,
-        pass_rate=1.0 if ok else 0.0,
+        pass_rate=ratio(failed, total),
         sql=sql,
         observed=observed,
         details={"problems": problems},
     )
+
+
+def out_of_place(order: list[str], expected: list[str]) -> list[str]:
+    """The names of `expected` not at their expected position in `order` (same names, other
+    order): [a, b, c] read as [b, a, c] → [a, b]."""
+    return [e for e, o in zip(expected, order, strict=True) if e != o]
 
 
 def ratio(failed: int | None, total: int | None) -> float:

@@ -12,7 +12,7 @@ metrics that differ. Passes when none differs (not by threshold).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, StrictStr
 
@@ -28,6 +28,7 @@ FLOAT_SUM_REL_TOL = 1e-9
 class ColumnAggregatesMatchSpec(ColumnsCheckSpec):
     """Keys: table, columns | column, source_table, tolerance, metrics."""
 
+    unit: ClassVar[str] = "metrics"
     source_table: Annotated[StrictStr, Field(min_length=1, max_length=256)] | None = None
     tolerance: Annotated[float, Field(ge=0)] | None = None
     metrics: Annotated[list[Metric], Field(min_length=1)] | None = None

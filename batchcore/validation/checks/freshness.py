@@ -3,7 +3,8 @@
 YAML: `{type: freshness, table: T, column: loaded_at, max_age: 24h}`; `max_age` is a number of
 seconds or a duration like `90m`, `36h`, `7d`, `1d12h`. Age = the database's own clock (now, UTC)
 minus max(column); timestamps without a time zone are read as UTC. Passes by age, not by
-threshold. When stale, every non-NULL row is older than the limit: `failed_rows` = those rows.
+threshold. When stale, every non-NULL row is older than the limit: `failed_rows` = those rows
+(pass rate 1 − failed ÷ every row, NULLs counting as not failed, like the value checks).
 NULLs are ignored; an empty table (or only NULLs) passes with pass rate 1.0 and
 `observed.max_value` null: pair it with `row_count: {min: 1}` to require rows.
 """
@@ -22,6 +23,7 @@ from batchcore.validation.checks.base import (
     QueryCheck,
     RunContext,
     as_int,
+    ratio,
 )
 from batchcore.validation.sqlgen import now_utc
 
@@ -132,7 +134,7 @@ class FreshnessCheck(QueryCheck):
             non_null_rows=non_null,
             passed=ok,
             uses_threshold=False,
-            pass_rate=1.0 if ok else 0.0,
+            pass_rate=ratio(0 if ok else non_null, total),
             observed=observed,
             sql=sql,
             details={"reason": reason},

@@ -2,7 +2,9 @@
 
 YAML: `{type: row_count, table: T, min: 1000, max: 5000000}` (either bound may be omitted;
 no bound = always passes, reporting the count). Passes by its bounds, not by `threshold`;
-`failed_rows` is how far outside the bounds the count is (0 inside). Answered by the table scan.
+`failed_rows` is how far outside the bounds the count is (0 inside); pass rate = 1 − failed ÷
+the larger of the count and `min` (3,322 rows with max 3,300: 1 − 22 ÷ 3,322; 100 rows with min
+300: 1 − 200 ÷ 300). Answered by the table scan.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from batchcore.validation.checks.base import Outcome, RunContext, ScanCheck, TableCheckSpec
+from batchcore.validation.checks.base import Outcome, RunContext, ScanCheck, TableCheckSpec, ratio
 
 
 class RowCountSpec(TableCheckSpec):
@@ -45,9 +47,23 @@ class RowCountCheck(ScanCheck):
             failed_rows=off,
             passed=off == 0,
             uses_threshold=False,
-            pass_rate=1.0 if off == 0 else 0.0,
+            pass_rate=ratio(off, max(total, lo or 0)),
             observed={"row_count": total, "min": lo, "max": hi},
+            details={"reason": _reason(total, lo, hi)},
         )
+
+
+def _reason(total: int, lo: int | None, hi: int | None) -> str:
+    """`3,322 rows: 22 above the max 3,300`, `100 rows: 200 below the min 300`, or the count
+    within its bounds."""
+    if lo is not None and total < lo:
+        return f"{total:,} rows: {lo - total:,} below the min {lo:,}"
+    if hi is not None and total > hi:
+        return f"{total:,} rows: {total - hi:,} above the max {hi:,}"
+    bounds = " and ".join(
+        t for t in (lo is not None and f"min {lo:,}", hi is not None and f"max {hi:,}") if t
+    )
+    return f"{total:,} rows" + (f" (within {bounds})" if bounds else "")
 
 
 def plans(spec: RowCountSpec) -> list[RowCountCheck]:

@@ -22,6 +22,8 @@ databases answer per bucket its row count and two 32-bit md5 sums over a canonic
 row (sqlgen.canonical_text), and only buckets whose figures differ are read and diffed exactly.
 Limit of that mode: float and decimal values enter the checksum rounded to 10^-6, so a bucket
 whose only change is smaller than that is not read; raise `max_pull_rows` for a full comparison.
+The result's `sql` is what ran: in that mode a leading comment (segments, which differed), the
+per-segment checksum query of each side, then the pull queries of the differing segments.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ from batchcore.validation.checks.base import (
 from batchcore.validation.compare import common_family
 from batchcore.validation.rowdiff import ColumnPlan, DiffResult, diff_tables
 from batchcore.validation.sqlgen import hex_to_int, row_checksum_text
+
+PULL_SEGMENTS = 200  # differing segments read per query
 
 
 class RowDiffSpec(TableCheckSpec):
@@ -133,17 +137,26 @@ class RowDiffCheck(CompareCheck):
         opts = dict(tolerance=self.spec.tolerance, sample_size=ctx.sample_size, out=res)
         if biggest <= self.spec.max_pull_rows:
             details["mode"] = "full"
-            src, tgt = self._pull(ctx, cols, fams, None)
+            src, tgt, pulled = self._pull(ctx, cols, fams, None)
             diff_tables(src, tgt, key_plans, value_plans, **opts)
+            sql = pulled
         else:
             n = max(1, min(4096, math.ceil(biggest / self.spec.segment_rows)))
             differing, seg_sql = self._segments(ctx, cols, fams, n)
             details.update(
-                mode="segmented", segments=n, segments_differing=len(differing), segment_sql=seg_sql
+                mode="segmented",
+                segments=n,
+                segments_differing=len(differing),
+                segments_pulled=differing,
+                segment_sql=seg_sql,
             )
-            for chunk in range(0, len(differing), 200):
-                src, tgt = self._pull(ctx, cols, fams, differing[chunk : chunk + 200], n)
+            sql = _segmented_header(counts, self.spec.max_pull_rows, n, differing) + seg_sql
+            for chunk in range(0, len(differing), PULL_SEGMENTS):
+                src, tgt, pulled = self._pull(
+                    ctx, cols, fams, differing[chunk : chunk + PULL_SEGMENTS], n
+                )
                 diff_tables(src, tgt, key_plans, value_plans, **opts)
+                sql += "\n" + pulled
         failed = res.missing + res.extra + res.changed
         observed = {
             "source_rows": counts["source"],
@@ -159,7 +172,7 @@ class RowDiffCheck(CompareCheck):
             pass_rate=ratio(failed, biggest),
             observed=observed,
             details=details,
-            sql=self.sql_preview(ctx),
+            sql=sql,
         )
         if res.samples and ctx.sample_size > 0:
             out.sample = {
@@ -171,13 +184,18 @@ class RowDiffCheck(CompareCheck):
     def _pull(
         self, ctx: RunContext, cols: list[str], fams: dict, buckets: list[int] | None, n: int = 1
     ):
-        tables = {}
+        """Both sides' rows (of the segments `buckets`, or all) and the SQL that read them."""
+        tables, shown = {}, []
         for side in ("source", "target"):
-            extra = None
+            extra, label = None, side
             if buckets is not None:
-                extra = f"{self._bucket_expr(ctx, side, fams, n)} IN ({', '.join(str(b) for b in buckets)})"
-            tables[side] = ctx.query_arrow(side, self._select(ctx, side, cols, extra))
-        return tables["source"], tables["target"]
+                ids = ", ".join(str(b) for b in buckets)
+                extra = f"{self._bucket_expr(ctx, side, fams, n)} IN ({ids})"
+                label = f"{side}: rows of segments {ids}"
+            sql = self._select(ctx, side, cols, extra)
+            tables[side] = ctx.query_arrow(side, sql)
+            shown.append(f"-- {label}\n{sql};")
+        return tables["source"], tables["target"], "\n".join(shown)
 
     @staticmethod
     def _fam(fams: dict, side: str, c: str) -> str:
@@ -208,12 +226,30 @@ class RowDiffCheck(CompareCheck):
                 f"sum({hex_to_int(d, f'substr({md5}, 9, 8)')})",
             ]
             sql = f"SELECT {', '.join(exprs)} FROM {conn.table_ref(table)}{self.where_sql()} GROUP BY 1"
-            shown += f"-- {side}\n{sql};\n"
+            shown += f"-- {side}: row count and checksums per segment\n{sql};\n"
             figures[side] = {
                 int(r[0]): tuple(as_int(v) for v in r[1:]) for r in ctx.query(side, sql)[1]
             }
         differing = [b for b in range(n) if figures["source"].get(b) != figures["target"].get(b)]
         return differing, shown.strip()
+
+
+def _segmented_header(counts: dict[str, int], max_pull: int, n: int, differing: list[int]) -> str:
+    """The leading comment of a segmented row_diff's SQL: how segments were compared and which
+    were pulled."""
+    pulled = (
+        f"{len(differing):,} of them differed ({', '.join(str(b) for b in differing)}): only their "
+        "rows were read from both sides and diffed"
+        if differing
+        else "none differed: no row was read"
+    )
+    return (
+        f"-- segmented row_diff: {counts['source']:,} source / {counts['target']:,} target rows "
+        f"exceed max_pull_rows {max_pull:,}.\n"
+        f"-- Rows were split into {n:,} segments by an md5 hash of the key; each side answered per "
+        "segment a row count and two md5 checksums (the queries below).\n"
+        f"-- {pulled}.\n"
+    )
 
 
 def plans(spec: RowDiffSpec) -> list[RowDiffCheck]:

@@ -10,13 +10,15 @@ YAML:
 ```
 A `type` is a family (integer, decimal, float, string, boolean, date, timestamp, timestamptz,
 time, binary, interval, json) or a database type name (BIGINT, VARCHAR(20)), compared by family.
-Units: columns. `total_rows` = expected columns, `failed_rows` = problems found. Passes when
-there is none; an empty table is checked like any other.
+Units: columns. `total_rows` = expected columns (plus the unexpected ones when
+`allow_extra: false`), `failed_rows` = those columns with a problem (missing, other type family,
+out of order, unexpected); pass rate = 1 − failed ÷ total. Passes when there is no problem; an
+empty table is checked like any other.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
@@ -27,6 +29,7 @@ from batchcore.validation.checks.base import (
     QueryCheck,
     RunContext,
     TableCheckSpec,
+    out_of_place,
     problems_outcome,
 )
 
@@ -43,6 +46,7 @@ class ExpectedColumn(BaseModel):
 class SchemaSpec(TableCheckSpec):
     """Keys: table, columns (names or {name, type}), strict_order, allow_extra."""
 
+    unit: ClassVar[str] = "columns"
     columns: Annotated[list[ColumnName | ExpectedColumn], Field(min_length=1)]
     strict_order: bool = False
     allow_extra: bool = True
@@ -75,29 +79,35 @@ class SchemaCheck(QueryCheck):
         actual = ctx.columns("target", self.table)
         by_name = {c.name: c for c in actual}
         problems: list[str] = []
+        bad: set[str] = set()
         for e in self.expected:
             col = by_name.get(e.name)
             if col is None:
                 problems.append(f"missing column {e.name!r}")
+                bad.add(e.name)
             elif e.type is not None:
                 want = expected_family(ctx.target.dialect.name, e.type)
                 if want != col.family:
                     problems.append(
                         f"column {e.name!r} is {col.type} ({col.family}), expected {e.type} ({want})"
                     )
+                    bad.add(e.name)
         if self.spec.strict_order:
             present = [e.name for e in self.expected if e.name in by_name]
             order = [c.name for c in actual if c.name in set(present)]
             if order != present:
                 problems.append(f"column order is {order}, expected {present}")
+                bad.update(out_of_place(order, present))
+        total = len(self.expected)
         if not self.spec.allow_extra:
             listed = {e.name for e in self.expected}
-            problems += [
-                f"unexpected column {c.name!r} ({c.type})" for c in actual if c.name not in listed
-            ]
+            extra = [c for c in actual if c.name not in listed]
+            problems += [f"unexpected column {c.name!r} ({c.type})" for c in extra]
+            bad.update(c.name for c in extra)
+            total += len(extra)
         columns = [{"name": c.name, "type": c.type, "family": c.family} for c in actual]
         return problems_outcome(
-            len(self.expected), problems, sql=self.sql_preview(ctx), observed={"columns": columns}
+            total, len(bad), problems, sql=self.sql_preview(ctx), observed={"columns": columns}
         )
 
 

@@ -4,13 +4,14 @@ YAML: `{type: schema_match, table: flights}`; optional `source_table`, `check_ty
 true: types compared by family, catalog.py, so BIGINT = int(11) = INTEGER and VARCHAR = TEXT),
 `strict_order` (default false), `ignore_columns` (names skipped on both sides),
 `ignore_case` (default false: names must match exactly). Units: columns. `total_rows` = columns
-in source ∪ target, `failed_rows` = columns missing in target, extra in target, or of another
-type family. Passes when there is none.
+in source ∪ target, `failed_rows` = columns missing in target, extra in target, of another
+type family, or (with `strict_order`) out of place; pass rate = 1 − failed ÷ total. Passes when
+there is none.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field, StrictStr
 
@@ -20,6 +21,7 @@ from batchcore.validation.checks.base import (
     Outcome,
     RunContext,
     TableCheckSpec,
+    out_of_place,
     problems_outcome,
 )
 
@@ -27,6 +29,7 @@ from batchcore.validation.checks.base import (
 class SchemaMatchSpec(TableCheckSpec):
     """Keys: table, source_table, check_types, strict_order, ignore_columns, ignore_case."""
 
+    unit: ClassVar[str] = "columns"
     source_table: Annotated[StrictStr, Field(min_length=1, max_length=256)] | None = None
     check_types: bool = True
     strict_order: bool = False
@@ -87,14 +90,19 @@ class SchemaMatchCheck(CompareCheck):
                         "problem": "column order differs",
                         "source_order": common_s,
                         "target_order": common_t,
+                        "out_of_place": out_of_place(common_t, common_s),
                     }
                 )
+        bad = {norm(p["column"]) for p in problems if p["column"] is not None}
+        bad.update(x for p in problems for x in p.get("out_of_place", []))
         total = len(set(s_by) | set(t_by))
         observed = {
             "source_columns": [[c.name, c.type] for c in src],
             "target_columns": [[c.name, c.type] for c in tgt],
         }
-        return problems_outcome(total, problems, sql=self.sql_preview(ctx), observed=observed)
+        return problems_outcome(
+            total, len(bad), problems, sql=self.sql_preview(ctx), observed=observed
+        )
 
 
 def plans(spec: SchemaMatchSpec) -> list[SchemaMatchCheck]:
