@@ -22,6 +22,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
+from batchcore.validation.checks import unit_of
+
 
 @dataclass
 class Counts:
@@ -92,7 +94,8 @@ def _check_case(
         x for x in (check.get("table_name") or "", ",".join(check.get("columns") or [])) if x
     )
     stats = (
-        f"{check.get('failed_rows')} of {check.get('total_rows')} rows failed "
+        f"{check.get('failed_rows')} of {check.get('total_rows')} "
+        f"{unit_of(check.get('check_type') or '')} failed "
         f"(pass rate {check.get('pass_rate')}, threshold {check.get('threshold')})"
     )
     if check.get("status") == "error" or (check.get("error") and not check.get("passed")):

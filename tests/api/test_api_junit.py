@@ -142,3 +142,20 @@ def test_unfinished_operations_are_skipped_not_passed():
     }
     _, counts = junit_report(export)
     assert (counts.tests, counts.failures, counts.skipped) == (2, 0, 2)
+
+
+def test_failure_messages_count_in_the_unit_of_the_check():
+    export = {
+        "job": {**EXPORT["job"], "operations": [_op("pipeline_0_planes", "failed")]},
+        "check_results": [
+            _check("pipeline_0_planes", 0, "schema_planes", False, check_type="schema",
+                   columns=[], total_rows=3, failed_rows=1, pass_rate=0.6667),
+            _check("pipeline_0_planes", 1, "not_null_year", False),
+        ],
+    }
+    xml, _ = junit_report(export)
+    messages = [f.get("message") for f in ET.fromstring(xml).iter("failure")]
+    assert messages[1:] == [
+        "schema_planes on flights: 1 of 3 columns failed (pass rate 0.6667, threshold 1.0)",
+        "not_null_year on flights carrier: 3 of 10 rows failed (pass rate 0.7, threshold 1.0)",
+    ]
