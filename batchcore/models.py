@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -128,6 +128,11 @@ JobName = Annotated[StrictStr, Field(max_length=200), AfterValidator(_strip_none
 Tag = Annotated[StrictStr, Field(max_length=50), AfterValidator(_strip_nonempty)]
 
 
+def _dedupe(values: list[str]) -> list[str]:
+    """The values without repeats, in their first order (`["a", "b", "a"]` → `["a", "b"]`)."""
+    return list(dict.fromkeys(values))
+
+
 def _schema_type(v: Any) -> Any:
     if isinstance(v, str):
         for name in ("Retail", "Finance", "Healthcare"):
@@ -154,14 +159,17 @@ class JobOptions(_Strict):
     max_parallel: Annotated[StrictInt, Field(ge=1, le=10)] = Field(5, description="Operations of this job running at once (1-10)")
     stop_on_error: StrictBool = Field(False, description="Skip pending operations after the first one fails for good")
     project_id: Id | None = None
-    tags: Annotated[list[Tag], Field(max_length=20)] = Field(default_factory=list)
+    tags: Annotated[list[Tag], Field(max_length=20), AfterValidator(_dedupe)] = Field(
+        default_factory=list, description="Labels for filtering; repeats are dropped (first order kept)")
     max_retries: Annotated[StrictInt, Field(ge=0, le=10)] = Field(0, description="Automatic retries of an operation that raised an error")
     timeout_s: Annotated[StrictFloat | StrictInt, Field(gt=0, le=86400)] | None = Field(None, description="Per-operation time limit in seconds")
 
 
 class ConfigOverride(_Strict):
-    """Pipeline settings a job may override (DESIGN §7)."""
+    """Pipeline settings a job may override (DESIGN §7). `source` / `target` name workspace
+    connections (checked when the job is submitted)."""
 
+    CONNECTION_FIELDS: ClassVar[tuple[str, ...]] = ("source", "target")
     threshold: Annotated[StrictFloat | StrictInt, Field(ge=0, le=1)] | None = None
     sample_size: Annotated[StrictInt, Field(ge=0, le=1000)] | None = None
     source: Id | None = None
@@ -215,7 +223,8 @@ class MultiProjectRequest(JobOptions):
 
 
 class MetadataItem(_Strict):
-    """One extraction: a workspace connection by name, or every connection of a `connection_type`."""
+    """One extraction: a workspace connection by name, or every connection of a `connection_type`
+    (exactly one of the two)."""
 
     connection_name: Id | None = None
     connection_type: Literal["duckdb", "sqlite", "postgres", "mysql", "sqlserver", "snowflake"] | None = None
@@ -226,6 +235,9 @@ class MetadataItem(_Strict):
     def _one_source(self) -> MetadataItem:
         if not self.connection_name and not self.connection_type:
             raise ValueError("give connection_name or connection_type")
+        if self.connection_name and self.connection_type:
+            raise ValueError(
+                "give connection_name or connection_type, not both (a name already has its type)")
         return self
 
 
