@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -23,6 +23,7 @@ from pydantic import (
     StrictStr,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from batchcore.datagen.defects import DefectSpec, check_against_schema
 from batchcore.ids import check_id
@@ -124,8 +125,44 @@ def _strip_nonempty(v: str) -> str:
 
 
 Id = Annotated[StrictStr, AfterValidator(check_id)]
-JobName = Annotated[StrictStr, Field(max_length=200), AfterValidator(_strip_nonempty)]
-Tag = Annotated[StrictStr, Field(max_length=50), AfterValidator(_strip_nonempty)]
+JobName = Annotated[StrictStr, Field(min_length=1, max_length=200), AfterValidator(_strip_nonempty)]
+Tag = Annotated[StrictStr, Field(min_length=1, max_length=50), AfterValidator(_strip_nonempty)]
+
+_JSON_KINDS = ((bool, "true/false"), (int, "a number"), (float, "a number"), (str, "a string"),
+               (list, "a list"), (dict, "an object"), (type(None), "null"))
+
+
+def json_kind(value: Any) -> str:
+    """What a JSON value is, for messages: `a string`, `a number`, `true/false`, `an object`..."""
+    return next((name for cls, name in _JSON_KINDS if isinstance(value, cls)), type(value).__name__)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def number_between(lo: float, hi: float) -> BeforeValidator:
+    """A JSON number in [lo, hi], else one plain error for wrong type and range alike:
+    `must be a number between 0 and 1, got '0.5' (a string)` (no `float`/`int` branch names)."""
+
+    def check(value: Any) -> Any:
+        if _is_number(value) and lo <= value <= hi:
+            return value
+        got = repr(value)[:60] + ("" if _is_number(value) else f" ({json_kind(value)})")
+        raise PydanticCustomError("number_range", "must be a number between {lo} and {hi}, got {got}",
+                                  {"lo": lo, "hi": hi, "got": got})
+
+    return BeforeValidator(check)
+
+
+# StrictFloat takes JSON integers too (1 → 1.0) but not "1" or true; one type, not a float | int
+# union, so the schema reads {"type": "number", "minimum": 0, "maximum": 1}
+Fraction = Annotated[StrictFloat, Field(ge=0, le=1), number_between(0, 1)]
+
+
+def _dedupe(values: list[str]) -> list[str]:
+    """The values without repeats, in their first order (`["a", "b", "a"]` → `["a", "b"]`)."""
+    return list(dict.fromkeys(values))
 
 
 def _schema_type(v: Any) -> Any:
@@ -154,15 +191,18 @@ class JobOptions(_Strict):
     max_parallel: Annotated[StrictInt, Field(ge=1, le=10)] = Field(5, description="Operations of this job running at once (1-10)")
     stop_on_error: StrictBool = Field(False, description="Skip pending operations after the first one fails for good")
     project_id: Id | None = None
-    tags: Annotated[list[Tag], Field(max_length=20)] = Field(default_factory=list)
+    tags: Annotated[list[Tag], Field(max_length=20), AfterValidator(_dedupe)] = Field(
+        default_factory=list, description="Labels for filtering; repeats are dropped (first order kept)")
     max_retries: Annotated[StrictInt, Field(ge=0, le=10)] = Field(0, description="Automatic retries of an operation that raised an error")
-    timeout_s: Annotated[StrictFloat | StrictInt, Field(gt=0, le=86400)] | None = Field(None, description="Per-operation time limit in seconds")
+    timeout_s: Annotated[StrictFloat, Field(gt=0, le=86400)] | None = Field(None, description="Per-operation time limit in seconds")
 
 
 class ConfigOverride(_Strict):
-    """Pipeline settings a job may override (DESIGN §7)."""
+    """Pipeline settings a job may override (DESIGN §7). `source` / `target` name workspace
+    connections (checked when the job is submitted)."""
 
-    threshold: Annotated[StrictFloat | StrictInt, Field(ge=0, le=1)] | None = None
+    CONNECTION_FIELDS: ClassVar[tuple[str, ...]] = ("source", "target")
+    threshold: Fraction | None = Field(None, description="Pass-rate threshold, a number from 0 to 1")
     sample_size: Annotated[StrictInt, Field(ge=0, le=1000)] | None = None
     source: Id | None = None
     target: Id | None = None
@@ -215,7 +255,8 @@ class MultiProjectRequest(JobOptions):
 
 
 class MetadataItem(_Strict):
-    """One extraction: a workspace connection by name, or every connection of a `connection_type`."""
+    """One extraction: a workspace connection by name, or every connection of a `connection_type`
+    (exactly one of the two)."""
 
     connection_name: Id | None = None
     connection_type: Literal["duckdb", "sqlite", "postgres", "mysql", "sqlserver", "snowflake"] | None = None
@@ -226,6 +267,9 @@ class MetadataItem(_Strict):
     def _one_source(self) -> MetadataItem:
         if not self.connection_name and not self.connection_type:
             raise ValueError("give connection_name or connection_type")
+        if self.connection_name and self.connection_type:
+            raise ValueError(
+                "give connection_name or connection_type, not both (a name already has its type)")
         return self
 
 

@@ -16,6 +16,7 @@ from batchcore.models import (
     BulkDataGenRequest,
     BulkMetadataRequest,
     BulkPipelineRequest,
+    ConfigOverride,
     JobOptions,
     JobType,
     MultiProjectRequest,
@@ -53,6 +54,24 @@ def _reraise(exc: BatchError, field_path: str) -> RequestError:
     return RequestError(exc.message, field=field_path, value=exc.value)
 
 
+def unknown_connection(name: str, ws: Workspace, field_path: str) -> RequestError:
+    """The 422 for a connection name the workspace lacks, listing the known ones."""
+    return RequestError(f"connection {name!r} is not in the workspace (known: {sorted(ws.connections)})",
+                        field=field_path, value=name)
+
+
+def _override(override: ConfigOverride | None, ws: Workspace, field_path: str) -> dict[str, Any]:
+    """The override as stored in an operation spec, after checking that the connections it names
+    exist (a typo must fail at submit, not when the operation runs)."""
+    if override is None:
+        return {}
+    for key in ConfigOverride.CONNECTION_FIELDS:
+        name = getattr(override, key)
+        if name is not None and name not in ws.connections:
+            raise unknown_connection(name, ws, f"{field_path}.{key}")
+    return override.model_dump(exclude_none=True)
+
+
 def plan_bulk_pipeline(req: BulkPipelineRequest, ws: Workspace) -> JobPlan:
     """One `pipeline_execution` operation per listed pipeline, in the given order."""
     ops: list[OpPlan] = []
@@ -70,7 +89,7 @@ def plan_bulk_pipeline(req: BulkPipelineRequest, ws: Workspace) -> JobPlan:
         ops.append(OpPlan(f"pipeline_{i}_{slug(ref.pipeline_id)}", OperationKind.PIPELINE_EXECUTION.value, {
             "project_id": ref.project_id, "pipeline_id": ref.pipeline_id,
             "pipeline_name": item.pipeline_name or ref.pipeline_id,
-            "config_override": item.config_override.model_dump(exclude_none=True) if item.config_override else {},
+            "config_override": _override(item.config_override, ws, f"pipelines.{i}.config_override"),
         }))
     project = req.project_id or (next(iter(projects)) if len(projects) == 1 else None)
     return JobPlan(JobType.BULK_PIPELINE_EXECUTION, ops, project,
@@ -80,7 +99,13 @@ def plan_bulk_pipeline(req: BulkPipelineRequest, ws: Workspace) -> JobPlan:
 def plan_multi_project(req: MultiProjectRequest, ws: Workspace) -> JobPlan:
     """One `pipeline_execution` operation per pipeline of each listed project (all when none listed)."""
     ops: list[OpPlan] = []
+    first_index: dict[str, int] = {}
     for pi, item in enumerate(req.projects):
+        if item.project_id in first_index:
+            raise RequestError(f"project {item.project_id!r} is listed twice (projects.{first_index[item.project_id]} "
+                               f"and projects.{pi}): list it once, with every pipeline_id to run",
+                               field=f"projects.{pi}.project_id", value=item.project_id)
+        first_index[item.project_id] = pi
         if item.project_id not in ws.projects:
             raise RequestError(f"project {item.project_id!r} not found (known: {sorted(ws.projects)})",
                                field=f"projects.{pi}.project_id", value=item.project_id)
@@ -89,14 +114,21 @@ def plan_multi_project(req: MultiProjectRequest, ws: Workspace) -> JobPlan:
         if not ids:
             raise RequestError(f"project {item.project_id!r} has no pipelines", field=f"projects.{pi}.pipeline_ids",
                                value=item.project_id)
+        override = _override(item.config_override, ws, f"projects.{pi}.config_override")
+        seen: dict[str, int] = {}
         for k, pid in enumerate(ids):
+            if pid in seen:
+                raise RequestError(f"pipeline {pid!r} is listed twice in project {item.project_id!r} "
+                                   f"(pipeline_ids.{seen[pid]} and pipeline_ids.{k})",
+                                   field=f"projects.{pi}.pipeline_ids.{k}", value=pid)
+            seen[pid] = k
             if pid not in proj.pipelines:
                 raise RequestError(f"pipeline {pid!r} not found in project {item.project_id!r} (known: {sorted(proj.pipelines)})",
                                    field=f"projects.{pi}.pipeline_ids.{k}", value=pid)
             ops.append(OpPlan(f"project_{len(ops)}_{slug(item.project_id)}_{slug(pid)}",
                               OperationKind.PIPELINE_EXECUTION.value, {
                                   "project_id": item.project_id, "pipeline_id": pid, "pipeline_name": pid,
-                                  "config_override": item.config_override.model_dump(exclude_none=True) if item.config_override else {},
+                                  "config_override": override,
                               }))
     n = len(req.projects)
     return JobPlan(JobType.MULTI_PROJECT_VALIDATION, ops, req.project_id,
@@ -112,8 +144,7 @@ def plan_data_generation(req: BulkDataGenRequest, ws: Workspace) -> JobPlan:
     for i, item in enumerate(req.items):
         if item.target_connection is not None:
             if item.target_connection not in ws.connections:
-                raise RequestError(f"connection {item.target_connection!r} is not in the workspace (known: {sorted(ws.connections)})",
-                                   field=f"items.{i}.target_connection", value=item.target_connection)
+                raise unknown_connection(item.target_connection, ws, f"items.{i}.target_connection")
             ctype = ws.connections[item.target_connection].type
             if ctype not in GENERATION_TARGET_TYPES:
                 raise RequestError(f"connection {item.target_connection!r} is {ctype}: data generation writes to "
@@ -141,11 +172,7 @@ def plan_metadata(req: BulkMetadataRequest, ws: Workspace) -> JobPlan:
     for i, item in enumerate(req.items):
         if item.connection_name is not None:
             if item.connection_name not in ws.connections:
-                raise RequestError(f"connection {item.connection_name!r} is not in the workspace (known: {sorted(ws.connections)})",
-                                   field=f"items.{i}.connection_name", value=item.connection_name)
-            if item.connection_type and ws.connections[item.connection_name].type != item.connection_type:
-                raise RequestError(f"connection {item.connection_name!r} is {ws.connections[item.connection_name].type}, not {item.connection_type}",
-                                   field=f"items.{i}.connection_type", value=item.connection_type)
+                raise unknown_connection(item.connection_name, ws, f"items.{i}.connection_name")
             names = [item.connection_name]
         else:
             names = sorted(n for n, c in ws.connections.items() if c.type == item.connection_type)

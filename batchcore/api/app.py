@@ -4,6 +4,10 @@
 `/batch` inside Streamlit (st.App), `serve` mounts it at `/batch` in `standalone_app()`, so the
 same URLs work against both. OpenAPI docs: `/batch/docs`, schema: `/batch/openapi.json`.
 
+The docs page works offline: Swagger UI's JS, CSS and favicon are served from the
+`swagger-ui-bundle-v2` package at `/batch/static/swagger/` (FastAPI's default page loads them
+from a CDN). Its URLs start from the request's `root_path`, so they follow the mount point.
+
 A mounted sub-app's own lifespan never runs (Starlette Mount), so the engine is started and
 stopped by the outer app: st.App's lifespan in app.py, `standalone_app()`'s here.
 """
@@ -15,10 +19,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.applications import Starlette
 from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
+from swagger_ui_bundle import swagger_ui_path
 
 from batchcore import __version__
 from batchcore.api.auth import bearer_dependency
@@ -31,6 +39,7 @@ from batchcore.api.routes_jobs import jobs_router
 from batchcore.engine import Engine
 
 MOUNT_PATH = "/batch"
+SWAGGER_STATIC = "/static/swagger"  # Swagger UI's files, relative to the mount point
 _FROM_ENV = object()
 
 DESCRIPTION = """\
@@ -57,6 +66,27 @@ def workspace_redactor(source: EngineSource):
     return redact
 
 
+def install_swagger_docs(api: FastAPI, path: str = "/docs") -> None:
+    """Serve Swagger UI at `path` with its JS/CSS/favicon from the installed package (no CDN):
+    the files are mounted at SWAGGER_STATIC and every URL in the page starts from the request's
+    root_path (`/batch` under both servers)."""
+    api.mount(SWAGGER_STATIC, StaticFiles(directory=str(swagger_ui_path)), name="swagger-static")
+
+    @api.get(path, include_in_schema=False)
+    async def swagger_docs(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        static = f"{root}{SWAGGER_STATIC}"
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{api.openapi_url}",
+            title=f"{api.title} - Swagger UI",
+            swagger_js_url=f"{static}/swagger-ui-bundle.js",
+            swagger_css_url=f"{static}/swagger-ui.css",
+            swagger_favicon_url=f"{static}/favicon-32x32.png",
+            # no badge that calls validator.swagger.io (offline machines)
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+
 def create_api(
     engine: Engine | EngineSource | None = None, *, token: str | object | None = _FROM_ENV
 ) -> FastAPI:
@@ -73,10 +103,11 @@ def create_api(
         title="Batch Operations API",
         version=__version__,
         description=DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,  # served by `swagger_docs` with local assets
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    install_swagger_docs(api)
     install_error_handlers(api, redact=workspace_redactor(source))
     protected = [Depends(bearer_dependency(token))] if token else []
     api.include_router(health_router(source, auth_required=bool(token)))

@@ -3,7 +3,9 @@
 - `BatchError` → its `http_status` (RequestError/ConfigError 422, NotFound 404, Conflict 409,
   StoreLocked 503, Unauthorized 401); `loc` comes from the error's `field`.
 - FastAPI/pydantic validation errors (bad JSON, wrong types, unknown keys, out-of-range values,
-  bad query values) → 422 with each problem's `loc` and a plain `message` naming the field.
+  bad query values) → 422 with each problem's `loc` and a plain `message` naming the field. A
+  value that fits no member of a union is one problem of its field (`must be a number or a list,
+  got '5' (a string)`), not one per member under pydantic's member tags (`x.int`, `x.list[int]`).
 - Starlette HTTP errors (unknown URL 404, wrong method 405) keep their status.
 - Anything else → 500 "internal error" with no traceback (the traceback goes to the log).
 """
@@ -11,6 +13,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,11 +23,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from batchcore.errors import BatchError
+from batchcore.models import json_kind
 
 log = logging.getLogger("batchcore.api")
 
 _LOC_KINDS = ("body", "query", "path", "header", "cookie")
 MAX_PROBLEMS_IN_MESSAGE = 3
+# error types whose message already shows the value (no "(got …)" added)
+_SELF_DESCRIBED = {"wrong_type", "number_range"}
 
 
 def short_value(value: Any, limit: int = 60) -> str:
@@ -33,6 +39,97 @@ def short_value(value: Any, limit: int = 60) -> str:
         return f"{value[:limit]!r}… ({len(value)} characters)"
     text = repr(value)
     return text if len(text) <= limit + 20 else text[: limit + 20] + "…"
+
+
+# pydantic's tags of union members in an error's loc: `int`, `float`, `str`, `list[int]`,
+# `function-after[check_id(), str]`, `constrained-str`, a model's class name; request fields
+# are snake_case, so a tag is never mistaken for one
+_UNION_TAG = re.compile(r"(int|float|str|bool|bytes|none|decimal|constrained-[a-z-]+|[a-z-]+\[.*\]|[A-Z]\w*)")
+# error types saying "the value is not of this member's kind", and that kind for messages
+_KIND_NOUNS = {
+    "float_type": "a number",
+    "int_type": "an integer",
+    "string_type": "a string",
+    "bool_type": "true/false",
+    "list_type": "a list",
+    "dict_type": "an object",
+    "model_type": "an object",
+    "model_attributes_type": "an object",
+    "none_required": "null",
+    "literal_error": None,  # the allowed values, from ctx
+    "enum": None,
+}
+
+
+def _union_tag_at(loc: tuple) -> int | None:
+    """Where the first union-member tag is in `loc`, if any."""
+    for i, part in enumerate(loc):
+        if i == 0 and part in _LOC_KINDS:
+            continue
+        if isinstance(part, str) and _UNION_TAG.fullmatch(part):
+            return i
+    return None
+
+
+def _kind_noun(err: dict[str, Any]) -> str:
+    kind = err.get("type", "")
+    noun = _KIND_NOUNS.get(kind)
+    if noun is None:
+        expected = (err.get("ctx") or {}).get("expected")
+        return str(expected) if expected else "another kind of value"
+    return noun
+
+
+def collapse_union_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Errors with each union's per-member errors merged into one error of the field.
+
+    pydantic reports a value that fits no member once per member, each under the member's tag
+    (`threshold.float`, `threshold.int`). When the value was of no member's kind, those become
+    one `wrong_type` error at the field: `must be a number or a list, got '5' (a string)`. When
+    it was of one member's kind but broke that member's rules, that member's errors are kept,
+    without the tag in their loc.
+    """
+    groups: dict[tuple, dict[str, list[dict[str, Any]]]] = {}
+    for err in errors:
+        loc = tuple(err.get("loc", ()))
+        at = _union_tag_at(loc)
+        if at is not None:
+            groups.setdefault(loc[:at], {}).setdefault(str(loc[at]), []).append(err)
+    unions = {field: members for field, members in groups.items() if len(members) > 1}
+    out: list[dict[str, Any]] = []
+    done: set[tuple] = set()
+    for err in errors:
+        loc = tuple(err.get("loc", ()))
+        at = _union_tag_at(loc)
+        field = loc[:at] if at is not None else None
+        if field not in unions:
+            out.append(err)
+            continue
+        if field in done:
+            continue
+        done.add(field)
+        members = unions[field]
+        depth = len(field)
+        # a member "fits" when the value was of its kind: its errors are about parts of the value
+        # (a list's item, an object's field) or rules of the kind (range, length, pattern)
+        fitting = [
+            errs for errs in members.values()
+            if any(e.get("type") not in _KIND_NOUNS or len(e["loc"]) > depth + 1 for e in errs)
+        ]
+        if fitting:
+            out.extend({**e, "loc": (*e["loc"][:depth], *e["loc"][depth + 1 :])} for e in fitting[0])
+            continue
+        nouns = list(dict.fromkeys(_kind_noun(errs[0]) for errs in members.values()))
+        if "a number" in nouns and "an integer" in nouns:
+            nouns.remove("an integer")
+        value = err.get("input")
+        out.append({
+            "type": "wrong_type",
+            "loc": field,
+            "msg": f"must be {' or '.join(nouns)}, got {short_value(value)} ({json_kind(value)})",
+            "input": value,
+        })
+    return out
 
 
 def field_name(loc: list[str | int] | tuple) -> str:
@@ -72,6 +169,8 @@ def explain(err: dict[str, Any]) -> str:
         return "unknown field (not part of this request; see /batch/docs)"
     if kind == "model_attributes_type" and at_root:
         return "must be a JSON object (Content-Type: application/json)"
+    if kind in _SELF_DESCRIBED:
+        return msg
     if "input" in err and kind != "model_attributes_type":
         return f"{msg} (got {short_value(err['input'])})"
     return msg
@@ -88,6 +187,7 @@ def describe(err: dict[str, Any]) -> str:
 
 def validation_message(errors: list[dict[str, Any]]) -> str:
     """All problems in one message (the first three spelled out)."""
+    errors = collapse_union_errors(errors)
     parts = [describe(e) for e in errors[:MAX_PROBLEMS_IN_MESSAGE]]
     more = len(errors) - MAX_PROBLEMS_IN_MESSAGE
     text = "; ".join(parts) or "invalid request"
@@ -142,7 +242,7 @@ def batch_error_handler(redact: Callable[[str], str] | None = None):
 
 async def validation_error_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
     """Request validation → 422 with loc/msg/type per problem (inputs are not echoed)."""
-    errors = list(exc.errors())
+    errors = collapse_union_errors(list(exc.errors()))
     detail = [
         {
             "loc": list(e.get("loc", ())),

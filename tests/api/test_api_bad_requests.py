@@ -290,7 +290,7 @@ CORPUS = [
         },
         422,
         ["body", "pipelines", 0, "config_override", "threshold"],
-        "pipelines.0.config_override.threshold: Input should be less than or equal to 1",
+        "pipelines.0.config_override.threshold: must be a number between 0 and 1, got 2",
     ),
     (
         "body_is_array",
