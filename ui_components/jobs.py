@@ -71,14 +71,12 @@ def time_left(job: JobView) -> str:
 
 def done_fraction(job: JobView) -> float:
     """Share (0–1) of the job's operations that have finished (completed, failed, skipped or
-    cancelled), from the counts; 1 for a job without operations."""
+    cancelled): the store's `percent_complete` ÷ 100, which is floored so that it reaches 1 only
+    when every operation finished; 1 for a job without operations."""
     p = job.progress
     if not p.total_operations:
         return 1.0
-    finished = (
-        p.completed_operations + p.failed_operations + p.skipped_operations + p.cancelled_operations
-    )
-    return min(1.0, finished / p.total_operations)
+    return min(1.0, p.percent_complete / 100.0)
 
 
 def active_order(jobs: Sequence[JobView]) -> list[JobView]:
