@@ -27,6 +27,7 @@ from batchcore import analytics
 from batchcore.engine import get_engine
 from batchcore.errors import BatchError
 from batchcore.models import JobType
+from batchcore.textutil import clip
 from batchcore.workspace import Workspace
 from ui_components.core import (
     PAGE_ACTIVE,
@@ -62,8 +63,7 @@ def got(v: Any) -> str:
         if isinstance(v, float) and not v.is_integer():
             return f"(got {v:,})"
         return f"(got {int(v):,})"
-    text = str(v)
-    return f"(got “{text if len(text) <= 60 else text[:59] + '…'}”)"
+    return f"(got “{clip(str(v), 60)}”)"
 
 
 def key(prefix: str, name: str) -> str:
@@ -206,10 +206,14 @@ def read_options(prefix: str) -> tuple[dict[str, Any], Errors]:
     return opts, errs
 
 
+def _sha256(value: Any) -> str:
+    """A digest of a JSON-able value (key order does not matter)."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def request_fingerprint(job_type: JobType | str, request: dict[str, Any]) -> str:
     """A digest of the job type and the request content (key order does not matter)."""
-    text = json.dumps([str(JobType(job_type).value), request], sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return _sha256([str(JobType(job_type).value), request])
 
 
 def recent_duplicate(
@@ -254,8 +258,7 @@ def _check(prefix: str, build: Builder) -> tuple[dict[str, Any], Errors]:
 def _digest(request: dict[str, Any], errs: Errors) -> str:
     """What the form asks for: the request and the form's own errors (they hold the values the
     request leaves out), so a search or an expander that moves changes nothing."""
-    text = json.dumps([request, errs], sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return _sha256([request, errs])
 
 
 def _set_errors(prefix: str, errs: Errors, digest: str | None = None) -> None:

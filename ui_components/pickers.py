@@ -39,17 +39,12 @@ _LOAD_LOCK = threading.Lock()
 
 def _short(problem: LintProblem) -> str:
     """A lint problem without its file: `line 3: check 1 (not_null): columns: message`."""
-    message = problem.message
-    if message.startswith(f"{problem.file}:"):  # a YAML error carries `file:line:` itself
-        rest = message[len(problem.file) + 1 :]
-        line, _, text = rest.partition(": ")
-        return f"line {line}: {text}" if line.isdigit() else rest.lstrip()
     parts = [f"line {problem.line}"] if problem.line else []
     if problem.check_index is not None:
         parts.append(f"check {problem.check_index} ({problem.check_type or '?'})")
     if problem.field:
         parts.append(problem.field)
-    return ": ".join([*parts, message])
+    return ": ".join([*parts, problem.message])
 
 
 def load_problems(ws: Workspace, ref: PipelineRef) -> tuple[str, ...]:
@@ -93,8 +88,8 @@ def load_reason(ws: Workspace, ref: PipelineRef) -> str | None:
     return found[0] + (f" (+{len(found) - 1} more)" if len(found) > 1 else "")
 
 
-def _load_help(ws: Workspace, ref: PipelineRef) -> str | None:
-    found = load_problems(ws, ref)
+def _load_help(found: tuple[str, ...]) -> str | None:
+    """The checkbox help for a pipeline whose file does not load (`found`: its problems)."""
     if not found:
         return None
     listing = "\n".join(f"- {md_escape(p)}" for p in found)
@@ -237,12 +232,11 @@ def pipeline_picker(prefix: str, ws: Workspace) -> None:
             )
             cols = st.columns(3)
             for i, pid in enumerate(visible):
-                ref = proj.pipelines[pid]
-                broken = bool(load_problems(ws, ref))
+                found = load_problems(ws, proj.pipelines[pid])
                 cols[i % 3].checkbox(
-                    f"{pid} {UNLOADABLE}" if broken else pid,
+                    f"{pid} {UNLOADABLE}" if found else pid,
                     key=_pl_key(prefix, proj.project_id, pid),
-                    help=_load_help(ws, ref),
+                    help=_load_help(found),
                     persist_state=PERSIST,
                 )
     if not shown:
