@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from batchcore.datagen.defects import DefectSpec, check_against_schema
 from batchcore.ids import check_id
+from batchcore.textutil import json_kind, short_value
 
 
 class JobType(StrEnum):
@@ -128,15 +129,6 @@ Id = Annotated[StrictStr, AfterValidator(check_id)]
 JobName = Annotated[StrictStr, Field(min_length=1, max_length=200), AfterValidator(_strip_nonempty)]
 Tag = Annotated[StrictStr, Field(min_length=1, max_length=50), AfterValidator(_strip_nonempty)]
 
-_JSON_KINDS = ((bool, "true/false"), (int, "a number"), (float, "a number"), (str, "a string"),
-               (list, "a list"), (dict, "an object"), (type(None), "null"))
-
-
-def json_kind(value: Any) -> str:
-    """What a JSON value is, for messages: `a string`, `a number`, `true/false`, `an object`..."""
-    return next((name for cls, name in _JSON_KINDS if isinstance(value, cls)), type(value).__name__)
-
-
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -148,7 +140,7 @@ def number_between(lo: float, hi: float) -> BeforeValidator:
     def check(value: Any) -> Any:
         if _is_number(value) and lo <= value <= hi:
             return value
-        got = repr(value)[:60] + ("" if _is_number(value) else f" ({json_kind(value)})")
+        got = short_value(value) + ("" if _is_number(value) else f" ({json_kind(value)})")
         raise PydanticCustomError("number_range", "must be a number between {lo} and {hi}, got {got}",
                                   {"lo": lo, "hi": hi, "got": got})
 

@@ -1,8 +1,10 @@
-"""Bounded text for messages people read: a clipped string, a list that names a few items."""
+"""Bounded text for messages people read: a clipped string, a list that names a few items, a
+short repr of a refused value and what kind of JSON value it is."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 ELLIPSIS = "…"
 
@@ -22,3 +24,20 @@ def listing(items: Sequence[str], limit: int, *, sep: str = ", ") -> str:
     shown = sep.join(items[:limit])
     rest = len(items) - limit
     return f"{shown} {ELLIPSIS} and {rest:,} more" if rest > 0 else shown
+
+
+def short_value(value: Any, limit: int = 60) -> str:
+    """A short repr for messages: long strings are cut and their length given."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}… ({len(value)} characters)"
+    text = repr(value)
+    return text if len(text) <= limit + 20 else text[: limit + 20] + "…"
+
+
+_JSON_KINDS = ((bool, "true/false"), (int, "a number"), (float, "a number"), (str, "a string"),
+               (list, "a list"), (dict, "an object"), (type(None), "null"))
+
+
+def json_kind(value: Any) -> str:
+    """What a JSON value is, for messages: `a string`, `a number`, `true/false`, `an object`..."""
+    return next((name for cls, name in _JSON_KINDS if isinstance(value, cls)), type(value).__name__)

@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from batchcore.errors import BatchError
-from batchcore.models import json_kind
+from batchcore.textutil import json_kind, short_value
 
 log = logging.getLogger("batchcore.api")
 
@@ -31,14 +31,6 @@ _LOC_KINDS = ("body", "query", "path", "header", "cookie")
 MAX_PROBLEMS_IN_MESSAGE = 3
 # error types whose message already shows the value (no "(got …)" added)
 _SELF_DESCRIBED = {"wrong_type", "number_range"}
-
-
-def short_value(value: Any, limit: int = 60) -> str:
-    """A short repr for messages: long strings are cut and their length given."""
-    if isinstance(value, str) and len(value) > limit:
-        return f"{value[:limit]!r}… ({len(value)} characters)"
-    text = repr(value)
-    return text if len(text) <= limit + 20 else text[: limit + 20] + "…"
 
 
 # pydantic's tags of union members in an error's loc: `int`, `float`, `str`, `list[int]`,
