@@ -76,7 +76,8 @@ class Settings:
             cancel_timeout_s=_float_env("BATCH_CANCEL_TIMEOUT_S", 60.0, 0.0),
             retention_days=_float_env("BATCH_RETENTION_DAYS", None, 0.0),
             api_token=os.environ.get("BATCH_API_TOKEN") or None,
-            auto_build_example=os.environ.get("BATCH_AUTO_BUILD_EXAMPLE", "1") not in ("0", "false", "no"),
+            auto_build_example=os.environ.get("BATCH_AUTO_BUILD_EXAMPLE", "1")
+            not in ("0", "false", "no"),
         )
         values.update(overrides)
         return cls(**values)

@@ -91,8 +91,12 @@ class SnowflakeDialect(Dialect):
 
 
 DIALECTS: dict[str, Dialect] = {
-    "duckdb": DuckDBDialect(), "sqlite": SQLiteDialect(), "postgres": PostgresDialect(),
-    "mysql": MySQLDialect(), "sqlserver": SQLServerDialect(), "snowflake": SnowflakeDialect(),
+    "duckdb": DuckDBDialect(),
+    "sqlite": SQLiteDialect(),
+    "postgres": PostgresDialect(),
+    "mysql": MySQLDialect(),
+    "sqlserver": SQLServerDialect(),
+    "snowflake": SnowflakeDialect(),
 }
 
 
@@ -147,7 +151,9 @@ class DbConnection(ABC):
             try:
                 arrays.append(pa.array(values))
             except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-                arrays.append(pa.array([None if v is None else str(v) for v in values], pa.string()))
+                arrays.append(
+                    pa.array([None if v is None else str(v) for v in values], pa.string())
+                )
         return pa.table(arrays, names=[f"c{i}" for i in range(len(cols))]) if cols else pa.table({})
 
     def cancel(self) -> None:
@@ -164,6 +170,7 @@ class DbConnection(ABC):
 
 
 # ---------------------------------------------------------------- DuckDB
+
 
 class _DuckInstance:
     def __init__(self, path: str):
@@ -191,7 +198,9 @@ def duckdb_instance_acquire(path: str) -> duckdb.DuckDBPyConnection:
             try:
                 inst = _DuckInstance(key)
             except duckdb.IOException as exc:
-                raise ConnectionFailed(f"cannot open DuckDB file {key}: {exc}", field="path", value=key) from None
+                raise ConnectionFailed(
+                    f"cannot open DuckDB file {key}: {exc}", field="path", value=key
+                ) from None
             _DUCK_INSTANCES[key] = inst
         inst.users += 1
         return inst.con.cursor()
@@ -249,6 +258,7 @@ class DuckDBConnection(DbConnection):
 
 # ---------------------------------------------------------------- SQLite
 
+
 def _sqlite_regexp(pattern: str | None, value: Any) -> int | None:
     """`value REGEXP pattern` for SQLite (which has the operator but no function behind it)."""
     if pattern is None or value is None:
@@ -273,7 +283,9 @@ def _sqlite_functions(con: sqlite3.Connection) -> None:
     """Register REGEXP and md5() so validation SQL reads the same as in the other dialects."""
     con.create_function("regexp", 2, _sqlite_regexp, deterministic=True)
     con.create_function("md5", 1, _sqlite_md5, deterministic=True)
-    con.create_function("hex_to_int", 1, lambda h: None if h is None else int(h, 16), deterministic=True)
+    con.create_function(
+        "hex_to_int", 1, lambda h: None if h is None else int(h, 16), deterministic=True
+    )
 
 
 class SQLiteConnection(DbConnection):
@@ -282,7 +294,11 @@ class SQLiteConnection(DbConnection):
     def __init__(self, resolved: ResolvedConnection):
         super().__init__(resolved)
         path = resolved.path or ":memory:"
-        if path != ":memory:" and not Path(path).exists() and not resolved.options.get("create", False):
+        if (
+            path != ":memory:"
+            and not Path(path).exists()
+            and not resolved.options.get("create", False)
+        ):
             raise ConnectionFailed(f"SQLite file {path} does not exist", field="path", value=path)
         self.con = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
         _sqlite_functions(self.con)
@@ -308,8 +324,11 @@ class SQLiteConnection(DbConnection):
 
 # The server answered and said no: retrying cannot help (PostgreSQL FATAL messages; MySQL error
 # codes 1044/1045/1698 access denied, 1049 unknown database, 1227 no privilege).
-_PG_REJECTED = re.compile(r"FATAL:\s+(role .* does not exist|database .* does not exist|password authentication failed"
-                          r"|no pg_hba.conf entry|permission denied)", re.IGNORECASE)
+_PG_REJECTED = re.compile(
+    r"FATAL:\s+(role .* does not exist|database .* does not exist|password authentication failed"
+    r"|no pg_hba.conf entry|permission denied)",
+    re.IGNORECASE,
+)
 _MYSQL_REJECTED = {1044, 1045, 1049, 1227, 1698}
 
 
@@ -347,12 +366,19 @@ class PostgresConnection(DbConnection):
 
 # ---------------------------------------------------------------- MySQL / MariaDB
 
+
 def _mysql_params(url: str) -> dict[str, Any]:
     from sqlalchemy.engine import make_url
 
     u = make_url(url)
-    return dict(host=u.host or "127.0.0.1", port=u.port or 3306, user=u.username or "root",
-                password=u.password or "", database=u.database, charset="utf8mb4")
+    return dict(
+        host=u.host or "127.0.0.1",
+        port=u.port or 3306,
+        user=u.username or "root",
+        password=u.password or "",
+        database=u.database,
+        charset="utf8mb4",
+    )
 
 
 class MySQLConnection(DbConnection):
@@ -401,6 +427,7 @@ class MySQLConnection(DbConnection):
 
 # ---------------------------------------------------------------- SQLAlchemy (SQL Server, Snowflake)
 
+
 class SQLAlchemyConnection(DbConnection):
     """Any SQLAlchemy URL whose driver is installed (SQL Server, Snowflake; untested here)."""
 
@@ -412,7 +439,9 @@ class SQLAlchemyConnection(DbConnection):
             self.engine = sa.create_engine(resolved.url)
             self.con = self.engine.connect()
         except Exception as exc:
-            raise ConnectionFailed(f"cannot connect to {resolved.type} ({resolved.name}): {exc}", field="url") from None
+            raise ConnectionFailed(
+                f"cannot connect to {resolved.type} ({resolved.name}): {exc}", field="url"
+            ) from None
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
         res = self.con.exec_driver_sql(sql, tuple(params) if params else ())
@@ -426,8 +455,12 @@ class SQLAlchemyConnection(DbConnection):
 
 
 _DRIVERS: dict[str, type[DbConnection]] = {
-    "duckdb": DuckDBConnection, "sqlite": SQLiteConnection, "postgres": PostgresConnection,
-    "mysql": MySQLConnection, "sqlserver": SQLAlchemyConnection, "snowflake": SQLAlchemyConnection,
+    "duckdb": DuckDBConnection,
+    "sqlite": SQLiteConnection,
+    "postgres": PostgresConnection,
+    "mysql": MySQLConnection,
+    "sqlserver": SQLAlchemyConnection,
+    "snowflake": SQLAlchemyConnection,
 }
 
 
@@ -437,7 +470,11 @@ def open_connection(spec: ConnectionSpec | ResolvedConnection) -> DbConnection:
     try:
         driver = _DRIVERS[resolved.type]
     except KeyError:
-        raise ConfigError(f"connection {resolved.name}: unknown type {resolved.type!r}", field="type", value=resolved.type) from None
+        raise ConfigError(
+            f"connection {resolved.name}: unknown type {resolved.type!r}",
+            field="type",
+            value=resolved.type,
+        ) from None
     return driver(resolved)
 
 
@@ -459,7 +496,9 @@ def connection_semaphore(name: str, limit: int) -> threading.BoundedSemaphore:
 
 
 @contextmanager
-def connection_slot(spec: ConnectionSpec, *, cancelled: Callable[[], bool] | None = None) -> Iterator[None]:
+def connection_slot(
+    spec: ConnectionSpec, *, cancelled: Callable[[], bool] | None = None
+) -> Iterator[None]:
     """Hold one of `spec.max_concurrency` slots (default 4, connections.yaml) while inside the block.
 
     A batch of hundreds of pipelines thus never opens more than `max_concurrency` connections to
@@ -469,7 +508,9 @@ def connection_slot(spec: ConnectionSpec, *, cancelled: Callable[[], bool] | Non
     sem = connection_semaphore(spec.name, spec.max_concurrency)
     while not sem.acquire(timeout=0.2):
         if cancelled is not None and cancelled():
-            raise OperationCancelled(f"cancelled while waiting for a free slot of connection {spec.name}")
+            raise OperationCancelled(
+                f"cancelled while waiting for a free slot of connection {spec.name}"
+            )
     try:
         yield
     finally:

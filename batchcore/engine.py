@@ -44,7 +44,13 @@ def new_job_id() -> str:
     """A UUIDv7 string (RFC 9562): time-ordered, so ids sort by creation and prune scans."""
     ms = int(time.time() * 1000)
     rand = int.from_bytes(secrets.token_bytes(10), "big")
-    value = (ms & ((1 << 48) - 1)) << 80 | (0x7 << 76) | ((rand >> 68) & 0xFFF) << 64 | (0b10 << 62) | (rand & ((1 << 62) - 1))
+    value = (
+        (ms & ((1 << 48) - 1)) << 80
+        | (0x7 << 76)
+        | ((rand >> 68) & 0xFFF) << 64
+        | (0b10 << 62)
+        | (rand & ((1 << 62) - 1))
+    )
     h = f"{value:032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
@@ -55,18 +61,30 @@ class Engine:
     Raises StoreLocked when another process holds the job store.
     """
 
-    def __init__(self, settings: Settings | None = None, *, retry_policy: RetryPolicy | None = None,
-                 start: bool = True):
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        retry_policy: RetryPolicy | None = None,
+        start: bool = True,
+    ):
         self.settings = settings or Settings.from_env()
         self.store = Store(self.settings.db_path)
         self.store.start()
         self.recovery = self.store.call(Recover())
         if self.recovery["interrupted"]:
-            log.warning("%d operation(s) were still running when the previous process stopped (shutdown or crash): "
-                        "recorded as interrupted attempts and queued to run again", self.recovery["interrupted"])
-        self.executor = Executor(self.store, max_workers=self.settings.max_workers,
-                                 workspace_root=self.settings.workspace,
-                                 cancel_timeout_s=self.settings.cancel_timeout_s, retry_policy=retry_policy)
+            log.warning(
+                "%d operation(s) were still running when the previous process stopped (shutdown or crash): "
+                "recorded as interrupted attempts and queued to run again",
+                self.recovery["interrupted"],
+            )
+        self.executor = Executor(
+            self.store,
+            max_workers=self.settings.max_workers,
+            workspace_root=self.settings.workspace,
+            cancel_timeout_s=self.settings.cancel_timeout_s,
+            retry_policy=retry_policy,
+        )
         self._closed = False
         self.instance_id = f"{os.getpid()}-{id(self):x}"  # the same for every holder of this engine
         self._ws_cache: tuple[float, Workspace] | None = None
@@ -85,7 +103,9 @@ class Engine:
         return self._ws_cache[1]
 
     # ---------------------------------------------------------------- submit
-    def submit(self, job_type: JobType | str, request: JobOptions | dict[str, Any]) -> JobCreateResponse:
+    def submit(
+        self, job_type: JobType | str, request: JobOptions | dict[str, Any]
+    ) -> JobCreateResponse:
         """Validate and plan a request of any job type, store the job and start it.
 
         `request` may be the pydantic model or the guide's JSON body as a dict. Raises
@@ -99,9 +119,15 @@ class Engine:
             except ValidationError as exc:
                 err = exc.errors()[0]
                 loc = ".".join(str(p) for p in err["loc"])
-                raise RequestError(f"{loc}: {err['msg']}", field=loc, value=err.get("input")) from None
+                raise RequestError(
+                    f"{loc}: {err['msg']}", field=loc, value=err.get("input")
+                ) from None
         elif not isinstance(request, model):
-            raise RequestError(f"a {job_type.value} job needs a {model.__name__}", field="job_type", value=job_type.value)
+            raise RequestError(
+                f"a {job_type.value} job needs a {model.__name__}",
+                field="job_type",
+                value=job_type.value,
+            )
         plan = plan_job(job_type, request, self.workspace())
         return self.create_job(plan, request)
 
@@ -109,42 +135,81 @@ class Engine:
         """Store a planned job with its operations and hand it to the executor."""
         job_id = new_job_id()
         job = {
-            "job_id": job_id, "job_type": plan.job_type.value, "name": request.job_name,
-            "description": request.description, "project_id": plan.project_id, "tags": list(request.tags),
+            "job_id": job_id,
+            "job_type": plan.job_type.value,
+            "name": request.job_name,
+            "description": request.description,
+            "project_id": plan.project_id,
+            "tags": list(request.tags),
             "parallel_execution": request.parallel_execution,
             "max_parallel": request.max_parallel if request.parallel_execution else 1,
-            "stop_on_error": request.stop_on_error, "max_retries": request.max_retries,
-            "timeout_s": request.timeout_s, "request": request.model_dump(mode="json"),
+            "stop_on_error": request.stop_on_error,
+            "max_retries": request.max_retries,
+            "timeout_s": request.timeout_s,
+            "request": request.model_dump(mode="json"),
         }
-        ops = [{"operation_id": op.operation_id, "seq": i, "kind": op.kind, "spec": op.spec,
-                "max_attempts": 1 + request.max_retries} for i, op in enumerate(plan.operations)]
+        ops = [
+            {
+                "operation_id": op.operation_id,
+                "seq": i,
+                "kind": op.kind,
+                "spec": op.spec,
+                "max_attempts": 1 + request.max_retries,
+            }
+            for i, op in enumerate(plan.operations)
+        ]
         keys = list(self.store.allocate_op_keys(len(ops)))
         self.store.run_now(CreateJob(job, ops, keys))
         self.executor.add_new_job(job_id, job, ops, keys)
         return JobCreateResponse(job_id=job_id, message=plan.message, total_operations=len(ops))
 
-    def submit_operations(self, job_name: str, operations: list[OpPlan], *, job_type: JobType = JobType.BULK_PIPELINE_EXECUTION,
-                          **options: Any) -> JobCreateResponse:
+    def submit_operations(
+        self,
+        job_name: str,
+        operations: list[OpPlan],
+        *,
+        job_type: JobType = JobType.BULK_PIPELINE_EXECUTION,
+        **options: Any,
+    ) -> JobCreateResponse:
         """Create a job from explicit operations (tests, benchmarks, `noop` operations)."""
         request = JobOptions(job_name=job_name, **options)
-        plan = JobPlan(job_type, operations, request.project_id, f"job created with {len(operations)} operations")
+        plan = JobPlan(
+            job_type,
+            operations,
+            request.project_id,
+            f"job created with {len(operations)} operations",
+        )
         return self.create_job(plan, request)
 
     # ---------------------------------------------------------------- control
     def cancel(self, job_id: str, reason: str | None = None, force: bool = False) -> dict[str, Any]:
         """Cancel a pending or running job. Raises NotFound, Conflict (already finished)."""
         res = self.executor.cancel(job_id, reason, force)
-        return {"status": "success", "message": "Batch job cancellation requested" if res["status"] == "cancelling"
-                else "Batch job cancelled", "job_id": job_id, "job_status": res["status"], "reason": reason,
-                "force": force}
+        return {
+            "status": "success",
+            "message": "Batch job cancellation requested"
+            if res["status"] == "cancelling"
+            else "Batch job cancelled",
+            "job_id": job_id,
+            "job_status": res["status"],
+            "reason": reason,
+            "force": force,
+        }
 
-    def retry(self, job_id: str, operation_ids: list[str] | None = None, max_retries: int | None = None) -> dict[str, Any]:
+    def retry(
+        self, job_id: str, operation_ids: list[str] | None = None, max_retries: int | None = None
+    ) -> dict[str, Any]:
         """Put failed operations back to pending and run the job again. Raises NotFound,
         Conflict (job active or nothing failed), RequestError (an id not failed)."""
         moved = self.store.call(RetryJob(job_id, operation_ids, max_retries))
         self.executor.add_job(job_id)
-        return {"status": "success", "message": f"Retrying {len(moved)} failed operations", "job_id": job_id,
-                "retrying_operations": len(moved), "operation_ids": [m[1] for m in moved]}
+        return {
+            "status": "success",
+            "message": f"Retrying {len(moved)} failed operations",
+            "job_id": job_id,
+            "retrying_operations": len(moved),
+            "operation_ids": [m[1] for m in moved],
+        }
 
     def delete(self, job_id: str) -> dict[str, Any]:
         """Delete a finished job with its operations, attempts and check results.
@@ -171,7 +236,9 @@ class Engine:
     def get_job(self, job_id: str, *, with_operations: bool = True) -> JobView:
         """The job with progress and operations. Raises NotFound."""
         with self.store.reader() as cur:
-            view = reads.job_view(cur, job_id, max_workers=self.settings.max_workers, with_operations=with_operations)
+            view = reads.job_view(
+                cur, job_id, max_workers=self.settings.max_workers, with_operations=with_operations
+            )
         if view is None:
             raise NotFound(f"job {job_id} not found", field="job_id", value=job_id)
         return view
@@ -185,15 +252,24 @@ class Engine:
         """Operations of a job in order. Raises NotFound."""
         return self.get_job(job_id).operations or []
 
-    def list_jobs(self, flt: reads.JobFilter | None = None, *, limit: int = 100, offset: int = 0) -> tuple[list[JobView], int]:
+    def list_jobs(
+        self, flt: reads.JobFilter | None = None, *, limit: int = 100, offset: int = 0
+    ) -> tuple[list[JobView], int]:
         """A page of jobs (newest first) and the total matching `flt`."""
         with self.store.reader() as cur:
-            return reads.list_jobs(cur, flt or reads.JobFilter(), limit=limit, offset=offset,
-                                   max_workers=self.settings.max_workers)
+            return reads.list_jobs(
+                cur,
+                flt or reads.JobFilter(),
+                limit=limit,
+                offset=offset,
+                max_workers=self.settings.max_workers,
+            )
 
     def active_jobs(self) -> list[JobView]:
         """Pending, running and cancelling jobs, newest first."""
-        jobs, _ = self.list_jobs(reads.JobFilter(status=("pending", "running", "cancelling")), limit=500)
+        jobs, _ = self.list_jobs(
+            reads.JobFilter(status=("pending", "running", "cancelling")), limit=500
+        )
         return jobs
 
     def check_results(self, job_id: str, operation_id: str | None = None) -> list[dict[str, Any]]:

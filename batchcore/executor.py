@@ -61,7 +61,13 @@ from batchcore.timeutil import utcnow_naive
 log = logging.getLogger("batchcore.executor")
 
 # errors that fail the same way every time: never retried automatically
-NON_RETRYABLE: tuple[type[BaseException], ...] = (ConfigError, RequestError, NotFound, ConnectionRejected, KeyError)
+NON_RETRYABLE: tuple[type[BaseException], ...] = (
+    ConfigError,
+    RequestError,
+    NotFound,
+    ConnectionRejected,
+    KeyError,
+)
 
 
 @dataclass(frozen=True)
@@ -130,9 +136,16 @@ class Executor:
     handlers; `cancel_timeout_s`: how long a graceful cancel waits before forcing.
     """
 
-    def __init__(self, store: Store, *, max_workers: int = 10, workspace_root: Path | None = None,
-                 cancel_timeout_s: float = 60.0, retry_policy: RetryPolicy | None = None,
-                 handler_lookup: Callable[[str], Callable] = get_handler):
+    def __init__(
+        self,
+        store: Store,
+        *,
+        max_workers: int = 10,
+        workspace_root: Path | None = None,
+        cancel_timeout_s: float = 60.0,
+        retry_policy: RetryPolicy | None = None,
+        handler_lookup: Callable[[str], Callable] = get_handler,
+    ):
         self.store = store
         self.max_workers = max_workers
         self.workspace_root = workspace_root
@@ -195,11 +208,30 @@ class Executor:
         op.status = new.value
 
     # ================================================================ jobs in
-    def add_new_job(self, job_id: str, job: dict[str, Any], ops: list[dict[str, Any]], op_keys: list[int]) -> None:
+    def add_new_job(
+        self, job_id: str, job: dict[str, Any], ops: list[dict[str, Any]], op_keys: list[int]
+    ) -> None:
         """Schedule a job just stored by CreateJob from the same rows (no read back)."""
-        run = JobRun(job_id, job["parallel_execution"], job["max_parallel"], job["stop_on_error"], job["timeout_s"],
-                     [OpRun(k, o["operation_id"], o["seq"], o["kind"], o["spec"], O.PENDING.value, 0, o["max_attempts"])
-                      for k, o in zip(op_keys, ops, strict=True)])
+        run = JobRun(
+            job_id,
+            job["parallel_execution"],
+            job["max_parallel"],
+            job["stop_on_error"],
+            job["timeout_s"],
+            [
+                OpRun(
+                    k,
+                    o["operation_id"],
+                    o["seq"],
+                    o["kind"],
+                    o["spec"],
+                    O.PENDING.value,
+                    0,
+                    o["max_attempts"],
+                )
+                for k, o in zip(op_keys, ops, strict=True)
+            ],
+        )
         with self.cond:
             run.order = next(self._order)
             run.remaining = len(run.ops)
@@ -213,18 +245,30 @@ class Executor:
         with self.store.reader() as cur:
             jrow = cur.execute(
                 "SELECT parallel_execution, max_parallel, stop_on_error, timeout_s, cancel_requested_at, cancel_force "
-                "FROM jobs WHERE job_id = ?", [job_id]).fetchall()
+                "FROM jobs WHERE job_id = ?",
+                [job_id],
+            ).fetchall()
             if not jrow:
                 raise NotFound(f"job {job_id} not found", field="job_id", value=job_id)
             rows = cur.execute(
                 "SELECT op_key, operation_id, seq, kind, spec, status, attempts, max_attempts, next_attempt_at "
-                "FROM operations WHERE job_id = ? ORDER BY seq", [job_id]).fetchall()
+                "FROM operations WHERE job_id = ? ORDER BY seq",
+                [job_id],
+            ).fetchall()
         parallel, max_parallel, stop_on_error, timeout_s, cancel_at, cancel_force = jrow[0]
         now_wall, now_mono = utcnow_naive(), time.monotonic()
         with self.cond:
             job = self.jobs.get(job_id)
             if job is None:
-                job = JobRun(job_id, parallel, max_parallel, stop_on_error, timeout_s, [], order=next(self._order))
+                job = JobRun(
+                    job_id,
+                    parallel,
+                    max_parallel,
+                    stop_on_error,
+                    timeout_s,
+                    [],
+                    order=next(self._order),
+                )
                 by_key: dict[int, OpRun] = {}
             else:  # a retry while threads of the earlier run are still alive: refresh in place
                 by_key = {op.op_key: op for op in job.ops}
@@ -235,14 +279,27 @@ class Executor:
             for op_key, op_id, seq, kind, spec, status, attempts, max_attempts, next_at in rows:
                 op = by_key.get(op_key)
                 if op is None:
-                    op = OpRun(op_key, op_id, seq, kind, jsonutil.loads(spec) or {}, O.PENDING.value, attempts, max_attempts)
+                    op = OpRun(
+                        op_key,
+                        op_id,
+                        seq,
+                        kind,
+                        jsonutil.loads(spec) or {},
+                        O.PENDING.value,
+                        attempts,
+                        max_attempts,
+                    )
                     job.remaining += 1
                 if op.status == O.RUNNING.value:
                     ops.append(op)
                     continue
                 self._move(job, op, O(status))
                 op.attempts, op.max_attempts = attempts, max_attempts
-                op.due = now_mono + max(0.0, (next_at - now_wall).total_seconds()) if next_at is not None else 0.0
+                op.due = (
+                    now_mono + max(0.0, (next_at - now_wall).total_seconds())
+                    if next_at is not None
+                    else 0.0
+                )
                 ops.append(op)
             job.ops = ops
             job.ready.clear()
@@ -312,9 +369,14 @@ class Executor:
                 now = time.monotonic()
                 self._promote_delayed(now)
                 self._check_timeouts(now)
-                escalate = [j.job_id for j in self.jobs.values()
-                            if j.cancel_requested and not j.cancel_force and j.cancel_deadline is not None
-                            and now >= j.cancel_deadline]
+                escalate = [
+                    j.job_id
+                    for j in self.jobs.values()
+                    if j.cancel_requested
+                    and not j.cancel_force
+                    and j.cancel_deadline is not None
+                    and now >= j.cancel_deadline
+                ]
                 backlog = self.store.writer.q.qsize() > self.max_backlog
                 started = [] if backlog else self._start_picked(self._pick())
                 if not started and not escalate:
@@ -323,11 +385,17 @@ class Executor:
             for job, op in started:
                 try:
                     self.pool.submit(self._work, job, op, op.ctx, op.attempt)
-                except RuntimeError:  # the pool is shut down: it stays running in the store for recovery
+                except (
+                    RuntimeError
+                ):  # the pool is shut down: it stays running in the store for recovery
                     with self.cond:
                         self._release(job, op)
             for job_id in escalate:
-                log.warning("job %s: graceful cancel timed out after %.0f s; forcing", job_id, self.cancel_timeout_s)
+                log.warning(
+                    "job %s: graceful cancel timed out after %.0f s; forcing",
+                    job_id,
+                    self.cancel_timeout_s,
+                )
                 try:
                     self.cancel(job_id, "cancel timeout reached", True)
                 except Exception:
@@ -360,7 +428,9 @@ class Executor:
         """Reserve ready operations, round-robin over jobs, within the global and per-job caps."""
         picked: list[tuple[JobRun, OpRun]] = []
         free = self.max_workers - self.busy
-        jobs = [j for j in self.jobs.values() if not j.cancel_requested and not j.stopped and j.ready]
+        jobs = [
+            j for j in self.jobs.values() if not j.cancel_requested and not j.stopped and j.ready
+        ]
         while free > 0 and jobs:
             still = []
             for job in jobs:
@@ -388,7 +458,9 @@ class Executor:
             op = job.ready.popleft()
             if op.status != O.PENDING.value:
                 continue
-            if op.op_key in self.alive:  # its previous attempt's thread still runs: never twice at once
+            if (
+                op.op_key in self.alive
+            ):  # its previous attempt's thread still runs: never twice at once
                 held.append(op)
                 if not job.parallel:
                     break
@@ -405,9 +477,16 @@ class Executor:
                 if op.ctx is not None:
                     op.ctx.interrupt("timeout")
                 elapsed = (now - op.started_mono) * 1000.0
-                self._after_error(job, op, op.attempt or op.attempts,
-                                  f"OperationTimeout: exceeded timeout_s={job.timeout_s:g} s", "OperationTimeout",
-                                  retryable=True, attempt_status=A.TIMED_OUT, duration_ms=elapsed)
+                self._after_error(
+                    job,
+                    op,
+                    op.attempt or op.attempts,
+                    f"OperationTimeout: exceeded timeout_s={job.timeout_s:g} s",
+                    "OperationTimeout",
+                    retryable=True,
+                    attempt_status=A.TIMED_OUT,
+                    duration_ms=elapsed,
+                )
 
     # ================================================================ claims and workers
     def _start_picked(self, picked: list[tuple[JobRun, OpRun]]) -> list[tuple[JobRun, OpRun]]:
@@ -427,9 +506,14 @@ class Executor:
             op.deadline = op.started_mono + job.timeout_s if job.timeout_s else None
             self._move(job, op, O.RUNNING)
             op.ctx = OperationContext(
-                job_id=job.job_id, operation_id=op.operation_id, attempt=attempt,
-                workspace_root=self.workspace_root, deadline=op.deadline,
-                on_progress=lambda msg, k=op.op_key, a=attempt: self.store.submit(SetProgress(k, a, msg)),
+                job_id=job.job_id,
+                operation_id=op.operation_id,
+                attempt=attempt,
+                workspace_root=self.workspace_root,
+                deadline=op.deadline,
+                on_progress=lambda msg, k=op.op_key, a=attempt: self.store.submit(
+                    SetProgress(k, a, msg)
+                ),
             )
             self.alive.add(op.op_key)
             claims.append(Claim(op.op_key, job.job_id, attempt, now, first_of_job=not job.started))
@@ -445,7 +529,9 @@ class Executor:
             ctx.check_cancelled()
             outcome = self.get_handler(op.kind)(op.spec, ctx)
             if not isinstance(outcome, OperationOutcome):
-                raise TypeError(f"handler for {op.kind} returned {type(outcome).__name__}, not OperationOutcome")
+                raise TypeError(
+                    f"handler for {op.kind} returned {type(outcome).__name__}, not OperationOutcome"
+                )
         except BaseException as exc:
             error = exc
         dur = (time.perf_counter() - t0) * 1000.0
@@ -465,86 +551,208 @@ class Executor:
         self._forget_finished_jobs()
         self.cond.notify_all()
 
-    def _finished(self, job: JobRun, op: OpRun, ctx: OperationContext, attempt: int,
-                  outcome: OperationOutcome | None, error: BaseException | None, dur_ms: float) -> None:
+    def _finished(
+        self,
+        job: JobRun,
+        op: OpRun,
+        ctx: OperationContext,
+        attempt: int,
+        outcome: OperationOutcome | None,
+        error: BaseException | None,
+        dur_ms: float,
+    ) -> None:
         with self.cond:
             if self.store.writer.closed:
-                log.info("result of %s/%s attempt %d arrived after the store closed; recovery re-runs it",
-                         job.job_id, op.operation_id, attempt)
+                log.info(
+                    "result of %s/%s attempt %d arrived after the store closed; recovery re-runs it",
+                    job.job_id,
+                    op.operation_id,
+                    attempt,
+                )
                 return
             if op.status != O.RUNNING.value or op.attempt != attempt:
-                log.warning("late result discarded: job %s operation %s attempt %d ended after it was %s",
-                            job.job_id, op.operation_id, attempt, op.status)
+                log.warning(
+                    "late result discarded: job %s operation %s attempt %d ended after it was %s",
+                    job.job_id,
+                    op.operation_id,
+                    attempt,
+                    op.status,
+                )
                 return
             if self._stopping and ctx.cancel_reason == "shutdown" and error is not None:
                 return  # stays running in the store: recovery re-runs it at the next start
             if error is None:
                 assert outcome is not None
                 new = O.COMPLETED if outcome.success else O.FAILED
-                item = Finish(op.op_key, job.job_id, op.operation_id, attempt, new.value,
-                              (A.COMPLETED if outcome.success else A.FAILED).value, op.started_at, dur_ms,
-                              summary=outcome.summary, result=outcome.result, error=outcome.error,
-                              check_rows=[{**r, "job_id": job.job_id, "operation_id": op.operation_id, "attempt": attempt}
-                                          for r in outcome.check_results],
-                              snapshot=outcome.snapshot)
+                item = Finish(
+                    op.op_key,
+                    job.job_id,
+                    op.operation_id,
+                    attempt,
+                    new.value,
+                    (A.COMPLETED if outcome.success else A.FAILED).value,
+                    op.started_at,
+                    dur_ms,
+                    summary=outcome.summary,
+                    result=outcome.result,
+                    error=outcome.error,
+                    check_rows=[
+                        {
+                            **r,
+                            "job_id": job.job_id,
+                            "operation_id": op.operation_id,
+                            "attempt": attempt,
+                        }
+                        for r in outcome.check_results
+                    ],
+                    snapshot=outcome.snapshot,
+                )
                 self._move(job, op, new)
                 self._after_terminal(job, op, item)
                 return
-            stopped_by_user = isinstance(error, OperationCancelled) and ctx.cancel_reason in ("force cancel", "shutdown")
-            self._after_error(job, op, attempt, f"{type(error).__name__}: {error}", type(error).__name__,
-                              retryable=not isinstance(error, NON_RETRYABLE) and not stopped_by_user,
-                              attempt_status=A.ERROR, duration_ms=dur_ms)
+            stopped_by_user = isinstance(error, OperationCancelled) and ctx.cancel_reason in (
+                "force cancel",
+                "shutdown",
+            )
+            self._after_error(
+                job,
+                op,
+                attempt,
+                f"{type(error).__name__}: {error}",
+                type(error).__name__,
+                retryable=not isinstance(error, NON_RETRYABLE) and not stopped_by_user,
+                attempt_status=A.ERROR,
+                duration_ms=dur_ms,
+            )
 
-    def _after_error(self, job: JobRun, op: OpRun, attempt: int, msg: str, etype: str, *, retryable: bool,
-                     attempt_status: A, duration_ms: float) -> None:
+    def _after_error(
+        self,
+        job: JobRun,
+        op: OpRun,
+        attempt: int,
+        msg: str,
+        etype: str,
+        *,
+        retryable: bool,
+        attempt_status: A,
+        duration_ms: float,
+    ) -> None:
         """Retry with backoff while attempts remain and no cancel was asked, else fail. Holds the lock."""
-        if retryable and op.attempts < op.max_attempts and not job.cancel_requested and not self._stopping:
+        if (
+            retryable
+            and op.attempts < op.max_attempts
+            and not job.cancel_requested
+            and not self._stopping
+        ):
             delay = self.retry_policy.delay(attempt)
             self._move(job, op, O.PENDING)
             op.due = time.monotonic() + delay
-            reason = (f"attempt {attempt} of {op.max_attempts} failed ({msg[:300]}); "
-                      f"retrying in {delay:.1f} s, {op.max_attempts - attempt} attempt(s) left")
+            reason = (
+                f"attempt {attempt} of {op.max_attempts} failed ({msg[:300]}); "
+                f"retrying in {delay:.1f} s, {op.max_attempts - attempt} attempt(s) left"
+            )
             heapq.heappush(job.delayed, (op.due, op.seq, op.op_key, op))
-            self._store_finish(Finish(
-                op.op_key, job.job_id, op.operation_id, attempt, O.PENDING.value, attempt_status.value,
-                op.started_at, duration_ms, error=msg, error_type=etype, status_reason=reason,
-                next_attempt_at=utcnow_naive() + timedelta(seconds=delay)))
+            self._store_finish(
+                Finish(
+                    op.op_key,
+                    job.job_id,
+                    op.operation_id,
+                    attempt,
+                    O.PENDING.value,
+                    attempt_status.value,
+                    op.started_at,
+                    duration_ms,
+                    error=msg,
+                    error_type=etype,
+                    status_reason=reason,
+                    next_attempt_at=utcnow_naive() + timedelta(seconds=delay),
+                )
+            )
             self.cond.notify_all()
             return
         if not retryable:
-            note = f" (not retried: {etype} fails the same way every time)" if op.max_attempts > attempt else ""
+            note = (
+                f" (not retried: {etype} fails the same way every time)"
+                if op.max_attempts > attempt
+                else ""
+            )
         else:
             note = f" (attempt {attempt} of {op.max_attempts})" if op.max_attempts > 1 else ""
         self._move(job, op, O.FAILED)
-        self._after_terminal(job, op, Finish(
-            op.op_key, job.job_id, op.operation_id, attempt, O.FAILED.value, attempt_status.value,
-            op.started_at, duration_ms, summary=f"error{note}", error=msg, error_type=etype,
-            status_reason=f"failed{note}"))
+        self._after_terminal(
+            job,
+            op,
+            Finish(
+                op.op_key,
+                job.job_id,
+                op.operation_id,
+                attempt,
+                O.FAILED.value,
+                attempt_status.value,
+                op.started_at,
+                duration_ms,
+                summary=f"error{note}",
+                error=msg,
+                error_type=etype,
+                status_reason=f"failed{note}",
+            ),
+        )
 
     def _store_finish(self, item: Finish) -> None:
         """Queue a finished attempt. If storing it fails (a payload the store rejects), store it
         again without payload — as failed, with the storage error — so it never stays running."""
 
         def stored(_result: Any, exc: BaseException | None) -> None:
-            if exc is None or (not item.check_rows and item.snapshot is None and item.result is None):
+            if exc is None or (
+                not item.check_rows and item.snapshot is None and item.result is None
+            ):
                 if exc is not None:
-                    log.error("could not record %s/%s attempt %d: %s", item.job_id, item.operation_id, item.attempt, exc)
+                    log.error(
+                        "could not record %s/%s attempt %d: %s",
+                        item.job_id,
+                        item.operation_id,
+                        item.attempt,
+                        exc,
+                    )
                 return
-            log.error("storing the result of %s/%s failed (%s); recording it without its payload",
-                      item.job_id, item.operation_id, exc)
-            bare = replace(item, check_rows=[], snapshot=None, result=None,
-                           new_status=O.FAILED.value if item.new_status == O.COMPLETED.value else item.new_status,
-                           error=f"the result could not be stored: {type(exc).__name__}: {exc}"[:2000])
+            log.error(
+                "storing the result of %s/%s failed (%s); recording it without its payload",
+                item.job_id,
+                item.operation_id,
+                exc,
+            )
+            bare = replace(
+                item,
+                check_rows=[],
+                snapshot=None,
+                result=None,
+                new_status=O.FAILED.value
+                if item.new_status == O.COMPLETED.value
+                else item.new_status,
+                error=f"the result could not be stored: {type(exc).__name__}: {exc}"[:2000],
+            )
             if not self.store.writer.closed:
-                self.store.submit(FinishOps([bare]), callback=lambda _r, e: e and log.error("giving up on %s: %s", item.operation_id, e))
+                self.store.submit(
+                    FinishOps([bare]),
+                    callback=lambda _r, e: (
+                        e and log.error("giving up on %s: %s", item.operation_id, e)
+                    ),
+                )
 
         self.store.submit(FinishOps([item]), callback=stored)
 
     def _after_terminal(self, job: JobRun, op: OpRun, item: Finish) -> None:
         """Queue the result; apply stop_on_error. Holds the lock."""
-        item.finalize = job.remaining <= 0  # the last one: the final status lands in its transaction
+        item.finalize = (
+            job.remaining <= 0
+        )  # the last one: the final status lands in its transaction
         self._store_finish(item)
-        if op.status == O.FAILED.value and job.stop_on_error and not job.stopped and not job.cancel_requested:
+        if (
+            op.status == O.FAILED.value
+            and job.stop_on_error
+            and not job.stopped
+            and not job.cancel_requested
+        ):
             job.stopped = True
             keys = []
             for other in job.ops:
@@ -554,7 +762,11 @@ class Executor:
             job.ready.clear()
             job.delayed.clear()
             if keys:
-                self.store.submit(SkipOps(job.job_id, f"skipped: stop_on_error after {op.operation_id} failed", keys))
+                self.store.submit(
+                    SkipOps(
+                        job.job_id, f"skipped: stop_on_error after {op.operation_id} failed", keys
+                    )
+                )
         self._forget_finished_jobs()
         self.cond.notify_all()
 

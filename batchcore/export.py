@@ -14,9 +14,25 @@ from batchcore import jsonutil
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = (
-    "job_id", "job_name", "job_type", "job_status", "operation_id", "operation_type", "seq", "status",
-    "attempts", "max_attempts", "started_at", "completed_at", "duration_ms", "summary", "error",
-    "status_reason", "checks_total", "checks_failed", "metadata",
+    "job_id",
+    "job_name",
+    "job_type",
+    "job_status",
+    "operation_id",
+    "operation_type",
+    "seq",
+    "status",
+    "attempts",
+    "max_attempts",
+    "started_at",
+    "completed_at",
+    "duration_ms",
+    "summary",
+    "error",
+    "status_reason",
+    "checks_total",
+    "checks_failed",
+    "metadata",
 )
 
 
@@ -56,12 +72,25 @@ def job_export_csv(engine, job_id: str) -> str:
     for op in job.operations or []:
         cs = checks.get(op.operation_id, [])
         row = [
-            job.job_id, job.name, job.job_type.value, job.status.value, op.operation_id, op.operation_type.value,
-            op.seq, op.status.value, op.attempts, op.max_attempts,
-            op.started_at.isoformat() if op.started_at else "", op.completed_at.isoformat() if op.completed_at else "",
+            job.job_id,
+            job.name,
+            job.job_type.value,
+            job.status.value,
+            op.operation_id,
+            op.operation_type.value,
+            op.seq,
+            op.status.value,
+            op.attempts,
+            op.max_attempts,
+            op.started_at.isoformat() if op.started_at else "",
+            op.completed_at.isoformat() if op.completed_at else "",
             "" if op.duration_ms is None or op.started_at is None else round(op.duration_ms, 3),
-            op.summary or "", op.error or "", op.status_reason or "", len(cs),
-            sum(1 for c in cs if not c["passed"]), jsonutil.dumps(op.metadata),
+            op.summary or "",
+            op.error or "",
+            op.status_reason or "",
+            len(cs),
+            sum(1 for c in cs if not c["passed"]),
+            jsonutil.dumps(op.metadata),
         ]
         w.writerow([neutralise(v) for v in row])
     return buf.getvalue()

@@ -85,7 +85,12 @@ class OperationStatus(StrEnum):
 
 
 TERMINAL_OPERATION_STATUSES = frozenset(
-    {OperationStatus.COMPLETED, OperationStatus.FAILED, OperationStatus.SKIPPED, OperationStatus.CANCELLED}
+    {
+        OperationStatus.COMPLETED,
+        OperationStatus.FAILED,
+        OperationStatus.SKIPPED,
+        OperationStatus.CANCELLED,
+    }
 )
 
 
@@ -121,13 +126,16 @@ def _strip_nonempty(v: str) -> str:
         raise ValueError("must not be empty")
     bad = _CONTROL.search(s)
     if bad:
-        raise ValueError(f"must not contain control or text-direction characters (found U+{ord(bad.group()):04X})")
+        raise ValueError(
+            f"must not contain control or text-direction characters (found U+{ord(bad.group()):04X})"
+        )
     return s
 
 
 Id = Annotated[StrictStr, AfterValidator(check_id)]
 JobName = Annotated[StrictStr, Field(min_length=1, max_length=200), AfterValidator(_strip_nonempty)]
 Tag = Annotated[StrictStr, Field(min_length=1, max_length=50), AfterValidator(_strip_nonempty)]
+
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
@@ -141,8 +149,11 @@ def number_between(lo: float, hi: float) -> BeforeValidator:
         if _is_number(value) and lo <= value <= hi:
             return value
         got = short_value(value) + ("" if _is_number(value) else f" ({json_kind(value)})")
-        raise PydanticCustomError("number_range", "must be a number between {lo} and {hi}, got {got}",
-                                  {"lo": lo, "hi": hi, "got": got})
+        raise PydanticCustomError(
+            "number_range",
+            "must be a number between {lo} and {hi}, got {got}",
+            {"lo": lo, "hi": hi, "got": got},
+        )
 
     return BeforeValidator(check)
 
@@ -174,19 +185,32 @@ class _Strict(BaseModel):
 
 # ---------------------------------------------------------------- requests
 
+
 class JobOptions(_Strict):
     """Fields shared by the four job requests."""
 
     job_name: JobName = Field(description="Readable job name, 1-200 characters")
     description: Annotated[StrictStr, Field(max_length=2000)] = ""
-    parallel_execution: StrictBool = Field(True, description="false: one operation at a time in the given order")
-    max_parallel: Annotated[StrictInt, Field(ge=1, le=10)] = Field(5, description="Operations of this job running at once (1-10)")
-    stop_on_error: StrictBool = Field(False, description="Skip pending operations after the first one fails for good")
+    parallel_execution: StrictBool = Field(
+        True, description="false: one operation at a time in the given order"
+    )
+    max_parallel: Annotated[StrictInt, Field(ge=1, le=10)] = Field(
+        5, description="Operations of this job running at once (1-10)"
+    )
+    stop_on_error: StrictBool = Field(
+        False, description="Skip pending operations after the first one fails for good"
+    )
     project_id: Id | None = None
     tags: Annotated[list[Tag], Field(max_length=20), AfterValidator(_dedupe)] = Field(
-        default_factory=list, description="Labels for filtering; repeats are dropped (first order kept)")
-    max_retries: Annotated[StrictInt, Field(ge=0, le=10)] = Field(0, description="Automatic retries of an operation that raised an error")
-    timeout_s: Annotated[StrictFloat, Field(gt=0, le=86400)] | None = Field(None, description="Per-operation time limit in seconds")
+        default_factory=list,
+        description="Labels for filtering; repeats are dropped (first order kept)",
+    )
+    max_retries: Annotated[StrictInt, Field(ge=0, le=10)] = Field(
+        0, description="Automatic retries of an operation that raised an error"
+    )
+    timeout_s: Annotated[StrictFloat, Field(gt=0, le=86400)] | None = Field(
+        None, description="Per-operation time limit in seconds"
+    )
 
 
 class ConfigOverride(_Strict):
@@ -194,7 +218,9 @@ class ConfigOverride(_Strict):
     connections (checked when the job is submitted)."""
 
     CONNECTION_FIELDS: ClassVar[tuple[str, ...]] = ("source", "target")
-    threshold: Fraction | None = Field(None, description="Pass-rate threshold, a number from 0 to 1")
+    threshold: Fraction | None = Field(
+        None, description="Pass-rate threshold, a number from 0 to 1"
+    )
     sample_size: Annotated[StrictInt, Field(ge=0, le=1000)] | None = None
     source: Id | None = None
     target: Id | None = None
@@ -251,9 +277,16 @@ class MetadataItem(_Strict):
     (exactly one of the two)."""
 
     connection_name: Id | None = None
-    connection_type: Literal["duckdb", "sqlite", "postgres", "mysql", "sqlserver", "snowflake"] | None = None
+    connection_type: (
+        Literal["duckdb", "sqlite", "postgres", "mysql", "sqlserver", "snowflake"] | None
+    ) = None
     schema_name: Annotated[StrictStr, Field(min_length=1, max_length=128)] | None = None
-    table_names: Annotated[list[Annotated[StrictStr, Field(min_length=1, max_length=128)]], Field(max_length=10000)] | None = None
+    table_names: (
+        Annotated[
+            list[Annotated[StrictStr, Field(min_length=1, max_length=128)]], Field(max_length=10000)
+        ]
+        | None
+    ) = None
 
     @model_validator(mode="after")
     def _one_source(self) -> MetadataItem:
@@ -261,7 +294,8 @@ class MetadataItem(_Strict):
             raise ValueError("give connection_name or connection_type")
         if self.connection_name and self.connection_type:
             raise ValueError(
-                "give connection_name or connection_type, not both (a name already has its type)")
+                "give connection_name or connection_type, not both (a name already has its type)"
+            )
         return self
 
 
@@ -289,12 +323,20 @@ class CancelRequest(_Strict):
 class RetryRequest(_Strict):
     """POST /batch/jobs/{id}/retry. `operation_ids` null = every failed operation."""
 
-    operation_ids: Annotated[list[Annotated[StrictStr, Field(max_length=300)]], Field(min_length=1, max_length=10000)] | None = Field(
-        None, description="Failed operations to retry; null = every failed operation (an empty list is an error)")
+    operation_ids: (
+        Annotated[
+            list[Annotated[StrictStr, Field(max_length=300)]], Field(min_length=1, max_length=10000)
+        ]
+        | None
+    ) = Field(
+        None,
+        description="Failed operations to retry; null = every failed operation (an empty list is an error)",
+    )
     max_retries: Annotated[StrictInt, Field(ge=0, le=10)] | None = None
 
 
 # ---------------------------------------------------------------- views
+
 
 class Progress(BaseModel):
     """Progress of a job, derived from its operation rows (never from separate counters).

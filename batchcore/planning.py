@@ -56,8 +56,11 @@ def _reraise(exc: BatchError, field_path: str) -> RequestError:
 
 def unknown_connection(name: str, ws: Workspace, field_path: str) -> RequestError:
     """The 422 for a connection name the workspace lacks, listing the known ones."""
-    return RequestError(f"connection {name!r} is not in the workspace (known: {sorted(ws.connections)})",
-                        field=field_path, value=name)
+    return RequestError(
+        f"connection {name!r} is not in the workspace (known: {sorted(ws.connections)})",
+        field=field_path,
+        value=name,
+    )
 
 
 def _override(override: ConfigOverride | None, ws: Workspace, field_path: str) -> dict[str, Any]:
@@ -76,24 +79,43 @@ def plan_bulk_pipeline(req: BulkPipelineRequest, ws: Workspace) -> JobPlan:
     """One `pipeline_execution` operation per listed pipeline, in the given order."""
     ops: list[OpPlan] = []
     if req.project_id is not None and req.project_id not in ws.projects:
-        raise RequestError(f"project {req.project_id!r} not found (known: {sorted(ws.projects)})",
-                           field="project_id", value=req.project_id)
+        raise RequestError(
+            f"project {req.project_id!r} not found (known: {sorted(ws.projects)})",
+            field="project_id",
+            value=req.project_id,
+        )
     projects = set()
     for i, item in enumerate(req.pipelines):
         try:
-            ref = ws.resolve_pipeline(item.pipeline_id, item.project_id or req.project_id,
-                                      field=f"pipelines.{i}.pipeline_id")
+            ref = ws.resolve_pipeline(
+                item.pipeline_id,
+                item.project_id or req.project_id,
+                field=f"pipelines.{i}.pipeline_id",
+            )
         except BatchError as exc:
             raise _reraise(exc, f"pipelines.{i}.pipeline_id") from None
         projects.add(ref.project_id)
-        ops.append(OpPlan(f"pipeline_{i}_{slug(ref.pipeline_id)}", OperationKind.PIPELINE_EXECUTION.value, {
-            "project_id": ref.project_id, "pipeline_id": ref.pipeline_id,
-            "pipeline_name": item.pipeline_name or ref.pipeline_id,
-            "config_override": _override(item.config_override, ws, f"pipelines.{i}.config_override"),
-        }))
+        ops.append(
+            OpPlan(
+                f"pipeline_{i}_{slug(ref.pipeline_id)}",
+                OperationKind.PIPELINE_EXECUTION.value,
+                {
+                    "project_id": ref.project_id,
+                    "pipeline_id": ref.pipeline_id,
+                    "pipeline_name": item.pipeline_name or ref.pipeline_id,
+                    "config_override": _override(
+                        item.config_override, ws, f"pipelines.{i}.config_override"
+                    ),
+                },
+            )
+        )
     project = req.project_id or (next(iter(projects)) if len(projects) == 1 else None)
-    return JobPlan(JobType.BULK_PIPELINE_EXECUTION, ops, project,
-                   f"Batch pipeline execution job created with {_n(len(ops), 'pipeline')}")
+    return JobPlan(
+        JobType.BULK_PIPELINE_EXECUTION,
+        ops,
+        project,
+        f"Batch pipeline execution job created with {_n(len(ops), 'pipeline')}",
+    )
 
 
 def plan_multi_project(req: MultiProjectRequest, ws: Workspace) -> JobPlan:
@@ -102,37 +124,63 @@ def plan_multi_project(req: MultiProjectRequest, ws: Workspace) -> JobPlan:
     first_index: dict[str, int] = {}
     for pi, item in enumerate(req.projects):
         if item.project_id in first_index:
-            raise RequestError(f"project {item.project_id!r} is listed twice (projects.{first_index[item.project_id]} "
-                               f"and projects.{pi}): list it once, with every pipeline_id to run",
-                               field=f"projects.{pi}.project_id", value=item.project_id)
+            raise RequestError(
+                f"project {item.project_id!r} is listed twice (projects.{first_index[item.project_id]} "
+                f"and projects.{pi}): list it once, with every pipeline_id to run",
+                field=f"projects.{pi}.project_id",
+                value=item.project_id,
+            )
         first_index[item.project_id] = pi
         if item.project_id not in ws.projects:
-            raise RequestError(f"project {item.project_id!r} not found (known: {sorted(ws.projects)})",
-                               field=f"projects.{pi}.project_id", value=item.project_id)
+            raise RequestError(
+                f"project {item.project_id!r} not found (known: {sorted(ws.projects)})",
+                field=f"projects.{pi}.project_id",
+                value=item.project_id,
+            )
         proj = ws.projects[item.project_id]
         ids = item.pipeline_ids or sorted(proj.pipelines)
         if not ids:
-            raise RequestError(f"project {item.project_id!r} has no pipelines", field=f"projects.{pi}.pipeline_ids",
-                               value=item.project_id)
+            raise RequestError(
+                f"project {item.project_id!r} has no pipelines",
+                field=f"projects.{pi}.pipeline_ids",
+                value=item.project_id,
+            )
         override = _override(item.config_override, ws, f"projects.{pi}.config_override")
         seen: dict[str, int] = {}
         for k, pid in enumerate(ids):
             if pid in seen:
-                raise RequestError(f"pipeline {pid!r} is listed twice in project {item.project_id!r} "
-                                   f"(pipeline_ids.{seen[pid]} and pipeline_ids.{k})",
-                                   field=f"projects.{pi}.pipeline_ids.{k}", value=pid)
+                raise RequestError(
+                    f"pipeline {pid!r} is listed twice in project {item.project_id!r} "
+                    f"(pipeline_ids.{seen[pid]} and pipeline_ids.{k})",
+                    field=f"projects.{pi}.pipeline_ids.{k}",
+                    value=pid,
+                )
             seen[pid] = k
             if pid not in proj.pipelines:
-                raise RequestError(f"pipeline {pid!r} not found in project {item.project_id!r} (known: {sorted(proj.pipelines)})",
-                                   field=f"projects.{pi}.pipeline_ids.{k}", value=pid)
-            ops.append(OpPlan(f"project_{len(ops)}_{slug(item.project_id)}_{slug(pid)}",
-                              OperationKind.PIPELINE_EXECUTION.value, {
-                                  "project_id": item.project_id, "pipeline_id": pid, "pipeline_name": pid,
-                                  "config_override": override,
-                              }))
+                raise RequestError(
+                    f"pipeline {pid!r} not found in project {item.project_id!r} (known: {sorted(proj.pipelines)})",
+                    field=f"projects.{pi}.pipeline_ids.{k}",
+                    value=pid,
+                )
+            ops.append(
+                OpPlan(
+                    f"project_{len(ops)}_{slug(item.project_id)}_{slug(pid)}",
+                    OperationKind.PIPELINE_EXECUTION.value,
+                    {
+                        "project_id": item.project_id,
+                        "pipeline_id": pid,
+                        "pipeline_name": pid,
+                        "config_override": override,
+                    },
+                )
+            )
     n = len(req.projects)
-    return JobPlan(JobType.MULTI_PROJECT_VALIDATION, ops, req.project_id,
-                   f"Multi-project validation job created with {_n(n, 'project')} ({_n(len(ops), 'pipeline')})")
+    return JobPlan(
+        JobType.MULTI_PROJECT_VALIDATION,
+        ops,
+        req.project_id,
+        f"Multi-project validation job created with {_n(n, 'project')} ({_n(len(ops), 'pipeline')})",
+    )
 
 
 GENERATION_TARGET_TYPES = ("duckdb", "sqlite", "postgres", "mysql")
@@ -147,9 +195,12 @@ def plan_data_generation(req: BulkDataGenRequest, ws: Workspace) -> JobPlan:
                 raise unknown_connection(item.target_connection, ws, f"items.{i}.target_connection")
             ctype = ws.connections[item.target_connection].type
             if ctype not in GENERATION_TARGET_TYPES:
-                raise RequestError(f"connection {item.target_connection!r} is {ctype}: data generation writes to "
-                                   f"{', '.join(GENERATION_TARGET_TYPES)} connections",
-                                   field=f"items.{i}.target_connection", value=item.target_connection)
+                raise RequestError(
+                    f"connection {item.target_connection!r} is {ctype}: data generation writes to "
+                    f"{', '.join(GENERATION_TARGET_TYPES)} connections",
+                    field=f"items.{i}.target_connection",
+                    value=item.target_connection,
+                )
         if item.table_name is not None:
             from batchcore.datagen.generator import select_tables
             from batchcore.datagen.schemas import get_schema
@@ -159,10 +210,19 @@ def plan_data_generation(req: BulkDataGenRequest, ws: Workspace) -> JobPlan:
                 select_tables(schema, schema.tables(1000, 0), item.table_name)
             except BatchError as exc:
                 raise _reraise(exc, f"items.{i}.table_name") from None
-        ops.append(OpPlan(f"generate_{i}_{item.schema_type.lower()}", OperationKind.DATA_GENERATION.value,
-                          item.model_dump(mode="json")))
-    return JobPlan(JobType.BATCH_DATA_GENERATION, ops, req.project_id,
-                   f"Batch data generation job created with {_n(len(ops), 'item')}")
+        ops.append(
+            OpPlan(
+                f"generate_{i}_{item.schema_type.lower()}",
+                OperationKind.DATA_GENERATION.value,
+                item.model_dump(mode="json"),
+            )
+        )
+    return JobPlan(
+        JobType.BATCH_DATA_GENERATION,
+        ops,
+        req.project_id,
+        f"Batch data generation job created with {_n(len(ops), 'item')}",
+    )
 
 
 def plan_metadata(req: BulkMetadataRequest, ws: Workspace) -> JobPlan:
@@ -177,18 +237,33 @@ def plan_metadata(req: BulkMetadataRequest, ws: Workspace) -> JobPlan:
         else:
             names = sorted(n for n, c in ws.connections.items() if c.type == item.connection_type)
             if not names:
-                raise RequestError(f"the workspace has no {item.connection_type} connection "
-                                   f"(types present: {sorted({c.type for c in ws.connections.values()})})",
-                                   field=f"items.{i}.connection_type", value=item.connection_type)
+                raise RequestError(
+                    f"the workspace has no {item.connection_type} connection "
+                    f"(types present: {sorted({c.type for c in ws.connections.values()})})",
+                    field=f"items.{i}.connection_type",
+                    value=item.connection_type,
+                )
         for name in names:
             ctype = ws.connections[name].type
             schema = item.schema_name or "default"
-            ops.append(OpPlan(f"extract_{len(ops)}_{slug(name)}_{slug(schema)}", OperationKind.METADATA_EXTRACTION.value, {
-                "connection_name": name, "connection_type": ctype, "schema_name": item.schema_name,
-                "table_names": item.table_names,
-            }))
-    return JobPlan(JobType.BULK_METADATA_EXTRACTION, ops, req.project_id,
-                   f"Bulk metadata extraction job created with {_n(len(ops), 'source')}")
+            ops.append(
+                OpPlan(
+                    f"extract_{len(ops)}_{slug(name)}_{slug(schema)}",
+                    OperationKind.METADATA_EXTRACTION.value,
+                    {
+                        "connection_name": name,
+                        "connection_type": ctype,
+                        "schema_name": item.schema_name,
+                        "table_names": item.table_names,
+                    },
+                )
+            )
+    return JobPlan(
+        JobType.BULK_METADATA_EXTRACTION,
+        ops,
+        req.project_id,
+        f"Bulk metadata extraction job created with {_n(len(ops), 'source')}",
+    )
 
 
 PLANNERS = {

@@ -34,8 +34,15 @@ def short_value(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit + 20 else text[: limit + 20] + "…"
 
 
-_JSON_KINDS = ((bool, "true/false"), (int, "a number"), (float, "a number"), (str, "a string"),
-               (list, "a list"), (dict, "an object"), (type(None), "null"))
+_JSON_KINDS = (
+    (bool, "true/false"),
+    (int, "a number"),
+    (float, "a number"),
+    (str, "a string"),
+    (list, "a list"),
+    (dict, "an object"),
+    (type(None), "null"),
+)
 
 
 def json_kind(value: Any) -> str:

@@ -129,8 +129,13 @@ class Project:
 class Workspace:
     """A loaded workspace. Build with `Workspace.load(root)`; raises ConfigError on bad files."""
 
-    def __init__(self, root: Path, connections: dict[str, ConnectionSpec], projects: dict[str, Project],
-                 problems: list[str] | None = None):
+    def __init__(
+        self,
+        root: Path,
+        connections: dict[str, ConnectionSpec],
+        projects: dict[str, Project],
+        problems: list[str] | None = None,
+    ):
         self.root = root
         self.connections = connections
         self.projects = projects
@@ -147,7 +152,12 @@ class Workspace:
         """
         root = Path(root).resolve()
         if not root.is_dir():
-            raise WorkspaceError("workspace folder not found", location=str(root), field="BATCH_WORKSPACE", value=str(root))
+            raise WorkspaceError(
+                "workspace folder not found",
+                location=str(root),
+                field="BATCH_WORKSPACE",
+                value=str(root),
+            )
         try:
             connections = cls._load_connections(root)
         except ConfigError as exc:
@@ -160,7 +170,9 @@ class Workspace:
                 if d.name.startswith("."):
                     continue
                 if not is_valid_id(d.name):
-                    problems.append(f"{d}: project folder name {d.name!r} is not a valid id ({ID_RULE}); skipped")
+                    problems.append(
+                        f"{d}: project folder name {d.name!r} is not a valid id ({ID_RULE}); skipped"
+                    )
                     continue
                 try:
                     projects[d.name] = cls._load_project(d, connections, problems)
@@ -177,43 +189,89 @@ class Workspace:
         data = doc.data or {}
         if not isinstance(data, dict) or set(data) - {"connections"}:
             extra = sorted(set(data) - {"connections"}) if isinstance(data, dict) else []
-            raise ConfigError(f"expected a mapping with the key 'connections' only (found {extra or type(data).__name__})", location=doc.location())
+            raise ConfigError(
+                f"expected a mapping with the key 'connections' only (found {extra or type(data).__name__})",
+                location=doc.location(),
+            )
         conns = data.get("connections") or {}
         if not isinstance(conns, dict):
-            raise ConfigError("'connections' must be a mapping of name: {type, path | url}", location=doc.location(("connections",)))
+            raise ConfigError(
+                "'connections' must be a mapping of name: {type, path | url}",
+                location=doc.location(("connections",)),
+            )
         out: dict[str, ConnectionSpec] = {}
         for name, body in conns.items():
             loc = doc.location(("connections", name))
             if not is_valid_id(str(name)):
-                raise ConfigError(f"connection name {name!r} is not valid: {ID_RULE}", location=loc, field="name", value=name)
+                raise ConfigError(
+                    f"connection name {name!r} is not valid: {ID_RULE}",
+                    location=loc,
+                    field="name",
+                    value=name,
+                )
             if not isinstance(body, dict):
-                raise ConfigError(f"connection {name}: expected a mapping with 'type' and 'path' or 'url'", location=loc)
+                raise ConfigError(
+                    f"connection {name}: expected a mapping with 'type' and 'path' or 'url'",
+                    location=loc,
+                )
             unknown = sorted(set(body) - _CONNECTION_KEYS)
             if unknown:
-                raise ConfigError(f"connection {name}: unknown key(s) {unknown}; known: {sorted(_CONNECTION_KEYS)}", location=doc.location(("connections", name, unknown[0])))
+                raise ConfigError(
+                    f"connection {name}: unknown key(s) {unknown}; known: {sorted(_CONNECTION_KEYS)}",
+                    location=doc.location(("connections", name, unknown[0])),
+                )
             ctype = body.get("type")
             if ctype not in CONNECTION_TYPES:
-                raise ConfigError(f"connection {name}: type {ctype!r} is not one of {list(CONNECTION_TYPES)}", location=doc.location(("connections", name, "type")), field="type", value=ctype)
+                raise ConfigError(
+                    f"connection {name}: type {ctype!r} is not one of {list(CONNECTION_TYPES)}",
+                    location=doc.location(("connections", name, "type")),
+                    field="type",
+                    value=ctype,
+                )
             if ctype in ("duckdb", "sqlite"):
                 if not isinstance(body.get("path"), str):
-                    raise ConfigError(f"connection {name}: a {ctype} connection needs 'path'", location=loc, field="path")
+                    raise ConfigError(
+                        f"connection {name}: a {ctype} connection needs 'path'",
+                        location=loc,
+                        field="path",
+                    )
             elif not isinstance(body.get("url"), str):
-                raise ConfigError(f"connection {name}: a {ctype} connection needs 'url'", location=loc, field="url")
+                raise ConfigError(
+                    f"connection {name}: a {ctype} connection needs 'url'",
+                    location=loc,
+                    field="url",
+                )
             mc = body.get("max_concurrency", 4)
             if not isinstance(mc, int) or isinstance(mc, bool) or not 1 <= mc <= 64:
-                raise ConfigError(f"connection {name}: max_concurrency {mc!r} must be a whole number 1..64", location=doc.location(("connections", name, "max_concurrency")), field="max_concurrency", value=mc)
+                raise ConfigError(
+                    f"connection {name}: max_concurrency {mc!r} must be a whole number 1..64",
+                    location=doc.location(("connections", name, "max_concurrency")),
+                    field="max_concurrency",
+                    value=mc,
+                )
             opts = body.get("options") or {}
             if not isinstance(opts, dict):
-                raise ConfigError(f"connection {name}: 'options' must be a mapping", location=doc.location(("connections", name, "options")))
+                raise ConfigError(
+                    f"connection {name}: 'options' must be a mapping",
+                    location=doc.location(("connections", name, "options")),
+                )
             out[str(name)] = ConnectionSpec(
-                name=str(name), type=ctype, path=body.get("path"), url=body.get("url"),
-                description=str(body.get("description") or ""), options=opts,
-                max_concurrency=mc, root=root, location=loc,
+                name=str(name),
+                type=ctype,
+                path=body.get("path"),
+                url=body.get("url"),
+                description=str(body.get("description") or ""),
+                options=opts,
+                max_concurrency=mc,
+                root=root,
+                location=loc,
             )
         return out
 
     @staticmethod
-    def _load_project(d: Path, connections: dict[str, ConnectionSpec], problems: list[str]) -> Project:
+    def _load_project(
+        d: Path, connections: dict[str, ConnectionSpec], problems: list[str]
+    ) -> Project:
         meta: dict[str, Any] = {}
         doc: YamlDoc | None = None
         if (d / "project.yaml").exists():
@@ -223,10 +281,18 @@ class Workspace:
                 raise ConfigError("project.yaml must be a mapping", location=doc.location())
             unknown = sorted(set(meta) - _PROJECT_KEYS)
             if unknown:
-                raise ConfigError(f"unknown key(s) {unknown}; known: {sorted(_PROJECT_KEYS)}", location=doc.location((unknown[0],)))
+                raise ConfigError(
+                    f"unknown key(s) {unknown}; known: {sorted(_PROJECT_KEYS)}",
+                    location=doc.location((unknown[0],)),
+                )
             for key in ("source", "target"):
                 if meta.get(key) is not None and meta[key] not in connections:
-                    raise ConfigError(f"{key}: connection {meta[key]!r} is not in connections.yaml (known: {sorted(connections)})", location=doc.location((key,)), field=key, value=meta[key])
+                    raise ConfigError(
+                        f"{key}: connection {meta[key]!r} is not in connections.yaml (known: {sorted(connections)})",
+                        location=doc.location((key,)),
+                        field=key,
+                        value=meta[key],
+                    )
         pipelines: dict[str, PipelineRef] = {}
         pl_dir = d / "pipelines"
         if pl_dir.is_dir():
@@ -239,13 +305,19 @@ class Workspace:
                     problems.append(f"{f}: {bad_name}; skipped")
                     continue
                 if pid in pipelines:
-                    problems.append(f"{f}: pipeline {pid!r} is defined twice (.yaml and .yml); this file is skipped")
+                    problems.append(
+                        f"{f}: pipeline {pid!r} is defined twice (.yaml and .yml); this file is skipped"
+                    )
                     continue
                 pipelines[pid] = PipelineRef(d.name, pid, f)
         return Project(
-            project_id=d.name, name=str(meta.get("name") or d.name),
+            project_id=d.name,
+            name=str(meta.get("name") or d.name),
             description=str(meta.get("description") or ""),
-            source=meta.get("source"), target=meta.get("target"), path=d, pipelines=pipelines,
+            source=meta.get("source"),
+            target=meta.get("target"),
+            path=d,
+            pipelines=pipelines,
         )
 
     # ---------------------------------------------------------------- lookups
@@ -254,16 +326,26 @@ class Workspace:
         try:
             return self.connections[name]
         except KeyError:
-            raise NotFound(f"connection {name!r} is not in {self.root / 'connections.yaml'} (known: {sorted(self.connections)})", field=field, value=name) from None
+            raise NotFound(
+                f"connection {name!r} is not in {self.root / 'connections.yaml'} (known: {sorted(self.connections)})",
+                field=field,
+                value=name,
+            ) from None
 
     def project(self, project_id: str, *, field: str = "project_id") -> Project:
         """The project `project_id`. Raises NotFound listing the known projects."""
         try:
             return self.projects[project_id]
         except KeyError:
-            raise NotFound(f"project {project_id!r} not found (known: {sorted(self.projects)})", field=field, value=project_id) from None
+            raise NotFound(
+                f"project {project_id!r} not found (known: {sorted(self.projects)})",
+                field=field,
+                value=project_id,
+            ) from None
 
-    def resolve_pipeline(self, pipeline_id: str, project_id: str | None = None, *, field: str = "pipeline_id") -> PipelineRef:
+    def resolve_pipeline(
+        self, pipeline_id: str, project_id: str | None = None, *, field: str = "pipeline_id"
+    ) -> PipelineRef:
         """Find a pipeline. Without `project_id` the id must be unique across projects.
 
         Accepts `project/pipeline` as a qualified id. Raises NotFound, or RequestError when
@@ -275,13 +357,27 @@ class Workspace:
         if project_id is not None:
             proj = self.project(project_id)
             if pipeline_id not in proj.pipelines:
-                raise NotFound(f"pipeline {pipeline_id!r} not found in project {project_id!r} (known: {sorted(proj.pipelines)})", field=field, value=pipeline_id)
+                raise NotFound(
+                    f"pipeline {pipeline_id!r} not found in project {project_id!r} (known: {sorted(proj.pipelines)})",
+                    field=field,
+                    value=pipeline_id,
+                )
             return proj.pipelines[pipeline_id]
-        hits = [p.pipelines[pipeline_id] for p in self.projects.values() if pipeline_id in p.pipelines]
+        hits = [
+            p.pipelines[pipeline_id] for p in self.projects.values() if pipeline_id in p.pipelines
+        ]
         if not hits:
-            raise NotFound(f"pipeline {pipeline_id!r} not found in any project of {self.root}", field=field, value=pipeline_id)
+            raise NotFound(
+                f"pipeline {pipeline_id!r} not found in any project of {self.root}",
+                field=field,
+                value=pipeline_id,
+            )
         if len(hits) > 1:
-            raise RequestError(f"pipeline {pipeline_id!r} exists in projects {[h.project_id for h in hits]}: give project_id", field=field, value=pipeline_id)
+            raise RequestError(
+                f"pipeline {pipeline_id!r} exists in projects {[h.project_id for h in hits]}: give project_id",
+                field=field,
+                value=pipeline_id,
+            )
         return hits[0]
 
     def all_pipelines(self) -> list[PipelineRef]:

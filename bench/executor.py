@@ -43,20 +43,34 @@ def bare_pool(n: int, workers: int) -> float:
 
 def product(n: int, workers: int, jobs: int, root: Path) -> tuple[float, dict]:
     """Seconds for n no-op operations split over `jobs` jobs, from submit to every job terminal."""
-    eng = Engine(Settings(jobs_dir=root, workspace=root, max_workers=workers, auto_build_example=False))
+    eng = Engine(
+        Settings(jobs_dir=root, workspace=root, max_workers=workers, auto_build_example=False)
+    )
     per_job = n // jobs
     try:
         t0 = time.perf_counter()
-        ids = [eng.submit_operations(f"bench-{k}", [OpPlan(f"op{i}", "noop", {}) for i in range(per_job)],
-                                     max_parallel=10).job_id for k in range(jobs)]
+        ids = [
+            eng.submit_operations(
+                f"bench-{k}",
+                [OpPlan(f"op{i}", "noop", {}) for i in range(per_job)],
+                max_parallel=10,
+            ).job_id
+            for k in range(jobs)
+        ]
         for job_id in ids:
             eng.wait(job_id, timeout=600, poll_s=0.02)
         dt = time.perf_counter() - t0
         with eng.store.reader() as cur:
-            done = cur.execute("SELECT count(*) FROM operations WHERE status = 'completed'").fetchall()[0][0]
+            done = cur.execute(
+                "SELECT count(*) FROM operations WHERE status = 'completed'"
+            ).fetchall()[0][0]
             attempts = cur.execute("SELECT count(*) FROM attempts").fetchall()[0][0]
-        stats = {"completed": done, "attempt_rows": attempts, "commits": eng.store.writer.batches,
-                 "commands": eng.store.writer.commands}
+        stats = {
+            "completed": done,
+            "attempt_rows": attempts,
+            "commits": eng.store.writer.batches,
+            "commands": eng.store.writer.commands,
+        }
         return dt, stats
     finally:
         eng.close()
@@ -110,8 +124,17 @@ def history_queries(root: Path, jobs: int = 10_000) -> dict[str, float]:
     timed("first page (100 newest)", lambda: eng.list_jobs(JobFilter(), limit=100))
     timed("page 50 (offset 4,900)", lambda: eng.list_jobs(JobFilter(), limit=100, offset=4900))
     timed("filter status=failed", lambda: eng.list_jobs(JobFilter(status=("failed",)), limit=100))
-    timed("filter type+project+tag", lambda: eng.list_jobs(JobFilter(job_type=("batch_data_generation",), project_id="proj3", tag="nightly"), limit=100))
-    timed("filter date range + search", lambda: eng.list_jobs(JobFilter(search="job 99", created_from=None), limit=100))
+    timed(
+        "filter type+project+tag",
+        lambda: eng.list_jobs(
+            JobFilter(job_type=("batch_data_generation",), project_id="proj3", tag="nightly"),
+            limit=100,
+        ),
+    )
+    timed(
+        "filter date range + search",
+        lambda: eng.list_jobs(JobFilter(search="job 99", created_from=None), limit=100),
+    )
     timed("statistics", eng.statistics)
     timed("active jobs", eng.active_jobs)
     eng.close()
@@ -120,8 +143,12 @@ def history_queries(root: Path, jobs: int = 10_000) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("n", nargs="?", type=int, default=10_000, help="no-op operations (default 10,000)")
-    ap.add_argument("--workers", type=int, default=10, help="pool size (default 10, the product default)")
+    ap.add_argument(
+        "n", nargs="?", type=int, default=10_000, help="no-op operations (default 10,000)"
+    )
+    ap.add_argument(
+        "--workers", type=int, default=10, help="pool size (default 10, the product default)"
+    )
     args = ap.parse_args()
     n, w = args.n, args.workers
     with tempfile.TemporaryDirectory() as tmp:
@@ -131,17 +158,31 @@ def main() -> None:
         many_jobs, s2 = product(n, w, 100, tmp / "many")
         naive = single_row_commits(tmp)
         hist = history_queries(tmp / "hist")
-    print(f"Executor benchmark: {n:,} no-op operations, {w} worker threads, DuckDB {duckdb.__version__}")
-    print(f"  bare ThreadPoolExecutor (no persistence)    {n / bare:>10,.0f} ops/s   ({bare:.3f} s)")
-    print(f"  product, 1 job of {n:,} ops (persisted)    {n / one_job:>10,.0f} ops/s   ({one_job:.3f} s; "
-          f"{s1['commits']} commits for {s1['commands']} state-change commands)")
-    print(f"  product, 100 jobs of {n // 100:,} ops (persisted)  {n / many_jobs:>10,.0f} ops/s   ({many_jobs:.3f} s; "
-          f"{s2['commits']} commits)")
-    print(f"  naive: one committed UPDATE per change      {naive:>10,.0f} updates/s "
-          f"(= {naive / 2:,.0f} ops/s at 2 changes per operation)")
-    print(f"  ratio product (1 job) / bare pool: {bare / one_job:.4f}  (bare is {one_job / bare:,.0f}x faster)")
+    print(
+        f"Executor benchmark: {n:,} no-op operations, {w} worker threads, DuckDB {duckdb.__version__}"
+    )
+    print(
+        f"  bare ThreadPoolExecutor (no persistence)    {n / bare:>10,.0f} ops/s   ({bare:.3f} s)"
+    )
+    print(
+        f"  product, 1 job of {n:,} ops (persisted)    {n / one_job:>10,.0f} ops/s   ({one_job:.3f} s; "
+        f"{s1['commits']} commits for {s1['commands']} state-change commands)"
+    )
+    print(
+        f"  product, 100 jobs of {n // 100:,} ops (persisted)  {n / many_jobs:>10,.0f} ops/s   ({many_jobs:.3f} s; "
+        f"{s2['commits']} commits)"
+    )
+    print(
+        f"  naive: one committed UPDATE per change      {naive:>10,.0f} updates/s "
+        f"(= {naive / 2:,.0f} ops/s at 2 changes per operation)"
+    )
+    print(
+        f"  ratio product (1 job) / bare pool: {bare / one_job:.4f}  (bare is {one_job / bare:,.0f}x faster)"
+    )
     print(f"  ratio product (1 job) / naive commits: {(n / one_job) / (naive / 2):.1f}x")
-    print(f"  goal >= 2,000 persisted ops/s: {'met' if n / one_job >= 2000 and n / many_jobs >= 2000 else 'NOT met'}")
+    print(
+        f"  goal >= 2,000 persisted ops/s: {'met' if n / one_job >= 2000 and n / many_jobs >= 2000 else 'NOT met'}"
+    )
     assert s1["completed"] == n and s1["attempt_rows"] == n, s1
     print("History queries over 10,000 jobs / 50,000 operations (ms, mean of 5):")
     for k, v in hist.items():

@@ -38,9 +38,15 @@ def make_engine(tmp_path: Path):
     job store in tmp_path (the same store each call, so a second engine reloads it). Closed at the end."""
     engines: list[Engine] = []
 
-    def factory(*, workspace: Path | None = None, retry_policy: RetryPolicy | None = None, **kw) -> Engine:
-        settings = Settings(jobs_dir=tmp_path / "jobs", workspace=workspace or (PROJECT_ROOT / "examples" / "workspace"),
-                            auto_build_example=False, **kw)
+    def factory(
+        *, workspace: Path | None = None, retry_policy: RetryPolicy | None = None, **kw
+    ) -> Engine:
+        settings = Settings(
+            jobs_dir=tmp_path / "jobs",
+            workspace=workspace or (PROJECT_ROOT / "examples" / "workspace"),
+            auto_build_example=False,
+            **kw,
+        )
         eng = Engine(settings, retry_policy=retry_policy or RetryPolicy(base_s=0.01, cap_s=0.05))
         engines.append(eng)
         return eng
@@ -113,7 +119,9 @@ def mysql_database(mysql_url: str) -> Iterator[str]:
 # ---------------------------------------------------------------- real browser (Playwright + Debian Chromium)
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_BINARY = Path("/usr/lib/chromium/chromium")  # the real binary behind Debian's wrapper script
+CHROMIUM_BINARY = Path(
+    "/usr/lib/chromium/chromium"
+)  # the real binary behind Debian's wrapper script
 REQUIRE_BROWSER = os.environ.get("BATCH_REQUIRE_BROWSER") == "1"
 
 
@@ -138,12 +146,23 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {
         **browser_type_launch_args,
         "executable_path": str(exe),
-        "args": ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"],
+        "args": [
+            "--no-sandbox",
+            "--headless=new",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
     }
 
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict) -> dict:
     """A desktop-sized window that accepts downloads."""
-    return {**browser_context_args, "viewport": {"width": 1440, "height": 1000}, "accept_downloads": True}
+    return {
+        **browser_context_args,
+        "viewport": {"width": 1440, "height": 1000},
+        "accept_downloads": True,
+    }

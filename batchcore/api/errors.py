@@ -36,7 +36,9 @@ _SELF_DESCRIBED = {"wrong_type", "number_range"}
 # pydantic's tags of union members in an error's loc: `int`, `float`, `str`, `list[int]`,
 # `function-after[check_id(), str]`, `constrained-str`, a model's class name; request fields
 # are snake_case, so a tag is never mistaken for one
-_UNION_TAG = re.compile(r"(int|float|str|bool|bytes|none|decimal|constrained-[a-z-]+|[a-z-]+\[.*\]|[A-Z]\w*)")
+_UNION_TAG = re.compile(
+    r"(int|float|str|bool|bytes|none|decimal|constrained-[a-z-]+|[a-z-]+\[.*\]|[A-Z]\w*)"
+)
 # error types saying "the value is not of this member's kind", and that kind for messages
 _KIND_NOUNS = {
     "float_type": "a number",
@@ -105,22 +107,27 @@ def collapse_union_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
         # a member "fits" when the value was of its kind: its errors are about parts of the value
         # (a list's item, an object's field) or rules of the kind (range, length, pattern)
         fitting = [
-            errs for errs in members.values()
+            errs
+            for errs in members.values()
             if any(e.get("type") not in _KIND_NOUNS or len(e["loc"]) > depth + 1 for e in errs)
         ]
         if fitting:
-            out.extend({**e, "loc": (*e["loc"][:depth], *e["loc"][depth + 1 :])} for e in fitting[0])
+            out.extend(
+                {**e, "loc": (*e["loc"][:depth], *e["loc"][depth + 1 :])} for e in fitting[0]
+            )
             continue
         nouns = list(dict.fromkeys(_kind_noun(errs[0]) for errs in members.values()))
         if "a number" in nouns and "an integer" in nouns:
             nouns.remove("an integer")
         value = err.get("input")
-        out.append({
-            "type": "wrong_type",
-            "loc": field,
-            "msg": f"must be {' or '.join(nouns)}, got {short_value(value)} ({json_kind(value)})",
-            "input": value,
-        })
+        out.append(
+            {
+                "type": "wrong_type",
+                "loc": field,
+                "msg": f"must be {' or '.join(nouns)}, got {short_value(value)} ({json_kind(value)})",
+                "input": value,
+            }
+        )
     return out
 
 

@@ -17,7 +17,10 @@ from pydantic import BaseModel
 from batchcore.api.deps import EngineSource
 from batchcore.api.schemas import errors
 
-Ref = Annotated[str, Query(min_length=1, max_length=300, description="id, id prefix or @connection[/schema][~N]")]
+Ref = Annotated[
+    str,
+    Query(min_length=1, max_length=300, description="id, id prefix or @connection[/schema][~N]"),
+]
 
 
 class SnapshotInfo(BaseModel):
@@ -55,8 +58,12 @@ def catalog_router(source: EngineSource) -> APIRouter:
 
     router = APIRouter(tags=["catalog"])
 
-    @router.get("/catalog/snapshots", response_model=SnapshotListResponse, responses=errors(),
-                summary="List metadata snapshots (newest first)")
+    @router.get(
+        "/catalog/snapshots",
+        response_model=SnapshotListResponse,
+        responses=errors(),
+        summary="List metadata snapshots (newest first)",
+    )
     def snapshots(
         connection: Annotated[str | None, Query(max_length=128)] = None,
         schema: Annotated[str | None, Query(max_length=128)] = None,
@@ -64,20 +71,38 @@ def catalog_router(source: EngineSource) -> APIRouter:
         offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     ) -> SnapshotListResponse:
         with source().store.reader() as cur:
-            rows = list_snapshots(cur, connection=connection, schema=schema, limit=limit, offset=offset)
+            rows = list_snapshots(
+                cur, connection=connection, schema=schema, limit=limit, offset=offset
+            )
         return SnapshotListResponse(snapshots=[SnapshotInfo(**r) for r in rows], total=len(rows))
 
-    @router.get("/catalog/snapshot", response_model=SnapshotResponse, responses=errors(404),
-                summary="One snapshot with its catalog")
+    @router.get(
+        "/catalog/snapshot",
+        response_model=SnapshotResponse,
+        responses=errors(404),
+        summary="One snapshot with its catalog",
+    )
     def snapshot(ref: Ref) -> SnapshotResponse:
         with source().store.reader() as cur:
             return SnapshotResponse(**resolve(cur, ref))
 
-    @router.get("/catalog/diff", responses={**errors(404), 200: {"content": {
-        "application/json": {"schema": {"type": "object"}}, "text/csv": {"schema": {"type": "string"}},
-        "text/plain": {"schema": {"type": "string"}}}}}, summary="What changed from snapshot a to snapshot b")
+    @router.get(
+        "/catalog/diff",
+        responses={
+            **errors(404),
+            200: {
+                "content": {
+                    "application/json": {"schema": {"type": "object"}},
+                    "text/csv": {"schema": {"type": "string"}},
+                    "text/plain": {"schema": {"type": "string"}},
+                }
+            },
+        },
+        summary="What changed from snapshot a to snapshot b",
+    )
     def catalog_diff(
-        a: Ref, b: Ref,
+        a: Ref,
+        b: Ref,
         types: Literal["auto", "exact", "family"] = "auto",
         format: Literal["json", "csv", "text"] = "json",
     ) -> Response:

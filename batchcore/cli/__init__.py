@@ -34,7 +34,9 @@ def pct_text(percent: float) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every discovered sub-command."""
-    parser = argparse.ArgumentParser(prog="python -m batchcore", description="Batch Operations command-line interface")
+    parser = argparse.ArgumentParser(
+        prog="python -m batchcore", description="Batch Operations command-line interface"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     import batchcore.cli as pkg
@@ -50,8 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     """Parse `argv`, run the command, map errors to exit code 2 with a one-line message."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_ERROR

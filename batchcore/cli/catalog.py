@@ -70,15 +70,24 @@ def _cmd_list(args) -> int:
     from batchcore.metadata.snapshots import list_snapshots
 
     if args.url:
-        params = {k: v for k, v in {"connection": args.connection, "schema": args.schema, "limit": args.limit}.items()
-                  if v is not None}
+        params = {
+            k: v
+            for k, v in {
+                "connection": args.connection,
+                "schema": args.schema,
+                "limit": args.limit,
+            }.items()
+            if v is not None
+        }
         with _remote(args) as api:
             rows = api.json("GET", "/catalog/snapshots", params=params)["snapshots"]
         for r in rows:
             r["created_at"] = _when(r["created_at"])
     else:
         with _store_cursor(args) as cur:
-            rows = list_snapshots(cur, connection=args.connection, schema=args.schema, limit=args.limit)
+            rows = list_snapshots(
+                cur, connection=args.connection, schema=args.schema, limit=args.limit
+            )
     if args.format == "json":
         print(dumps(rows, indent=2))
         return EXIT_OK
@@ -146,7 +155,9 @@ def _cmd_diff(args) -> int:
 
     if args.url:
         with _remote(args) as api:
-            d = api.json("GET", "/catalog/diff", params={"a": args.a, "b": args.b, "types": args.types})
+            d = api.json(
+                "GET", "/catalog/diff", params={"a": args.a, "b": args.b, "types": args.types}
+            )
     else:
         with _store_cursor(args) as cur:
             a, b = resolve(cur, args.a), resolve(cur, args.b)
@@ -167,8 +178,11 @@ def register(sub) -> None:
         sp.add_argument(
             "--jobs-dir", metavar="DIR", help="job store folder (default: BATCH_JOBS_DIR or ./data)"
         )
-        sp.add_argument("--url", metavar="URL",
-                        help="read through a running server's API instead (e.g. http://127.0.0.1:8501/batch)")
+        sp.add_argument(
+            "--url",
+            metavar="URL",
+            help="read through a running server's API instead (e.g. http://127.0.0.1:8501/batch)",
+        )
         sp.set_defaults(exit_error=EXIT_ERROR)
 
     lp = csub.add_parser("list", help="snapshots, newest first")

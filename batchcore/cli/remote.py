@@ -120,8 +120,10 @@ def _cmd_submit(args) -> int:
     from batchcore.api.routes_create import CREATE_PATHS
 
     if (args.request is None) == (args.job_file is None):
-        print("error: give the request file once: submit REQUEST.json or submit --job REQUEST.json",
-              file=sys.stderr)
+        print(
+            "error: give the request file once: submit REQUEST.json or submit --job REQUEST.json",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     body = load_request(args.request or args.job_file)
     job_type = JobType(args.type) if args.type else detect_job_type(body)

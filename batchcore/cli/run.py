@@ -39,7 +39,9 @@ def load_request(path: str) -> dict:
     except FileNotFoundError:
         raise RequestError(f"request file {path} not found", field="job", value=path) from None
     except (OSError, json.JSONDecodeError) as exc:
-        raise RequestError(f"request file {path} is not valid JSON: {exc}", field="job", value=path) from None
+        raise RequestError(
+            f"request file {path} is not valid JSON: {exc}", field="job", value=path
+        ) from None
     if not isinstance(body, dict):
         raise RequestError(f"request file {path} must hold a JSON object", field="job", value=path)
     return body
@@ -69,8 +71,10 @@ def _cmd_run(args) -> int:
         while True:
             view = engine.get_job(created.job_id, with_operations=False)
             p = view.progress
-            line = (f"{view.status.value:<15} {pct_text(p.percent_complete)}  completed {p.completed_operations}"
-                    f"  failed {p.failed_operations}  skipped {p.skipped_operations}  of {p.total_operations}")
+            line = (
+                f"{view.status.value:<15} {pct_text(p.percent_complete)}  completed {p.completed_operations}"
+                f"  failed {p.failed_operations}  skipped {p.skipped_operations}  of {p.total_operations}"
+            )
             if line != last and not args.quiet:
                 print(line, file=sys.stderr)
                 last = line
@@ -82,19 +86,37 @@ def _cmd_run(args) -> int:
             dur = "" if op.duration_ms is None else f"{op.duration_ms / 1000:.2f} s"
             detail = op.error or op.summary or ""
             print(f"{op.status.value:<10} {op.operation_id:<50} {dur:>9}  {detail}")
-        print(f"job {view.job_id} {view.status.value}: {view.progress.completed_operations} completed, "
-              f"{view.progress.failed_operations} failed, {view.progress.skipped_operations} skipped, "
-              f"{view.progress.cancelled_operations} cancelled")
-        return EXIT_OK if view.progress.completed_operations == view.progress.total_operations else EXIT_FAILED
+        print(
+            f"job {view.job_id} {view.status.value}: {view.progress.completed_operations} completed, "
+            f"{view.progress.failed_operations} failed, {view.progress.skipped_operations} skipped, "
+            f"{view.progress.cancelled_operations} cancelled"
+        )
+        return (
+            EXIT_OK
+            if view.progress.completed_operations == view.progress.total_operations
+            else EXIT_FAILED
+        )
     finally:
         engine.close()
 
 
 def register(sub) -> None:
     p = sub.add_parser("run", help="run one job request (JSON) headless to the end in this process")
-    p.add_argument("--job", required=True, metavar="REQUEST.json", help="the guide's JSON request body")
-    p.add_argument("--type", choices=[t.value for t in JobType], help="job type (default: from the request's keys)")
-    p.add_argument("--workspace", metavar="DIR", help="workspace folder (default: BATCH_WORKSPACE or the shipped example)")
-    p.add_argument("--jobs-dir", metavar="DIR", help="job store folder (default: BATCH_JOBS_DIR or ./data)")
+    p.add_argument(
+        "--job", required=True, metavar="REQUEST.json", help="the guide's JSON request body"
+    )
+    p.add_argument(
+        "--type",
+        choices=[t.value for t in JobType],
+        help="job type (default: from the request's keys)",
+    )
+    p.add_argument(
+        "--workspace",
+        metavar="DIR",
+        help="workspace folder (default: BATCH_WORKSPACE or the shipped example)",
+    )
+    p.add_argument(
+        "--jobs-dir", metavar="DIR", help="job store folder (default: BATCH_JOBS_DIR or ./data)"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=_cmd_run, exit_error=EXIT_ERROR)

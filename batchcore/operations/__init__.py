@@ -32,7 +32,9 @@ def get_handler(kind: str) -> Handler:
         try:
             path = HANDLER_PATHS[kind]
         except KeyError:
-            raise KeyError(f"unknown operation kind {kind!r}; known: {sorted(HANDLER_PATHS)}") from None
+            raise KeyError(
+                f"unknown operation kind {kind!r}; known: {sorted(HANDLER_PATHS)}"
+            ) from None
         module, func = path.split(":")
         _CACHE[kind] = getattr(importlib.import_module(module), func)
     return _CACHE[kind]

@@ -41,9 +41,17 @@ class OperationContext:
     stops the running query.
     """
 
-    def __init__(self, *, job_id: str, operation_id: str, attempt: int, workspace_root: Path | None = None,
-                 on_progress: Callable[[str], None] | None = None, logger: logging.Logger | None = None,
-                 deadline: float | None = None):
+    def __init__(
+        self,
+        *,
+        job_id: str,
+        operation_id: str,
+        attempt: int,
+        workspace_root: Path | None = None,
+        on_progress: Callable[[str], None] | None = None,
+        logger: logging.Logger | None = None,
+        deadline: float | None = None,
+    ):
         self.job_id = job_id
         self.operation_id = operation_id
         self.attempt = attempt

@@ -65,7 +65,9 @@ def run(spec: dict, ctx: OperationContext) -> OperationOutcome:
                 value=name,
             )
     ctx.progress(f"connecting to {name} ({conn_spec.type})", force=True)
-    conn = open_connection(conn_spec)  # ConnectionRejected (not retried) / ConnectionFailed (retried)
+    conn = open_connection(
+        conn_spec
+    )  # ConnectionRejected (not retried) / ConnectionFailed (retried)
     with conn:
         ctx.check_cancelled()
         ctx.progress(

@@ -55,9 +55,15 @@ def run(spec: dict, ctx: OperationContext) -> OperationOutcome:
         if spec.get("fail") or ctx.attempt <= int(spec.get("fail_attempts", 0)):
             raise RuntimeError(f"noop failure on attempt {ctx.attempt}")
         if spec.get("result_failed"):
-            return OperationOutcome(success=False, summary="noop failed result", error="requested failed result",
-                                    result={"value": spec.get("value")})
-        return OperationOutcome(success=True, summary="ok", result={"value": spec.get("value"), "attempt": ctx.attempt})
+            return OperationOutcome(
+                success=False,
+                summary="noop failed result",
+                error="requested failed result",
+                result={"value": spec.get("value")},
+            )
+        return OperationOutcome(
+            success=True, summary="ok", result={"value": spec.get("value"), "attempt": ctx.attempt}
+        )
     finally:
         if p is not None:
             with p.lock:

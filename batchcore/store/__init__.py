@@ -42,7 +42,11 @@ class Store:
             self.con = duckdb.connect(str(path))
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
-                raise StoreLocked(_locked_message(self.path, exc), field="BATCH_JOBS_DIR", value=str(self.path.parent)) from None
+                raise StoreLocked(
+                    _locked_message(self.path, exc),
+                    field="BATCH_JOBS_DIR",
+                    value=str(self.path.parent),
+                ) from None
             raise
         cur = self.con.cursor()
         try:
@@ -54,7 +58,10 @@ class Store:
         self._lock = threading.Lock()
         self._closed = False
         with self.reader() as rc:
-            self._next_op_key = int(rc.execute("SELECT coalesce(max(op_key), 0) FROM operations").fetchall()[0][0]) + 1
+            self._next_op_key = (
+                int(rc.execute("SELECT coalesce(max(op_key), 0) FROM operations").fetchall()[0][0])
+                + 1
+            )
 
     def _warm_up_arrow(self) -> None:
         """The first Arrow scan in a process costs ~0.4 s (measured); pay it at start-up, not in

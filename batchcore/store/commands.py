@@ -26,9 +26,13 @@ from batchcore.store.writer import Command
 
 log = logging.getLogger("batchcore.store")
 
-TERMINAL_OPS = sql_in(tuple(sorted(s.value for s in (O.COMPLETED, O.FAILED, O.SKIPPED, O.CANCELLED))))
+TERMINAL_OPS = sql_in(
+    tuple(sorted(s.value for s in (O.COMPLETED, O.FAILED, O.SKIPPED, O.CANCELLED)))
+)
 ACTIVE_JOBS = sql_in((J.PENDING.value, J.RUNNING.value, J.CANCELLING.value))
-TERMINAL_JOBS = sql_in(tuple(sorted(s.value for s in (J.COMPLETED, J.PARTIAL_SUCCESS, J.FAILED, J.CANCELLED))))
+TERMINAL_JOBS = sql_in(
+    tuple(sorted(s.value for s in (J.COMPLETED, J.PARTIAL_SUCCESS, J.FAILED, J.CANCELLED)))
+)
 
 
 def _ph(n: int) -> str:
@@ -87,35 +91,68 @@ class CreateJob(Command):
                    parallel_execution, max_parallel, stop_on_error, max_retries, timeout_s, request,
                    total_operations, created_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [j["job_id"], j["job_type"], j["name"], j["description"], J.PENDING.value, j["project_id"],
-             list(j["tags"]), j["parallel_execution"], j["max_parallel"], j["stop_on_error"],
-             j["max_retries"], j["timeout_s"], jsonutil.dumps(j["request"]), len(self.ops),
-             j.get("created_at") or now],
+            [
+                j["job_id"],
+                j["job_type"],
+                j["name"],
+                j["description"],
+                J.PENDING.value,
+                j["project_id"],
+                list(j["tags"]),
+                j["parallel_execution"],
+                j["max_parallel"],
+                j["stop_on_error"],
+                j["max_retries"],
+                j["timeout_s"],
+                jsonutil.dumps(j["request"]),
+                len(self.ops),
+                j.get("created_at") or now,
+            ],
         )
         keys = list(self.op_keys)
         if len(self.ops) <= 32:  # few rows: bound parameters are cheaper than an Arrow view
             cur.execute(
                 f"INSERT INTO operations ({', '.join(OP_COLUMNS)}) VALUES "
                 + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(self.ops)),
-                [x for k, o in zip(keys, self.ops, strict=True)
-                 for x in (k, j["job_id"], o["operation_id"], o["seq"], o["kind"], O.PENDING.value,
-                           jsonutil.dumps(o["spec"]), o["max_attempts"])],
+                [
+                    x
+                    for k, o in zip(keys, self.ops, strict=True)
+                    for x in (
+                        k,
+                        j["job_id"],
+                        o["operation_id"],
+                        o["seq"],
+                        o["kind"],
+                        O.PENDING.value,
+                        jsonutil.dumps(o["spec"]),
+                        o["max_attempts"],
+                    )
+                ],
             )
         else:
             n = len(self.ops)
-            with arrow_rows(cur, "_new_ops", {
-                "op_key": (keys, pa.int64()), "job_id": ([j["job_id"]] * n, pa.string()),
-                "operation_id": ([o["operation_id"] for o in self.ops], pa.string()),
-                "seq": ([o["seq"] for o in self.ops], pa.int32()), "kind": ([o["kind"] for o in self.ops], pa.string()),
-                "status": ([O.PENDING.value] * n, pa.string()),
-                "spec": ([jsonutil.dumps(o["spec"]) for o in self.ops], pa.string()),
-                "max_attempts": ([o["max_attempts"] for o in self.ops], pa.int32()),
-            }):
-                cur.execute(f"INSERT INTO operations ({', '.join(OP_COLUMNS)}) SELECT {', '.join(OP_COLUMNS)} FROM _new_ops")
+            with arrow_rows(
+                cur,
+                "_new_ops",
+                {
+                    "op_key": (keys, pa.int64()),
+                    "job_id": ([j["job_id"]] * n, pa.string()),
+                    "operation_id": ([o["operation_id"] for o in self.ops], pa.string()),
+                    "seq": ([o["seq"] for o in self.ops], pa.int32()),
+                    "kind": ([o["kind"] for o in self.ops], pa.string()),
+                    "status": ([O.PENDING.value] * n, pa.string()),
+                    "spec": ([jsonutil.dumps(o["spec"]) for o in self.ops], pa.string()),
+                    "max_attempts": ([o["max_attempts"] for o in self.ops], pa.int32()),
+                },
+            ):
+                cur.execute(
+                    f"INSERT INTO operations ({', '.join(OP_COLUMNS)}) SELECT {', '.join(OP_COLUMNS)} FROM _new_ops"
+                )
         return keys
 
 
 # ---------------------------------------------------------------- Arrow-backed multi-row statements
+
 
 @contextmanager
 def arrow_rows(cur, name: str, columns: dict[str, tuple[list, pa.DataType]]) -> Iterator[str]:
@@ -131,13 +168,21 @@ def arrow_rows(cur, name: str, columns: dict[str, tuple[list, pa.DataType]]) -> 
         cur.unregister(name)
 
 
-_SQL_TYPES = {pa.int64(): "BIGINT", pa.int32(): "INTEGER", pa.string(): "VARCHAR", pa.float64(): "DOUBLE",
-              pa.timestamp("us"): "TIMESTAMP", pa.bool_(): "BOOLEAN"}
+_SQL_TYPES = {
+    pa.int64(): "BIGINT",
+    pa.int32(): "INTEGER",
+    pa.string(): "VARCHAR",
+    pa.float64(): "DOUBLE",
+    pa.timestamp("us"): "TIMESTAMP",
+    pa.bool_(): "BOOLEAN",
+}
 SMALL_ROWS = 16
 
 
 @contextmanager
-def row_source(cur, alias: str, columns: dict[str, tuple[list, pa.DataType]]) -> Iterator[tuple[str, list]]:
+def row_source(
+    cur, alias: str, columns: dict[str, tuple[list, pa.DataType]]
+) -> Iterator[tuple[str, list]]:
     """A FROM-clause source `<sql> AS alias(...)` for rows given column-wise, and its parameters.
 
     Up to SMALL_ROWS rows become a typed `VALUES` list with bound parameters (~2 ms); more rows an
@@ -154,6 +199,7 @@ def row_source(cur, alias: str, columns: dict[str, tuple[list, pa.DataType]]) ->
 
 
 # ---------------------------------------------------------------- claim (pending -> running)
+
 
 @dataclass
 class Claim:
@@ -190,10 +236,15 @@ class ClaimOps(Command):
         if not claims:
             return [set() for _ in cmds]
         keys = [c.op_key for c in claims]
-        with row_source(cur, "v", {
-            "op_key": (keys, pa.int64()), "attempt": ([c.attempt for c in claims], pa.int32()),
-            "started_at": ([c.started_at for c in claims], pa.timestamp("us")),
-        }) as (src, src_params):
+        with row_source(
+            cur,
+            "v",
+            {
+                "op_key": (keys, pa.int64()),
+                "attempt": ([c.attempt for c in claims], pa.int32()),
+                "started_at": ([c.started_at for c in claims], pa.timestamp("us")),
+            },
+        ) as (src, src_params):
             rows = cur.execute(
                 f"""UPDATE operations SET status = '{O.RUNNING.value}', attempts = v.attempt,
                         attempt_started_at = v.started_at, started_at = coalesce(operations.started_at, v.started_at),
@@ -211,7 +262,12 @@ class ClaimOps(Command):
         won = {r[0] for r in rows}
         for c in claims:
             if c.op_key not in won:
-                log.error("claim lost: job %s op_key %s attempt %s was not pending in the store", c.job_id, c.op_key, c.attempt)
+                log.error(
+                    "claim lost: job %s op_key %s attempt %s was not pending in the store",
+                    c.job_id,
+                    c.op_key,
+                    c.attempt,
+                )
         first = {c.op_key for c in claims if c.first_of_job}
         jobs = sorted({r[1] for r in rows if r[0] in first})
         if jobs:
@@ -224,6 +280,7 @@ class ClaimOps(Command):
 
 
 # ---------------------------------------------------------------- finish an attempt
+
 
 @dataclass
 class Finish:
@@ -254,15 +311,46 @@ class Finish:
 
 
 CHECK_COLUMNS = (
-    "job_id", "operation_id", "attempt", "check_index", "project_id", "pipeline_id", "check_name",
-    "check_type", "table_name", "columns", "severity", "threshold", "status", "passed", "total_rows",
-    "failed_rows", "non_null_rows", "pass_rate", "duplicate_keys", "observed", "sample", "sql",
-    "error", "duration_ms", "details", "created_at",
+    "job_id",
+    "operation_id",
+    "attempt",
+    "check_index",
+    "project_id",
+    "pipeline_id",
+    "check_name",
+    "check_type",
+    "table_name",
+    "columns",
+    "severity",
+    "threshold",
+    "status",
+    "passed",
+    "total_rows",
+    "failed_rows",
+    "non_null_rows",
+    "pass_rate",
+    "duplicate_keys",
+    "observed",
+    "sample",
+    "sql",
+    "error",
+    "duration_ms",
+    "details",
+    "created_at",
 )
 _CHECK_TYPES = {
-    "attempt": pa.int32(), "check_index": pa.int32(), "columns": pa.list_(pa.string()), "threshold": pa.float64(),
-    "passed": pa.bool_(), "total_rows": pa.int64(), "failed_rows": pa.int64(), "non_null_rows": pa.int64(),
-    "pass_rate": pa.float64(), "duplicate_keys": pa.int64(), "duration_ms": pa.float64(), "created_at": pa.timestamp("us"),
+    "attempt": pa.int32(),
+    "check_index": pa.int32(),
+    "columns": pa.list_(pa.string()),
+    "threshold": pa.float64(),
+    "passed": pa.bool_(),
+    "total_rows": pa.int64(),
+    "failed_rows": pa.int64(),
+    "non_null_rows": pa.int64(),
+    "pass_rate": pa.float64(),
+    "duplicate_keys": pa.int64(),
+    "duration_ms": pa.float64(),
+    "created_at": pa.timestamp("us"),
 }
 _JSON_CHECK_COLS = {"observed", "sample", "details"}
 
@@ -280,17 +368,35 @@ def insert_check_rows(cur, rows: list[dict[str, Any]], now: datetime) -> None:
             vals = [list(v or []) for v in vals]
         data[col] = (vals, _CHECK_TYPES.get(col, pa.string()))
     with arrow_rows(cur, "_new_checks", data):
-        cur.execute(f"INSERT INTO check_results ({', '.join(CHECK_COLUMNS)}) SELECT {', '.join(CHECK_COLUMNS)} FROM _new_checks")
+        cur.execute(
+            f"INSERT INTO check_results ({', '.join(CHECK_COLUMNS)}) SELECT {', '.join(CHECK_COLUMNS)} FROM _new_checks"
+        )
 
 
-SNAPSHOT_COLUMNS = ("snapshot_id", "job_id", "operation_id", "connection_name", "connection_type", "schema_name",
-                    "created_at", "table_count", "column_count", "duration_ms", "catalog")
+SNAPSHOT_COLUMNS = (
+    "snapshot_id",
+    "job_id",
+    "operation_id",
+    "connection_name",
+    "connection_type",
+    "schema_name",
+    "created_at",
+    "table_count",
+    "column_count",
+    "duration_ms",
+    "catalog",
+)
 
 
 def insert_snapshot(cur, it: Finish, now: datetime) -> None:
     """Store the metadata snapshot an extraction attempt produced (keys of SNAPSHOT_COLUMNS)."""
     snap = it.snapshot or {}
-    row = {**snap, "job_id": it.job_id, "operation_id": it.operation_id, "created_at": snap.get("created_at") or now}
+    row = {
+        **snap,
+        "job_id": it.job_id,
+        "operation_id": it.operation_id,
+        "created_at": snap.get("created_at") or now,
+    }
     row["catalog"] = jsonutil.dumps(snap.get("catalog", {}))
     cur.execute(
         f"INSERT INTO catalog_snapshots ({', '.join(SNAPSHOT_COLUMNS)}) VALUES ({_ph(len(SNAPSHOT_COLUMNS))})",
@@ -304,18 +410,29 @@ def insert_attempts(cur, rows: list[tuple], now: datetime) -> None:
     if not rows:
         return
     cols = list(zip(*rows, strict=True))
-    with row_source(cur, "a", {
-        "job_id": (list(cols[0]), pa.string()), "operation_id": (list(cols[1]), pa.string()),
-        "attempt": (list(cols[2]), pa.int32()), "status": (list(cols[3]), pa.string()),
-        "started_at": (list(cols[4]), pa.timestamp("us")), "finished_at": ([now] * len(rows), pa.timestamp("us")),
-        "duration_ms": (list(cols[5]), pa.float64()), "error": (list(cols[6]), pa.string()),
-        "error_type": (list(cols[7]), pa.string()), "summary": (list(cols[8]), pa.string()),
-        "result": (list(cols[9]), pa.string()),
-    }) as (src, src_params):
+    with row_source(
+        cur,
+        "a",
+        {
+            "job_id": (list(cols[0]), pa.string()),
+            "operation_id": (list(cols[1]), pa.string()),
+            "attempt": (list(cols[2]), pa.int32()),
+            "status": (list(cols[3]), pa.string()),
+            "started_at": (list(cols[4]), pa.timestamp("us")),
+            "finished_at": ([now] * len(rows), pa.timestamp("us")),
+            "duration_ms": (list(cols[5]), pa.float64()),
+            "error": (list(cols[6]), pa.string()),
+            "error_type": (list(cols[7]), pa.string()),
+            "summary": (list(cols[8]), pa.string()),
+            "result": (list(cols[9]), pa.string()),
+        },
+    ) as (src, src_params):
         cur.execute(
             "INSERT INTO attempts (job_id, operation_id, attempt, status, started_at, finished_at, duration_ms, "
             "error, error_type, summary, result) SELECT job_id, operation_id, attempt, status, started_at, "
-            f"finished_at, duration_ms, error, error_type, summary, result::JSON FROM {src}", src_params)
+            f"finished_at, duration_ms, error, error_type, summary, result::JSON FROM {src}",
+            src_params,
+        )
 
 
 class FinishOps(Command):
@@ -341,16 +458,22 @@ class FinishOps(Command):
             return [set() for _ in cmds]
         results = [None if it.result is None else jsonutil.dumps(it.result) for it in items]
         keys = [it.op_key for it in items]
-        with row_source(cur, "v", {
-            "op_key": (keys, pa.int64()), "attempt": ([it.attempt for it in items], pa.int32()),
-            "new_status": ([it.new_status for it in items], pa.string()),
-            "expect_status": ([it.expect_status for it in items], pa.string()),
-            "duration_ms": ([it.duration_ms for it in items], pa.float64()),
-            "summary": ([it.summary for it in items], pa.string()), "result": (results, pa.string()),
-            "error": ([it.error for it in items], pa.string()),
-            "reason": ([it.status_reason for it in items], pa.string()),
-            "next_at": ([it.next_attempt_at for it in items], pa.timestamp("us")),
-        }) as (src, src_params):
+        with row_source(
+            cur,
+            "v",
+            {
+                "op_key": (keys, pa.int64()),
+                "attempt": ([it.attempt for it in items], pa.int32()),
+                "new_status": ([it.new_status for it in items], pa.string()),
+                "expect_status": ([it.expect_status for it in items], pa.string()),
+                "duration_ms": ([it.duration_ms for it in items], pa.float64()),
+                "summary": ([it.summary for it in items], pa.string()),
+                "result": (results, pa.string()),
+                "error": ([it.error for it in items], pa.string()),
+                "reason": ([it.status_reason for it in items], pa.string()),
+                "next_at": ([it.next_attempt_at for it in items], pa.timestamp("us")),
+            },
+        ) as (src, src_params):
             rows = cur.execute(
                 f"""UPDATE operations SET status = v.new_status,
                         finished_at = CASE WHEN v.new_status IN {TERMINAL_OPS} THEN ?::TIMESTAMP ELSE NULL END,
@@ -369,15 +492,41 @@ class FinishOps(Command):
             if it.op_key in won:
                 winners.append((it, res))
             else:
-                log.warning("late result discarded: job %s operation %s attempt %s (%s)",
-                            it.job_id, it.operation_id, it.attempt, it.attempt_status)
-        insert_attempts(cur, [(it.job_id, it.operation_id, it.attempt, it.attempt_status, it.started_at,
-                               it.duration_ms, it.error, it.error_type, it.summary, res) for it, res in winners], now)
+                log.warning(
+                    "late result discarded: job %s operation %s attempt %s (%s)",
+                    it.job_id,
+                    it.operation_id,
+                    it.attempt,
+                    it.attempt_status,
+                )
+        insert_attempts(
+            cur,
+            [
+                (
+                    it.job_id,
+                    it.operation_id,
+                    it.attempt,
+                    it.attempt_status,
+                    it.started_at,
+                    it.duration_ms,
+                    it.error,
+                    it.error_type,
+                    it.summary,
+                    res,
+                )
+                for it, res in winners
+            ],
+            now,
+        )
         insert_check_rows(cur, [r for it, _ in winners for r in it.check_rows], now)
         for it, _ in winners:
             if it.snapshot is not None:
                 insert_snapshot(cur, it, now)
-        finalize_jobs(cur, {it.job_id for it, _ in winners if it.finalize and it.new_status != O.PENDING.value}, now)
+        finalize_jobs(
+            cur,
+            {it.job_id for it, _ in winners if it.finalize and it.new_status != O.PENDING.value},
+            now,
+        )
         return [{it.op_key for it in c.items if it.op_key in won} for c in cmds]
 
 
@@ -404,6 +553,7 @@ class FinalizeJobs(Command):
 
 # ---------------------------------------------------------------- skip, progress
 
+
 class SkipOps(Command):
     """pending → skipped for a job's operations (all pending ones, or the listed op_keys).
 
@@ -418,7 +568,9 @@ class SkipOps(Command):
         return skip_pending(cur, self.job_id, self.reason, now, self.op_keys)
 
 
-def skip_pending(cur, job_id: str, reason: str, now: datetime, op_keys: Sequence[int] | None = None) -> list[int]:
+def skip_pending(
+    cur, job_id: str, reason: str, now: datetime, op_keys: Sequence[int] | None = None
+) -> list[int]:
     """Skip pending operations of `job_id` and finalize it when possible. Returns skipped op_keys."""
     extra, params = "", []
     if op_keys is not None:
@@ -456,10 +608,15 @@ class SetProgress(Command):
             latest[c.item[0]] = c.item
         items = list(latest.values())
         keys = [it[0] for it in items]
-        with row_source(cur, "v", {
-            "op_key": (keys, pa.int64()), "attempt": ([it[1] for it in items], pa.int32()),
-            "msg": ([it[2] for it in items], pa.string()),
-        }) as (src, src_params):
+        with row_source(
+            cur,
+            "v",
+            {
+                "op_key": (keys, pa.int64()),
+                "attempt": ([it[1] for it in items], pa.int32()),
+                "msg": ([it[2] for it in items], pa.string()),
+            },
+        ) as (src, src_params):
             cur.execute(
                 f"""UPDATE operations SET progress_message = v.msg FROM {src}
                     WHERE operations.op_key = v.op_key AND operations.attempts = v.attempt
@@ -470,6 +627,7 @@ class SetProgress(Command):
 
 
 # ---------------------------------------------------------------- cancel
+
 
 class CancelJob(Command):
     """Request a cancel: job → cancelling (or straight to cancelled when nothing runs).
@@ -485,13 +643,20 @@ class CancelJob(Command):
         self.job_id, self.reason, self.force = job_id, reason, force
 
     def apply(self, cur, now):
-        rows = cur.execute("SELECT status, cancel_requested_at, cancel_force FROM jobs WHERE job_id = ?", [self.job_id]).fetchall()
+        rows = cur.execute(
+            "SELECT status, cancel_requested_at, cancel_force FROM jobs WHERE job_id = ?",
+            [self.job_id],
+        ).fetchall()
         if not rows:
             raise NotFound(f"job {self.job_id} not found", field="job_id", value=self.job_id)
         status, requested, was_force = rows[0]
         if J(status).is_terminal:
-            raise Conflict(f"job {self.job_id} is already {status}; only pending or running jobs can be cancelled",
-                           field="job_id", value=self.job_id, current_status=status)
+            raise Conflict(
+                f"job {self.job_id} is already {status}; only pending or running jobs can be cancelled",
+                field="job_id",
+                value=self.job_id,
+                current_status=status,
+            )
         already = requested is not None
         if not already:
             cur.execute(
@@ -504,16 +669,33 @@ class CancelJob(Command):
         reason = "job cancelled" + (f": {self.reason}" if self.reason else "")
         skip_pending(cur, self.job_id, reason, now)
         if self.force:
-            force_cancel_running(cur, self.job_id, "force-cancelled" + (f": {self.reason}" if self.reason else ""), now)
+            force_cancel_running(
+                cur,
+                self.job_id,
+                "force-cancelled" + (f": {self.reason}" if self.reason else ""),
+                now,
+            )
         finalize_jobs(cur, [self.job_id], now)
-        running = [r[0] for r in cur.execute(
-            f"SELECT op_key FROM operations WHERE job_id = ? AND status = '{O.RUNNING.value}'", [self.job_id]).fetchall()]
+        running = [
+            r[0]
+            for r in cur.execute(
+                f"SELECT op_key FROM operations WHERE job_id = ? AND status = '{O.RUNNING.value}'",
+                [self.job_id],
+            ).fetchall()
+        ]
         st = cur.execute("SELECT status FROM jobs WHERE job_id = ?", [self.job_id]).fetchall()[0][0]
         return {"status": st, "running": running, "already": already}
 
 
-def force_cancel_running(cur, job_id: str, reason: str, now: datetime, op_keys: Sequence[int] | None = None,
-                         attempt_status: str = "cancelled", new_status: str = O.CANCELLED.value) -> list[int]:
+def force_cancel_running(
+    cur,
+    job_id: str,
+    reason: str,
+    now: datetime,
+    op_keys: Sequence[int] | None = None,
+    attempt_status: str = "cancelled",
+    new_status: str = O.CANCELLED.value,
+) -> list[int]:
     """running → `new_status` with an attempts row of `attempt_status`; returns op_keys moved."""
     extra, params = "", []
     if op_keys is not None:
@@ -529,13 +711,30 @@ def force_cancel_running(cur, job_id: str, reason: str, now: datetime, op_keys: 
             RETURNING op_key, operation_id, attempts, attempt_started_at""",
         [new_status, new_status, now, new_status, now, reason, new_status, reason, job_id, *params],
     ).fetchall()
-    insert_attempts(cur, [(job_id, op_id, att, attempt_status, st,
-                           None if st is None else max(0.0, (now - st).total_seconds() * 1000.0),
-                           reason, None, None, None) for (_k, op_id, att, st) in moved], now)
+    insert_attempts(
+        cur,
+        [
+            (
+                job_id,
+                op_id,
+                att,
+                attempt_status,
+                st,
+                None if st is None else max(0.0, (now - st).total_seconds() * 1000.0),
+                reason,
+                None,
+                None,
+                None,
+            )
+            for (_k, op_id, att, st) in moved
+        ],
+        now,
+    )
     return [m[0] for m in moved]
 
 
 # ---------------------------------------------------------------- retry, delete, retention
+
 
 class RetryJob(Command):
     """Failed operations (all, or the listed operation ids) → pending; the job → pending.
@@ -550,29 +749,54 @@ class RetryJob(Command):
         self.job_id, self.operation_ids, self.max_retries = job_id, operation_ids, max_retries
 
     def apply(self, cur, now):
-        rows = cur.execute("SELECT status, max_retries FROM jobs WHERE job_id = ?", [self.job_id]).fetchall()
+        rows = cur.execute(
+            "SELECT status, max_retries FROM jobs WHERE job_id = ?", [self.job_id]
+        ).fetchall()
         if not rows:
             raise NotFound(f"job {self.job_id} not found", field="job_id", value=self.job_id)
         status, job_retries = rows[0]
         if status == J.COMPLETED.value:
-            raise Conflict(f"job {self.job_id} completed: it has no failed operations to retry",
-                           field="job_id", value=self.job_id, current_status=status)
+            raise Conflict(
+                f"job {self.job_id} completed: it has no failed operations to retry",
+                field="job_id",
+                value=self.job_id,
+                current_status=status,
+            )
         if status not in job_sources(J.PENDING):
-            raise Conflict(f"job {self.job_id} is {status}; retry works on finished jobs with failed operations",
-                           field="job_id", value=self.job_id, current_status=status)
-        ops = cur.execute("SELECT op_key, operation_id, status, error FROM operations WHERE job_id = ? ORDER BY seq", [self.job_id]).fetchall()
+            raise Conflict(
+                f"job {self.job_id} is {status}; retry works on finished jobs with failed operations",
+                field="job_id",
+                value=self.job_id,
+                current_status=status,
+            )
+        ops = cur.execute(
+            "SELECT op_key, operation_id, status, error FROM operations WHERE job_id = ? ORDER BY seq",
+            [self.job_id],
+        ).fetchall()
         by_id = {r[1]: r for r in ops}
         if self.operation_ids:
             for i, oid in enumerate(self.operation_ids):
                 if oid not in by_id:
-                    raise RequestError(f"operation {oid!r} is not part of job {self.job_id}", field=f"operation_ids.{i}", value=oid)
+                    raise RequestError(
+                        f"operation {oid!r} is not part of job {self.job_id}",
+                        field=f"operation_ids.{i}",
+                        value=oid,
+                    )
                 if by_id[oid][2] != O.FAILED.value:
-                    raise RequestError(f"operation {oid!r} is {by_id[oid][2]}; only failed operations can be retried", field=f"operation_ids.{i}", value=oid)
+                    raise RequestError(
+                        f"operation {oid!r} is {by_id[oid][2]}; only failed operations can be retried",
+                        field=f"operation_ids.{i}",
+                        value=oid,
+                    )
             chosen = [by_id[oid] for oid in dict.fromkeys(self.operation_ids)]
         else:
             chosen = [r for r in ops if r[2] == O.FAILED.value]
         if not chosen:
-            raise Conflict(f"job {self.job_id} has no failed operations to retry", field="job_id", value=self.job_id)
+            raise Conflict(
+                f"job {self.job_id} has no failed operations to retry",
+                field="job_id",
+                value=self.job_id,
+            )
         retries = job_retries if self.max_retries is None else self.max_retries
         keys = [r[0] for r in chosen]
         moved = cur.execute(
@@ -598,9 +822,13 @@ def delete_jobs_sql(cur, job_ids: Sequence[str]) -> list[str]:
     """Delete the listed jobs that are terminal, with their operations, attempts and checks."""
     if not job_ids:
         return []
-    deleted = [r[0] for r in cur.execute(
-        f"DELETE FROM jobs WHERE job_id IN ({_ph(len(job_ids))}) AND status IN {TERMINAL_JOBS} RETURNING job_id",
-        list(job_ids)).fetchall()]
+    deleted = [
+        r[0]
+        for r in cur.execute(
+            f"DELETE FROM jobs WHERE job_id IN ({_ph(len(job_ids))}) AND status IN {TERMINAL_JOBS} RETURNING job_id",
+            list(job_ids),
+        ).fetchall()
+    ]
     if deleted:
         for table in ("operations", "attempts", "check_results"):
             cur.execute(f"DELETE FROM {table} WHERE job_id IN ({_ph(len(deleted))})", deleted)
@@ -619,8 +847,12 @@ class DeleteJob(Command):
         if not rows:
             raise NotFound(f"job {self.job_id} not found", field="job_id", value=self.job_id)
         if not delete_jobs_sql(cur, [self.job_id]):
-            raise Conflict(f"job {self.job_id} is {rows[0][0]}; cancel it and wait until it ends before deleting it",
-                           field="job_id", value=self.job_id, current_status=rows[0][0])
+            raise Conflict(
+                f"job {self.job_id} is {rows[0][0]}; cancel it and wait until it ends before deleting it",
+                field="job_id",
+                value=self.job_id,
+                current_status=rows[0][0],
+            )
         return True
 
 
@@ -635,15 +867,25 @@ class DeleteJobs(Command):
     def apply(self, cur, now):
         if not self.job_ids:
             return [], {}
-        found = dict(cur.execute(f"SELECT job_id, status FROM jobs WHERE job_id IN ({_ph(len(self.job_ids))})",
-                                 self.job_ids).fetchall())
+        found = dict(
+            cur.execute(
+                f"SELECT job_id, status FROM jobs WHERE job_id IN ({_ph(len(self.job_ids))})",
+                self.job_ids,
+            ).fetchall()
+        )
         deleted: list[str] = []
         for i in range(0, len(self.job_ids), 500):
-            deleted += delete_jobs_sql(cur, self.job_ids[i:i + 500])
+            deleted += delete_jobs_sql(cur, self.job_ids[i : i + 500])
         gone = set(deleted)
-        refused = {j: (f"job {j} not found" if j not in found else
-                       f"job {j} is {found[j]}; cancel it and wait until it ends before deleting it")
-                   for j in self.job_ids if j not in gone}
+        refused = {
+            j: (
+                f"job {j} not found"
+                if j not in found
+                else f"job {j} is {found[j]}; cancel it and wait until it ends before deleting it"
+            )
+            for j in self.job_ids
+            if j not in gone
+        }
         return [j for j in self.job_ids if j in gone], refused
 
 
@@ -655,10 +897,14 @@ class RetentionSweep(Command):
         self.cutoff = cutoff
 
     def apply(self, cur, now):
-        ids = [r[0] for r in cur.execute(
-            f"SELECT job_id FROM jobs WHERE status IN {TERMINAL_JOBS} AND coalesce(finished_at, created_at) < ?",
-            [self.cutoff]).fetchall()]
+        ids = [
+            r[0]
+            for r in cur.execute(
+                f"SELECT job_id FROM jobs WHERE status IN {TERMINAL_JOBS} AND coalesce(finished_at, created_at) < ?",
+                [self.cutoff],
+            ).fetchall()
+        ]
         deleted = 0
         for i in range(0, len(ids), 500):
-            deleted += len(delete_jobs_sql(cur, ids[i:i + 500]))
+            deleted += len(delete_jobs_sql(cur, ids[i : i + 500]))
         return deleted

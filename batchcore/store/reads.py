@@ -97,7 +97,18 @@ def progress_for(cur, jobs: dict[str, tuple], max_workers: int) -> dict[str, Pro
         ids,
     ).fetchall()
     out: dict[str, Progress] = {}
-    for job_id, total, done, failed, skipped, cancelled, running, pending, mean_ms, running_ids in rows:
+    for (
+        job_id,
+        total,
+        done,
+        failed,
+        skipped,
+        cancelled,
+        running,
+        pending,
+        mean_ms,
+        running_ids,
+    ) in rows:
         parallel, max_parallel = jobs[job_id]
         finished = done + failed + skipped + cancelled
         remaining = pending + running
@@ -106,48 +117,128 @@ def progress_for(cur, jobs: dict[str, tuple], max_workers: int) -> dict[str, Pro
             lanes = max(1, min(max_parallel if parallel else 1, max_workers, remaining or 1))
             eta = max(0, round(mean_ms * remaining / lanes))
         out[job_id] = Progress(
-            total_operations=total, completed_operations=done, failed_operations=failed,
-            skipped_operations=skipped, cancelled_operations=cancelled, running_operations=running,
+            total_operations=total,
+            completed_operations=done,
+            failed_operations=failed,
+            skipped_operations=skipped,
+            cancelled_operations=cancelled,
+            running_operations=running,
             pending_operations=pending,
-            percent_complete=(finished * 10000 // total) / 100 if total else 100.0,  # floored: 100 only when all finished
-            estimated_time_remaining_ms=eta, current_operations=list(running_ids or []),
+            percent_complete=(finished * 10000 // total) / 100
+            if total
+            else 100.0,  # floored: 100 only when all finished
+            estimated_time_remaining_ms=eta,
+            current_operations=list(running_ids or []),
         )
     return out
 
 
 def _job_view(row: tuple, progress: Progress | None, ops: list[OperationView] | None) -> JobView:
-    (job_id, job_type, status, name, description, project_id, tags, parallel, max_parallel, stop,
-     max_retries, timeout_s, created, started, finished, cancel_at, cancel_reason, total) = row
+    (
+        job_id,
+        job_type,
+        status,
+        name,
+        description,
+        project_id,
+        tags,
+        parallel,
+        max_parallel,
+        stop,
+        max_retries,
+        timeout_s,
+        created,
+        started,
+        finished,
+        cancel_at,
+        cancel_reason,
+        total,
+    ) = row
     if progress is None:
-        progress = Progress(total_operations=total, completed_operations=0, failed_operations=0,
-                            skipped_operations=0, cancelled_operations=0, running_operations=0,
-                            pending_operations=total, percent_complete=0.0, estimated_time_remaining_ms=None)
+        progress = Progress(
+            total_operations=total,
+            completed_operations=0,
+            failed_operations=0,
+            skipped_operations=0,
+            cancelled_operations=0,
+            running_operations=0,
+            pending_operations=total,
+            percent_complete=0.0,
+            estimated_time_remaining_ms=None,
+        )
     end = finished if finished is not None else (utcnow_naive() if started is not None else None)
     return JobView(
-        job_id=job_id, job_type=job_type, status=status, name=name, description=description,
-        project_id=project_id, tags=list(tags or []), parallel_execution=parallel, max_parallel=max_parallel,
-        stop_on_error=stop, max_retries=max_retries, timeout_s=timeout_s, created_at=from_db(created),
-        started_at=from_db(started), completed_at=from_db(finished), duration_ms=duration_ms(started, end),
-        cancel_requested_at=from_db(cancel_at), cancel_reason=cancel_reason, progress=progress, operations=ops,
+        job_id=job_id,
+        job_type=job_type,
+        status=status,
+        name=name,
+        description=description,
+        project_id=project_id,
+        tags=list(tags or []),
+        parallel_execution=parallel,
+        max_parallel=max_parallel,
+        stop_on_error=stop,
+        max_retries=max_retries,
+        timeout_s=timeout_s,
+        created_at=from_db(created),
+        started_at=from_db(started),
+        completed_at=from_db(finished),
+        duration_ms=duration_ms(started, end),
+        cancel_requested_at=from_db(cancel_at),
+        cancel_reason=cancel_reason,
+        progress=progress,
+        operations=ops,
     )
 
 
 def operation_views(cur, job_id: str) -> list[OperationView]:
     """Every operation of a job in order. A running operation's duration is its elapsed time."""
-    rows = cur.execute(f"SELECT {OP_COLUMNS} FROM operations WHERE job_id = ? ORDER BY seq", [job_id]).fetchall()
+    rows = cur.execute(
+        f"SELECT {OP_COLUMNS} FROM operations WHERE job_id = ? ORDER BY seq", [job_id]
+    ).fetchall()
     now = utcnow_naive()
     out = []
-    for (op_id, kind, seq, status, attempts, max_attempts, started, finished, dur, next_at, reason,
-         progress_msg, summary, result, error, spec, attempt_started) in rows:
+    for (
+        op_id,
+        kind,
+        seq,
+        status,
+        attempts,
+        max_attempts,
+        started,
+        finished,
+        dur,
+        next_at,
+        reason,
+        progress_msg,
+        summary,
+        result,
+        error,
+        spec,
+        attempt_started,
+    ) in rows:
         if status == "running":
             dur = duration_ms(attempt_started, now)
-        out.append(OperationView(
-            operation_id=op_id, operation_type=kind, seq=seq, status=status, attempts=attempts,
-            max_attempts=max_attempts, started_at=from_db(started), completed_at=from_db(finished),
-            duration_ms=dur, next_attempt_at=from_db(next_at), status_reason=reason,
-            progress_message=progress_msg, summary=summary, result=jsonutil.loads(result), error=error,
-            metadata=jsonutil.loads(spec) or {},
-        ))
+        out.append(
+            OperationView(
+                operation_id=op_id,
+                operation_type=kind,
+                seq=seq,
+                status=status,
+                attempts=attempts,
+                max_attempts=max_attempts,
+                started_at=from_db(started),
+                completed_at=from_db(finished),
+                duration_ms=dur,
+                next_attempt_at=from_db(next_at),
+                status_reason=reason,
+                progress_message=progress_msg,
+                summary=summary,
+                result=jsonutil.loads(result),
+                error=error,
+                metadata=jsonutil.loads(spec) or {},
+            )
+        )
     return out
 
 
@@ -162,13 +253,21 @@ def job_view(cur, job_id: str, *, max_workers: int, with_operations: bool = True
     return _job_view(row, prog, ops)
 
 
-def list_jobs(cur, flt: JobFilter, *, limit: int, offset: int, max_workers: int,
-              order: str = "created_at DESC, job_id DESC") -> tuple[list[JobView], int]:
+def list_jobs(
+    cur,
+    flt: JobFilter,
+    *,
+    limit: int,
+    offset: int,
+    max_workers: int,
+    order: str = "created_at DESC, job_id DESC",
+) -> tuple[list[JobView], int]:
     """One page of jobs (newest first) and the total matching the filter."""
     where, params = flt.where()
     total = cur.execute(f"SELECT count(*) FROM jobs{where}", params).fetchall()[0][0]
     rows = cur.execute(
-        f"SELECT {JOB_COLUMNS} FROM jobs{where} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]
+        f"SELECT {JOB_COLUMNS} FROM jobs{where} ORDER BY {order} LIMIT ? OFFSET ?",
+        [*params, limit, offset],
     ).fetchall()
     prog = progress_for(cur, {r[0]: (r[7], r[8]) for r in rows}, max_workers)
     return [_job_view(r, prog.get(r[0]), None) for r in rows], int(total)
@@ -176,17 +275,37 @@ def list_jobs(cur, flt: JobFilter, *, limit: int, offset: int, max_workers: int,
 
 def active_job_ids(cur) -> list[str]:
     """Ids of pending, running and cancelling jobs, oldest first."""
-    return [r[0] for r in cur.execute(f"SELECT job_id FROM jobs WHERE status IN {ACTIVE_JOBS} ORDER BY created_at, job_id").fetchall()]
+    return [
+        r[0]
+        for r in cur.execute(
+            f"SELECT job_id FROM jobs WHERE status IN {ACTIVE_JOBS} ORDER BY created_at, job_id"
+        ).fetchall()
+    ]
 
 
 def attempts(cur, job_id: str, operation_id: str | None = None) -> list[dict[str, Any]]:
     """Finished attempts of a job (or one operation), oldest first."""
-    extra, params = ("", [job_id]) if operation_id is None else (" AND operation_id = ?", [job_id, operation_id])
+    extra, params = (
+        ("", [job_id])
+        if operation_id is None
+        else (" AND operation_id = ?", [job_id, operation_id])
+    )
     rows = cur.execute(
         "SELECT operation_id, attempt, status, started_at, finished_at, duration_ms, error, error_type, summary "
-        f"FROM attempts WHERE job_id = ?{extra} ORDER BY finished_at, operation_id, attempt", params
+        f"FROM attempts WHERE job_id = ?{extra} ORDER BY finished_at, operation_id, attempt",
+        params,
     ).fetchall()
-    keys = ("operation_id", "attempt", "status", "started_at", "finished_at", "duration_ms", "error", "error_type", "summary")
+    keys = (
+        "operation_id",
+        "attempt",
+        "status",
+        "started_at",
+        "finished_at",
+        "duration_ms",
+        "error",
+        "error_type",
+        "summary",
+    )
     out = []
     for r in rows:
         d = dict(zip(keys, r, strict=True))
@@ -196,20 +315,54 @@ def attempts(cur, job_id: str, operation_id: str | None = None) -> list[dict[str
 
 
 CHECK_KEYS = (
-    "operation_id", "attempt", "check_index", "project_id", "pipeline_id", "check_name", "check_type",
-    "table_name", "columns", "severity", "threshold", "status", "passed", "total_rows", "failed_rows",
-    "non_null_rows", "pass_rate", "duplicate_keys", "observed", "sample", "sql", "error", "duration_ms", "details",
+    "operation_id",
+    "attempt",
+    "check_index",
+    "project_id",
+    "pipeline_id",
+    "check_name",
+    "check_type",
+    "table_name",
+    "columns",
+    "severity",
+    "threshold",
+    "status",
+    "passed",
+    "total_rows",
+    "failed_rows",
+    "non_null_rows",
+    "pass_rate",
+    "duplicate_keys",
+    "observed",
+    "sample",
+    "sql",
+    "error",
+    "duration_ms",
+    "details",
 )
 
 
-def check_results(cur, job_id: str, operation_id: str | None = None, *, latest_attempt: bool = True) -> list[dict[str, Any]]:
+def check_results(
+    cur, job_id: str, operation_id: str | None = None, *, latest_attempt: bool = True
+) -> list[dict[str, Any]]:
     """Check results of a job (or one operation); by default only each operation's latest attempt."""
-    extra, params = ("", [job_id]) if operation_id is None else (" AND c.operation_id = ?", [job_id, operation_id])
-    latest = (" AND c.attempt = (SELECT max(attempt) FROM check_results c2 WHERE c2.job_id = c.job_id "
-              "AND c2.operation_id = c.operation_id)") if latest_attempt else ""
+    extra, params = (
+        ("", [job_id])
+        if operation_id is None
+        else (" AND c.operation_id = ?", [job_id, operation_id])
+    )
+    latest = (
+        (
+            " AND c.attempt = (SELECT max(attempt) FROM check_results c2 WHERE c2.job_id = c.job_id "
+            "AND c2.operation_id = c.operation_id)"
+        )
+        if latest_attempt
+        else ""
+    )
     rows = cur.execute(
         f"SELECT {', '.join('c.' + k for k in CHECK_KEYS)} FROM check_results c WHERE c.job_id = ?{extra}{latest} "
-        "ORDER BY c.operation_id, c.attempt, c.check_index", params
+        "ORDER BY c.operation_id, c.attempt, c.check_index",
+        params,
     ).fetchall()
     out = []
     for r in rows:
@@ -227,8 +380,14 @@ def statistics(cur, *, recent: int = 10, max_workers: int = 10) -> dict[str, Any
     `failure_rate` per type = jobs that ended failed or partial_success ÷ jobs that ended
     (cancelled excluded); `operation_failure_rate` = failed ÷ (completed + failed) operations.
     """
-    status = dict(cur.execute("SELECT status, count(*) FROM jobs GROUP BY status ORDER BY status").fetchall())
-    types = dict(cur.execute("SELECT job_type, count(*) FROM jobs GROUP BY job_type ORDER BY job_type").fetchall())
+    status = dict(
+        cur.execute("SELECT status, count(*) FROM jobs GROUP BY status ORDER BY status").fetchall()
+    )
+    types = dict(
+        cur.execute(
+            "SELECT job_type, count(*) FROM jobs GROUP BY job_type ORDER BY job_type"
+        ).fetchall()
+    )
     by_type_rows = cur.execute(
         f"""SELECT job_type, count(*),
                    avg(date_diff('microsecond', started_at, finished_at) / 1000.0)
@@ -237,21 +396,29 @@ def statistics(cur, *, recent: int = 10, max_workers: int = 10) -> dict[str, Any
                    count(*) FILTER (WHERE status IN {TERMINAL_JOBS} AND status <> 'cancelled')
             FROM jobs GROUP BY job_type ORDER BY job_type"""
     ).fetchall()
-    op_rows = dict((r[0], (r[1], r[2])) for r in cur.execute(
-        """SELECT j.job_type, count(*) FILTER (WHERE o.status = 'failed'),
+    op_rows = dict(
+        (r[0], (r[1], r[2]))
+        for r in cur.execute(
+            """SELECT j.job_type, count(*) FILTER (WHERE o.status = 'failed'),
                   count(*) FILTER (WHERE o.status IN ('completed', 'failed'))
            FROM operations o JOIN jobs j USING (job_id) GROUP BY j.job_type"""
-    ).fetchall())
+        ).fetchall()
+    )
     by_type = {}
     for jt, n, mean_ms, bad, ended in by_type_rows:
         of, oe = op_rows.get(jt, (0, 0))
         by_type[jt] = {
-            "jobs": n, "mean_duration_ms": None if mean_ms is None else round(mean_ms, 1),
+            "jobs": n,
+            "mean_duration_ms": None if mean_ms is None else round(mean_ms, 1),
             "failure_rate": None if not ended else round(bad / ended, 4),
             "operation_failure_rate": None if not oe else round(of / oe, 4),
         }
-    active = cur.execute(f"SELECT count(*) FROM jobs WHERE status IN {ACTIVE_JOBS}").fetchall()[0][0]
-    recent_jobs, total = list_jobs(cur, JobFilter(), limit=recent, offset=0, max_workers=max_workers)
+    active = cur.execute(f"SELECT count(*) FROM jobs WHERE status IN {ACTIVE_JOBS}").fetchall()[0][
+        0
+    ]
+    recent_jobs, total = list_jobs(
+        cur, JobFilter(), limit=recent, offset=0, max_workers=max_workers
+    )
     return {
         "total_jobs": total,
         "status_distribution": status,

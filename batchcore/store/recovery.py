@@ -41,10 +41,16 @@ class Recover(Command):
                 [job_id, op_id, attempt, started, now, dur],
             )
             if cancel_requested:
-                new, reason = O.CANCELLED.value, "interrupted by a restart after the job's cancel was requested"
+                new, reason = (
+                    O.CANCELLED.value,
+                    "interrupted by a restart after the job's cancel was requested",
+                )
                 counts["cancelled"] += 1
             elif interruptions + 1 >= self.max_interruptions:
-                new, reason = O.FAILED.value, f"interrupted {interruptions + 1} times by process restarts; not run again"
+                new, reason = (
+                    O.FAILED.value,
+                    f"interrupted {interruptions + 1} times by process restarts; not run again",
+                )
                 counts["failed"] += 1
             else:
                 new, reason = O.PENDING.value, "interrupted by a restart; will run again"
@@ -57,12 +63,25 @@ class Recover(Command):
                     WHERE op_key = ? AND status = '{O.RUNNING.value}'""",
                 [new, new, new, now, reason, new, reason, op_key],
             )
-        cancelled_jobs = [r[0] for r in cur.execute(
-            f"SELECT job_id FROM jobs WHERE status IN {ACTIVE_JOBS} AND cancel_requested_at IS NOT NULL").fetchall()]
+        cancelled_jobs = [
+            r[0]
+            for r in cur.execute(
+                f"SELECT job_id FROM jobs WHERE status IN {ACTIVE_JOBS} AND cancel_requested_at IS NOT NULL"
+            ).fetchall()
+        ]
         for job_id in cancelled_jobs:
             skip_pending(cur, job_id, "job cancelled (found after restart)", now)
-        active = [r[0] for r in cur.execute(f"SELECT job_id FROM jobs WHERE status IN {ACTIVE_JOBS}").fetchall()]
+        active = [
+            r[0]
+            for r in cur.execute(
+                f"SELECT job_id FROM jobs WHERE status IN {ACTIVE_JOBS}"
+            ).fetchall()
+        ]
         finalize_jobs(cur, active, now)
-        resumed = [r[0] for r in cur.execute(
-            f"SELECT job_id FROM jobs WHERE status IN {ACTIVE_JOBS} ORDER BY created_at, job_id").fetchall()]
+        resumed = [
+            r[0]
+            for r in cur.execute(
+                f"SELECT job_id FROM jobs WHERE status IN {ACTIVE_JOBS} ORDER BY created_at, job_id"
+            ).fetchall()
+        ]
         return {"resumed_jobs": resumed, **counts}

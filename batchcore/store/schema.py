@@ -131,7 +131,9 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 def current_version(cur: duckdb.DuckDBPyConnection) -> int:
     """Schema version of the open database (0 for an empty file)."""
-    cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    cur.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
     row = cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()
     return int(row[0][0])
 
@@ -143,7 +145,9 @@ def migrate(cur: duckdb.DuckDBPyConnection) -> int:
     """
     version = current_version(cur)
     if version > SCHEMA_VERSION:
-        raise RuntimeError(f"job store schema v{version} is newer than this program (v{SCHEMA_VERSION}); upgrade batchcore")
+        raise RuntimeError(
+            f"job store schema v{version} is newer than this program (v{SCHEMA_VERSION}); upgrade batchcore"
+        )
     for v in range(version, SCHEMA_VERSION):
         cur.execute("BEGIN TRANSACTION")
         try:

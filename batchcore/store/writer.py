@@ -51,7 +51,9 @@ class Command:
         raise TypeError(f"{type(self).__name__} must implement apply() or apply_many()")
 
     @classmethod
-    def apply_many(cls, cur: duckdb.DuckDBPyConnection, cmds: list[Command], now: datetime) -> list[Any]:
+    def apply_many(
+        cls, cur: duckdb.DuckDBPyConnection, cmds: list[Command], now: datetime
+    ) -> list[Any]:
         """Apply consecutive commands of this class; default: one by one."""
         return [c.apply(cur, now) for c in cmds]
 
@@ -73,7 +75,9 @@ _STOP = object()
 class Writer:
     """Owns the write cursor. `submit(cmd)` queues; `call(cmd)` queues and waits for the result."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, *, max_batch: int = 2000, linger_s: float = 0.002):
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, *, max_batch: int = 2000, linger_s: float = 0.002
+    ):
         self.cur = con.cursor()
         self.max_batch = max_batch
         self.linger_s = linger_s
@@ -94,7 +98,9 @@ class Writer:
             self._started = True
             self._thread.start()
 
-    def submit(self, cmd: Command, callback: Callable[[Any, BaseException | None], None] | None = None) -> Future:
+    def submit(
+        self, cmd: Command, callback: Callable[[Any, BaseException | None], None] | None = None
+    ) -> Future:
         """Queue `cmd`; returns its Future. Raises RuntimeError after stop()."""
         if self._stopped:
             raise RuntimeError("the job store is closed")

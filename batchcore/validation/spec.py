@@ -333,7 +333,9 @@ def load_pipeline(
         shown = [clip(str(p), MAX_PROBLEM) for p in problems[:MAX_LISTED_PROBLEMS]]
         rest = len(problems) - len(shown)
         if rest:
-            shown.append(f"{ELLIPSIS} and {rest} more: `python -m batchcore lint {path}` lists them all")
+            shown.append(
+                f"{ELLIPSIS} and {rest} more: `python -m batchcore lint {path}` lists them all"
+            )
         listing = "\n".join(shown)
         raise ConfigError(
             f"{len(problems)} problem(s) in {path}:\n{listing}",

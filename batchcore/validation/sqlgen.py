@@ -64,7 +64,9 @@ def hex_to_int(d: Dialect, hex_expr: str) -> str:
         return f"CAST(CONV({hex_expr}, 16, 10) AS SIGNED)"
     if d.name == "sqlite":
         return f"hex_to_int({hex_expr})"
-    raise ConfigError(f"segmented row_diff is not available on {d.name} connections", field="type", value=d.name)
+    raise ConfigError(
+        f"segmented row_diff is not available on {d.name} connections", field="type", value=d.name
+    )
 
 
 def concat(d: Dialect, parts: list[str]) -> str:

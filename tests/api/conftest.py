@@ -207,6 +207,7 @@ def unused_url() -> str:
 
 # ---------------------------------------------------------------- servers in their own process
 
+
 def server_env(workspace: Path, jobs_dir: Path, **extra: str) -> dict[str, str]:
     """Environment of a server process on `workspace` and `jobs_dir` (no token, no example build)."""
     env = {k: v for k, v in os.environ.items() if k not in ("BATCH_API_TOKEN", "BATCH_API_URL")}

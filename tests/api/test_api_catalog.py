@@ -11,7 +11,10 @@ from batchcore.connections import duckdb_instance_acquire, duckdb_instance_relea
 
 def _two_snapshots(engine, workspace) -> None:
     request = {"job_name": "snap", "items": [{"connection_name": "warehouse"}]}
-    assert engine.wait(engine.submit("bulk_metadata_extraction", request).job_id, 30).status.value == "completed"
+    assert (
+        engine.wait(engine.submit("bulk_metadata_extraction", request).job_id, 30).status.value
+        == "completed"
+    )
     db = str(workspace / "data" / "warehouse.duckdb")
     cur = duckdb_instance_acquire(db)  # the engine's process shares one DuckDB instance per file
     try:
@@ -19,7 +22,10 @@ def _two_snapshots(engine, workspace) -> None:
     finally:
         cur.close()
         duckdb_instance_release(db)
-    assert engine.wait(engine.submit("bulk_metadata_extraction", request).job_id, 30).status.value == "completed"
+    assert (
+        engine.wait(engine.submit("bulk_metadata_extraction", request).job_id, 30).status.value
+        == "completed"
+    )
 
 
 def test_list_show_and_diff_snapshots(client, api_engine, api_workspace):
@@ -35,8 +41,10 @@ def test_list_show_and_diff_snapshots(client, api_engine, api_workspace):
     d = client.get("/catalog/diff", params={"a": "@warehouse~1", "b": "@warehouse"}).json()
     assert d["identical"] is False
     assert [c["name"] for t in d["tables_changed"] for c in t["columns_added"]] == ["tier"]
-    csv_text = client.get("/catalog/diff", params={"a": older["snapshot_id"], "b": newest["snapshot_id"],
-                                                   "format": "csv"}).text
+    csv_text = client.get(
+        "/catalog/diff",
+        params={"a": older["snapshot_id"], "b": newest["snapshot_id"], "format": "csv"},
+    ).text
     assert csv_text.splitlines()[1].startswith("added,column,customers,tier")
     missing = client.get("/catalog/snapshot", params={"ref": "snap-nope"})
     assert missing.status_code == 404 and "not found" in missing.json()["message"]
@@ -48,8 +56,23 @@ def test_catalog_cli_reads_through_the_api(live_url, api_engine, api_workspace, 
     rows = json.loads(capsys.readouterr().out)
     assert [r["connection_name"] for r in rows] == ["warehouse", "warehouse"]
     out = tmp_path / "drift.csv"
-    assert cli(["catalog", "diff", "@warehouse~1", "@warehouse", "--url", live_url, "--format", "csv",
-                "-o", str(out)]) == 1  # differences found, like diff(1)
+    assert (
+        cli(
+            [
+                "catalog",
+                "diff",
+                "@warehouse~1",
+                "@warehouse",
+                "--url",
+                live_url,
+                "--format",
+                "csv",
+                "-o",
+                str(out),
+            ]
+        )
+        == 1
+    )  # differences found, like diff(1)
     assert "added,column,customers,tier" in out.read_text()
     assert cli(["catalog", "show", "@warehouse", "--url", live_url]) == 0
     assert "tier" in capsys.readouterr().out

@@ -97,7 +97,14 @@ def test_submit_wait_prints_one_short_line_for_108_checks_on_a_missing_table(
     )
     body = {"job_name": "planes", "pipelines": [{"pipeline_id": "planes_validation"}]}
     rc, out, _ = cli(
-        capsys, "submit", write_request(tmp_path, body), "--url", live_url, "--wait", "--poll", "0.05"
+        capsys,
+        "submit",
+        write_request(tmp_path, body),
+        "--url",
+        live_url,
+        "--wait",
+        "--poll",
+        "0.05",
     )
     assert rc == 1
     (line,) = [x for x in out.splitlines() if x.startswith("failed ")]
@@ -310,8 +317,12 @@ def test_real_process_submit_wait_and_unreachable(tmp_path, live_url, unused_url
     assert "Traceback" not in down.stderr
 
 
-def test_submit_takes_the_request_as_run_does_and_needs_it_once(capsys, tmp_path, live_url, api_engine):
-    req = write_request(tmp_path, {"job_name": "by --job", "pipelines": [{"pipeline_id": "airlines_validation"}]})
+def test_submit_takes_the_request_as_run_does_and_needs_it_once(
+    capsys, tmp_path, live_url, api_engine
+):
+    req = write_request(
+        tmp_path, {"job_name": "by --job", "pipelines": [{"pipeline_id": "airlines_validation"}]}
+    )
     rc, out, err = cli(capsys, "submit", "--job", req, "--url", live_url)
     assert rc == 0, err
     assert api_engine.get_job(out.strip()).name == "by --job"

@@ -114,9 +114,7 @@ def test_multi_validate_without_pipeline_ids_takes_every_pipeline(client):
     body = {"job_name": "All of nycflights", "projects": [{"project_id": "nycflights_migration"}]}
     created = client.post("/projects/multi-validate", json=body).json()
     assert created["total_operations"] == 3
-    assert (
-        created["message"] == "Multi-project validation job created with 1 project (3 pipelines)"
-    )
+    assert created["message"] == "Multi-project validation job created with 1 project (3 pipelines)"
 
 
 def test_schema_type_is_case_insensitive_and_seed_kept(client):

@@ -86,7 +86,9 @@ def test_docs_render_in_a_browser_without_internet(page, serve_api):
 
     page.route("**/*", only_local)
     page.goto(f"{base}/docs")
-    page.locator(".opblock-summary-path", has_text="/pipelines/bulk-execute").wait_for(timeout=20_000)
+    page.locator(".opblock-summary-path", has_text="/pipelines/bulk-execute").wait_for(
+        timeout=20_000
+    )
     schema = httpx.get(f"{base}/openapi.json").json()
     operations = sum(len(methods) for methods in schema["paths"].values())
     assert page.locator(".opblock").count() == operations > 15

@@ -21,14 +21,22 @@ BE = "/pipelines/bulk-execute"
 
 
 def with_override(override: dict) -> dict:
-    return {"job_name": "t", "project_id": "my_project",
-            "pipelines": [{"pipeline_id": "pipeline1", "config_override": override}]}
+    return {
+        "job_name": "t",
+        "project_id": "my_project",
+        "pipelines": [{"pipeline_id": "pipeline1", "config_override": override}],
+    }
 
 
 @pytest.mark.parametrize(
     ("threshold", "got"),
-    [("0.5", "'0.5' (a string)"), (True, "True (true/false)"), ([0.5], "[0.5] (a list)"),
-     (2, "2"), (-0.1, "-0.1")],
+    [
+        ("0.5", "'0.5' (a string)"),
+        (True, "True (true/false)"),
+        ([0.5], "[0.5] (a list)"),
+        (2, "2"),
+        (-0.1, "-0.1"),
+    ],
 )
 def test_threshold_errors_name_the_field_and_the_value(shared_client, threshold, got):
     resp = shared_client.post(BE, json=with_override({"threshold": threshold}))
@@ -36,11 +44,13 @@ def test_threshold_errors_name_the_field_and_the_value(shared_client, threshold,
     body = resp.json()
     message = f"pipelines.0.config_override.threshold: must be a number between 0 and 1, got {got}"
     assert body["message"] == message
-    assert body["detail"] == [{
-        "loc": ["body", "pipelines", 0, "config_override", "threshold"],
-        "msg": f"must be a number between 0 and 1, got {got}",
-        "type": "number_range",
-    }]
+    assert body["detail"] == [
+        {
+            "loc": ["body", "pipelines", 0, "config_override", "threshold"],
+            "msg": f"must be a number between 0 and 1, got {got}",
+            "type": "number_range",
+        }
+    ]
 
 
 def test_integer_threshold_and_timeout_are_numbers(shared_client):
@@ -79,6 +89,7 @@ def test_empty_job_name_breaks_the_stated_min_length(shared_client):
 
 # ---------------------------------------------------------------- any union, in any request
 
+
 class Inner(BaseModel):
     model_config = ConfigDict(extra="forbid")
     n: Annotated[StrictInt, Field(ge=1)]
@@ -109,12 +120,28 @@ def union_client():
     ("body", "message", "locs"),
     [
         ({"limit": "0.5"}, "limit: must be a number, got '0.5' (a string)", [["body", "limit"]]),
-        ({"pick": "5"}, "pick: must be an integer or a list, got '5' (a string)", [["body", "pick"]]),
+        (
+            {"pick": "5"},
+            "pick: must be an integer or a list, got '5' (a string)",
+            [["body", "pick"]],
+        ),
         # the value is a list: the list member's own problem, at its item, without the tag
-        ({"pick": [1, "x"]}, "pick.1: Input should be a valid integer (got 'x')", [["body", "pick", 1]]),
-        ({"obj": {"n": 0}}, "obj.n: Input should be greater than or equal to 1 (got 0)", [["body", "obj", "n"]]),
+        (
+            {"pick": [1, "x"]},
+            "pick.1: Input should be a valid integer (got 'x')",
+            [["body", "pick", 1]],
+        ),
+        (
+            {"obj": {"n": 0}},
+            "obj.n: Input should be greater than or equal to 1 (got 0)",
+            [["body", "obj", "n"]],
+        ),
         ({"obj": 5}, "obj: must be an object or a string, got 5 (a number)", [["body", "obj"]]),
-        ({"mode": "c"}, "mode: must be 'a' or 'b' or an integer, got 'c' (a string)", [["body", "mode"]]),
+        (
+            {"mode": "c"},
+            "mode: must be 'a' or 'b' or an integer, got 'c' (a string)",
+            [["body", "mode"]],
+        ),
         (
             {"limit": "1", "pick": True, "extra": 1},
             "limit: must be a number, got '1' (a string); pick: must be an integer or a list, got "

@@ -161,9 +161,7 @@ def test_retry_all_failed_with_null_body_and_selected_ids(client, api_engine, no
 
     nothing = client.post(f"/jobs/{jid}/retry", json={"operation_ids": None, "max_retries": 3})
     assert nothing.status_code == 409
-    assert (
-        "completed: it has no failed operations to retry" in nothing.json()["message"]
-    )
+    assert "completed: it has no failed operations to retry" in nothing.json()["message"]
 
 
 def test_retry_of_an_operation_that_did_not_fail_is_422(client, api_engine, noop_job):

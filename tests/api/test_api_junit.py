@@ -148,8 +148,17 @@ def test_failure_messages_count_in_the_unit_of_the_check():
     export = {
         "job": {**EXPORT["job"], "operations": [_op("pipeline_0_planes", "failed")]},
         "check_results": [
-            _check("pipeline_0_planes", 0, "schema_planes", False, check_type="schema",
-                   columns=[], total_rows=3, failed_rows=1, pass_rate=0.6667),
+            _check(
+                "pipeline_0_planes",
+                0,
+                "schema_planes",
+                False,
+                check_type="schema",
+                columns=[],
+                total_rows=3,
+                failed_rows=1,
+                pass_rate=0.6667,
+            ),
             _check("pipeline_0_planes", 1, "not_null_year", False),
         ],
     }

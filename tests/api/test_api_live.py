@@ -172,8 +172,17 @@ def test_second_process_gets_a_clear_lock_error(process_server, tmp_path, comman
         json.dumps({"job_name": "x", "pipelines": [{"pipeline_id": "test_pipeline"}]})
     )
     if command == "streamlit":
-        cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
-               str(free_port()), "--server.headless", "true"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(free_port()),
+            "--server.headless",
+            "true",
+        ]
     else:
         args = ["serve", "--port", "0"] if command == "serve" else ["run", "--job", str(request)]
         cmd = [sys.executable, "-m", "batchcore", *args]

@@ -27,37 +27,63 @@ def test_unknown_connection_in_a_pipeline_override_is_a_422(client, key):
         "job_name": "override",
         "pipelines": [
             {"pipeline_id": "pipeline1", "project_id": "my_project"},
-            {"pipeline_id": "pipeline2", "project_id": "my_project",
-             "config_override": {key: "ghost"}},
+            {
+                "pipeline_id": "pipeline2",
+                "project_id": "my_project",
+                "config_override": {key: "ghost"},
+            },
         ],
     }
     message, locs = refused(client, BE, body)
-    assert message == f"pipelines.1.config_override.{key}: connection 'ghost' is not in the workspace {KNOWN}"
+    assert (
+        message
+        == f"pipelines.1.config_override.{key}: connection 'ghost' is not in the workspace {KNOWN}"
+    )
     assert locs == [["body", "pipelines", 1, "config_override", key]]
 
 
 def test_unknown_connection_in_a_project_override_is_a_422(client):
-    body = {"job_name": "override", "projects": [
-        {"project_id": "project1", "config_override": {"target": "warehouse", "source": "nope"}}]}
+    body = {
+        "job_name": "override",
+        "projects": [
+            {"project_id": "project1", "config_override": {"target": "warehouse", "source": "nope"}}
+        ],
+    }
     message, locs = refused(client, MV, body)
-    assert message == f"projects.0.config_override.source: connection 'nope' is not in the workspace {KNOWN}"
+    assert (
+        message
+        == f"projects.0.config_override.source: connection 'nope' is not in the workspace {KNOWN}"
+    )
     assert locs == [["body", "projects", 0, "config_override", "source"]]
 
 
 def test_known_connections_in_an_override_are_stored(client, api_engine: Engine):
-    body = {"job_name": "override", "pipelines": [
-        {"pipeline_id": "pipeline1", "project_id": "my_project",
-         "config_override": {"target": "warehouse", "source": "warehouse", "threshold": 0.5}}]}
+    body = {
+        "job_name": "override",
+        "pipelines": [
+            {
+                "pipeline_id": "pipeline1",
+                "project_id": "my_project",
+                "config_override": {"target": "warehouse", "source": "warehouse", "threshold": 0.5},
+            }
+        ],
+    }
     resp = client.post(BE, json=body)
     assert resp.status_code == 200, resp.text
     ops = client.get(f"/jobs/{resp.json()['job_id']}/operations").json()["operations"]
     assert ops[0]["metadata"]["config_override"] == {
-        "threshold": 0.5, "source": "warehouse", "target": "warehouse"}
+        "threshold": 0.5,
+        "source": "warehouse",
+        "target": "warehouse",
+    }
 
 
 def test_repeated_tags_are_stored_once_in_first_order(client):
-    body = {"job_name": "tags", "tags": ["ütf", "b", "ütf", " b ", "a"],
-            "pipelines": [{"pipeline_id": "pipeline1", "project_id": "my_project"}]}
+    body = {
+        "job_name": "tags",
+        "tags": ["ütf", "b", "ütf", " b ", "a"],
+        "pipelines": [{"pipeline_id": "pipeline1", "project_id": "my_project"}],
+    }
     resp = client.post(BE, json=body)
     assert resp.status_code == 200, resp.text
     job = client.get(f"/jobs/{resp.json()['job_id']}").json()["job"]
@@ -67,42 +93,64 @@ def test_repeated_tags_are_stored_once_in_first_order(client):
 
 
 def test_a_project_listed_twice_is_a_422(client):
-    body = {"job_name": "twice", "projects": [
-        {"project_id": "project1", "pipeline_ids": ["val1"]},
-        {"project_id": "my_project"},
-        {"project_id": "project1", "pipeline_ids": ["val2"]}]}
+    body = {
+        "job_name": "twice",
+        "projects": [
+            {"project_id": "project1", "pipeline_ids": ["val1"]},
+            {"project_id": "my_project"},
+            {"project_id": "project1", "pipeline_ids": ["val2"]},
+        ],
+    }
     message, locs = refused(client, MV, body)
-    assert message == ("projects.2.project_id: project 'project1' is listed twice (projects.0 and "
-                       "projects.2): list it once, with every pipeline_id to run")
+    assert message == (
+        "projects.2.project_id: project 'project1' is listed twice (projects.0 and "
+        "projects.2): list it once, with every pipeline_id to run"
+    )
     assert locs == [["body", "projects", 2, "project_id"]]
 
 
 def test_a_pipeline_listed_twice_in_a_project_is_a_422(client):
-    body = {"job_name": "twice", "projects": [
-        {"project_id": "project1", "pipeline_ids": ["val1", "val2", "val1"]}]}
+    body = {
+        "job_name": "twice",
+        "projects": [{"project_id": "project1", "pipeline_ids": ["val1", "val2", "val1"]}],
+    }
     message, locs = refused(client, MV, body)
-    assert message == ("projects.0.pipeline_ids.2: pipeline 'val1' is listed twice in project "
-                       "'project1' (pipeline_ids.0 and pipeline_ids.2)")
+    assert message == (
+        "projects.0.pipeline_ids.2: pipeline 'val1' is listed twice in project "
+        "'project1' (pipeline_ids.0 and pipeline_ids.2)"
+    )
     assert locs == [["body", "projects", 0, "pipeline_ids", 2]]
 
 
 def test_each_project_once_runs_each_pipeline_once(client):
-    body = {"job_name": "once", "projects": [{"project_id": "project1"}, {"project_id": "my_project"}]}
+    body = {
+        "job_name": "once",
+        "projects": [{"project_id": "project1"}, {"project_id": "my_project"}],
+    }
     resp = client.post(MV, json=body)
     assert resp.status_code == 200, resp.text
     assert resp.json()["total_operations"] == 4
     ops = client.get(f"/jobs/{resp.json()['job_id']}/operations").json()["operations"]
     assert [o["operation_id"] for o in ops] == [
-        "project_0_project1_val1", "project_1_project1_val2",
-        "project_2_my_project_pipeline1", "project_3_my_project_pipeline2"]
+        "project_0_project1_val1",
+        "project_1_project1_val2",
+        "project_2_my_project_pipeline1",
+        "project_3_my_project_pipeline2",
+    ]
 
 
 def test_metadata_item_with_name_and_type_is_a_422(client):
-    body = {"job_name": "both", "items": [
-        {"connection_name": "warehouse"},
-        {"connection_name": "warehouse", "connection_type": "duckdb"}]}
+    body = {
+        "job_name": "both",
+        "items": [
+            {"connection_name": "warehouse"},
+            {"connection_name": "warehouse", "connection_type": "duckdb"},
+        ],
+    }
     message, locs = refused(client, BX, body)
-    assert message == ("items.1: give connection_name or connection_type, not both "
-                       "(a name already has its type) "
-                       "(got {'connection_name': 'warehouse', 'connection_type': 'duckdb'})")
+    assert message == (
+        "items.1: give connection_name or connection_type, not both "
+        "(a name already has its type) "
+        "(got {'connection_name': 'warehouse', 'connection_type': 'duckdb'})"
+    )
     assert locs == [["body", "items", 1]]

@@ -24,12 +24,16 @@ def test_pages_and_api_share_one_engine(page: Page, real_streamlit):
     api = real_streamlit.url
     base = api.removesuffix("/batch")
     health = httpx.get(f"{api}/health").json()
-    body = {"job_name": "created through the API",
-            "pipelines": [{"pipeline_id": "test_pipeline", "project_id": "guide_examples"}]}
+    body = {
+        "job_name": "created through the API",
+        "pipelines": [{"pipeline_id": "test_pipeline", "project_id": "guide_examples"}],
+    }
     assert httpx.post(f"{api}/pipelines/bulk-execute", json=body).status_code == 200
 
     page.goto(base + "/")
-    expect(page.get_by_role("heading", name="Bulk Pipeline Execution", exact=True)).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("heading", name="Bulk Pipeline Execution", exact=True)).to_be_visible(
+        timeout=30_000
+    )
     expect(page.get_by_text(f"Engine {health['engine_id']}")).to_be_visible()
 
     page.get_by_label("Job name").fill("created in the UI")
@@ -42,7 +46,9 @@ def test_pages_and_api_share_one_engine(page: Page, real_streamlit):
 
     page.goto(base + "/history")
     # the history grid is a canvas; its accessible cells carry the text
-    expect(page.locator("[role=gridcell]", has_text="created through the API").first).to_be_attached(timeout=30_000)
+    expect(
+        page.locator("[role=gridcell]", has_text="created through the API").first
+    ).to_be_attached(timeout=30_000)
 
     job = httpx.get(f"{api}/jobs/{job_id}").json()["job"]
     assert job["name"] == "created in the UI"

@@ -95,16 +95,28 @@ def test_three_schemas_in_parallel_complete_with_results_stored(make_engine, wor
 def test_bad_items_are_rejected_at_submission(make_engine, workspace):
     lake = {"lake": {"type": "snowflake", "url": "snowflake://x"}}
     eng = make_engine(workspace=write_workspace(workspace.parent / "ws_lake", lake))
-    with pytest.raises(RequestError, match="table_name 'fact_sale' is not a table of the Finance schema") as bad:
-        eng.submit("batch_data_generation", {"job_name": "x", "items": [
-            {"schema_type": "Retail"}, {"schema_type": "Finance", "table_name": "fact_sale"}]})
+    with pytest.raises(
+        RequestError, match="table_name 'fact_sale' is not a table of the Finance schema"
+    ) as bad:
+        eng.submit(
+            "batch_data_generation",
+            {
+                "job_name": "x",
+                "items": [
+                    {"schema_type": "Retail"},
+                    {"schema_type": "Finance", "table_name": "fact_sale"},
+                ],
+            },
+        )
     assert bad.value.field == "items.1.table_name"
     with pytest.raises(RequestError, match="connection 'nowhere' is not in the workspace"):
         eng.submit(
             "batch_data_generation",
             {"job_name": "x", "items": [{"schema_type": "Retail", "target_connection": "nowhere"}]},
         )
-    with pytest.raises(RequestError, match="'lake' is snowflake: data generation writes to duckdb, sqlite"):
+    with pytest.raises(
+        RequestError, match="'lake' is snowflake: data generation writes to duckdb, sqlite"
+    ):
         eng.submit(
             "batch_data_generation",
             {"job_name": "x", "items": [{"schema_type": "Retail", "target_connection": "lake"}]},
@@ -127,11 +139,22 @@ def test_bad_items_are_rejected_at_submission(make_engine, workspace):
 @pytest.mark.postgres
 def test_a_refused_target_fails_alone_and_is_not_retried(make_engine, workspace, pg_url):
     base = pg_url.rsplit("/", 1)[0]
-    ws = write_workspace(workspace.parent / "ws_gone", {"gone": {"type": "postgres", "url": f"{base}/no_such_database_bt"}})
+    ws = write_workspace(
+        workspace.parent / "ws_gone",
+        {"gone": {"type": "postgres", "url": f"{base}/no_such_database_bt"}},
+    )
     eng = make_engine(workspace=ws)
-    created = eng.submit("batch_data_generation", {"job_name": "one bad", "max_retries": 2, "items": [
-        {"schema_type": "Retail", "row_count": 500},
-        {"schema_type": "Finance", "target_connection": "gone"}]})
+    created = eng.submit(
+        "batch_data_generation",
+        {
+            "job_name": "one bad",
+            "max_retries": 2,
+            "items": [
+                {"schema_type": "Retail", "row_count": 500},
+                {"schema_type": "Finance", "target_connection": "gone"},
+            ],
+        },
+    )
     job = eng.wait(created.job_id, timeout=120)
     assert job.status.value == "partial_success"
     good, bad = job.operations

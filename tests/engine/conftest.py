@@ -31,5 +31,11 @@ def new_probe():
 def counts_add_up(progress) -> bool:
     """completed + failed + skipped + cancelled + running + pending == total."""
     p = progress
-    return (p.completed_operations + p.failed_operations + p.skipped_operations + p.cancelled_operations
-            + p.running_operations + p.pending_operations) == p.total_operations
+    return (
+        p.completed_operations
+        + p.failed_operations
+        + p.skipped_operations
+        + p.cancelled_operations
+        + p.running_operations
+        + p.pending_operations
+    ) == p.total_operations

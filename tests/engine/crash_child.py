@@ -14,7 +14,14 @@ from batchcore.config import Settings
 from batchcore.engine import Engine
 from batchcore.planning import OpPlan
 
-eng = Engine(Settings(jobs_dir=Path(sys.argv[1]), workspace=Path(sys.argv[1]), max_workers=4, auto_build_example=False))
+eng = Engine(
+    Settings(
+        jobs_dir=Path(sys.argv[1]),
+        workspace=Path(sys.argv[1]),
+        max_workers=4,
+        auto_build_example=False,
+    )
+)
 ops = [OpPlan(f"slow{i}", "noop", {"sleep_ms": 700, "value": i}) for i in range(6)]
 job = eng.submit_operations("crash-me", ops, max_parallel=2)
 print(f"JOB {job.job_id}", flush=True)

@@ -29,10 +29,18 @@ def _status(eng, job_id, op_id):
 
 def test_graceful_cancel_lets_running_finish_and_skips_the_rest(make_engine):
     eng = make_engine(max_workers=10)
-    ops = noops(1, prefix="a", sleep_ms=100) + noops(1, prefix="b", sleep_ms=600) + noops(1, prefix="c", sleep_ms=50)
+    ops = (
+        noops(1, prefix="a", sleep_ms=100)
+        + noops(1, prefix="b", sleep_ms=600)
+        + noops(1, prefix="c", sleep_ms=50)
+    )
     job = eng.submit_operations("graceful", ops, max_parallel=2)
-    _wait_for(lambda: _status(eng, job.job_id, "a0").status == OperationStatus.COMPLETED
-              and _status(eng, job.job_id, "b0").status == OperationStatus.RUNNING)
+    _wait_for(
+        lambda: (
+            _status(eng, job.job_id, "a0").status == OperationStatus.COMPLETED
+            and _status(eng, job.job_id, "b0").status == OperationStatus.RUNNING
+        )
+    )
     # c0 may have started when a0 finished; cancel once it is visible which ops run
     res = eng.cancel(job.job_id, reason="testing", force=False)
     assert res["job_status"] in ("cancelling", "cancelled")
@@ -50,16 +58,26 @@ def test_graceful_cancel_lets_running_finish_and_skips_the_rest(make_engine):
 
 def test_graceful_cancel_of_three_with_two_lanes(make_engine):
     eng = make_engine(max_workers=10)
-    ops = [noops(1, prefix="first", sleep_ms=200)[0], noops(1, prefix="second", sleep_ms=400)[0],
-           noops(1, prefix="third", sleep_ms=10)[0]]
+    ops = [
+        noops(1, prefix="first", sleep_ms=200)[0],
+        noops(1, prefix="second", sleep_ms=400)[0],
+        noops(1, prefix="third", sleep_ms=10)[0],
+    ]
     job = eng.submit_operations("three", ops, max_parallel=2)
-    _wait_for(lambda: _status(eng, job.job_id, "second0").status == OperationStatus.RUNNING
-              and _status(eng, job.job_id, "first0").status == OperationStatus.RUNNING)
+    _wait_for(
+        lambda: (
+            _status(eng, job.job_id, "second0").status == OperationStatus.RUNNING
+            and _status(eng, job.job_id, "first0").status == OperationStatus.RUNNING
+        )
+    )
     eng.cancel(job.job_id)
     view = eng.wait(job.job_id, 10)
     got = [(o.operation_id, o.status) for o in view.operations]
-    assert got == [("first0", OperationStatus.COMPLETED), ("second0", OperationStatus.COMPLETED),
-                   ("third0", OperationStatus.SKIPPED)]
+    assert got == [
+        ("first0", OperationStatus.COMPLETED),
+        ("second0", OperationStatus.COMPLETED),
+        ("third0", OperationStatus.SKIPPED),
+    ]
     assert view.status == JobStatus.CANCELLED
     third = view.operations[2]
     assert third.started_at is None and third.attempts == 0
@@ -80,7 +98,9 @@ def test_force_cancel_discards_late_result_and_abandoned_thread_holds_its_slot(m
     assert nxt_view.status == JobStatus.COMPLETED
     # the abandoned thread sleeps until ~2 s after start: the next job could not start before that
     assert time.monotonic() - cancelled_at >= 1.2
-    assert nxt_view.operations[0].started_at >= view.operations[0].started_at.__class__.fromtimestamp(0, view.operations[0].started_at.tzinfo)
+    assert nxt_view.operations[0].started_at >= view.operations[
+        0
+    ].started_at.__class__.fromtimestamp(0, view.operations[0].started_at.tzinfo)
     slow_started = view.operations[0].started_at
     assert (nxt_view.operations[0].started_at - slow_started).total_seconds() >= 1.9
     time.sleep(0.2)
@@ -96,7 +116,9 @@ def test_force_cancel_discards_late_result_and_abandoned_thread_holds_its_slot(m
 
 def test_graceful_cancel_is_bounded_by_the_cancel_timeout(make_engine):
     eng = make_engine(cancel_timeout_s=0.4)
-    job = eng.submit_operations("stubborn", noops(1, sleep_ms=20_000) + noops(2, prefix="later"), max_parallel=1)
+    job = eng.submit_operations(
+        "stubborn", noops(1, sleep_ms=20_000) + noops(2, prefix="later"), max_parallel=1
+    )
     _wait_for(lambda: _status(eng, job.job_id, "op0").status == OperationStatus.RUNNING)
     t0 = time.monotonic()
     assert eng.cancel(job.job_id, reason="end of day")["job_status"] == "cancelling"
@@ -104,7 +126,11 @@ def test_graceful_cancel_is_bounded_by_the_cancel_timeout(make_engine):
     view = eng.wait(job.job_id, timeout=10)
     assert 0.35 <= time.monotonic() - t0 < 5
     assert view.status == JobStatus.CANCELLED
-    assert [o.status for o in view.operations] == [OperationStatus.CANCELLED, OperationStatus.SKIPPED, OperationStatus.SKIPPED]
+    assert [o.status for o in view.operations] == [
+        OperationStatus.CANCELLED,
+        OperationStatus.SKIPPED,
+        OperationStatus.SKIPPED,
+    ]
     assert "cancel timeout reached" in view.operations[0].status_reason
 
 
@@ -145,8 +171,12 @@ def test_max_retries_two_runs_exactly_three_times_and_says_so(make_engine, new_p
 def test_retry_reason_and_attempts_left_are_visible_during_backoff(make_engine):
     eng = make_engine(retry_policy=RetryPolicy(base_s=1.0, cap_s=1.0))
     job = eng.submit_operations("visible", noops(1, fail_attempts=1), max_retries=2)
-    _wait_for(lambda: _status(eng, job.job_id, "op0").attempts == 1
-              and _status(eng, job.job_id, "op0").status == OperationStatus.PENDING)
+    _wait_for(
+        lambda: (
+            _status(eng, job.job_id, "op0").attempts == 1
+            and _status(eng, job.job_id, "op0").status == OperationStatus.PENDING
+        )
+    )
     op = _status(eng, job.job_id, "op0")
     assert op.next_attempt_at is not None
     assert "attempt 1 of 3 failed (RuntimeError: noop failure on attempt 1)" in op.status_reason
@@ -158,7 +188,9 @@ def test_retry_reason_and_attempts_left_are_visible_during_backoff(make_engine):
 def test_cancel_while_an_operation_fails_with_retries_left_fires_no_retry(make_engine, new_probe):
     eng = make_engine()
     name, probe = new_probe()
-    job = eng.submit_operations("no-retry", noops(1, fail=True, sleep_ms=300, probe=name), max_retries=3)
+    job = eng.submit_operations(
+        "no-retry", noops(1, fail=True, sleep_ms=300, probe=name), max_retries=3
+    )
     _wait_for(lambda: _status(eng, job.job_id, "op0").status == OperationStatus.RUNNING)
     eng.cancel(job.job_id)  # graceful: the running attempt finishes (and fails)
     view = eng.wait(job.job_id, 10)
@@ -172,8 +204,12 @@ def test_cancel_during_backoff_skips_the_pending_retry(make_engine, new_probe):
     eng = make_engine(retry_policy=RetryPolicy(base_s=2.0, cap_s=2.0))
     name, probe = new_probe()
     job = eng.submit_operations("backoff", noops(1, fail=True, probe=name), max_retries=3)
-    _wait_for(lambda: _status(eng, job.job_id, "op0").attempts == 1
-              and _status(eng, job.job_id, "op0").status == OperationStatus.PENDING)
+    _wait_for(
+        lambda: (
+            _status(eng, job.job_id, "op0").attempts == 1
+            and _status(eng, job.job_id, "op0").status == OperationStatus.PENDING
+        )
+    )
     eng.cancel(job.job_id)
     view = eng.wait(job.job_id, 10)
     time.sleep(0.3)
@@ -192,7 +228,9 @@ def test_completion_racing_force_cancel_a_thousand_times(make_engine):
     def race(seed):
         rng = random.Random(seed)
         for i in range(125):
-            j = eng.submit_operations(f"race{seed}-{i}", noops(1, sleep_ms=rng.choice([0, 0, 1, 2])))
+            j = eng.submit_operations(
+                f"race{seed}-{i}", noops(1, sleep_ms=rng.choice([0, 0, 1, 2]))
+            )
             with lock:
                 job_ids.append(j.job_id)
             time.sleep(rng.random() / 500)
@@ -216,13 +254,21 @@ def test_completion_racing_force_cancel_a_thousand_times(make_engine):
         op = v.operations[0]
         outcomes[op.status.value] = outcomes.get(op.status.value, 0) + 1
         assert counts_add_up(v.progress)
-        assert op.status in (OperationStatus.COMPLETED, OperationStatus.CANCELLED, OperationStatus.SKIPPED)
-        assert v.status == (JobStatus.COMPLETED if v.cancel_requested_at is None else JobStatus.CANCELLED)
+        assert op.status in (
+            OperationStatus.COMPLETED,
+            OperationStatus.CANCELLED,
+            OperationStatus.SKIPPED,
+        )
+        assert v.status == (
+            JobStatus.COMPLETED if v.cancel_requested_at is None else JobStatus.CANCELLED
+        )
         if op.status == OperationStatus.CANCELLED:
             assert op.result is None
     with eng.store.reader() as cur:
-        dup = cur.execute("SELECT count(*) FROM (SELECT job_id, operation_id, attempt FROM attempts "
-                          "GROUP BY ALL HAVING count(*) > 1)").fetchall()[0][0]
+        dup = cur.execute(
+            "SELECT count(*) FROM (SELECT job_id, operation_id, attempt FROM attempts "
+            "GROUP BY ALL HAVING count(*) > 1)"
+        ).fetchall()[0][0]
         ran = cur.execute("SELECT count(*) FROM operations WHERE attempts > 0").fetchall()[0][0]
         attempt_rows = cur.execute("SELECT count(*) FROM attempts").fetchall()[0][0]
     assert dup == 0  # exactly one terminal write per attempt
@@ -256,8 +302,12 @@ def test_delete_only_finished_jobs(make_engine):
     with pytest.raises(NotFound):
         eng.delete(running.job_id)
     with eng.store.reader() as cur:
-        left = [cur.execute(f"SELECT count(*) FROM {t} WHERE job_id = ?", [running.job_id]).fetchall()[0][0]
-                for t in ("operations", "attempts", "check_results")]
+        left = [
+            cur.execute(f"SELECT count(*) FROM {t} WHERE job_id = ?", [running.job_id]).fetchall()[
+                0
+            ][0]
+            for t in ("operations", "attempts", "check_results")
+        ]
     assert left == [0, 0, 0]
 
 
@@ -274,7 +324,11 @@ def test_cancel_of_a_finished_job_is_a_conflict(make_engine):
 def test_retry_failed_operations_recomputes_the_final_status(make_engine, new_probe):
     eng = make_engine()
     name, _probe = new_probe()
-    ops = noops(2, prefix="ok") + noops(1, prefix="flaky", fail_attempts=1, probe=name) + noops(1, prefix="bad", fail=True)
+    ops = (
+        noops(2, prefix="ok")
+        + noops(1, prefix="flaky", fail_attempts=1, probe=name)
+        + noops(1, prefix="bad", fail=True)
+    )
     job = eng.submit_operations("retry-me", ops)
     first = eng.wait(job.job_id, 10)
     assert first.status == JobStatus.PARTIAL_SUCCESS
@@ -286,7 +340,10 @@ def test_retry_failed_operations_recomputes_the_final_status(make_engine, new_pr
     assert res["retrying_operations"] == 1
     second = eng.wait(job.job_id, 10)
     ops_by_id = {o.operation_id: o for o in second.operations}
-    assert ops_by_id["flaky0"].status == OperationStatus.COMPLETED and ops_by_id["flaky0"].attempts == 2
+    assert (
+        ops_by_id["flaky0"].status == OperationStatus.COMPLETED
+        and ops_by_id["flaky0"].attempts == 2
+    )
     assert ops_by_id["bad0"].status == OperationStatus.FAILED
     assert second.status == JobStatus.PARTIAL_SUCCESS
     res = eng.retry(job.job_id, max_retries=1)  # all failed: only bad0 is left
@@ -333,10 +390,22 @@ def test_a_result_the_store_rejects_is_recorded_without_payload_not_lost(make_en
     from batchcore.operations.base import OperationOutcome
 
     def bad_rows(spec, ctx):
-        return OperationOutcome(success=True, summary="ok", result={"n": 1},
-                                check_results=[{"check_index": 0, "check_name": "c", "check_type": "not_null",
-                                                "severity": "error", "status": "passed", "passed": True,
-                                                "total_rows": "not a number"}])
+        return OperationOutcome(
+            success=True,
+            summary="ok",
+            result={"n": 1},
+            check_results=[
+                {
+                    "check_index": 0,
+                    "check_name": "c",
+                    "check_type": "not_null",
+                    "severity": "error",
+                    "status": "passed",
+                    "passed": True,
+                    "total_rows": "not a number",
+                }
+            ],
+        )
 
     monkeypatch.setitem(operations._CACHE, "noop", bad_rows)
     eng = make_engine()

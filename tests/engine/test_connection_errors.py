@@ -35,7 +35,9 @@ def test_mysql_unknown_database_is_a_rejection(mysql_url):
         _open("mysql", "mysql://root@127.0.0.1:1/test")
 
 
-@pytest.mark.parametrize("exc,attempts", [(ConnectionRejected("refused"), 1), (ConnectionFailed("down"), 3)])
+@pytest.mark.parametrize(
+    "exc,attempts", [(ConnectionRejected("refused"), 1), (ConnectionFailed("down"), 3)]
+)
 def test_rejections_are_not_retried_and_failures_are(make_engine, monkeypatch, exc, attempts):
     from batchcore import operations
 

@@ -23,10 +23,19 @@ def history(make_engine):
     eng = make_engine(max_workers=6)
     made = []
     for i in range(12):
-        jt = [JobType.BULK_PIPELINE_EXECUTION, JobType.BATCH_DATA_GENERATION, JobType.BULK_METADATA_EXTRACTION][i % 3]
+        jt = [
+            JobType.BULK_PIPELINE_EXECUTION,
+            JobType.BATCH_DATA_GENERATION,
+            JobType.BULK_METADATA_EXTRACTION,
+        ][i % 3]
         ops = noops(2) if i % 4 else noops(1) + noops(1, prefix="f", fail=True)
-        j = eng.submit_operations(f"job {i:02d}", ops, job_type=jt, project_id=f"proj{i % 2}",
-                                  tags=["nightly"] if i % 2 == 0 else ["adhoc", "x"])
+        j = eng.submit_operations(
+            f"job {i:02d}",
+            ops,
+            job_type=jt,
+            project_id=f"proj{i % 2}",
+            tags=["nightly"] if i % 2 == 0 else ["adhoc", "x"],
+        )
         made.append(j.job_id)
     for j in made:
         eng.wait(j, 20)
@@ -41,16 +50,23 @@ def test_filters_and_pagination(history):
     assert [j.job_id for j in page3] == list(reversed(made))[10:]
     _, n = eng.list_jobs(JobFilter(status=("partial_success",)))
     assert n == 3  # jobs 0, 4, 8 had a failing operation
-    _, n = eng.list_jobs(JobFilter(status=("completed",), job_type=(JobType.BATCH_DATA_GENERATION.value,)))
+    _, n = eng.list_jobs(
+        JobFilter(status=("completed",), job_type=(JobType.BATCH_DATA_GENERATION.value,))
+    )
     assert n == 3  # generation jobs are 1, 4, 7, 10; job 4 ended partial_success
     _, n = eng.list_jobs(JobFilter(project_id="proj1", tag="adhoc"))
     assert n == 6
     _, n = eng.list_jobs(JobFilter(status=("queued", "running")))
     assert n == 0
     found, n = eng.list_jobs(JobFilter(search="JOB 1"))
-    assert n == 2 and sorted(j.name for j in found) == ["job 10", "job 11"]  # case-insensitive substring
+    assert n == 2 and sorted(j.name for j in found) == [
+        "job 10",
+        "job 11",
+    ]  # case-insensitive substring
     now = datetime.now(UTC)
-    _, n = eng.list_jobs(JobFilter(created_from=now - timedelta(minutes=5), created_to=now + timedelta(minutes=1)))
+    _, n = eng.list_jobs(
+        JobFilter(created_from=now - timedelta(minutes=5), created_to=now + timedelta(minutes=1))
+    )
     assert n == 12
     _, n = eng.list_jobs(JobFilter(created_to=now - timedelta(days=1)))
     assert n == 0
@@ -61,8 +77,11 @@ def test_statistics(history):
     st = eng.statistics()
     assert st["total_jobs"] == 12
     assert st["status_distribution"] == {"completed": 9, "partial_success": 3}
-    assert st["type_distribution"] == {"batch_data_generation": 4, "bulk_metadata_extraction": 4,
-                                       "bulk_pipeline_execution": 4}
+    assert st["type_distribution"] == {
+        "batch_data_generation": 4,
+        "bulk_metadata_extraction": 4,
+        "bulk_pipeline_execution": 4,
+    }
     assert st["active_jobs"] == 0
     assert len(st["recent_jobs"]) == 10
     bp = st["by_job_type"]["bulk_pipeline_execution"]  # jobs 0, 3, 6, 9: job 0 failed partly
@@ -72,16 +91,22 @@ def test_statistics(history):
 
 def test_export_json_and_csv(make_engine):
     eng = make_engine()
-    ops = [OpPlan("=cmd|' /C calc'!A0", "noop", {"value": "+1"}), OpPlan("plain", "noop", {"fail": True})]
-    j = eng.submit_operations("=HYPERLINK(\"x\")", ops, description="@risk", tags=["-t"])
+    ops = [
+        OpPlan("=cmd|' /C calc'!A0", "noop", {"value": "+1"}),
+        OpPlan("plain", "noop", {"fail": True}),
+    ]
+    j = eng.submit_operations('=HYPERLINK("x")', ops, description="@risk", tags=["-t"])
     eng.wait(j.job_id, 10)
     data = json.loads(job_export_json(eng, j.job_id))
     assert data["job"]["name"] == '=HYPERLINK("x")'  # JSON keeps values exact
     assert [o["operation_id"] for o in data["job"]["operations"]] == ["=cmd|' /C calc'!A0", "plain"]
-    assert [a["status"] for a in data["attempts"]] in (["completed", "error"], ["error", "completed"])
+    assert [a["status"] for a in data["attempts"]] in (
+        ["completed", "error"],
+        ["error", "completed"],
+    )
     rows = list(csv.DictReader(io.StringIO(job_export_csv(eng, j.job_id))))
     assert len(rows) == 2
-    assert rows[0]["job_name"] == "'=HYPERLINK(\"x\")"
+    assert rows[0]["job_name"] == '\'=HYPERLINK("x")'
     assert rows[0]["operation_id"] == "'=cmd|' /C calc'!A0"
     assert rows[1]["error"] == "RuntimeError: noop failure on attempt 1"
     assert float(rows[0]["duration_ms"]) >= 0
@@ -97,8 +122,11 @@ def test_retention_deletes_old_finished_jobs_only(make_engine):
     running = eng.submit_operations("running", noops(1, sleep_ms=3000))
 
     def age(cur, now):
-        cur.execute("UPDATE jobs SET created_at = created_at - INTERVAL 30 DAY, finished_at = finished_at - INTERVAL 30 DAY "
-                    "WHERE job_id IN (?, ?)", [old.job_id, running.job_id])
+        cur.execute(
+            "UPDATE jobs SET created_at = created_at - INTERVAL 30 DAY, finished_at = finished_at - INTERVAL 30 DAY "
+            "WHERE job_id IN (?, ?)",
+            [old.job_id, running.job_id],
+        )
 
     eng.store.call(FnCommand(age))
     assert eng.apply_retention() == 1

@@ -25,7 +25,9 @@ CHILD = Path(__file__).with_name("crash_child.py")
 
 def test_sigkill_mid_job_then_recovery_finishes_every_operation(tmp_path):
     jobs_dir = tmp_path / "jobs"
-    proc = subprocess.Popen([sys.executable, str(CHILD), str(jobs_dir)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(CHILD), str(jobs_dir)], stdout=subprocess.PIPE, text=True
+    )
     job_id = None
     try:
         deadline = time.monotonic() + 30
@@ -41,8 +43,10 @@ def test_sigkill_mid_job_then_recovery_finishes_every_operation(tmp_path):
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
     assert job_id is not None
-    eng = Engine(Settings(jobs_dir=jobs_dir, workspace=tmp_path, max_workers=4, auto_build_example=False),
-                 retry_policy=RetryPolicy(0.01, 0.05))
+    eng = Engine(
+        Settings(jobs_dir=jobs_dir, workspace=tmp_path, max_workers=4, auto_build_example=False),
+        retry_policy=RetryPolicy(0.01, 0.05),
+    )
     try:
         assert eng.recovery["interrupted"] >= 1
         assert job_id in eng.recovery["resumed_jobs"]
@@ -73,7 +77,10 @@ def test_recovery_of_a_cancel_requested_job_ends_cancelled(make_engine):
     time.sleep(0.3)
 
     def fake_crash_state(cur, now):  # what a crash during a graceful cancel leaves behind
-        cur.execute("UPDATE jobs SET status = 'cancelling', cancel_requested_at = ? WHERE job_id = ?", [now, job.job_id])
+        cur.execute(
+            "UPDATE jobs SET status = 'cancelling', cancel_requested_at = ? WHERE job_id = ?",
+            [now, job.job_id],
+        )
 
     eng.store.call(FnCommand(fake_crash_state))
     eng.close(wait_s=0.1)  # a stop leaves running attempts running in the store, like a crash
@@ -92,7 +99,10 @@ def test_an_operation_interrupted_three_times_fails_instead_of_looping(make_engi
         eng.close(wait_s=0.1)  # like a crash: the running attempt stays running in the store
         eng = make_engine()
         deadline = time.monotonic() + 5
-        while eng.get_job(job.job_id).operations[0].status == OperationStatus.PENDING and time.monotonic() < deadline:
+        while (
+            eng.get_job(job.job_id).operations[0].status == OperationStatus.PENDING
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.02)
     op = eng.get_job(job.job_id).operations[0]
     assert op.status == OperationStatus.FAILED
@@ -112,20 +122,29 @@ def test_duration_across_midnight():
 
 def test_stored_durations_across_midnight_and_blank_when_never_started(make_engine):
     eng = make_engine()
-    job = eng.submit_operations("midnight", noops(2, result_failed=True), stop_on_error=True, parallel_execution=False)
+    job = eng.submit_operations(
+        "midnight", noops(2, result_failed=True), stop_on_error=True, parallel_execution=False
+    )
     eng.wait(job.job_id, 10)
     start = datetime(2026, 11, 30, 23, 59, 59, 500000)
     end = start + timedelta(milliseconds=1200)
 
     def backdate(cur, now):
-        cur.execute("UPDATE jobs SET started_at = ?, finished_at = ? WHERE job_id = ?", [start, end, job.job_id])
+        cur.execute(
+            "UPDATE jobs SET started_at = ?, finished_at = ? WHERE job_id = ?",
+            [start, end, job.job_id],
+        )
 
     eng.store.call(FnCommand(backdate))
     view = eng.get_job(job.job_id)
     assert view.duration_ms == 1200.0
     assert view.started_at.tzinfo is not None and view.started_at.utcoffset() == timedelta(0)
     skipped = view.operations[1]
-    assert skipped.status == OperationStatus.SKIPPED and skipped.started_at is None and skipped.duration_ms is None
+    assert (
+        skipped.status == OperationStatus.SKIPPED
+        and skipped.started_at is None
+        and skipped.duration_ms is None
+    )
     from batchcore.export import job_export_csv
 
     rows = job_export_csv(eng, job.job_id).splitlines()
@@ -146,8 +165,14 @@ def test_timestamps_are_utc_under_another_process_time_zone(tmp_path):
         "e.close()\n"
     ).format(str(Path(__file__).resolve().parents[2]), str(tmp_path / "j"), str(tmp_path))
     for tz in ("Pacific/Kiritimati", "America/Los_Angeles"):
-        out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "TZ": tz}, capture_output=True,
-                             text=True, timeout=60, check=True).stdout.split()
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "TZ": tz},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout.split()
         created = datetime.fromisoformat(out[0])
         assert created.utcoffset() == timedelta(0)
         assert abs((datetime.now(UTC) - created).total_seconds()) < 60

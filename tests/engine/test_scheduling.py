@@ -25,7 +25,10 @@ def test_max_parallel_is_respected_and_reached(make_engine, new_probe):
 def test_global_pool_caps_all_jobs(make_engine, new_probe):
     eng = make_engine(max_workers=2)
     name, probe = new_probe()
-    jobs = [eng.submit_operations(f"j{i}", noops(4, sleep_ms=30, probe=name), max_parallel=4) for i in range(10)]
+    jobs = [
+        eng.submit_operations(f"j{i}", noops(4, sleep_ms=30, probe=name), max_parallel=4)
+        for i in range(10)
+    ]
     seen_threads, seen_db = [], []
     stop = threading.Event()
 
@@ -33,7 +36,11 @@ def test_global_pool_caps_all_jobs(make_engine, new_probe):
         while not stop.is_set():
             seen_threads.append(eng.executor.running_count())
             with eng.store.reader() as cur:
-                seen_db.append(cur.execute("SELECT count(*) FROM operations WHERE status = 'running'").fetchall()[0][0])
+                seen_db.append(
+                    cur.execute(
+                        "SELECT count(*) FROM operations WHERE status = 'running'"
+                    ).fetchall()[0][0]
+                )
             time.sleep(0.01)
 
     t = threading.Thread(target=sample)
@@ -54,7 +61,9 @@ def test_global_pool_caps_all_jobs(make_engine, new_probe):
 def test_sequential_mode_runs_in_order_one_at_a_time(make_engine, new_probe):
     eng = make_engine(max_workers=10)
     name, probe = new_probe()
-    job = eng.submit_operations("seq", noops(6, sleep_ms=15, probe=name), parallel_execution=False, max_parallel=5)
+    job = eng.submit_operations(
+        "seq", noops(6, sleep_ms=15, probe=name), parallel_execution=False, max_parallel=5
+    )
     view = eng.wait(job.job_id, timeout=30)
     assert view.status == JobStatus.COMPLETED
     assert view.max_parallel == 1
@@ -84,8 +93,16 @@ def test_stop_on_error_skips_the_rest_and_counts_stay_consistent(make_engine):
     assert (p.failed_operations, p.skipped_operations, p.completed_operations) == (1, 4, 0)
     for s in samples:
         assert counts_add_up(s.progress)
-        assert min(s.progress.completed_operations, s.progress.failed_operations, s.progress.skipped_operations,
-                   s.progress.pending_operations, s.progress.running_operations) >= 0
+        assert (
+            min(
+                s.progress.completed_operations,
+                s.progress.failed_operations,
+                s.progress.skipped_operations,
+                s.progress.pending_operations,
+                s.progress.running_operations,
+            )
+            >= 0
+        )
         if s.progress.percent_complete == 100.0:
             assert s.status.is_terminal
     skipped = [op for op in view.operations if op.status == OperationStatus.SKIPPED]
@@ -115,15 +132,20 @@ def test_eta_is_null_until_one_finishes_then_remaining_times_mean_over_lanes(mak
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         view = eng.get_job(job.job_id, with_operations=False)
-        if view.progress.completed_operations >= 2 and view.progress.pending_operations + view.progress.running_operations >= 2:
+        if (
+            view.progress.completed_operations >= 2
+            and view.progress.pending_operations + view.progress.running_operations >= 2
+        ):
             break
         time.sleep(0.01)
     p = view.progress
     assert p.estimated_time_remaining_ms is not None and p.estimated_time_remaining_ms >= 0
     remaining = p.pending_operations + p.running_operations
     with eng.store.reader() as cur:
-        mean = cur.execute("SELECT avg(duration_ms) FROM operations WHERE job_id = ? AND status = 'completed'",
-                           [job.job_id]).fetchall()[0][0]
+        mean = cur.execute(
+            "SELECT avg(duration_ms) FROM operations WHERE job_id = ? AND status = 'completed'",
+            [job.job_id],
+        ).fetchall()[0][0]
     expected = mean * remaining / min(2, remaining)
     assert abs(p.estimated_time_remaining_ms - expected) <= 0.25 * expected + 5
     assert 150 < mean < 600  # each operation sleeps 200 ms
@@ -134,7 +156,9 @@ def test_eta_is_null_until_one_finishes_then_remaining_times_mean_over_lanes(mak
 
 def test_a_new_engine_on_the_same_file_reloads_jobs_and_results(make_engine):
     eng = make_engine()
-    a = eng.submit_operations("persist-a", noops(3, value="x"), tags=["nightly"], description="first")
+    a = eng.submit_operations(
+        "persist-a", noops(3, value="x"), tags=["nightly"], description="first"
+    )
     b = eng.submit_operations("persist-b", noops(1, result_failed=True))
     eng.wait(a.job_id, 10)
     eng.wait(b.job_id, 10)
@@ -144,8 +168,9 @@ def test_a_new_engine_on_the_same_file_reloads_jobs_and_results(make_engine):
     after = eng2.get_job(a.job_id)
     assert after.status == JobStatus.COMPLETED
     assert after.tags == ["nightly"] and after.description == "first"
-    assert [(o.operation_id, o.status, o.result) for o in after.operations] == \
-           [(o.operation_id, o.status, o.result) for o in before.operations]
+    assert [(o.operation_id, o.status, o.result) for o in after.operations] == [
+        (o.operation_id, o.status, o.result) for o in before.operations
+    ]
     assert after.operations[0].result == {"value": "x", "attempt": 1}
     assert eng2.get_job(b.job_id, with_operations=False).status == JobStatus.FAILED
     jobs, total = eng2.list_jobs(reads.JobFilter(tag="nightly"))

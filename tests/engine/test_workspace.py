@@ -11,7 +11,10 @@ from batchcore.workspace import Workspace
 
 def _ws(tmp_path, connections="connections:\n  wh: {type: duckdb, path: data/wh.duckdb}\n"):
     (tmp_path / "connections.yaml").write_text(connections)
-    for project, files in {"good": ["a.yaml", "b.yaml"], "odd": ["ünï cødé.yaml", "ok.yaml"]}.items():
+    for project, files in {
+        "good": ["a.yaml", "b.yaml"],
+        "odd": ["ünï cødé.yaml", "ok.yaml"],
+    }.items():
         d = tmp_path / "projects" / project / "pipelines"
         d.mkdir(parents=True)
         for f in files:
@@ -35,8 +38,11 @@ def test_a_bad_project_yaml_or_folder_name_skips_that_project(tmp_path):
     (root / "projects" / "bad name").mkdir()
     ws = Workspace.load(root)
     assert sorted(ws.projects) == ["odd"]
-    assert any("target: connection 'nowhere' is not in connections.yaml" in p and "project good skipped" in p
-               for p in ws.problems)
+    assert any(
+        "target: connection 'nowhere' is not in connections.yaml" in p
+        and "project good skipped" in p
+        for p in ws.problems
+    )
     assert any("project folder name 'bad name' is not a valid id" in p for p in ws.problems)
 
 

@@ -18,13 +18,20 @@ def test_options_schema_is_the_default_schema_of_an_extraction(make_engine, tmp_
         "  wh_main: {type: duckdb, path: data/wh.duckdb}\n"
     )
     eng = make_engine(workspace=ws)
-    job = eng.submit("bulk_metadata_extraction", {"job_name": "defaults", "items": [
-        {"connection_name": "wh"}, {"connection_name": "wh_main"}]})
+    job = eng.submit(
+        "bulk_metadata_extraction",
+        {
+            "job_name": "defaults",
+            "items": [{"connection_name": "wh"}, {"connection_name": "wh_main"}],
+        },
+    )
     view = eng.wait(job.job_id, timeout=60)
     assert view.status.value == "completed"
     with eng.store.reader() as cur:
-        rows = cur.execute("SELECT connection_name, schema_name, table_count FROM catalog_snapshots "
-                           "ORDER BY connection_name").fetchall()
+        rows = cur.execute(
+            "SELECT connection_name, schema_name, table_count FROM catalog_snapshots "
+            "ORDER BY connection_name"
+        ).fetchall()
     assert rows == [("wh", "sales", 1), ("wh_main", "main", 1)]
 
 
@@ -37,10 +44,20 @@ def test_an_empty_schema_names_the_schemas_that_hold_tables(make_engine, tmp_pat
         for schema in ("retail", "finance"):
             con.execute(f"CREATE SCHEMA {schema}")
             con.execute(f"CREATE TABLE {schema}.t (x INTEGER)")
-    (ws / "connections.yaml").write_text("connections:\n  gen: {type: duckdb, path: data/gen.duckdb}\n")
+    (ws / "connections.yaml").write_text(
+        "connections:\n  gen: {type: duckdb, path: data/gen.duckdb}\n"
+    )
     eng = make_engine(workspace=ws)
-    job = eng.submit("bulk_metadata_extraction", {"job_name": "empty", "items": [
-        {"connection_name": "gen"}, {"connection_name": "gen", "schema_name": "retail"}]})
+    job = eng.submit(
+        "bulk_metadata_extraction",
+        {
+            "job_name": "empty",
+            "items": [
+                {"connection_name": "gen"},
+                {"connection_name": "gen", "schema_name": "retail"},
+            ],
+        },
+    )
     view = eng.wait(job.job_id, timeout=60)
     assert view.status.value == "completed"
     empty, retail = sorted(view.operations, key=lambda o: o.operation_id)

@@ -30,7 +30,9 @@ def engine(tmp_path: Path, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("BATCH_WORKSPACE", str(workspace))
     monkeypatch.setenv("BATCH_AUTO_BUILD_EXAMPLE", "0")
     monkeypatch.setenv("BATCH_MAX_WORKERS", "4")
-    monkeypatch.delenv("BATCH_API_TOKEN", raising=False)  # a developer's shell token would gate the UI
+    monkeypatch.delenv(
+        "BATCH_API_TOKEN", raising=False
+    )  # a developer's shell token would gate the UI
     shutdown_engine()
     eng = get_engine()
     yield eng

@@ -67,7 +67,9 @@ def write_workspace(root: Path) -> Path:
         for pipelines in (p for _name, p in PROJECTS.values()):
             for pl in pipelines:
                 table = pl.removesuffix("_validation")
-                con.execute(f'CREATE TABLE IF NOT EXISTS "{table}" AS SELECT range + 1 AS id FROM range(3)')
+                con.execute(
+                    f'CREATE TABLE IF NOT EXISTS "{table}" AS SELECT range + 1 AS id FROM range(3)'
+                )
     for pid, (name, pipelines) in PROJECTS.items():
         d = root / "projects" / pid
         (d / "pipelines").mkdir(parents=True, exist_ok=True)

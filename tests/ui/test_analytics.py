@@ -306,7 +306,8 @@ def test_a_pipeline_that_passed_on_retry_keeps_its_failed_run(eng):
     from batchcore.planning import OpPlan
 
     job = eng.submit_operations(
-        "flaky", [OpPlan("op_0", "noop", {"fail_attempts": 1}), OpPlan("op_1", "noop", {})],
+        "flaky",
+        [OpPlan("op_0", "noop", {"fail_attempts": 1}), OpPlan("op_1", "noop", {})],
         max_retries=0,
     ).job_id
     assert eng.wait(job, timeout=20).status.value == "partial_success"

@@ -245,7 +245,9 @@ def test_failures_at_a_glance_of_108_checks_on_a_missing_table_are_one_short_lin
     engine, workspace
 ):
     columns = ", ".join(f"c{i}" for i in range(108))
-    (workspace / "projects" / "retail_migration" / "pipelines" / "flights_validation.yaml").write_text(
+    (
+        workspace / "projects" / "retail_migration" / "pipelines" / "flights_validation.yaml"
+    ).write_text(
         f"target: warehouse\nchecks:\n  - {{type: not_null, table: flights, columns: [{columns}]}}\n"
     )
     job_id = engine.submit(

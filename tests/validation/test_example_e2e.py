@@ -61,10 +61,17 @@ def test_a_job_of_all_example_pipelines_finds_the_real_defects(make_engine, exam
     c = _checks(engine, created.job_id)
     fig = {k: (r["status"], r["total_rows"], r["failed_rows"]) for k, r in c.items()}
     # flights: 336,776 rows on both sides, 8,255 cancelled (NULL dep_time)
-    assert c[("flights_validation", "row_count_match(flights)")]["observed"]["source_rows"] == 336_776
-    assert c[("flights_validation", "row_count_match(flights)")]["observed"]["target_rows"] == 336_776
+    assert (
+        c[("flights_validation", "row_count_match(flights)")]["observed"]["source_rows"] == 336_776
+    )
+    assert (
+        c[("flights_validation", "row_count_match(flights)")]["observed"]["target_rows"] == 336_776
+    )
     assert fig[("flights_validation", "flights_departed")] == ("passed", 336_776, 8_255)
-    assert c[("flights_validation", "cancelled_flights_count_match")]["observed"]["target_rows"] == 8_255
+    assert (
+        c[("flights_validation", "cancelled_flights_count_match")]["observed"]["target_rows"]
+        == 8_255
+    )
     assert fig[("flights_validation", "one_flight_number_per_day")] == ("failed", 336_776, 48)
     assert c[("flights_validation", "one_flight_number_per_day")]["duplicate_keys"] == 24
     assert fig[("flights_validation", "between(flights.dep_time)")] == ("failed", 336_776, 29)
@@ -84,8 +91,14 @@ def test_a_job_of_all_example_pipelines_finds_the_real_defects(make_engine, exam
         334_264,
         {"orphan_values": 721},
     )
-    assert fig[("flights_validation", "departed_flights_have_arrival_delay")] == ("failed", 336_776, 1_175)
-    diff = c[("flights_validation", "row_diff(flights by year, month, day, carrier, flight, origin)")]
+    assert fig[("flights_validation", "departed_flights_have_arrival_delay")] == (
+        "failed",
+        336_776,
+        1_175,
+    )
+    diff = c[
+        ("flights_validation", "row_diff(flights by year, month, day, carrier, flight, origin)")
+    ]
     assert (diff["status"], diff["failed_rows"], diff["observed"]["source_rows"]) == (
         "passed",
         0,
@@ -97,10 +110,17 @@ def test_a_job_of_all_example_pipelines_finds_the_real_defects(make_engine, exam
         26_115,
         6,
     )
-    assert c[("weather_validation", "unique(weather(origin, year, month, day, hour))")]["duplicate_keys"] == 3
+    assert (
+        c[("weather_validation", "unique(weather(origin, year, month, day, hour))")][
+            "duplicate_keys"
+        ]
+        == 3
+    )
     assert sorted(
         r[:5]
-        for r in c[("weather_validation", "unique(weather(origin, year, month, day, hour))")]["sample"]["rows"]
+        for r in c[("weather_validation", "unique(weather(origin, year, month, day, hour))")][
+            "sample"
+        ]["rows"]
     ) == [["EWR", 2013, 11, 3, 1], ["JFK", 2013, 11, 3, 1], ["LGA", 2013, 11, 3, 1]]
     assert fig[("weather_validation", "between(weather.wind_speed)")] == ("failed", 26_115, 1)
     assert fig[("weather_validation", "freshness(weather.time_hour)")] == ("warned", 26_115, 26_115)
@@ -115,7 +135,8 @@ def test_a_job_of_all_example_pipelines_finds_the_real_defects(make_engine, exam
         "5 of 24 checks failed: one_flight_number_per_day: 48 of 336,776 rows failed"
     )
     assert (
-        ops["weather_validation"].result["checks_warned"] == 1 and ops["weather_validation"].result["checks_failed"] == 2
+        ops["weather_validation"].result["checks_warned"] == 1
+        and ops["weather_validation"].result["checks_failed"] == 2
     )
     assert all(
         r["sample"] is None for r in c.values() if r["status"] == "passed" and not r["failed_rows"]
