@@ -1,11 +1,19 @@
 """Opening database connections: one small wrapper over each driver, with its SQL dialect.
 
-`open_connection(spec)` returns a `DbConnection` (use it as a context manager) whose `query()`
-answers `(column_names, rows)`, and whose `cancel()` may be called from another thread to stop
-the running statement (DuckDB `interrupt()`, SQLite `interrupt()`, PostgreSQL cancel request,
-MySQL `KILL QUERY`). DuckDB files are opened once per process and shared through cursors,
-because DuckDB lets one process hold a file; the instance closes when its last user leaves so
-other processes can open the file again.
+`open_connection(spec, read_only=...)` returns a `DbConnection` (use it as a context manager)
+whose `query()` answers `(column_names, rows)`, and whose `cancel()` may be called from another
+thread to stop the running statement (DuckDB `interrupt()`, SQLite `interrupt()`, PostgreSQL
+cancel request, MySQL `KILL QUERY`). DuckDB files are opened once per process and shared through
+cursors, because DuckDB lets one process hold a file; the instance closes when its last user
+leaves so other processes can open the file again.
+
+Read-only sessions (validation, lint, metadata: `read_only=True`) are enforced by the database
+where it can: PostgreSQL `default_transaction_read_only` with every statement prepared (one
+statement per call), MariaDB/MySQL `SET SESSION TRANSACTION READ ONLY`, SQLite opened
+`mode=ro` with `PRAGMA query_only`, DuckDB one SELECT/EXPLAIN per call (DuckDB's own parser)
+inside a `READ ONLY` transaction. Every DuckDB file is opened with `enable_external_access =
+false` (no file functions, no COPY, no ATTACH): the instance is shared per file with the data
+generator, which needs none, so the same configuration serves both (docs/security.md).
 """
 
 from __future__ import annotations
@@ -105,9 +113,10 @@ class DbConnection(ABC):
 
     dialect: Dialect
 
-    def __init__(self, resolved: ResolvedConnection):
+    def __init__(self, resolved: ResolvedConnection, read_only: bool = False):
         self.name = resolved.name
         self.type = resolved.type
+        self.read_only = read_only
         self.dialect = DIALECTS[resolved.type]
         self.options = dict(resolved.options)
         schema = self.options.get("schema")
@@ -172,10 +181,17 @@ class DbConnection(ABC):
 # ---------------------------------------------------------------- DuckDB
 
 
+# Every workspace DuckDB file is opened with this configuration (one per file and process):
+# no file system access from SQL. The data generator writes with SQL only, so it shares it.
+DUCKDB_CONFIG = {"enable_external_access": False}
+# what a read-only DuckDB call may be (DuckDB's own parser decides, one statement per call)
+_DUCKDB_READ_STATEMENTS = frozenset({"SELECT", "EXPLAIN"})
+
+
 class _DuckInstance:
     def __init__(self, path: str):
         self.path = path
-        self.con = duckdb.connect(path)
+        self.con = duckdb.connect(path, config=dict(DUCKDB_CONFIG))
         self.users = 0
 
 
@@ -201,6 +217,13 @@ def duckdb_instance_acquire(path: str) -> duckdb.DuckDBPyConnection:
                 raise ConnectionFailed(
                     f"cannot open DuckDB file {key}: {exc}", field="path", value=key
                 ) from None
+            except duckdb.ConnectionException:
+                raise ConnectionRejected(
+                    f"cannot open DuckDB file {key}: this process already has it open with other "
+                    "settings (the job store, or a connection opened outside Batch Operations)",
+                    field="path",
+                    value=key,
+                ) from None
             _DUCK_INSTANCES[key] = inst
         inst.users += 1
         return inst.con.cursor()
@@ -225,21 +248,47 @@ def duckdb_instance_release(path: str) -> None:
 class DuckDBConnection(DbConnection):
     """A cursor on the shared DuckDB instance of a file (or `:memory:`)."""
 
-    def __init__(self, resolved: ResolvedConnection):
-        super().__init__(resolved)
+    def __init__(self, resolved: ResolvedConnection, read_only: bool = False):
+        super().__init__(resolved, read_only)
         self.path = resolved.path or ":memory:"
         self.cur = duckdb_instance_acquire(self.path)
         self._closed = False
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
-        res = self.cur.execute(sql, list(params) if params else None)
-        cols = [d[0] for d in (res.description or [])]
-        rows = res.fetchall() if res.description else []
-        return cols, rows
+        def run():
+            res = self.cur.execute(sql, list(params) if params else None)
+            cols = [d[0] for d in (res.description or [])]
+            return cols, (res.fetchall() if res.description else [])
+
+        return self._read_only_call(sql, run) if self.read_only else run()
 
     def query_arrow(self, sql: str):
-        tbl = self.cur.sql(sql).to_arrow_table()
+        def run():
+            return self.cur.sql(sql).to_arrow_table()
+
+        tbl = self._read_only_call(sql, run) if self.read_only else run()
         return tbl.rename_columns([f"c{i}" for i in range(tbl.num_columns)])
+
+    def _read_only_call(self, sql: str, run: Callable[[], Any]) -> Any:
+        """`run()` for one SELECT/EXPLAIN statement inside a READ ONLY transaction. Raises
+        duckdb.InvalidInputException naming the statement kinds when `sql` is not exactly one
+        reading statement (DuckDB's parser decides), and whatever `run()` raises."""
+        kinds = [s.type.name for s in self.cur.extract_statements(sql)]
+        if len(kinds) != 1 or kinds[0] not in _DUCKDB_READ_STATEMENTS:
+            raise duckdb.InvalidInputException(
+                f"a read-only session runs one SELECT per call (got {', '.join(kinds) or 'nothing'})"
+            )
+        self.cur.execute("BEGIN TRANSACTION READ ONLY")
+        try:
+            out = run()
+        except BaseException:
+            try:
+                self.cur.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            raise
+        self.cur.execute("COMMIT")
+        return out
 
     def cancel(self) -> None:
         try:
@@ -291,16 +340,23 @@ def _sqlite_functions(con: sqlite3.Connection) -> None:
 class SQLiteConnection(DbConnection):
     """A sqlite3 connection (opened with check_same_thread=False so cancel() can interrupt)."""
 
-    def __init__(self, resolved: ResolvedConnection):
-        super().__init__(resolved)
+    def __init__(self, resolved: ResolvedConnection, read_only: bool = False):
+        super().__init__(resolved, read_only)
         path = resolved.path or ":memory:"
         if (
             path != ":memory:"
             and not Path(path).exists()
-            and not resolved.options.get("create", False)
+            and (read_only or not resolved.options.get("create", False))
         ):
             raise ConnectionFailed(f"SQLite file {path} does not exist", field="path", value=path)
-        self.con = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
+        target, uri = path, False
+        if read_only and path != ":memory:":
+            target, uri = f"{Path(path).resolve().as_uri()}?mode=ro", True
+        self.con = sqlite3.connect(
+            target, check_same_thread=False, timeout=30, isolation_level=None, uri=uri
+        )
+        if read_only:
+            self.con.execute("PRAGMA query_only = ON")
         _sqlite_functions(self.con)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
@@ -335,8 +391,8 @@ _MYSQL_REJECTED = {1044, 1045, 1049, 1227, 1698}
 class PostgresConnection(DbConnection):
     """psycopg 3 in autocommit mode; `cancel()` sends the server a cancel request."""
 
-    def __init__(self, resolved: ResolvedConnection):
-        super().__init__(resolved)
+    def __init__(self, resolved: ResolvedConnection, read_only: bool = False):
+        super().__init__(resolved, read_only)
         import psycopg
 
         try:
@@ -346,10 +402,22 @@ class PostgresConnection(DbConnection):
             if _PG_REJECTED.search(str(exc)):
                 raise ConnectionRejected(msg, field="url") from None
             raise ConnectionFailed(msg, field="url") from None
+        for statement in self.session_setup(read_only):
+            self.con.execute(statement)
+
+    @staticmethod
+    def session_setup(read_only: bool) -> list[str]:
+        """Statements run once per session: strings read as the SQL gate reads them
+        (standard_conforming_strings), and read-only transactions for a read-only session."""
+        out = ["SET standard_conforming_strings = on"]
+        if read_only:
+            out.append("SET default_transaction_read_only = on")
+        return out
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
         with self.con.cursor() as cur:
-            cur.execute(sql, tuple(params) if params else None)
+            # a prepared statement is ONE statement: a read-only session never runs "a; b"
+            cur.execute(sql, tuple(params) if params else None, prepare=self.read_only or None)
             if cur.description is None:
                 return [], []
             return [d.name for d in cur.description], cur.fetchall()
@@ -384,8 +452,8 @@ def _mysql_params(url: str) -> dict[str, Any]:
 class MySQLConnection(DbConnection):
     """PyMySQL; `cancel()` runs `KILL QUERY <id>` from a second connection."""
 
-    def __init__(self, resolved: ResolvedConnection):
-        super().__init__(resolved)
+    def __init__(self, resolved: ResolvedConnection, read_only: bool = False):
+        super().__init__(resolved, read_only)
         import pymysql
 
         self._params = _mysql_params(resolved.url or "")
@@ -397,8 +465,25 @@ class MySQLConnection(DbConnection):
                 raise ConnectionRejected(msg, field="url") from None
             raise ConnectionFailed(msg, field="url") from None
         self.thread_id = self.con.thread_id()
-        with self.con.cursor() as cur:  # TIMESTAMP values in UTC, like the other drivers' sessions
-            cur.execute("SET time_zone = '+00:00'")
+        with self.con.cursor() as cur:
+            cur.execute("SELECT @@SESSION.sql_mode")
+            for statement in self.session_setup(cur.fetchone()[0], read_only):
+                cur.execute(statement)
+
+    @staticmethod
+    def session_setup(sql_mode: str, read_only: bool) -> list[str]:
+        """Statements run once per session: TIMESTAMP values in UTC (like the other drivers'
+        sessions); strings and quotes read the default way (no NO_BACKSLASH_ESCAPES, no
+        ANSI_QUOTES: how literals are written here and how the SQL gate reads them); READ ONLY
+        transactions for a read-only session."""
+        modes = [m for m in str(sql_mode or "").split(",") if m]
+        kept = [m for m in modes if m not in ("NO_BACKSLASH_ESCAPES", "ANSI_QUOTES")]
+        out = ["SET time_zone = '+00:00'"]
+        if kept != modes:
+            out.append("SET SESSION sql_mode = '" + ",".join(kept) + "'")
+        if read_only:
+            out.append("SET SESSION TRANSACTION READ ONLY")
+        return out
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
         with self.con.cursor() as cur:
@@ -431,8 +516,8 @@ class MySQLConnection(DbConnection):
 class SQLAlchemyConnection(DbConnection):
     """Any SQLAlchemy URL whose driver is installed (SQL Server, Snowflake; untested here)."""
 
-    def __init__(self, resolved: ResolvedConnection):
-        super().__init__(resolved)
+    def __init__(self, resolved: ResolvedConnection, read_only: bool = False):
+        super().__init__(resolved, read_only)
         import sqlalchemy as sa
 
         try:
@@ -464,8 +549,12 @@ _DRIVERS: dict[str, type[DbConnection]] = {
 }
 
 
-def open_connection(spec: ConnectionSpec | ResolvedConnection) -> DbConnection:
-    """Open `spec` (expanding `${ENV}`). Raises ConfigError or ConnectionFailed with the name."""
+def open_connection(
+    spec: ConnectionSpec | ResolvedConnection, *, read_only: bool = False
+) -> DbConnection:
+    """Open `spec` (expanding `${ENV}`); `read_only=True` for validation and metadata sessions
+    (see the module doc for what each database enforces). Raises ConfigError or
+    ConnectionFailed with the name."""
     resolved = spec.resolve() if isinstance(spec, ConnectionSpec) else spec
     try:
         driver = _DRIVERS[resolved.type]
@@ -475,7 +564,7 @@ def open_connection(spec: ConnectionSpec | ResolvedConnection) -> DbConnection:
             field="type",
             value=resolved.type,
         ) from None
-    return driver(resolved)
+    return driver(resolved, read_only)
 
 
 # ---------------------------------------------------------------- per-connection concurrency limit

@@ -137,12 +137,18 @@ def load_postgres(
 
     path = str(Path(workspace_root).resolve() / "data" / WAREHOUSE_FILE)
     cur = duckdb_instance_acquire(path)
+    # the shared instance has no file access (connections.DUCKDB_CONFIG): the tables are handed
+    # to a private in-memory DuckDB as Arrow, which writes the CSV files for COPY
+    staging = duckdb.connect()
     try:
+        for t in TABLES:
+            staging.register(t, cur.sql(f"SELECT * FROM {t}").to_arrow_table())
         data = Path(path).parent
         with tempfile.TemporaryDirectory(dir=data, prefix=".pg-") as tmpname:
-            _write_postgres(cur, url, Path(tmpname), schema)
+            _write_postgres(staging, url, Path(tmpname), schema)
         return {t: cur.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES}
     finally:
+        staging.close()
         cur.close()
         duckdb_instance_release(path)
 

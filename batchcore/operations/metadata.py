@@ -65,9 +65,8 @@ def run(spec: dict, ctx: OperationContext) -> OperationOutcome:
                 value=name,
             )
     ctx.progress(f"connecting to {name} ({conn_spec.type})", force=True)
-    conn = open_connection(
-        conn_spec
-    )  # ConnectionRejected (not retried) / ConnectionFailed (retried)
+    # read-only session; ConnectionRejected (not retried) / ConnectionFailed (retried)
+    conn = open_connection(conn_spec, read_only=True)
     with conn:
         ctx.check_cancelled()
         ctx.progress(

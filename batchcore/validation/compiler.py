@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from batchcore.connections import DbConnection
 from batchcore.validation.checks.base import ScanCheck
+from batchcore.validation.sqlguard import safe_where
 
 
 @dataclass
@@ -30,7 +31,8 @@ class ScanGroup:
     _exprs: list[str] = field(default_factory=list)
 
     def sql(self, conn: DbConnection) -> str:
-        """The scan's SQL for `conn`'s dialect; fills `slots` (value positions per check)."""
+        """The scan's SQL for `conn`'s dialect; fills `slots` (value positions per check).
+        Raises SqlRefused when the `where` does not pass the SQL gate (sqlguard)."""
         exprs = ["count(*)"]
         self.slots = {}
         for c in self.checks:
@@ -38,7 +40,7 @@ class ScanGroup:
             self.slots[id(c)] = list(range(len(exprs), len(exprs) + len(aggs)))
             exprs.extend(aggs)
         self._exprs = exprs
-        where = f" WHERE ({self.where})" if self.where else ""
+        where = f" WHERE ({safe_where(self.where, conn.dialect.name)})" if self.where else ""
         select = ",\n       ".join(exprs)
         return f"SELECT {select}\nFROM {conn.table_ref(self.table)}{where}"
 

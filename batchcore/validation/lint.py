@@ -12,6 +12,7 @@ from pathlib import Path
 from batchcore.errors import BatchError, ConfigError
 from batchcore.validation.checks.base import RunContext, ScanCheck, missing_column_message
 from batchcore.validation.compiler import group_scans
+from batchcore.validation.sqlguard import SqlRefused
 from batchcore.validation.spec import (
     LintProblem,
     PipelineSpec,
@@ -108,13 +109,21 @@ def _column_problems(spec: PipelineSpec, workspace: Workspace, doc) -> list[Lint
 
 def _sql_problems(p, rctx: RunContext, doc, default_line: int | None) -> list[LintProblem]:
     """`EXPLAIN` a `sql` check's query and a check's `where` on the target: bad SQL is reported
-    before anything runs (with the database's own message)."""
+    before anything runs (with the database's own message). Only SQL that passed the gate
+    (sqlguard: one SELECT, one expression) is explained, on the read-only lint session; EXPLAIN
+    plans without executing."""
     conn = rctx.target
     tests = []
-    if p.type == "sql":
-        tests.append(("query", f"SELECT count(*) FROM ({p.spec.query}) q"))
-    if p.where and p.table and p.type not in ("sql",):
-        tests.append(("where", f"SELECT count(*) FROM {conn.table_ref(p.table)} WHERE ({p.where})"))
+    try:
+        if p.type == "sql":
+            tests.append(("query", f"SELECT count(*) FROM ({p.query_sql(rctx)}) q"))
+        if p.where and p.table and p.type not in ("sql",):
+            tests.append(
+                ("where", f"SELECT count(*) FROM {conn.table_ref(p.table)}{p.where_sql(conn)}")
+            )
+    except SqlRefused as exc:  # the parse (spec.py) reports it first; kept for odd connections
+        field = "query" if str(exc).startswith("query") else "where"
+        return [_problem(doc, p, field, default_line, str(exc))]
     out = []
     for field, sql in tests:
         try:

@@ -39,7 +39,7 @@ def expand(spec: PipelineSpec) -> list[Check]:
 def open_pipeline_connections(
     spec: PipelineSpec, workspace: Workspace, ctx: OperationContext | None, *, need_source: bool
 ) -> Iterator[tuple[DbConnection, DbConnection | None]]:
-    """Target (and source when a comparison needs it), opened while holding one of each
+    """Target (and source when a comparison needs it), opened read-only while holding one of each
     connection's `max_concurrency` slots. Slots are taken in name order (two pipelines with
     crossed source/target never deadlock) and once per name (source = target uses one).
     Raises ConnectionFailed / ConfigError / NotFound, OperationCancelled while waiting."""
@@ -58,7 +58,7 @@ def open_pipeline_connections(
                     ctx.progress(
                         f"opening {side} connection {name} ({specs[name].type})", force=True
                     )
-                opened[name] = stack.enter_context(open_connection(specs[name]))
+                opened[name] = stack.enter_context(open_connection(specs[name], read_only=True))
         yield opened[names["target"]], opened.get(names.get("source"))
 
 

@@ -26,6 +26,7 @@ from batchcore.errors import ConfigError
 from batchcore.textutil import ELLIPSIS, clip
 from batchcore.validation.checks import CHECK_TYPES, COMPARISON_TYPES, known_types
 from batchcore.validation.checks.base import CheckSpec
+from batchcore.validation.sqlguard import SqlRefused, safe_query, safe_where
 from batchcore.workspace import PipelineRef, Workspace
 from batchcore.yamlfile import YamlDoc, load_yaml
 
@@ -182,6 +183,44 @@ def _check_problems(doc: YamlDoc, i: int, item: Any) -> tuple[CheckSpec | None, 
         return None, out
 
 
+def _sql_gate_problems(
+    doc: YamlDoc, i: int, spec: CheckSpec, settings: dict[str, Any], workspace: Workspace | None
+) -> list[LintProblem]:
+    """The check's `where` (on the target, and the source for comparisons) and a `sql` check's
+    `query` (on the target), through the SQL gate for each connection's dialect. A connection
+    the workspace lacks is reported elsewhere; without a workspace the gate runs when the
+    pipeline runs."""
+    if workspace is None:
+        return []
+    sides = ["target", "source"] if spec.type in COMPARISON_TYPES else ["target"]
+    fields: list[tuple[str, str, Any]] = []
+    if spec.where is not None:
+        fields += [("where", side, safe_where) for side in sides]
+    if getattr(spec, "query", None) is not None and spec.type == "sql":
+        fields.append(("query", "target", safe_query))
+    out: list[LintProblem] = []
+    seen: set[tuple[str, str]] = set()
+    for field, side, gate in fields:
+        conn = workspace.connections.get(settings.get(side) or "")
+        if conn is None or (field, conn.name) in seen:
+            continue
+        seen.add((field, conn.name))
+        try:
+            gate(getattr(spec, field), conn.type)
+        except SqlRefused as exc:
+            out.append(
+                LintProblem(
+                    str(doc.path),
+                    doc.line(("checks", i, field)),
+                    i + 1,
+                    spec.type,
+                    field,
+                    f"refused for {side} connection {conn.name} ({conn.type}): {exc}",
+                )
+            )
+    return out
+
+
 def _key_problem(doc: YamlDoc, key: Any, message: str) -> LintProblem:
     """A problem of the pipeline's top-level `key`, at its line."""
     return LintProblem(str(doc.path), doc.line((key,)), None, None, str(key), message)
@@ -230,6 +269,7 @@ def parse_pipeline(
             spec, errs = _check_problems(doc, i, item)
             problems += errs
             if spec is not None:
+                problems += _sql_gate_problems(doc, i, spec, settings, workspace)
                 specs.append(spec)
                 lines.append(doc.line(("checks", i)))
                 if spec.type in COMPARISON_TYPES and not settings.get("source"):

@@ -94,7 +94,7 @@ def test_lint_reports_missing_columns_and_tables_before_running(ws):
           - {type: unique, table: flights_old, column: id}
           - {type: relationships, table: flights, column: origin, to: flights, field: code}
           - {type: sql, name: bad, query: "select * from flights where nope > 1"}
-          - {type: not_null, table: flights, column: origin, where: "origin = = 1"}
+          - {type: not_null, table: flights, column: origin, where: "nope = 1"}
     """,
     )
     f = str(path)
@@ -111,7 +111,8 @@ def test_lint_reports_missing_columns_and_tables_before_running(ws):
         'Referenced column "nope" not found'
     )
     assert problems[5].startswith(
-        f"{f}:6: check 5 (not_null): where: the database rejects it: Parser Error: syntax error"
+        f"{f}:6: check 5 (not_null): where: the database rejects it: Binder Error: "
+        'Referenced column "nope" not found'
     )
     assert len(problems) == 6
 

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 from batchcore.connections import DbConnection
 from batchcore.validation.catalog import ColumnInfo, describe_table
 from batchcore.validation.sqlgen import count_if
+from batchcore.validation.sqlguard import safe_where
 
 ColumnName = Annotated[StrictStr, Field(min_length=1, max_length=256)]
 Scalar = StrictStr | int | float | bool
@@ -189,8 +190,10 @@ class Check:
         """(side, table, column) triples that must exist before the check runs (lint, pre-flight)."""
         return [("target", self.table, c) for c in self.columns] if self.table else []
 
-    def where_sql(self, extra: str | None = None) -> str:
-        parts = [f"({self.where})"] if self.where else []
+    def where_sql(self, conn: DbConnection, extra: str | None = None) -> str:
+        """` WHERE (<where>) AND (<extra>)` for `conn` (empty when neither is set). The pipeline's
+        `where` passes the SQL gate for conn's dialect first (raises SqlRefused)."""
+        parts = [f"({safe_where(self.where, conn.dialect.name)})"] if self.where else []
         if extra:
             parts.append(f"({extra})")
         return f" WHERE {' AND '.join(parts)}" if parts else ""
@@ -236,14 +239,14 @@ class ScanCheck(Check, ABC):
         select = ", ".join(
             f"{e} AS {conn.dialect.quote(n)}" for e, n in zip(exprs, names, strict=True)
         )
-        return f"SELECT {select} FROM {conn.table_ref(self.table)}{self.where_sql()}"
+        return f"SELECT {select} FROM {conn.table_ref(self.table)}{self.where_sql(conn)}"
 
     def sample_sql(self, conn: DbConnection, limit: int) -> str | None:
         pred = self.failing_filter(conn)
         if pred is None:
             return None
         return (
-            f"SELECT * FROM {conn.table_ref(self.table)}{self.where_sql(pred)} LIMIT {int(limit)}"
+            f"SELECT * FROM {conn.table_ref(self.table)}{self.where_sql(conn, pred)} LIMIT {int(limit)}"
         )
 
 

@@ -83,7 +83,7 @@ class ColumnAggregatesMatchCheck(CompareCheck):
                 exprs.append(f"sum(CASE WHEN {q} THEN 1 ELSE 0 END)")
             else:
                 exprs.append(f"sum({q})")
-        return f"SELECT {', '.join(exprs)} FROM {conn.table_ref(table)}{self.where_sql()}"
+        return f"SELECT {', '.join(exprs)} FROM {conn.table_ref(table)}{self.where_sql(conn)}"
 
     def sql_preview(self, ctx: RunContext) -> str:
         plan = self._plan(ctx)

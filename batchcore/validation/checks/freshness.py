@@ -99,7 +99,7 @@ class FreshnessCheck(QueryCheck):
     def sql_preview(self, ctx: RunContext) -> str:
         conn = ctx.target
         c = conn.dialect.quote(self.spec.column)
-        return f"SELECT count(*), max({c}), {now_utc(conn.dialect)}, count({c}) FROM {conn.table_ref(self.table)}{self.where_sql()}"
+        return f"SELECT count(*), max({c}), {now_utc(conn.dialect)}, count({c}) FROM {conn.table_ref(self.table)}{self.where_sql(conn)}"
 
     def run(self, ctx: RunContext) -> Outcome:
         ctx.column("target", self.table, self.spec.column)

@@ -67,8 +67,8 @@ class RelationshipsCheck(QueryCheck):
             q = d.quote
             child = f"c.{q(self.spec.column)}"
             table = f"{conn.table_ref(self.table)} c"
-            where = self.where_sql()
-            orphan_where = self.where_sql(f"{child} IS NOT NULL")
+            where = self.where_sql(conn)
+            orphan_where = self.where_sql(conn, f"{child} IS NOT NULL")
             v = distinct_expr(d, child, self.families.get("child", ""))
             return (
                 f"SELECT (SELECT count(*) FROM {table}{where}), (SELECT count({child}) FROM {table}{where}), o.n, o.d "
@@ -80,7 +80,7 @@ class RelationshipsCheck(QueryCheck):
         return (
             f"SELECT count(*), count(v), {count_if(d, 'o')}, count(DISTINCT CASE WHEN o THEN {v} END) "
             f"FROM (SELECT {c} AS v, ({self._orphan(conn)}) AS o "
-            f"FROM {conn.table_ref(self.table)} c{self.where_sql()}) x"
+            f"FROM {conn.table_ref(self.table)} c{self.where_sql(conn)}) x"
         )
 
     def sql_preview(self, ctx: RunContext) -> str:
@@ -101,7 +101,7 @@ class RelationshipsCheck(QueryCheck):
             observed={"orphan_values": orphans} if failed else {},
         )
         if failed:
-            base = f"FROM {conn.table_ref(self.table)} c{self.where_sql(self._orphan(conn))}"
+            base = f"FROM {conn.table_ref(self.table)} c{self.where_sql(conn, self._orphan(conn))}"
             sample_sql = f"SELECT c.* {base} LIMIT {int(ctx.sample_size)}"
             out.sample = ctx.sample("target", sample_sql)
             out.details["sample_sql"] = sample_sql

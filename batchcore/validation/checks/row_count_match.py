@@ -49,7 +49,7 @@ class RowCountMatchCheck(CompareCheck):
 
     def _sql(self, ctx: RunContext, side: str) -> str:
         table = self.table if side == "target" else self.source_table
-        return f"SELECT count(*) FROM {ctx.conn(side).table_ref(table)}{self.where_sql()}"
+        return f"SELECT count(*) FROM {ctx.conn(side).table_ref(table)}{self.where_sql(ctx.conn(side))}"
 
     def sql_preview(self, ctx: RunContext) -> str:
         return f"-- source\n{self._sql(ctx, 'source')};\n-- target\n{self._sql(ctx, 'target')}"

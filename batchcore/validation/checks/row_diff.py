@@ -105,7 +105,7 @@ class RowDiffCheck(CompareCheck):
         conn = ctx.conn(side)
         table = self.table if side == "target" else self.source_table
         sel = ", ".join(conn.dialect.quote(c) for c in cols)
-        return f"SELECT {sel} FROM {conn.table_ref(table)}{self.where_sql(extra_where)}"
+        return f"SELECT {sel} FROM {conn.table_ref(table)}{self.where_sql(conn, extra_where)}"
 
     def sql_preview(self, ctx: RunContext) -> str:
         cols = [*self.keys, *self._value_columns(ctx)]
@@ -129,7 +129,7 @@ class RowDiffCheck(CompareCheck):
         counts = {}
         for side in ("source", "target"):
             table = self.table if side == "target" else self.source_table
-            sql = f"SELECT count(*) FROM {ctx.conn(side).table_ref(table)}{self.where_sql()}"
+            sql = f"SELECT count(*) FROM {ctx.conn(side).table_ref(table)}{self.where_sql(ctx.conn(side))}"
             counts[side] = as_int(ctx.query(side, sql)[1][0][0])
         biggest = max(counts.values())
         details: dict[str, Any] = {"key": self.keys, "columns": values}
@@ -225,7 +225,7 @@ class RowDiffCheck(CompareCheck):
                 f"sum({hex_to_int(d, f'substr({md5}, 1, 8)')})",
                 f"sum({hex_to_int(d, f'substr({md5}, 9, 8)')})",
             ]
-            sql = f"SELECT {', '.join(exprs)} FROM {conn.table_ref(table)}{self.where_sql()} GROUP BY 1"
+            sql = f"SELECT {', '.join(exprs)} FROM {conn.table_ref(table)}{self.where_sql(conn)} GROUP BY 1"
             shown += f"-- {side}: row count and checksums per segment\n{sql};\n"
             figures[side] = {
                 int(r[0]): tuple(as_int(v) for v in r[1:]) for r in ctx.query(side, sql)[1]

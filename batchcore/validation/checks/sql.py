@@ -1,6 +1,7 @@
 """`sql`: a custom query that returns the failing rows.
 
-YAML: `{type: sql, name: no_negative_distance, query: "select * from flights where distance < 0"}`,
+YAML: `{type: sql, name: no_negative_distance, query: "select * from flights where distance < 0"}`
+(ONE SELECT: WITH ... SELECT and UNIONs are fine; checked by sqlguard for the target's dialect),
 optionally `table: flights` to give a denominator. `failed_rows` = rows the query returns (counted
 as `SELECT count(*) FROM (query)`); the sample is its first `sample_size` rows. With `table`,
 `total_rows` = that table's rows (after `where`) and the check passes when pass_rate ≥ threshold;
@@ -21,6 +22,7 @@ from batchcore.validation.checks.base import (
     as_int,
     ratio,
 )
+from batchcore.validation.sqlguard import safe_query
 
 
 class SqlSpec(CheckSpec):
@@ -31,12 +33,10 @@ class SqlSpec(CheckSpec):
 
     @field_validator("query")
     @classmethod
-    def _one_statement(cls, v: str) -> str:
+    def _trimmed(cls, v: str) -> str:
         v = v.strip().rstrip(";").strip()
         if not v:
             raise ValueError("the query is empty")
-        if ";" in v:
-            raise ValueError("give one SELECT statement (no ';' inside)")
         return v
 
 
@@ -44,8 +44,13 @@ class SqlCheck(QueryCheck):
     def __init__(self, spec: SqlSpec):
         super().__init__(spec, table=spec.table, columns=[], label=spec.name or "sql")
 
+    def query_sql(self, ctx: RunContext) -> str:
+        """The query as it runs on the target: through the SQL gate (one SELECT, comments left
+        out; raises SqlRefused)."""
+        return safe_query(self.spec.query, ctx.target.dialect.name)
+
     def sql_preview(self, ctx: RunContext) -> str:
-        return f"SELECT count(*) FROM ({self.spec.query}) q"
+        return f"SELECT count(*) FROM ({self.query_sql(ctx)}) q"
 
     def run(self, ctx: RunContext) -> Outcome:
         sql = self.sql_preview(ctx)
@@ -55,7 +60,7 @@ class SqlCheck(QueryCheck):
         if self.table:
             _, r = ctx.query(
                 "target",
-                f"SELECT count(*) FROM {ctx.target.table_ref(self.table)}{self.where_sql()}",
+                f"SELECT count(*) FROM {ctx.target.table_ref(self.table)}{self.where_sql(ctx.target)}",
             )
             total = as_int(r[0][0])
         out = Outcome(total_rows=total, failed_rows=failed, sql=sql)
@@ -65,7 +70,7 @@ class SqlCheck(QueryCheck):
         else:
             out.pass_rate = ratio(failed, total)
         if failed:
-            sample_sql = f"SELECT * FROM ({self.spec.query}) q LIMIT {int(ctx.sample_size)}"
+            sample_sql = f"SELECT * FROM ({self.query_sql(ctx)}) q LIMIT {int(ctx.sample_size)}"
             out.sample = ctx.sample("target", sample_sql)
             out.details["sample_sql"] = sample_sql
         return out

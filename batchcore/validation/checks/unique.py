@@ -104,7 +104,7 @@ class UniqueCheck(ScanCheck):
         cols = ", ".join(self.col(conn, c) for c in self.columns)
         return (
             f"SELECT count(*) AS duplicate_keys, coalesce(sum(n), 0) AS failed_rows FROM "
-            f"(SELECT count(*) AS n FROM {conn.table_ref(self.table)}{self.where_sql(self._complete(conn))} "
+            f"(SELECT count(*) AS n FROM {conn.table_ref(self.table)}{self.where_sql(conn, self._complete(conn))} "
             f"GROUP BY {cols} HAVING count(*) > 1) g"
         )
 
@@ -114,7 +114,7 @@ class UniqueCheck(ScanCheck):
         grp = ", ".join(self.col(conn, c) for c in self.columns)
         return (
             f"SELECT {cols}, count(*) AS {q('row_count')} FROM {conn.table_ref(self.table)}"
-            f"{self.where_sql(self._complete(conn))} GROUP BY {grp} HAVING count(*) > 1 "
+            f"{self.where_sql(conn, self._complete(conn))} GROUP BY {grp} HAVING count(*) > 1 "
             f"ORDER BY count(*) DESC LIMIT {int(limit)}"
         )
 
