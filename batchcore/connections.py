@@ -355,8 +355,9 @@ class SQLiteConnection(DbConnection):
         self.con = sqlite3.connect(
             target, check_same_thread=False, timeout=30, isolation_level=None, uri=uri
         )
-        if read_only:
+        if read_only:  # no writes, and no other database files attached
             self.con.execute("PRAGMA query_only = ON")
+            self.con.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
         _sqlite_functions(self.con)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
