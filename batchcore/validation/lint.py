@@ -11,6 +11,7 @@ from pathlib import Path
 
 from batchcore.errors import BatchError, ConfigError
 from batchcore.validation.checks.base import RunContext, ScanCheck, missing_column_message
+from batchcore.validation.checks.coerce import ValueTypeMismatch
 from batchcore.validation.compiler import group_scans
 from batchcore.validation.sqlguard import SqlRefused
 from batchcore.validation.spec import (
@@ -74,6 +75,7 @@ def _column_problems(spec: PipelineSpec, workspace: Workspace, doc) -> list[Lint
             seen: set[tuple] = set()
             for p in plans:
                 ln = spec.check_lines[p.position]
+                before = len(problems)
                 for side, table, column in p.referenced_columns():
                     key = (p.position, side, table, column)
                     if key in seen:
@@ -95,6 +97,13 @@ def _column_problems(spec: PipelineSpec, workspace: Workspace, doc) -> list[Lint
                         rctx.columns("target", p.table)
                     except BatchError as exc:
                         problems.append(_problem(doc, p, "table", ln, exc.message))
+                if isinstance(p, ScanCheck) and len(problems) == before:
+                    try:  # values written in the check, read in the column's type
+                        p.prepare(rctx)
+                    except ValueTypeMismatch as exc:
+                        problems.append(_problem(doc, p, exc.field, ln, str(exc)))
+                    except (ValueError, BatchError):
+                        pass  # a missing table or column: reported above
                 problems += _sql_problems(p, rctx, doc, ln)
     except BatchError as exc:
         problems.append(

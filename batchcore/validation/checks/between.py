@@ -2,7 +2,9 @@
 
 YAML: `{type: between, table: T, column: c, min: 0, max: 200}` (one bound may be omitted).
 NULLs are ignored; denominator: every row; `non_null_rows` reported. Dates and timestamps may
-be given as ISO strings (`min: '2013-01-01'`).
+be given as ISO strings (`min: '2013-01-01'`). Bounds are read in the column's type
+(checks/coerce.py): `'5'` is 5 on a number column; text on a number column, or a number on a
+text column, is refused (databases disagree on how to compare them).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from typing import Any
 from pydantic import StrictStr, model_validator
 
 from batchcore.connections import DbConnection
-from batchcore.validation.checks.base import ColumnCheckSpec, ValueScanCheck
+from batchcore.validation.checks.base import ColumnCheckSpec, RunContext, ValueScanCheck
+from batchcore.validation.checks.coerce import as_column_value
 
 
 class BetweenSpec(ColumnCheckSpec):
@@ -35,14 +38,36 @@ class BetweenSpec(ColumnCheckSpec):
 
 
 class BetweenCheck(ValueScanCheck):
+    def __init__(self, spec: BetweenSpec):
+        super().__init__(spec)
+        self.bounds: dict[str, Any] = {"min": spec.min, "max": spec.max}
+
+    def prepare(self, ctx: RunContext) -> None:
+        """Look the column up and read the bounds in its type (raises ValueTypeMismatch)."""
+        super().prepare(ctx)
+        info = ctx.column("target", self.table, self.spec.column)
+        self.bounds = {
+            k: None
+            if v is None
+            else as_column_value(
+                v,
+                info.family,
+                field=k,
+                column=info.name,
+                column_type=info.type,
+                numbers_as_text=False,
+            )
+            for k, v in (("min", self.spec.min), ("max", self.spec.max))
+        }
+
     def bad(self, conn: DbConnection) -> str:
         c = conn.dialect.quote(self.spec.column)
         lit = conn.dialect.literal
         parts = []
-        if self.spec.min is not None:
-            parts.append(f"{c} < {lit(self.spec.min)}")
-        if self.spec.max is not None:
-            parts.append(f"{c} > {lit(self.spec.max)}")
+        if self.bounds["min"] is not None:
+            parts.append(f"{c} < {lit(self.bounds['min'])}")
+        if self.bounds["max"] is not None:
+            parts.append(f"{c} > {lit(self.bounds['max'])}")
         return " OR ".join(parts)
 
     def extra_aggregates(self, conn: DbConnection) -> list[str]:
