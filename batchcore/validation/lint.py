@@ -13,7 +13,6 @@ from batchcore.errors import BatchError, ConfigError
 from batchcore.validation.checks.base import RunContext, ScanCheck, missing_column_message
 from batchcore.validation.checks.coerce import ValueTypeMismatch
 from batchcore.validation.compiler import group_scans
-from batchcore.validation.sqlguard import SqlRefused
 from batchcore.validation.spec import (
     LintProblem,
     PipelineSpec,
@@ -21,6 +20,7 @@ from batchcore.validation.spec import (
     ref_for_path,
     with_check_names,
 )
+from batchcore.validation.sqlguard import SqlRefused
 from batchcore.workspace import PIPELINE_SUFFIXES, Workspace, pipeline_file_name_problem
 from batchcore.yamlfile import load_yaml
 

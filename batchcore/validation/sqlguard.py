@@ -273,7 +273,7 @@ def safe_where(text: str, dialect: str) -> str:
     Raises SqlRefused (several statements, a query or statement instead of an expression, a
     denied function)."""
     clean, tree = _parse_one(text, dialect, "where", "one boolean expression")
-    if isinstance(tree, (exp.Query, exp.Values)) or isinstance(tree, _FORBIDDEN_NODES):
+    if isinstance(tree, (exp.Query, exp.Values, _FORBIDDEN_NODES)):
         raise SqlRefused(
             f"where is a statement ({tree.key.upper()}): give one boolean expression, "
             'e.g. "year = 2013"'

@@ -102,7 +102,7 @@ def test_gate_refuses_functions_that_reach_files_settings_or_dynamic_sql(dialect
 
 def test_gate_refuses_duckdb_files_named_as_tables():
     for text in ("select * from '/etc/passwd'", 'select * from "flights.csv"'):
-        with pytest.raises(SqlRefused, match="reads the file .*: pipelines read tables only"):
+        with pytest.raises(SqlRefused, match=r"reads the file .*: pipelines read tables only"):
             safe_query(text, "duckdb")
 
 

@@ -245,9 +245,7 @@ class ScanCheck(Check, ABC):
         pred = self.failing_filter(conn)
         if pred is None:
             return None
-        return (
-            f"SELECT * FROM {conn.table_ref(self.table)}{self.where_sql(conn, pred)} LIMIT {int(limit)}"
-        )
+        return f"SELECT * FROM {conn.table_ref(self.table)}{self.where_sql(conn, pred)} LIMIT {int(limit)}"
 
 
 class ValueScanCheck(ScanCheck):
