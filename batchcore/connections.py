@@ -18,6 +18,7 @@ generator, which needs none, so the same configuration serves both (docs/securit
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import sqlite3
@@ -31,6 +32,7 @@ from typing import Any
 import duckdb
 
 from batchcore.errors import ConfigError, ConnectionFailed, ConnectionRejected, OperationCancelled
+from batchcore.redact import redact_exception, redact_secrets
 from batchcore.workspace import ConnectionSpec, ResolvedConnection
 
 
@@ -108,19 +110,48 @@ DIALECTS: dict[str, Dialect] = {
 }
 
 
+_REDACTED_METHODS = ("query", "execute", "query_arrow", "close")
+
+
 class DbConnection(ABC):
-    """An open connection. Not thread-safe except `cancel()`, which any thread may call."""
+    """An open connection. Not thread-safe except `cancel()`, which any thread may call.
+
+    Every error leaving `query`, `execute`, `query_arrow` and `close` of any driver (and
+    `open_connection`) has the connection's URL, user, password and `${ENV}` values redacted
+    from its message (batchcore.redact), whatever the driver's exception class; the class and
+    the traceback are kept. Driver code called outside these methods (bulk loaders on `con`)
+    wraps itself in `with conn.redacting():`.
+    """
 
     dialect: Dialect
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in _REDACTED_METHODS:
+            if name in cls.__dict__:
+                setattr(cls, name, _redacting_method(cls.__dict__[name]))
 
     def __init__(self, resolved: ResolvedConnection, read_only: bool = False):
         self.name = resolved.name
         self.type = resolved.type
         self.read_only = read_only
+        self._secrets = resolved.redaction()
         self.dialect = DIALECTS[resolved.type]
         self.options = dict(resolved.options)
         schema = self.options.get("schema")
         self.schema: str | None = str(schema) if schema else None
+
+    def redact(self, text: str) -> str:
+        """`text` without this connection's secrets."""
+        return redact_secrets(text, self._secrets)
+
+    @contextmanager
+    def redacting(self) -> Iterator[None]:
+        """Redact the message of any exception leaving the block (in place, then re-raised)."""
+        try:
+            yield
+        except BaseException as exc:
+            raise redact_exception(exc, self.redact)
 
     def split_table(self, name: str) -> tuple[str | None, str]:
         """(schema, table) of a pipeline's table reference: `table`, `schema.table`, or
@@ -176,6 +207,17 @@ class DbConnection(ABC):
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _redacting_method(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def wrapper(self: DbConnection, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(self, *args, **kwargs)
+        except BaseException as exc:
+            raise redact_exception(exc, self.redact)
+
+    return wrapper
 
 
 # ---------------------------------------------------------------- DuckDB
@@ -550,6 +592,25 @@ _DRIVERS: dict[str, type[DbConnection]] = {
 }
 
 
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def url_problem(url: str) -> str | None:
+    """Why a database URL cannot be read unambiguously, naming the part but never its value:
+    a `%` not followed by two hex digits, a `#`, more than one `@`, or `/` `?` in the user or
+    password (each must be percent-encoded: `%25`, `%23`, `%40`, `%2F`, `%3F`). None when fine."""
+    rest = url.split("://", 1)[1] if "://" in url else url
+    if _BAD_PERCENT.search(url):
+        return "it holds a '%' not followed by two hex digits (write a literal % as %25)"
+    if "#" in url:
+        return "it holds a '#' (write it as %23 in a user or password)"
+    if rest.count("@") > 1:
+        return "it holds more than one '@' (write an @ in the user or password as %40)"
+    if "@" in rest and any(c in rest.split("@", 1)[0] for c in "/?"):
+        return "its user or password holds '/' or '?' (write them as %2F and %3F)"
+    return None
+
+
 def open_connection(
     spec: ConnectionSpec | ResolvedConnection, *, read_only: bool = False
 ) -> DbConnection:
@@ -565,7 +626,18 @@ def open_connection(
             field="type",
             value=resolved.type,
         ) from None
-    return driver(resolved, read_only)
+    problem = url_problem(resolved.url) if resolved.url else None
+    if problem:
+        raise ConnectionRejected(
+            f"connection {resolved.name}: the url is not a valid URL: {problem}",
+            field="url",
+            value=resolved.name,
+        )
+    try:
+        return driver(resolved, read_only)
+    except BaseException as exc:
+        secrets = resolved.redaction()
+        raise redact_exception(exc, lambda text: redact_secrets(text, secrets))
 
 
 # ---------------------------------------------------------------- per-connection concurrency limit

@@ -618,7 +618,7 @@ class Executor:
                 job,
                 op,
                 attempt,
-                f"{type(error).__name__}: {error}",
+                ctx.error_text(error),  # secrets and server paths redacted
                 type(error).__name__,
                 retryable=not isinstance(error, NON_RETRYABLE) and not stopped_by_user,
                 attempt_status=A.ERROR,

@@ -48,3 +48,8 @@ _JSON_KINDS = (
 def json_kind(value: Any) -> str:
     """What a JSON value is, for messages: `a string`, `a number`, `true/false`, `an object`..."""
     return next((name for cls, name in _JSON_KINDS if isinstance(value, cls)), type(value).__name__)
+
+
+def one_line(text: str) -> str:
+    """`text` on one line: every run of whitespace (newlines too) becomes one space."""
+    return " ".join(str(text).split())

@@ -22,6 +22,7 @@ from typing import Any
 
 from batchcore.errors import ConfigError, NotFound, RequestError, WorkspaceError
 from batchcore.ids import ID_RULE, is_valid_id
+from batchcore.redact import connection_secrets
 from batchcore.yamlfile import YamlDoc, load_yaml
 
 CONNECTION_TYPES = ("duckdb", "sqlite", "postgres", "mysql", "sqlserver", "snowflake")
@@ -82,7 +83,27 @@ class ConnectionSpec:
             path = str(p)
         if self.url is not None:
             url = expand_env(self.url, where=self.location)
-        return ResolvedConnection(self.name, self.type, path, url, dict(self.options))
+        return ResolvedConnection(
+            self.name, self.type, path, url, dict(self.options), secrets=tuple(self.secrets())
+        )
+
+    def secrets(self) -> list[tuple[str, str]]:
+        """What error texts must never show of this connection (batchcore.redact): its URL as
+        written and expanded, the user and password in it, the values its `${ENV}` references
+        expand to (a variable that is not set is skipped)."""
+        env: dict[str, str] = {}
+        for text in (self.url, self.path):
+            for m in _ENV_RE.finditer(text or ""):
+                value = os.environ.get(m.group(1), m.group(2))
+                if value:
+                    env[m.group(1)] = value
+        urls = [self.url]
+        if self.url is not None:
+            try:
+                urls.append(expand_env(self.url, where=self.location))
+            except ConfigError:
+                pass
+        return connection_secrets(self.name, urls, env)
 
     def public(self) -> dict[str, Any]:
         """Name, type and description only: safe to show anywhere (no paths with secrets, no URLs)."""
@@ -91,13 +112,20 @@ class ConnectionSpec:
 
 @dataclass(frozen=True)
 class ResolvedConnection:
-    """A connection with variables expanded: holds secrets, never persist or log it."""
+    """A connection with variables expanded: holds secrets, never persist or log it (the URL is
+    left out of its repr). `secrets`: what error texts must hide (batchcore.redact); empty when
+    built by hand, then the URL's parts are hidden."""
 
     name: str
     type: str
     path: str | None
-    url: str | None
-    options: dict[str, Any]
+    url: str | None = field(repr=False)
+    options: dict[str, Any] = field(default_factory=dict)
+    secrets: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
+
+    def redaction(self) -> list[tuple[str, str]]:
+        """`secrets`, or the URL's own (its user and password) when none were given."""
+        return list(self.secrets) or connection_secrets(self.name, [self.url])
 
 
 @dataclass(frozen=True)

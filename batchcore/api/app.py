@@ -37,6 +37,7 @@ from batchcore.api.routes_create import create_router
 from batchcore.api.routes_info import health_router, info_router
 from batchcore.api.routes_jobs import jobs_router
 from batchcore.engine import Engine
+from batchcore.redact import redact_paths
 
 MOUNT_PATH = "/batch"
 SWAGGER_STATIC = "/static/swagger"  # Swagger UI's files, relative to the mount point
@@ -51,17 +52,17 @@ missing or wrong bearer token when the server sets `BATCH_API_TOKEN`.
 
 
 def workspace_redactor(source: EngineSource):
-    """A function that replaces the server's workspace folder in error texts by `<workspace>`
-    (clients need not learn the server's file layout)."""
+    """A function that rewrites error texts the way operation errors are (batchcore.redact): the
+    server's workspace folder reads `<workspace>`, the job store folder `<jobs>`, any other
+    absolute path `<path>/<name>` (clients need not learn the server's file layout)."""
 
     def redact(text: str) -> str:
         try:
-            root = Path(source().settings.workspace)
-        except Exception:  # no engine yet: nothing to hide
-            return text
-        for spelling in {str(root.resolve()), str(root)}:
-            text = text.replace(spelling, "<workspace>")
-        return text
+            settings = source().settings
+            roots = [(Path(settings.workspace), "<workspace>"), (Path(settings.jobs_dir), "<jobs>")]
+        except Exception:  # no engine yet: no folders of its own to name
+            roots = []
+        return redact_paths(text, roots)
 
     return redact
 

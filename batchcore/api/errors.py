@@ -7,7 +7,8 @@
   value that fits no member of a union is one problem of its field (`must be a number or a list,
   got '5' (a string)`), not one per member under pydantic's member tags (`x.int`, `x.list[int]`).
 - Starlette HTTP errors (unknown URL 404, wrong method 405) keep their status.
-- Anything else → 500 "internal error" with no traceback (the traceback goes to the log).
+- Anything else → 500 "internal error" (`"error": "InternalError"`) with no traceback and no
+  exception class (both go to the log).
 """
 
 from __future__ import annotations
@@ -282,8 +283,9 @@ async def unexpected_error_handler(request: Request, exc: Exception) -> JSONResp
     text = (
         "internal error: the server could not answer this request (details are in the server log)"
     )
+    # the exception's class stays in the log: it tells a client nothing and an attacker a lot
     return JSONResponse(
-        error_body(type(exc).__name__, text, [{"loc": [], "msg": text, "type": "internal"}]),
+        error_body("InternalError", text, [{"loc": [], "msg": text, "type": "internal"}]),
         status_code=500,
     )
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from batchcore.errors import OperationCancelled
+from batchcore.redact import redact_paths, redact_secrets
 
 
 @dataclass
@@ -64,6 +65,7 @@ class OperationContext:
         self._hooks: list[Callable[[], None]] = []
         self._lock = threading.Lock()
         self._workspace = None
+        self._secrets: list[tuple[str, str]] | None = None
         self._last_progress = 0.0
 
     # ---------------------------------------------------------------- cancel
@@ -120,6 +122,27 @@ class OperationContext:
             self._on_progress(message)
         except Exception:
             self.log.debug("progress report failed", exc_info=True)
+
+    def redact(self, text: str | None) -> str | None:
+        """`text` as it may leave the operation (stored, shown, exported): without any workspace
+        connection's URL, user, password or `${ENV}` values, and without server paths (the
+        workspace folder reads `<workspace>`, other absolute paths `<path>/<name>`)."""
+        if not text:
+            return text
+        if self._secrets is None:
+            try:
+                self._secrets = sorted(
+                    (pair for c in self.workspace.connections.values() for pair in c.secrets()),
+                    key=lambda kv: -len(kv[0]),
+                )
+            except Exception:  # no workspace, or one that cannot load: paths only
+                self._secrets = []
+        text = redact_secrets(text, self._secrets)
+        return redact_paths(text, [(self.workspace_root, "<workspace>")])
+
+    def error_text(self, error: BaseException) -> str:
+        """How an error that ended an attempt is recorded: `Type: message`, redacted."""
+        return self.redact(f"{type(error).__name__}: {error}") or type(error).__name__
 
     @property
     def workspace(self):

@@ -18,11 +18,13 @@ def run(spec: dict, ctx: OperationContext) -> OperationOutcome:
     ref = ws.resolve_pipeline(spec["pipeline_id"], spec.get("project_id"))
     ctx.progress(f"loading {ref.qualified_id}", force=True)
     result = run_pipeline_ref(ref, ws, overrides=spec.get("config_override") or None, ctx=ctx)
+    for check in result.checks:  # a check's error text comes from the database: no secrets,
+        check.error = ctx.redact(check.error)  # no server paths
     rows = [c.to_row() for c in result.checks]
     return OperationOutcome(
         success=result.passed,
         summary=result.summary(),
         result=result.to_result_dict(),
-        error=result.error_message(),
+        error=ctx.redact(result.error_message()),
         check_results=rows,
     )

@@ -20,7 +20,8 @@ def test_postgres_refusals_are_rejections_and_a_closed_port_is_a_failure(pg_url)
     base = pg_url.rsplit("/", 1)[0]
     with pytest.raises(ConnectionRejected, match='database "no_such_db_bt" does not exist'):
         _open("postgres", f"{base}/no_such_db_bt")
-    with pytest.raises(ConnectionRejected, match='role "no_such_role_bt" does not exist'):
+    # the user name is part of the connection's secrets: redacted from the server's answer
+    with pytest.raises(ConnectionRejected, match='role "<user>" does not exist'):
         _open("postgres", "postgresql://no_such_role_bt@" + base.split("@", 1)[1] + "/test")
     with pytest.raises(ConnectionFailed, match="cannot connect to PostgreSQL"):
         _open("postgres", "postgresql://postgres@127.0.0.1:1/test")
