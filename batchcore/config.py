@@ -7,7 +7,12 @@
 | BATCH_MAX_WORKERS | threads in the global pool shared by all jobs | 10 |
 | BATCH_CANCEL_TIMEOUT_S | seconds a graceful cancel waits before it forces | 60 |
 | BATCH_RETENTION_DAYS | delete terminal jobs older than N days (unset: keep all) | unset |
-| BATCH_API_TOKEN | bearer token the REST API requires when set | unset |
+| BATCH_API_TOKEN | bearer token the REST API requires when set (may do everything) | unset |
+| BATCH_API_TOKEN_READ | a second token that may list, read and export, not change (needs BATCH_API_TOKEN) | unset |
+| BATCH_ALLOWED_HOSTS | more names the Host header may carry (comma-separated; `*` = any) | loopback only |
+| BATCH_MAX_GENERATE_ROWS | rows (all tables) one data generation job may write | 100,000,000 |
+| BATCH_MAX_JOB_OPERATIONS | operations one job may hold | 10,000 |
+| BATCH_MAX_QUEUED_JOBS | jobs waiting to start (pending) the server accepts before answering 429 | 1,000 |
 | BATCH_AUTO_BUILD_EXAMPLE | build the example databases on first start when missing | 1 |
 """
 
@@ -59,7 +64,25 @@ class Settings:
     cancel_timeout_s: float = 60.0
     retention_days: float | None = None
     api_token: str | None = None
+    api_token_read: str | None = None
+    allowed_hosts: tuple[str, ...] = ()
+    max_generate_rows: int = 100_000_000
+    max_job_operations: int = 10_000
+    max_queued_jobs: int = 1_000
     auto_build_example: bool = True
+
+    def __post_init__(self) -> None:
+        if self.api_token_read and not self.api_token:
+            raise ConfigError(
+                "BATCH_API_TOKEN_READ is set without BATCH_API_TOKEN: set the full-access token "
+                "too (the read token only narrows what its holder may do)",
+                field="BATCH_API_TOKEN_READ",
+            )
+        if self.api_token_read and self.api_token_read == self.api_token:
+            raise ConfigError(
+                "BATCH_API_TOKEN_READ equals BATCH_API_TOKEN: give the read-only token its own value",
+                field="BATCH_API_TOKEN_READ",
+            )
 
     @property
     def db_path(self) -> Path:
@@ -76,6 +99,15 @@ class Settings:
             cancel_timeout_s=_float_env("BATCH_CANCEL_TIMEOUT_S", 60.0, 0.0),
             retention_days=_float_env("BATCH_RETENTION_DAYS", None, 0.0),
             api_token=os.environ.get("BATCH_API_TOKEN") or None,
+            api_token_read=os.environ.get("BATCH_API_TOKEN_READ") or None,
+            allowed_hosts=tuple(
+                h.strip().lower()
+                for h in os.environ.get("BATCH_ALLOWED_HOSTS", "").split(",")
+                if h.strip()
+            ),
+            max_generate_rows=_int_env("BATCH_MAX_GENERATE_ROWS", 100_000_000, 1, 10**12),
+            max_job_operations=_int_env("BATCH_MAX_JOB_OPERATIONS", 10_000, 1, 10_000_000),
+            max_queued_jobs=_int_env("BATCH_MAX_QUEUED_JOBS", 1_000, 1, 10_000_000),
             auto_build_example=os.environ.get("BATCH_AUTO_BUILD_EXAMPLE", "1")
             not in ("0", "false", "no"),
         )

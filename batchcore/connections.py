@@ -151,7 +151,8 @@ class DbConnection(ABC):
         try:
             yield
         except BaseException as exc:
-            raise redact_exception(exc, self.redact)
+            redact_exception(exc, self.redact)
+            raise
 
     def split_table(self, name: str) -> tuple[str | None, str]:
         """(schema, table) of a pipeline's table reference: `table`, `schema.table`, or
@@ -215,7 +216,8 @@ def _redacting_method(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(self, *args, **kwargs)
         except BaseException as exc:
-            raise redact_exception(exc, self.redact)
+            redact_exception(exc, self.redact)
+            raise
 
     return wrapper
 
@@ -637,7 +639,8 @@ def open_connection(
         return driver(resolved, read_only)
     except BaseException as exc:
         secrets = resolved.redaction()
-        raise redact_exception(exc, lambda text: redact_secrets(text, secrets))
+        redact_exception(exc, lambda text: redact_secrets(text, secrets))
+        raise
 
 
 # ---------------------------------------------------------------- per-connection concurrency limit

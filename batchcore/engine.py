@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from batchcore.config import Settings
 from batchcore.errors import NotFound, RequestError
 from batchcore.executor import Executor, RetryPolicy
+from batchcore.limits import check_job_limits
 from batchcore.models import (
     REQUEST_MODELS,
     JobCreateResponse,
@@ -109,7 +110,8 @@ class Engine:
         """Validate and plan a request of any job type, store the job and start it.
 
         `request` may be the pydantic model or the guide's JSON body as a dict. Raises
-        RequestError (422-style, naming the field) for bad input.
+        RequestError (422-style, naming the field) for bad input or a request over a limit,
+        TooManyRequests (429) when too many jobs wait to start (batchcore.limits).
         """
         job_type = JobType(job_type)
         model = REQUEST_MODELS[job_type]
@@ -129,7 +131,12 @@ class Engine:
                 value=job_type.value,
             )
         plan = plan_job(job_type, request, self.workspace())
+        check_job_limits(plan, self.settings, self.pending_job_count)  # 422 / 429
         return self.create_job(plan, request)
+
+    def pending_job_count(self) -> int:
+        """Jobs waiting to start (status pending)."""
+        return self.list_jobs(reads.JobFilter(status=("pending",)), limit=1)[1]
 
     def create_job(self, plan: JobPlan, request: JobOptions) -> JobCreateResponse:
         """Store a planned job with its operations and hand it to the executor."""

@@ -84,6 +84,18 @@ class Conflict(BatchError):
     http_status = 409
 
 
+class Forbidden(BatchError):
+    """The caller is known but may not do this (a read-only token asking to change something)."""
+
+    http_status = 403
+
+
+class TooManyRequests(BatchError):
+    """The server is at a limit that frees up with time (jobs waiting to start): try later."""
+
+    http_status = 429
+
+
 class StoreLocked(BatchError):
     """Another process holds the job store file. Talk to that process's API with `--url` instead."""
 

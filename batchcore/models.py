@@ -250,6 +250,11 @@ class DataGenItem(_Strict):
     target_connection: Id | None = None
     table_name: Annotated[StrictStr, Field(max_length=128)] | None = None
     defects: Annotated[DefectSpec, AfterValidator(check_against_schema)] | None = None
+    replace_existing: StrictBool = Field(
+        False,
+        description="Replace tables of the same names that data generation did not write "
+        "(refused without it)",
+    )
 
 
 class BulkDataGenRequest(JobOptions):

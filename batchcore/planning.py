@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from batchcore.datagen.ownership import SHIPPED_TARGET, generation_refusal
 from batchcore.errors import BatchError, RequestError
 from batchcore.ids import slug
 from batchcore.models import (
@@ -187,7 +188,8 @@ GENERATION_TARGET_TYPES = ("duckdb", "sqlite", "postgres", "mysql")
 
 
 def plan_data_generation(req: BulkDataGenRequest, ws: Workspace) -> JobPlan:
-    """One `data_generation` operation per item."""
+    """One `data_generation` operation per item. A target the permission rule forbids
+    (batchcore.datagen.ownership: readonly, or not `generated` without allow_generate) is a 422."""
     ops: list[OpPlan] = []
     for i, item in enumerate(req.items):
         if item.target_connection is not None:
@@ -201,6 +203,13 @@ def plan_data_generation(req: BulkDataGenRequest, ws: Workspace) -> JobPlan:
                     field=f"items.{i}.target_connection",
                     value=item.target_connection,
                 )
+        target = ws.connections.get(item.target_connection or SHIPPED_TARGET)
+        if target is not None and generation_refusal(target):
+            raise RequestError(
+                generation_refusal(target),
+                field=f"items.{i}.target_connection",
+                value=target.name,
+            )
         if item.table_name is not None:
             from batchcore.datagen.generator import select_tables
             from batchcore.datagen.schemas import get_schema

@@ -26,7 +26,16 @@ from batchcore.redact import connection_secrets
 from batchcore.yamlfile import YamlDoc, load_yaml
 
 CONNECTION_TYPES = ("duckdb", "sqlite", "postgres", "mysql", "sqlserver", "snowflake")
-_CONNECTION_KEYS = {"type", "path", "url", "description", "options", "max_concurrency"}
+_CONNECTION_KEYS = {
+    "type",
+    "path",
+    "url",
+    "description",
+    "options",
+    "max_concurrency",
+    "readonly",
+    "allow_generate",
+}
 PIPELINE_SUFFIXES = (".yaml", ".yml")
 _PROJECT_KEYS = {"name", "description", "source", "target", "tags", "owner"}
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -60,7 +69,9 @@ class ConnectionSpec:
 
     `path` is relative to the workspace root unless absolute (duckdb, sqlite); `url` is a
     driver URL (postgres, mysql, sqlserver, snowflake). `max_concurrency` bounds the
-    operations using it at once (default 4).
+    operations using it at once (default 4). `readonly: true`: data generation never writes
+    into it; `allow_generate: true`: it may be a generation target (the shipped `generated`
+    connection is one without it; see batchcore.datagen.ownership).
     """
 
     name: str
@@ -70,6 +81,8 @@ class ConnectionSpec:
     description: str = ""
     options: dict[str, Any] = field(default_factory=dict)
     max_concurrency: int = 4
+    readonly: bool = False
+    allow_generate: bool = False
     root: Path | None = None
     location: str = ""
 
@@ -277,6 +290,23 @@ class Workspace:
                     field="max_concurrency",
                     value=mc,
                 )
+            flags = {}
+            for flag in ("readonly", "allow_generate"):
+                value = body.get(flag, False)
+                if not isinstance(value, bool):
+                    raise ConfigError(
+                        f"connection {name}: {flag} {value!r} must be true or false",
+                        location=doc.location(("connections", name, flag)),
+                        field=flag,
+                        value=value,
+                    )
+                flags[flag] = value
+            if flags["readonly"] and flags["allow_generate"]:
+                raise ConfigError(
+                    f"connection {name}: readonly and allow_generate contradict each other",
+                    location=doc.location(("connections", name, "allow_generate")),
+                    field="allow_generate",
+                )
             opts = body.get("options") or {}
             if not isinstance(opts, dict):
                 raise ConfigError(
@@ -292,6 +322,7 @@ class Workspace:
                 options=opts,
                 max_concurrency=mc,
                 root=root,
+                **flags,
                 location=loc,
             )
         return out

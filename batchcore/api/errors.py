@@ -225,12 +225,15 @@ def batch_error_handler(redact: Callable[[str], str] | None = None):
             message = f"{exc.field}: {message}"
         # a server-side problem (503: workspace, locked store) or a credential (401) is not
         # located in the request's body or query
-        loc = _loc_from_field(exc.field, request) if status < 500 and status != 401 else ["server"]
-        if status == 401:
+        located = status < 500 and status not in (401, 403, 429)
+        loc = _loc_from_field(exc.field, request) if located else ["server"]
+        if status in (401, 403):
             loc = ["header", "Authorization"]
         detail = [{"loc": loc, "msg": text, "type": type(exc).__name__}]
         current = exc.extra.get("current_status")
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if status == 429:
+            headers = {"Retry-After": str(int(exc.extra.get("retry_after_s", 30)))}
         return JSONResponse(
             error_body(type(exc).__name__, message, detail, current_status=current),
             status_code=status,

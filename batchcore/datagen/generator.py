@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from batchcore.datagen.defects import DefectSpec, TablePlan, ground_truth, plan_defects
+from batchcore.datagen.ownership import mark_text
 from batchcore.datagen.schemas import get_schema
 from batchcore.datagen.spec import StarSchema, Table, quote, render_rows
 from batchcore.errors import ConfigError
@@ -246,7 +247,8 @@ def schema_lock(target: str, schema: str) -> Iterator[None]:
 def write_duckdb(
     cur, plan: GenerationPlan, hooks: Hooks | None = None, *, target_key: str = ""
 ) -> list[TableStat]:
-    """Write the plan's tables into `<schema>.<table>` of the DuckDB cursor, in one transaction.
+    """Write the plan's tables into `<schema>.<table>` of the DuckDB cursor, in one transaction,
+    each with the generated-table mark as its comment (batchcore.datagen.ownership).
 
     Reports "<schema>.<table>: <rows> rows (k/N)" through `hooks.progress` after each table and
     checks for cancellation between tables; long statements are interrupted through
@@ -270,6 +272,8 @@ def write_duckdb(
                 t0 = time.perf_counter()
                 with hooks.interruptible(cur.interrupt):
                     cur.execute(f"CREATE OR REPLACE TABLE {schema}.{quote(t.name)} AS {sql}")
+                mark = mark_text(plan.schema.schema_type, plan.seed).replace("'", "''")
+                cur.execute(f"COMMENT ON TABLE {schema}.{quote(t.name)} IS '{mark}'")
                 dur = (time.perf_counter() - t0) * 1000.0
                 rows = cur.execute(f"SELECT count(*) FROM {schema}.{quote(t.name)}").fetchall()[0][
                     0

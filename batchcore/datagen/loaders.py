@@ -39,6 +39,7 @@ from batchcore.datagen.generator import (
     compile_select,
     schema_lock,
 )
+from batchcore.datagen.ownership import mark_text
 from batchcore.datagen.spec import Table
 from batchcore.errors import ConfigError, ConnectionFailed
 from batchcore.workspace import ConnectionSpec
@@ -85,9 +86,21 @@ def _export_select(table: Table, plan: GenerationPlan, dialect: str) -> str:
     return f"SELECT {', '.join(out)} FROM ({sel}) AS _t"
 
 
-def _ddl(name: str, table: Table, dialect: str, quote) -> str:
+def _ddl(name: str, table: Table, dialect: str, quote, mark: str = "") -> str:
+    """CREATE TABLE with the generated-table mark (batchcore.datagen.ownership): MySQL's table
+    COMMENT, a comment inside the statement for SQLite (kept in sqlite_master.sql); PostgreSQL
+    gets it by COMMENT ON TABLE after this statement."""
     cols = ", ".join(f"{quote(c.name)} {target_type(c.type, dialect)}" for c in table.columns)
+    lit = mark.replace("'", "''")
+    if mark and dialect == "mysql":
+        return f"CREATE TABLE {name} ({cols}) COMMENT = '{lit}'"
+    if mark and dialect == "sqlite":
+        return f"CREATE TABLE {name} (/* {mark.replace('*/', '')} */ {cols})"
     return f"CREATE TABLE {name} ({cols})"
+
+
+def _mark(plan: GenerationPlan) -> str:
+    return mark_text(plan.schema.schema_type, plan.seed)
 
 
 def write_external(
@@ -140,6 +153,8 @@ def _write_postgres(spec, gen, plan, hooks, tmp: Path) -> list[TableStat]:
                 name = f"{schema}.{q(t.name)}"
                 conn.con.execute(f"DROP TABLE IF EXISTS {name}")
                 conn.con.execute(_ddl(name, t, "postgres", q))
+                mark = _mark(plan).replace("'", "''")
+                conn.con.execute(f"COMMENT ON TABLE {name} IS '{mark}'")
                 path = tmp / f"{t.name}.csv"
                 _csv(gen, _export_select(t, plan, "postgres"), path, hooks)
                 cols = ", ".join(q(c.name) for c in t.columns)
@@ -241,7 +256,7 @@ def _write_mysql(spec, gen, plan, hooks, tmp: Path) -> list[TableStat]:
                 )
                 t0 = time.perf_counter()
                 new = q(final + "__new")
-                cur.execute(_ddl(new, t, "mysql", q))
+                cur.execute(_ddl(new, t, "mysql", q, _mark(plan)))
                 _mysql_load(
                     con,
                     spec,
@@ -306,7 +321,7 @@ def _write_sqlite(spec, gen, plan, hooks, tmp: Path) -> list[TableStat]:
                     )
                     t0 = time.perf_counter()
                     con.execute(f"DROP TABLE IF EXISTS {q(final)}")
-                    con.execute(_ddl(q(final), t, "sqlite", q))
+                    con.execute(_ddl(q(final), t, "sqlite", q, _mark(plan)))
                     insert = f"INSERT INTO {q(final)} VALUES ({', '.join('?' * len(t.columns))})"
                     res = gen.execute(_export_select(t, plan, "sqlite"))
                     with hooks.interruptible(con.interrupt):

@@ -3,27 +3,66 @@
 spec = `DataGenItem.model_dump(mode="json")`: schema_type (Retail | Finance | Healthcare),
 row_count (main fact rows), seed (None → 42, recorded), target_connection (None → the
 workspace connection `generated`), table_name (None → every table; else that table and the
-tables it needs), defects (see batchcore.datagen.defects).
+tables it needs), defects (see batchcore.datagen.defects), replace_existing (replace tables of
+the same names data generation did not write; refused without it: batchcore.datagen.ownership).
 
 Result (JSON): schema_type, schema, target, target_type, seed, seed_defaulted, row_count,
 tables [{table, rows, duration_ms, rows_per_s}], total_rows, duration_ms, rows_per_s and
 defects {requested, injected, expected_failures} — the ground truth validation must find.
-Raises ConfigError / NotFound (bad spec, unknown connection: not retried), ConnectionFailed
+Raises ConfigError / NotFound (bad spec, unknown connection, a target the permission rule forbids,
+tables it did not write: not retried), ConnectionFailed
 (target unreachable: retried when the job allows), OperationCancelled.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import duckdb
 
 from batchcore.connections import open_connection
-from batchcore.datagen.generator import plan_generation, write_duckdb
-from batchcore.datagen.loaders import write_external
+from batchcore.datagen.generator import GenerationPlan, plan_generation, write_duckdb
+from batchcore.datagen.loaders import table_name, write_external
+from batchcore.datagen.ownership import (
+    SHIPPED_TARGET,
+    check_may_generate,
+    foreign_tables,
+    marks_sql,
+)
+from batchcore.errors import ConfigError
 from batchcore.operations.base import OperationContext, OperationOutcome
+from batchcore.workspace import ConnectionSpec
 
-DEFAULT_TARGET = "generated"
+DEFAULT_TARGET = SHIPPED_TARGET
+
+
+def refuse_foreign_tables(conn_spec: ConnectionSpec, plan: GenerationPlan) -> None:
+    """Raise ConfigError (not retried) naming the tables the run would replace on the target that
+    data generation did not write (batchcore.datagen.ownership), unless there are none."""
+    dialect = conn_spec.type
+    if dialect in ("duckdb", "sqlite"):
+        path = conn_spec.resolve().path or ":memory:"
+        if path != ":memory:" and not Path(path).exists():
+            return  # a new file: nothing to replace
+    in_schema = dialect in ("duckdb", "postgres")
+    names = [t.name if in_schema else table_name(plan, t, dialect) for t in plan.tables]
+    sql, params = marks_sql(dialect, plan.schema_name if in_schema else None)
+    with open_connection(conn_spec, read_only=True) as conn:
+        existing = {str(r[0]): r[1] for r in conn.query(sql, params)[1]}
+    foreign = foreign_tables(existing, names)
+    if foreign:
+        where = f"schema {plan.schema_name!r} of " if in_schema else ""
+        shown = ", ".join(foreign[:10]) + (
+            f" and {len(foreign) - 10} more" if len(foreign) > 10 else ""
+        )
+        raise ConfigError(
+            f"{where}connection {conn_spec.name!r} already holds {shown}, not written by data "
+            "generation: set replace_existing: true to replace "
+            f"{'them' if len(foreign) > 1 else 'it'}",
+            field="replace_existing",
+            value=foreign,
+        )
 
 
 def run(spec: dict, ctx: OperationContext) -> OperationOutcome:
@@ -37,6 +76,9 @@ def run(spec: dict, ctx: OperationContext) -> OperationOutcome:
     )
     target = spec.get("target_connection") or DEFAULT_TARGET
     conn_spec = ctx.workspace.connection(target, field="target_connection")
+    check_may_generate(conn_spec)  # readonly / allow_generate (ConfigError: not retried)
+    if not spec.get("replace_existing"):
+        refuse_foreign_tables(conn_spec, plan)
     ctx.progress(
         f"{plan.schema.schema_type}: {len(plan.tables)} tables into {target} (seed {plan.seed})",
         force=True,

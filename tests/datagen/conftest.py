@@ -13,9 +13,11 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def write_workspace(root: Path, extra: dict | None = None) -> Path:
-    """A workspace in `root`: `generated` (DuckDB in root/data), `extra` connections, and the
-    shipped synthetic_data project (its pipelines validate the generated schemas)."""
-    conns = {"generated": {"type": "duckdb", "path": "data/generated.duckdb"}, **(extra or {})}
+    """A workspace in `root`: `generated` (DuckDB in root/data), `extra` connections (generation
+    targets: `allow_generate: true` unless they say otherwise), and the shipped synthetic_data
+    project (its pipelines validate the generated schemas)."""
+    targets = {name: {"allow_generate": True, **body} for name, body in (extra or {}).items()}
+    conns = {"generated": {"type": "duckdb", "path": "data/generated.duckdb"}, **targets}
     root.mkdir(parents=True, exist_ok=True)
     (root / "connections.yaml").write_text(yaml.safe_dump({"connections": conns}), encoding="utf-8")
     shutil.copytree(

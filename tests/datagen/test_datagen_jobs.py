@@ -165,7 +165,8 @@ def test_a_refused_target_fails_alone_and_is_not_retried(make_engine, workspace,
 
 
 def test_force_cancel_interrupts_and_keeps_the_previous_tables(make_engine, workspace):
-    eng = make_engine(workspace=workspace)
+    # a run big enough to still be writing when cancelled: above the default row limit
+    eng = make_engine(workspace=workspace, max_generate_rows=10**9)
     first = eng.submit(
         "batch_data_generation",
         {"job_name": "small", "items": [{"schema_type": "Retail", "row_count": 1000}]},

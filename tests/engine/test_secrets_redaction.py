@@ -261,6 +261,6 @@ def test_file_connections_hide_env_values_and_server_paths(tmp_path, make_engine
     )
     eng = make_engine(workspace=root)
     with TestClient(create_api(engine=eng, token=None)) as client:
-        said, ops = _run_all(eng, client, ["pl"], ["lite"])
+        said, _ = _run_all(eng, client, ["pl"], ["lite"])
     assert "secret_dir_bt" not in said and str(tmp_path) not in said
     assert "${BT_DATA_DIR}/missing.sqlite" in said
