@@ -3,7 +3,9 @@
 import streamlit as st
 
 from batchcore.datagen.generator import DEFAULT_SEED
+from batchcore.datagen.ownership import generation_refusal
 from batchcore.models import JobType
+from batchcore.planning import GENERATION_TARGET_TYPES
 from batchcore.workspace import Workspace
 from ui_components import forms
 
@@ -18,12 +20,18 @@ MAX_SEED = 2**31 - 1
 
 
 def selection(ws: Workspace) -> None:
-    """Per schema: use it, fact rows, seed and target connection."""
-    connections = list(ws.connections)
+    """Per schema: use it, fact rows, seed and target connection (those generation may write:
+    batchcore.datagen.ownership); then whether to replace tables it did not write."""
+    connections = [
+        name
+        for name, c in ws.connections.items()
+        if c.type in GENERATION_TARGET_TYPES and generation_refusal(c) is None
+    ]
     if not connections:
         st.info(
-            f"The workspace `{ws.root}` has no connections: add one (e.g. `generated: {{type: duckdb, path: "
-            "data/generated.duckdb}`) to its `connections.yaml` to choose where data is written.",
+            "No connection of this workspace may receive generated data: add `generated: {type: "
+            "duckdb, path: data/generated.duckdb}` to its `connections.yaml`, or "
+            "`allow_generate: true` to a connection.",
             icon=":material/lightbulb:",
         )
     default_target = connections.index("generated") if "generated" in connections else 0
@@ -65,6 +73,14 @@ def selection(ws: Workspace) -> None:
                     persist_state=forms.PERSIST,
                 )
             forms.field_error(P, f"schema.{schema}")
+    st.checkbox(
+        "Replace tables that data generation did not write",
+        value=False,
+        key=forms.key(P, "replace_existing"),
+        help="Without it, a run whose tables already exist on the target and were not written "
+        "by data generation (created by hand or by another tool) fails and leaves them alone.",
+        persist_state=forms.PERSIST,
+    )
     forms.field_error(P, "items")
 
 
@@ -95,6 +111,8 @@ def build() -> tuple[dict, dict]:
         target = forms.value(P, f"target.{schema}")
         if target:
             item["target_connection"] = target
+        if forms.value(P, "replace_existing"):
+            item["replace_existing"] = True
         items.append(item)
     if not items and not errs:
         errs["items"] = "Choose at least one schema to generate."

@@ -29,6 +29,7 @@ connections:
     type: duckdb
     path: data/warehouse.duckdb
     description: Analytics warehouse
+    allow_generate: true
   legacy:
     type: sqlite
     path: data/legacy.sqlite

@@ -23,6 +23,8 @@ def test_data_generation_form_creates_one_item_per_schema(engine):
     at.checkbox(key="datagen.use.Finance").check()
     at.number_input(key="datagen.rows.Retail").set_value(5000)
     at.number_input(key="datagen.seed.Finance").set_value(7)
+    # only the connections generation may write: `legacy` has no allow_generate
+    assert at.selectbox(key="datagen.target.Finance").options == ["warehouse", "generated"]
     at.selectbox(key="datagen.target.Finance").select("warehouse")
     at.toggle(key="datagen.parallel_execution").set_value(False)
     at.button(key="datagen.submit").click().run()
@@ -386,3 +388,15 @@ def test_multi_project_picker_marks_pipelines_that_do_not_load(unloadable_files,
     assert at.success and at.warning[-1].value.startswith(
         "The job includes 1 pipeline that does not load; its operation fails"
     )
+
+
+def test_data_generation_replace_existing_is_asked_for_explicitly(engine):
+    at = open_page("pages/data_generation.py")
+    box = at.checkbox(key="datagen.replace_existing")
+    assert box.value is False and "did not write" in box.label
+    at.text_input(key="datagen.job_name").input("replace")
+    box.check()
+    at.button(key="datagen.submit").click().run()
+    assert not at.error, [e.value for e in at.error]
+    job = _only_job(engine)
+    assert [o.metadata.get("replace_existing") for o in job.operations] == [True]
