@@ -21,6 +21,7 @@ st.title("Active Jobs")
 st.caption("Live: refreshes every 2 seconds without reloading the page. Times are UTC.")
 jobs.show_flash()
 eng = core.engine()
+core.read_only_note()  # cancel and retry are disabled for a read-only token
 
 
 @st.fragment(run_every=2)

@@ -141,6 +141,7 @@ with core.guard("Loading filters"):
     chosen = [rows[i] for i in event.selection.rows if i < len(rows)] if event else []
     ids = [j.job_id for j in chosen]
     st.subheader(f"Selected: {len(chosen)}" if chosen else "Actions")
+    core.read_only_note()  # delete is disabled for a read-only token
     a = st.columns(5)
     if a[0].button(
         "Open details",
@@ -173,7 +174,7 @@ with core.guard("Loading filters"):
         f"Delete ({len(deletable)})",
         key="h_delete",
         icon=":material/delete:",
-        disabled=not deletable,
+        disabled=not deletable or not core.can_write(),
         help="Finished jobs only; cancel active ones first.",
     ):
         jobs.delete_dialog(eng, [j.job_id for j in deletable], [j.name for j in deletable])

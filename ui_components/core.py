@@ -2,12 +2,13 @@
 
 Errors reach the user as `st.error` with the message, never as a traceback: `guard()` wraps a
 block, `engine()` stops the page with a clear message when the job store cannot be opened.
-`token_gate()` asks for BATCH_API_TOKEN (when the server sets it) before any page runs.
+`token_gate()` asks for BATCH_API_TOKEN (when the server sets it) before any page runs; a session
+that gives BATCH_API_TOKEN_READ instead may only read: `can_write()` is False, write buttons are
+drawn disabled with `read_only_note()`, and `require_write()` refuses the actions themselves.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,8 +16,9 @@ from typing import Any
 
 import streamlit as st
 
+from batchcore.api.auth import token_role
 from batchcore.engine import Engine, get_engine
-from batchcore.errors import BatchError
+from batchcore.errors import BatchError, Forbidden
 
 log = logging.getLogger("batchcore.ui")
 
@@ -34,7 +36,12 @@ PAGE_PIPELINES = "pages/pipelines.py"
 
 MY_JOBS_KEY = "bo_my_jobs"
 TOKEN_OK_KEY = "bo_token_ok"
+TOKEN_ROLE_KEY = "bo_token_role"  # "write" (BATCH_API_TOKEN) or "read" (BATCH_API_TOKEN_READ)
 TOKEN_INPUT_KEY = "bo_token_input"
+READ_ONLY_NOTE = (
+    "Signed in with the read-only token: launching, cancelling, retrying and deleting jobs need "
+    "the server's BATCH_API_TOKEN."
+)
 
 MIME_TYPES = {"csv": "text/csv", "json": "application/json", "html": "text/html"}
 
@@ -89,9 +96,10 @@ def token_gate() -> None:
     """Ask for the access token before any page runs, when the server sets one.
 
     The token is the engine's `api_token` setting: BATCH_API_TOKEN, the same one the REST API
-    requires. Unset: no gate. Set: a password input; the entry is compared in constant time
-    (`hmac.compare_digest`), success is remembered in `st.session_state` for this browser
-    session, and a missing or wrong token stops the script after saying so.
+    requires, or its read-only `api_token_read` (BATCH_API_TOKEN_READ). Unset: no gate. Set: a
+    password input; the entry is compared in constant time (`hmac.compare_digest`), success and
+    the role it gives are remembered in `st.session_state` for this browser session, and a
+    missing or wrong token stops the script after saying so.
     """
     if st.session_state.get(TOKEN_OK_KEY):
         return
@@ -110,15 +118,46 @@ def token_gate() -> None:
             "This server requires an access token. Enter it to continue.", icon=":material/lock:"
         )
         st.stop()
-    if not hmac.compare_digest(given.encode(), token.encode()):
+    read_token = engine().settings.api_token_read
+    role = token_role(given, token, read_token)
+    if role is None:
         log.warning("UI sign-in with a wrong token")
         st.error(
-            "The token is wrong: it must equal the server's BATCH_API_TOKEN.",
+            "The token is wrong: it must equal the server's BATCH_API_TOKEN"
+            + (" or BATCH_API_TOKEN_READ." if read_token else "."),
             icon=":material/error:",
         )
         st.stop()
+    st.session_state[TOKEN_ROLE_KEY] = role
     st.session_state[TOKEN_OK_KEY] = True
     st.rerun()  # draw the page without the token input
+
+
+def can_write() -> bool:
+    """True when this session may launch, cancel, retry and delete jobs: no token is required,
+    or it signed in with BATCH_API_TOKEN (not the read-only BATCH_API_TOKEN_READ)."""
+    try:
+        if not get_engine().settings.api_token:
+            return True
+    except Exception:
+        return False
+    return st.session_state.get(TOKEN_ROLE_KEY) == "write"
+
+
+def read_only_note(where: Any = st) -> bool:
+    """Show READ_ONLY_NOTE in `where` when the session may only read; answers whether it did
+    (write buttons are then drawn disabled)."""
+    if can_write():
+        return False
+    where.caption(READ_ONLY_NOTE)
+    return True
+
+
+def require_write() -> None:
+    """Raise Forbidden (shown by the caller's error display) when the session may only read: the
+    server side of the disabled buttons."""
+    if not can_write():
+        raise Forbidden(READ_ONLY_NOTE, field="token")
 
 
 def remember_job(job_id: str) -> None:

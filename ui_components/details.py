@@ -14,7 +14,7 @@ from batchcore.models import JobView
 from batchcore.textutil import clip
 from batchcore.validation.checks import unit_of
 from ui_components import fmt, jobs
-from ui_components.core import PAGE_HISTORY, download
+from ui_components.core import PAGE_HISTORY, can_write, download, read_only_note
 from ui_components.status import badge_html, status_cell, style_status, type_label
 
 MAX_CHECK_PANELS = 100
@@ -47,9 +47,12 @@ def header(eng: Engine, job: JobView) -> None:
     )
     st.caption(f"{type_label(job.job_type.value)} · job id `{job.job_id}`")
     cols = st.columns([1, 1, 1, 1, 2])
+    read_only = not can_write()  # a read-only token: the actions are shown, disabled
     if not job.status.is_terminal:
         label = "Force cancel…" if job.status.value == "cancelling" else "Cancel job"
-        if cols[0].button(label, key="details-cancel", icon=":material/cancel:"):
+        if cols[0].button(
+            label, key="details-cancel", icon=":material/cancel:", disabled=read_only
+        ):
             jobs.cancel_dialog(eng, job.job_id, job.name)
     else:
         if job.progress.failed_operations:
@@ -59,9 +62,13 @@ def header(eng: Engine, job: JobView) -> None:
                 icon=":material/replay:",
                 on_click=jobs.retry,
                 args=(eng, job.job_id),
+                disabled=read_only,
             )
-        if cols[1].button("Delete job", key="details-delete", icon=":material/delete:"):
+        if cols[1].button(
+            "Delete job", key="details-delete", icon=":material/delete:", disabled=read_only
+        ):
             jobs.delete_dialog(eng, [job.job_id], [job.name], then_page=PAGE_HISTORY)
+    read_only_note(cols[4])
     download(
         cols[2],
         "Export JSON",

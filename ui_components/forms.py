@@ -32,11 +32,14 @@ from batchcore.workspace import Workspace
 from ui_components.core import (
     PAGE_ACTIVE,
     PAGE_DETAILS,
+    can_write,
     engine,
     error_text,
     guard,
     log,
+    read_only_note,
     remember_job,
+    require_write,
 )
 
 Errors = dict[str, str]
@@ -315,6 +318,7 @@ def _submit(
         }
         return
     try:
+        require_write()  # a read-only session never launches (its button is disabled too)
         resp = get_engine().submit(job_type, request)
     except BatchError as exc:
         _set_errors(prefix, {_field_of(exc, field_map): _engine_error(exc)}, _digest(request, {}))
@@ -364,7 +368,9 @@ def submit_area(
         icon=":material/rocket_launch:",
         on_click=_submit,
         args=(prefix, job_type, build, field_map or {}, notes),
+        disabled=not can_write(),
     )
+    read_only_note()
     errs = _errors(prefix)
     shown = st.session_state.get(key(prefix, "_shown"), set())
     rest = {k: v for k, v in errs.items() if k not in shown}

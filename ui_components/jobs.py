@@ -15,7 +15,7 @@ import streamlit as st
 from batchcore.engine import Engine
 from batchcore.models import JobView
 from ui_components import fmt
-from ui_components.core import error_text, log
+from ui_components.core import error_text, log, require_write
 from ui_components.status import status_cell, type_label
 
 FLASH_KEY = "bo_flash"
@@ -170,6 +170,7 @@ def _cancel_form(eng: Engine, job_id: str, name: str, *, force_key: str, forced:
     label = "Force cancel" if forced and force else "Cancel job"
     if a.button(label, type="primary", key=f"cancel-confirm-{job_id}"):
         try:
+            require_write()  # a read-only session never cancels (its buttons are disabled too)
             res = eng.cancel(job_id, reason.strip() or None, force)
             flash("success", f"{res['message']}: **{name}** is {res['job_status']}.")
         except Exception as exc:
@@ -182,6 +183,7 @@ def _cancel_form(eng: Engine, job_id: str, name: str, *, force_key: str, forced:
 def retry(eng: Engine, job_id: str, operation_ids: list[str] | None = None) -> None:
     """Retry a job's failed operations (button callback); the outcome is flashed."""
     try:
+        require_write()
         res = eng.retry(job_id, operation_ids)
         flash("success", f"{res['message']} of job `{job_id[:8]}…`.")
     except Exception as exc:
@@ -191,6 +193,7 @@ def retry(eng: Engine, job_id: str, operation_ids: list[str] | None = None) -> N
 def delete_jobs(eng: Engine, job_ids: Sequence[str]) -> tuple[list[str], list[str]]:
     """Delete finished jobs in one go; returns (deleted ids, reasons for the ones that could not be)."""
     try:
+        require_write()
         deleted, refused = eng.delete_many(list(job_ids))
     except Exception as exc:
         log.exception("delete failed")

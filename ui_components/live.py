@@ -14,7 +14,7 @@ import streamlit as st
 from batchcore.engine import Engine
 from batchcore.models import JobView
 from ui_components import fmt
-from ui_components.core import PAGE_DETAILS
+from ui_components.core import PAGE_DETAILS, can_write
 from ui_components.jobs import cancel_dialog, done_fraction, progress_text, retry, time_left
 from ui_components.status import badge_html, status_colour, type_label
 
@@ -93,7 +93,11 @@ def row(eng: Engine, job: JobView) -> None:
             if not job.status.is_terminal:
                 label = "Force…" if job.status.value == "cancelling" else "Cancel"
                 if st.button(
-                    label, key=f"cancel-{job.job_id}", icon=":material/cancel:", type="tertiary"
+                    label,
+                    key=f"cancel-{job.job_id}",
+                    icon=":material/cancel:",
+                    type="tertiary",
+                    disabled=not can_write(),
                 ):
                     cancel_dialog(eng, job.job_id, job.name)
             elif job.progress.failed_operations:
@@ -104,4 +108,5 @@ def row(eng: Engine, job: JobView) -> None:
                     type="tertiary",
                     on_click=retry,
                     args=(eng, job.job_id),
+                    disabled=not can_write(),
                 )

@@ -24,6 +24,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from swagger_ui_bundle import swagger_ui_path
@@ -37,6 +38,8 @@ from batchcore.api.routes_create import create_router
 from batchcore.api.routes_info import health_router, info_router
 from batchcore.api.routes_jobs import jobs_router
 from batchcore.engine import Engine
+from batchcore.errors import ConfigError
+from batchcore.netguard import HostGuard, allowed_hosts
 from batchcore.redact import redact_paths
 
 MOUNT_PATH = "/batch"
@@ -47,7 +50,8 @@ DESCRIPTION = """\
 Launch, watch and keep batch jobs of validation pipelines, data generation, multi-project
 validation and metadata extraction. Errors answer `{"error", "message", "detail": [{"loc", "msg",
 "type"}]}`: 422 bad input (the message names the field), 404 unknown job, 409 wrong state, 401
-missing or wrong bearer token when the server sets `BATCH_API_TOKEN`.
+missing or wrong bearer token when the server sets `BATCH_API_TOKEN`, 403 a read-only token
+(`BATCH_API_TOKEN_READ`) asking to create, cancel, retry or delete, 429 too many jobs waiting.
 """
 
 
@@ -89,17 +93,29 @@ def install_swagger_docs(api: FastAPI, path: str = "/docs") -> None:
 
 
 def create_api(
-    engine: Engine | EngineSource | None = None, *, token: str | object | None = _FROM_ENV
+    engine: Engine | EngineSource | None = None,
+    *,
+    token: str | object | None = _FROM_ENV,
+    read_token: str | object | None = _FROM_ENV,
 ) -> FastAPI:
     """The REST API (mount it at /batch).
 
     `engine`: an Engine, a zero-argument callable returning one, or None for the process
     singleton `batchcore.engine.get_engine` (what the Streamlit pages use). `token`: the bearer
     token every endpoint but /health requires; default BATCH_API_TOKEN (unset: no auth).
+    `read_token`: a second token that may only read (GET): list, read, export; default
+    BATCH_API_TOKEN_READ. Raises ConfigError for a read token without a token.
     """
     source = engine_source(engine)
     if token is _FROM_ENV:
         token = os.environ.get("BATCH_API_TOKEN") or None
+    if read_token is _FROM_ENV:
+        read_token = os.environ.get("BATCH_API_TOKEN_READ") or None
+    if read_token and not token:
+        raise ConfigError(
+            "BATCH_API_TOKEN_READ is set without BATCH_API_TOKEN: set the full-access token too",
+            field="BATCH_API_TOKEN_READ",
+        )
     api = FastAPI(
         title="Batch Operations API",
         version=__version__,
@@ -110,7 +126,7 @@ def create_api(
     )
     install_swagger_docs(api)
     install_error_handlers(api, redact=workspace_redactor(source))
-    protected = [Depends(bearer_dependency(token))] if token else []
+    protected = [Depends(bearer_dependency(token, read_token))] if token else []
     api.include_router(health_router(source, auth_required=bool(token)))
     api.include_router(create_router(source), dependencies=protected)
     api.include_router(jobs_router(source), dependencies=protected)
@@ -124,11 +140,14 @@ def standalone_app(
     shutdown=None,
     *,
     token: str | object | None = _FROM_ENV,
+    read_token: str | object | None = _FROM_ENV,
+    bind_host: str | None = "127.0.0.1",
 ) -> Starlette:
     """The API at /batch without the UI (`python -m batchcore serve`); `/` redirects to the docs.
 
     The lifespan opens the engine before serving and closes it on shutdown (defaults:
-    `get_engine` / `shutdown_engine`).
+    `get_engine` / `shutdown_engine`). Requests must name an allowed host (netguard.HostGuard:
+    loopback, `bind_host` when it is a specific address, BATCH_ALLOWED_HOSTS).
     """
     if engine_factory is None:
         from batchcore.engine import get_engine, shutdown_engine
@@ -145,7 +164,16 @@ def standalone_app(
     async def root(request):
         return RedirectResponse(url=f"{MOUNT_PATH}/docs")
 
+    api = create_api(engine_factory, token=token, read_token=read_token)
     return Starlette(
-        routes=[Route("/", root), Mount(MOUNT_PATH, app=create_api(engine_factory, token=token))],
+        routes=[Route("/", root), Mount(MOUNT_PATH, app=api)],
+        middleware=[Middleware(HostGuard, allowed=lambda: server_hosts(bind_host))],
         lifespan=lifespan,
     )
+
+
+def server_hosts(bind_host: str | None) -> frozenset[str]:
+    """The Host names a server listening on `bind_host` answers to: loopback, `bind_host`,
+    BATCH_ALLOWED_HOSTS (netguard)."""
+    configured = [h for h in os.environ.get("BATCH_ALLOWED_HOSTS", "").split(",") if h.strip()]
+    return allowed_hosts(bind_host, configured)

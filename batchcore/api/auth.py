@@ -2,7 +2,9 @@
 
 When a token is configured (BATCH_API_TOKEN), every endpoint except /health needs the header
 `Authorization: Bearer <token>`; a missing or wrong token answers 401 with
-`WWW-Authenticate: Bearer`. Tokens are compared in constant time.
+`WWW-Authenticate: Bearer`. A second token, BATCH_API_TOKEN_READ, may list, read and export
+(GET) but not create, cancel, retry or delete: those answer 403. Tokens are compared in
+constant time.
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from batchcore.errors import BatchError
+from batchcore.errors import BatchError, Forbidden
 
 
 class Unauthorized(BatchError):
@@ -22,20 +24,44 @@ class Unauthorized(BatchError):
     http_status = 401
 
 
-def bearer_dependency(token: str) -> Callable[..., None]:
-    """A FastAPI dependency that raises Unauthorized unless the request carries `token`."""
-    scheme = HTTPBearer(auto_error=False, description="Set when the server has BATCH_API_TOKEN")
-    expected = token.encode()
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-    def require_token(creds: HTTPAuthorizationCredentials | None = Depends(scheme)) -> None:
+
+def token_role(given: str, token: str, read_token: str | None) -> str | None:
+    """ "write" for the full token, "read" for the read-only one, None for anything else
+    (compared in constant time)."""
+    g = given.encode()
+    if hmac.compare_digest(g, token.encode()):
+        return "write"
+    if read_token and hmac.compare_digest(g, read_token.encode()):
+        return "read"
+    return None
+
+
+def bearer_dependency(token: str, read_token: str | None = None) -> Callable[..., None]:
+    """A FastAPI dependency that raises Unauthorized unless the request carries `token` (may do
+    everything) or `read_token` (may read: GET; Forbidden for anything that changes state)."""
+    scheme = HTTPBearer(auto_error=False, description="Set when the server has BATCH_API_TOKEN")
+
+    def require_token(
+        request: Request, creds: HTTPAuthorizationCredentials | None = Depends(scheme)
+    ) -> None:
         if creds is None:
             raise Unauthorized(
                 "this server requires a bearer token: send 'Authorization: Bearer <BATCH_API_TOKEN>'",
                 field="Authorization",
             )
-        if not hmac.compare_digest(creds.credentials.encode(), expected):
+        role = token_role(creds.credentials, token, read_token)
+        if role is None:
             raise Unauthorized(
-                "the bearer token is wrong (it must equal the server's BATCH_API_TOKEN)",
+                "the bearer token is wrong (it must equal the server's BATCH_API_TOKEN"
+                + (" or BATCH_API_TOKEN_READ)" if read_token else ")"),
+                field="Authorization",
+            )
+        if role == "read" and request.method not in READ_METHODS:
+            raise Forbidden(
+                "this token may only read (BATCH_API_TOKEN_READ): listing, reading and exporting "
+                "jobs; creating, cancelling, retrying and deleting them needs BATCH_API_TOKEN",
                 field="Authorization",
             )
 

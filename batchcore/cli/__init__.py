@@ -21,6 +21,7 @@ import pkgutil
 import sys
 
 from batchcore.errors import BatchError
+from batchcore.textutil import one_line
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except BatchError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+        print(f"error: {one_line(exc.message)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

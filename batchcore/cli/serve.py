@@ -1,15 +1,15 @@
 """`serve`: the REST API and the engine without the UI, for headless servers.
 
 `python -m batchcore serve --host 127.0.0.1 --port 8000` serves the same API as
-`streamlit run app.py` at the same paths (`/batch/...`, docs at `/batch/docs`). The engine opens
-before the port is served: a job store held by another process (a running app or server) is
+`streamlit run app.py` at the same paths (`/batch/...`, docs at `/batch/docs`). Listening on
+anything but loopback needs BATCH_API_TOKEN (or `--insecure`), and requests must name an
+allowed host (batchcore.netguard). The engine opens before the port is served: a job store held by another process (a running app or server) is
 reported in one line naming the lock and `--url`, with exit code 2. `--port 0` picks a free port;
 the first stderr line always gives the URL actually served.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import socket
 import sys
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from batchcore.cli import EXIT_ERROR, EXIT_OK
 from batchcore.errors import BatchError
+from batchcore.netguard import exposure_problem, is_loopback
 
 
 class ServeError(BatchError):
@@ -39,16 +40,6 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def is_loopback(host: str) -> bool:
-    """True for 127.0.0.0/8, ::1 and localhost."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _cmd_serve(args) -> int:
     import uvicorn
 
@@ -59,6 +50,9 @@ def _cmd_serve(args) -> int:
         os.environ["BATCH_WORKSPACE"] = str(Path(args.workspace).resolve())
     if args.jobs_dir:
         os.environ["BATCH_JOBS_DIR"] = str(Path(args.jobs_dir).resolve())
+    problem = exposure_problem(args.host, os.environ.get("BATCH_API_TOKEN"), args.insecure)
+    if problem:
+        raise ServeError(problem, field="host", value=args.host)
     sock = bind_socket(args.host, args.port)
     try:
         engine = get_engine()  # StoreLocked (another process owns the job store) → exit 2
@@ -74,15 +68,15 @@ def _cmd_serve(args) -> int:
         file=sys.stderr,
         flush=True,
     )
-    if not is_loopback(args.host) and not token:
+    if not is_loopback(args.host) and not token:  # only with --insecure
         print(
-            f"warning: listening on {args.host} without BATCH_API_TOKEN: anyone who reaches this port can "
-            "launch and delete jobs",
+            f"warning: listening on {args.host} without BATCH_API_TOKEN (--insecure): anyone who "
+            "reaches this port can launch and delete jobs",
             file=sys.stderr,
             flush=True,
         )
     config = uvicorn.Config(
-        standalone_app(get_engine, shutdown_engine),
+        standalone_app(get_engine, shutdown_engine, bind_host=args.host),
         log_level=args.log_level,
         lifespan="on",
         access_log=args.access_log,
@@ -119,4 +113,9 @@ def register(sub) -> None:
         "--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"]
     )
     p.add_argument("--access-log", action="store_true", help="log every request")
+    p.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow listening on a non-loopback address without BATCH_API_TOKEN (trusted networks only)",
+    )
     p.set_defaults(func=_cmd_serve)

@@ -44,7 +44,7 @@ def test_api_and_pages_share_the_process_engine(process_engine_env):
 
 
 def test_standalone_app_lifespan_opens_and_closes_the_engine(process_engine_env):
-    with TestClient(standalone_app()) as client:
+    with TestClient(standalone_app(), base_url="http://127.0.0.1") as client:
         engine = get_engine()
         assert client.get("/batch/health").json()["engine_id"] == engine_identity(engine)
         redirect = client.get("/", follow_redirects=False)

@@ -76,3 +76,103 @@ def test_a_new_session_asks_again(token_engine):
     # a deep link does not get past the gate either
     second.switch_page("pages/job_history.py").run()
     assert _titles(second) == ["Batch Operations"]
+
+
+# ---------------------------------------------------------------- the read-only token
+
+READ_TOKEN = "r3ad-only-token"
+
+
+@pytest.fixture
+def roles_engine(engine, monkeypatch: pytest.MonkeyPatch):
+    """The process engine restarted with BATCH_API_TOKEN and BATCH_API_TOKEN_READ set, holding a
+    pending job and a failed one."""
+    from tests.ui.seed import create_pending_job, noop_job
+
+    monkeypatch.setenv("BATCH_API_TOKEN", TOKEN)
+    monkeypatch.setenv("BATCH_API_TOKEN_READ", READ_TOKEN)
+    shutdown_engine()
+    eng = get_engine()
+    assert eng.settings.api_token_read == READ_TOKEN
+    failed = noop_job(eng, "failed one", 1, fail=(0,))
+    eng.wait(failed, timeout=10)
+    pending = create_pending_job(eng.store, "waiting one", [("op_0", {})])
+    yield eng, pending, failed
+    shutdown_engine()
+
+
+def _signed_in(token: str, page: str | None = None, **query: str) -> AppTest:
+    at = AppTest.from_file(UI, default_timeout=30)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    at.text_input(key="bo_token_input").input(token).run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+NOTE = (
+    "Signed in with the read-only token: launching, cancelling, retrying and deleting jobs need "
+    "the server's BATCH_API_TOKEN."
+)
+
+
+def test_read_token_signs_in_but_every_write_button_is_disabled_with_a_note(roles_engine):
+    _eng, pending, failed = roles_engine
+    at = _signed_in(READ_TOKEN)
+    assert at.session_state["bo_token_role"] == "read"
+    assert at.button(key="bulk.submit").disabled
+    assert NOTE in [c.value for c in at.caption]
+    for page in (
+        "pages/data_generation.py",
+        "pages/multi_project.py",
+        "pages/metadata_extraction.py",
+    ):
+        at.switch_page(page).run()
+        submit = next(b for b in at.button if b.key and b.key.endswith(".submit"))
+        assert submit.disabled, page
+    at.switch_page("pages/active_jobs.py").run()
+    assert at.button(key=f"cancel-{pending}").disabled
+    assert NOTE in [c.value for c in at.caption]
+    at = _signed_in(READ_TOKEN, "pages/job_details.py", job_id=failed)
+    assert at.button(key="details-retry").disabled and at.button(key="details-delete").disabled
+    at = _signed_in(READ_TOKEN, "pages/job_details.py", job_id=pending)
+    assert at.button(key="details-cancel").disabled
+    # reading and exporting stay available
+    assert [b.label for b in at.get("download_button")][:2] == ["Export JSON", "Export CSV"]
+
+
+def test_the_write_token_keeps_every_button(roles_engine):
+    _eng, pending, failed = roles_engine
+    at = _signed_in(TOKEN, "pages/job_details.py", job_id=failed)
+    assert at.session_state["bo_token_role"] == "write"
+    assert not at.button(key="details-retry").disabled
+    assert NOTE not in [c.value for c in at.caption]
+    at.switch_page("pages/active_jobs.py").run()
+    assert not at.button(key=f"cancel-{pending}").disabled
+
+
+def test_read_only_actions_are_refused_even_when_called(roles_engine):
+    """The callbacks behind the buttons refuse too (a disabled button is not the only guard)."""
+    from ui_components import jobs
+
+    eng, _pending, failed = roles_engine
+    at = _signed_in(READ_TOKEN)
+    import streamlit as st
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(st, "session_state", {"bo_token_ok": True, "bo_token_role": "read"})
+        deleted, problems = jobs.delete_jobs(eng, [failed])
+    assert deleted == [] and problems == [NOTE]
+    assert eng.get_job(failed).name == "failed one"
+    assert at.session_state["bo_token_role"] == "read"
+
+
+def test_wrong_token_message_names_both_tokens(roles_engine):
+    at = AppTest.from_file(UI, default_timeout=30).run()
+    at.text_input(key="bo_token_input").input("nope").run()
+    assert [e.value for e in at.error] == [
+        "The token is wrong: it must equal the server's BATCH_API_TOKEN or BATCH_API_TOKEN_READ."
+    ]
