@@ -145,6 +145,7 @@ class Executor:
         cancel_timeout_s: float = 60.0,
         retry_policy: RetryPolicy | None = None,
         handler_lookup: Callable[[str], Callable] = get_handler,
+        on_jobs_finished: Callable[[list[str]], None] | None = None,
     ):
         self.store = store
         self.max_workers = max_workers
@@ -152,6 +153,9 @@ class Executor:
         self.cancel_timeout_s = cancel_timeout_s
         self.retry_policy = retry_policy or RetryPolicy()
         self.get_handler = handler_lookup
+        # called with the ids of jobs that ended, after their final status is committed (on the
+        # store's writer thread: it must not block)
+        self.on_jobs_finished = on_jobs_finished
         self.pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="batch-op")
         self.lock = threading.RLock()
         self.cond = threading.Condition(self.lock)
@@ -780,4 +784,8 @@ class Executor:
         if done and not self.store.writer.closed:
             # normally a no-op (the last result already finalized the job); it also covers a last
             # result that lost its compare-and-set
-            self.store.submit(FinalizeJobs(done))
+            hook = self.on_jobs_finished
+            self.store.submit(
+                FinalizeJobs(done),
+                callback=None if hook is None else (lambda _r, _e, ids=done: hook(ids)),
+            )

@@ -124,6 +124,74 @@ MIGRATIONS: list[list[str]] = [
             catalog JSON NOT NULL
         )""",
     ],
+    # schedules and notifications (task: schedules, issue 16); tables of their own, no other
+    # table changed. SQL over them: batchcore/store/schedules.py, batchcore/store/notifications.py
+    [
+        """CREATE TABLE schedules (
+            schedule_id VARCHAR PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            job_type VARCHAR NOT NULL,
+            request JSON NOT NULL,
+            cron VARCHAR NOT NULL,
+            timezone VARCHAR NOT NULL,
+            enabled BOOLEAN NOT NULL,
+            catch_up VARCHAR NOT NULL,
+            overlap VARCHAR NOT NULL,
+            tags VARCHAR[] NOT NULL DEFAULT [],
+            owner VARCHAR NOT NULL DEFAULT '',
+            description VARCHAR NOT NULL DEFAULT '',
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL,
+            cursor_at TIMESTAMP NOT NULL,
+            problem VARCHAR,
+            problem_at TIMESTAMP
+        )""",
+        """CREATE TABLE schedule_runs (
+            schedule_id VARCHAR NOT NULL,
+            planned_at TIMESTAMP NOT NULL,
+            trigger VARCHAR NOT NULL,
+            state VARCHAR NOT NULL,
+            job_id VARCHAR,
+            reason VARCHAR,
+            recorded_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (schedule_id, planned_at)
+        )""",
+        """CREATE TABLE notification_evaluations (
+            job_id VARCHAR NOT NULL,
+            finished_at TIMESTAMP NOT NULL,
+            events VARCHAR[] NOT NULL,
+            evaluated_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (job_id, finished_at)
+        )""",
+        """CREATE TABLE notification_deliveries (
+            delivery_id VARCHAR PRIMARY KEY,
+            job_id VARCHAR,
+            channel VARCHAR NOT NULL,
+            channel_type VARCHAR NOT NULL,
+            event VARCHAR NOT NULL,
+            rules VARCHAR[] NOT NULL DEFAULT [],
+            status VARCHAR NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            max_attempts INTEGER NOT NULL,
+            next_attempt_at TIMESTAMP,
+            message JSON NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            done_at TIMESTAMP,
+            last_error VARCHAR
+        )""",
+        """CREATE TABLE notification_attempts (
+            delivery_id VARCHAR NOT NULL,
+            attempt INTEGER NOT NULL,
+            started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP NOT NULL,
+            duration_ms DOUBLE,
+            outcome VARCHAR NOT NULL,
+            error VARCHAR
+        )""",
+        # jobs that finished before this version are never notified (see notifications.py)
+        "CREATE TABLE notification_state (installed_at TIMESTAMP NOT NULL)",
+        "INSERT INTO notification_state SELECT timezone('UTC', now())",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
