@@ -9,12 +9,14 @@ retryable: other HTTP 4xx, SMTP 5xx answers, a refused login, a missing `${VAR}`
 
 from __future__ import annotations
 
+import email.policy
+import json
 import smtplib
 import ssl
+import urllib.error
+import urllib.request
 from email.message import EmailMessage
 from typing import Any
-
-import httpx
 
 from batchcore import __version__
 from batchcore.errors import BatchError, ConfigError
@@ -58,38 +60,47 @@ def _guarded(fn, secrets: list[str]) -> str:
 
 
 def _webhook(ch: WebhookChannel, message: dict[str, Any]) -> str:
+    """POST with urllib (httpx would log the URL, which may hold a token, at INFO level)."""
     body = as_slack(message) if ch.format == "slack" else as_json(message)
-    headers = {"User-Agent": f"batch-operations/{__version__}", **ch.headers}
+    headers = {
+        "User-Agent": f"batch-operations/{__version__}",
+        "Content-Type": "application/json",
+        **ch.headers,
+    }
+    req = urllib.request.Request(
+        ch.url, data=json.dumps(body).encode(), headers=headers, method="POST"
+    )
     try:
-        resp = httpx.post(ch.url, json=body, headers=headers, timeout=ch.timeout_s)
-    except httpx.TimeoutException:
+        with urllib.request.urlopen(req, timeout=ch.timeout_s) as resp:
+            return f"HTTP {resp.status}"
+    except urllib.error.HTTPError as exc:
+        text = exc.read(400).decode(errors="replace").strip().replace("\n", " ")[:200]
+        raise DeliveryFailed(
+            f"the webhook answered HTTP {exc.code} {exc.reason}" + (f": {text}" if text else ""),
+            retryable=exc.code >= 500 or exc.code in RETRYABLE_HTTP,
+        ) from None
+    except TimeoutError:
         raise DeliveryFailed(
             f"the webhook did not answer within {ch.timeout_s:g} s", retryable=True
         ) from None
-    except httpx.HTTPError as exc:
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, TimeoutError):
+            raise DeliveryFailed(
+                f"the webhook did not answer within {ch.timeout_s:g} s", retryable=True
+            ) from None
+        raise DeliveryFailed(f"cannot reach the webhook ({reason})", retryable=True) from None
+    except (OSError, ValueError) as exc:  # connection reset, a malformed URL
         raise DeliveryFailed(
-            f"cannot reach the webhook ({type(exc).__name__}: {_reason(exc)})", retryable=True
+            f"cannot reach the webhook ({type(exc).__name__}: {exc})",
+            retryable=not isinstance(exc, ValueError),
         ) from None
-    if resp.status_code >= 300:
-        text = resp.text.strip().replace("\n", " ")[:200]
-        raise DeliveryFailed(
-            f"the webhook answered HTTP {resp.status_code} {resp.reason_phrase}"
-            + (f": {text}" if text else ""),
-            retryable=resp.status_code >= 500 or resp.status_code in RETRYABLE_HTTP,
-        )
-    return f"HTTP {resp.status_code}"
-
-
-def _reason(exc: Exception) -> str:
-    """The innermost cause's text (e.g. `[Errno 111] Connection refused`), without URLs."""
-    inner: BaseException = exc
-    while inner.__cause__ is not None or inner.__context__ is not None:
-        inner = inner.__cause__ or inner.__context__  # type: ignore[assignment]
-    return str(inner) or type(inner).__name__
 
 
 def _email(ch: EmailChannel, message: dict[str, Any]) -> str:
-    mail = EmailMessage()
+    # long lines are allowed up to 998 (RFC 5322): the default of 78 folds a long subject at
+    # its very start, which leaves a leading space in some readers
+    mail = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
     mail["Subject"] = f"[Batch Operations] {message['title']}"
     mail["From"] = ch.sender
     mail["To"] = ", ".join(ch.to)
