@@ -172,14 +172,15 @@ class ConfigCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._key: tuple[str, float] | None = None
+        self._key: tuple[str, tuple[int, int]] | None = None
         self._value: NotificationsConfig = EMPTY
 
     def get(self, workspace: Path) -> NotificationsConfig:
         """The config (EMPTY without a file). Raises ConfigError for a bad file."""
         path = Path(workspace) / FILE_NAME
         try:
-            mtime = path.stat().st_mtime
+            st = path.stat()
+            mtime = (st.st_mtime_ns, st.st_size)
         except FileNotFoundError:
             return EMPTY
         with self._lock:
