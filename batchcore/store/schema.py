@@ -10,7 +10,9 @@ Timestamps are stored as naive `TIMESTAMP` holding UTC (the store converts at it
 results never depend on the process time zone. JSON columns hold `json.dumps` text.
 Tables: `jobs`, `operations` (current state of each operation), `attempts` (one row per finished
 execution), `check_results` (one row per check of a validation attempt), `catalog_snapshots` and
-`catalog_objects` (metadata extraction).
+`catalog_objects` (metadata extraction), `schedules` and `schedule_runs` (store/schedules.py),
+`notification_evaluations`, `notification_deliveries`, `notification_attempts` and
+`notification_state` (store/notifications.py).
 """
 
 from __future__ import annotations
