@@ -26,6 +26,14 @@ def _last(s: ScheduleView) -> tuple[str, str]:
     return fmt.ts(s.last_run.planned_at), status_cell(status)
 
 
+def _local(ts, zone: str) -> str:
+    if ts is None:
+        return ""
+    from zoneinfo import ZoneInfo
+
+    return ts.astimezone(ZoneInfo(zone)).strftime("%a %Y-%m-%d %H:%M %Z")
+
+
 def schedule_table(items: list[ScheduleView]) -> None:
     """One row per schedule: name, on/off, cron and zone, next run, last run and its status."""
     rows = []
@@ -38,6 +46,7 @@ def schedule_table(items: list[ScheduleView]) -> None:
                 "Cron": s.cron,
                 "Time zone": s.timezone,
                 "Next run (UTC)": fmt.ts(s.next_run_at) if s.next_run_at else "paused",
+                "Next run (its zone)": _local(s.next_run_at, s.timezone),
                 "Last run (UTC)": last_at,
                 "Status": last_status,
                 "Type": type_label(s.job_type.value),

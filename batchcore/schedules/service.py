@@ -93,7 +93,15 @@ class ScheduleMethods:
 
     # ------------------------------------------------------------ checks
     def _check_schedule(self, sid: str, fields: dict[str, Any]) -> None:
-        CronSchedule(fields["cron"], fields["timezone"])  # RequestError naming cron / timezone
+        cron = CronSchedule(fields["cron"], fields["timezone"])  # RequestError: cron / timezone
+        try:
+            cron.next_after(self.scheduler.clock())
+        except RuntimeError:
+            raise RequestError(
+                f"cron: {fields['cron']!r} never fires (no such date)",
+                field="cron",
+                value=fields["cron"],
+            ) from None
         model = job_request(fields["job_type"], fields["request"], sid, fields["tags"])
         try:
             plan_job(JobType(fields["job_type"]), model, self.workspace())

@@ -98,6 +98,7 @@ def test_schedule_lifecycle_over_the_api(client, eng, clock):
         ),
         ({"request": {"job_name": "x"}}, "request.pipelines", "Field required"),
         ({"catch_up": "all"}, "catch_up", "'none' or 'latest'"),
+        ({"cron": "0 0 31 2 *"}, "cron", "never fires"),
     ],
 )
 def test_bad_input_is_a_422_naming_the_field(client, change, field, fragment):
