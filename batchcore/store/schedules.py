@@ -253,13 +253,14 @@ _REFUSED_KIND = {
 REFUSED_OPERATION_ID = "schedule_request"
 
 
-def failure_kind_column(cur) -> bool:
-    """Whether `operations` has the `failure_kind` column ('checks_failed' | 'error'), added by
-    another migration: the one place that asks."""
+def failure_kind_column(cur, table: str = "operations") -> bool:
+    """Whether `table` (operations, attempts) has the `failure_kind` column ('checks_failed' |
+    'error'), added by another migration: the one place that asks."""
     return bool(
         cur.execute(
-            "SELECT 1 FROM information_schema.columns WHERE table_name = 'operations' "
-            "AND column_name = 'failure_kind'"
+            "SELECT 1 FROM information_schema.columns WHERE table_name = ? "
+            "AND column_name = 'failure_kind'",
+            [table],
         ).fetchall()
     )
 
@@ -319,9 +320,13 @@ class CreateRefusedJob(Command):
                 self.reason,
             ],
         )
+        extra_col, extra_val = (
+            (", failure_kind", ", 'error'") if failure_kind_column(cur, "attempts") else ("", "")
+        )
         cur.execute(
             "INSERT INTO attempts (job_id, operation_id, attempt, status, started_at, finished_at, "
-            "duration_ms, error, error_type, summary) VALUES (?, ?, 1, 'error', ?, ?, 0, ?, ?, 'error')",
+            f"duration_ms, error, error_type, summary{extra_col}) "
+            f"VALUES (?, ?, 1, 'error', ?, ?, 0, ?, ?, 'error'{extra_val})",
             [j["job_id"], REFUSED_OPERATION_ID, now, now, self.reason, self.error_type],
         )
         return j["job_id"]
