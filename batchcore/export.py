@@ -22,7 +22,6 @@ CSV_COLUMNS = (
     "operation_type",
     "seq",
     "status",
-    "failure_kind",
     "attempts",
     "max_attempts",
     "started_at",
@@ -34,6 +33,7 @@ CSV_COLUMNS = (
     "checks_total",
     "checks_failed",
     "metadata",
+    "failure_kind",
 )
 
 
@@ -81,7 +81,6 @@ def job_export_csv(engine, job_id: str) -> str:
             op.operation_type.value,
             op.seq,
             op.status.value,
-            op.failure_kind.value if op.failure_kind else "",
             op.attempts,
             op.max_attempts,
             op.started_at.isoformat() if op.started_at else "",
@@ -93,6 +92,7 @@ def job_export_csv(engine, job_id: str) -> str:
             len(cs),
             sum(1 for c in cs if not c["passed"]),
             jsonutil.dumps(op.metadata),
+            op.failure_kind.value if op.failure_kind else "",
         ]
         w.writerow([neutralise(v) for v in row])
     return buf.getvalue()

@@ -388,7 +388,7 @@ def statistics(cur, *, recent: int = 10, max_workers: int = 10) -> dict[str, Any
     `failure_rate` per type = jobs that ended failed or partial_success ÷ jobs that ended
     (cancelled excluded); `operation_failure_rate` = failed ÷ (completed + failed) operations,
     split into `operation_checks_failed_rate` (failure_kind checks_failed) and
-    `operation_error_rate` (failure_kind error), which add up to it.
+    `operation_error_rate` (failure_kind error), which add up to it before rounding.
     """
     status = dict(
         cur.execute("SELECT status, count(*) FROM jobs GROUP BY status ORDER BY status").fetchall()

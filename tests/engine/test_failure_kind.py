@@ -4,10 +4,13 @@ it; a store of the previous schema version gets it by migration, with a best-eff
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime
 
 import duckdb
 
+from batchcore.export import job_export_csv
 from batchcore.models import FailureKind, OperationStatus
 from batchcore.planning import OpPlan
 from batchcore.store import Store
@@ -46,6 +49,13 @@ def test_returned_failure_is_checks_failed_and_raised_or_timed_out_is_error(make
         "bad_data": ("failed", "checks_failed"),
         "raised": ("error", "error"),
         "slow": ("timed_out", "error"),
+    }
+    csv_rows = csv.DictReader(io.StringIO(job_export_csv(eng, job.job_id)))
+    assert {r["operation_id"]: r["failure_kind"] for r in csv_rows} == {
+        "ok": "",
+        "bad_data": "checks_failed",
+        "raised": "error",
+        "slow": "error",
     }
 
 
