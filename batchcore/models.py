@@ -94,6 +94,14 @@ TERMINAL_OPERATION_STATUSES = frozenset(
 )
 
 
+class FailureKind(StrEnum):
+    """Why an operation (or attempt) ended `failed` (DESIGN §12); the rule that picks it lives in
+    `batchcore.outcome`."""
+
+    CHECKS_FAILED = "checks_failed"  # it ran, and its checks found bad data
+    ERROR = "error"  # it could not run, so its verdict is unknown
+
+
 class AttemptStatus(StrEnum):
     """How one execution of an operation ended."""
 
@@ -344,11 +352,15 @@ class Progress(BaseModel):
     `percent_complete` = finished ÷ total × 100, floored to 2 decimals so it reads 100 only when
     every operation finished (finished = completed + failed + skipped + cancelled); `estimated_time_remaining_ms` is null until one operation finished, then
     mean finished duration × (pending + running) ÷ effective parallelism.
+    `failed_operations` = `checks_failed_operations` (their checks found bad data) +
+    `error_operations` (they could not run): `failure_kind` of each failed operation.
     """
 
     total_operations: int
     completed_operations: int
     failed_operations: int
+    checks_failed_operations: int = 0
+    error_operations: int = 0
     skipped_operations: int
     cancelled_operations: int
     running_operations: int
@@ -359,12 +371,15 @@ class Progress(BaseModel):
 
 
 class OperationView(BaseModel):
-    """One operation as stored; `metadata` is its spec (pipeline id, schema type, ...)."""
+    """One operation as stored; `metadata` is its spec (pipeline id, schema type, ...).
+    `failure_kind` is set exactly when `status` is `failed` (DESIGN §12): `checks_failed` or
+    `error`."""
 
     operation_id: str
     operation_type: OperationKind
     seq: int
     status: OperationStatus
+    failure_kind: FailureKind | None = None
     attempts: int
     max_attempts: int
     started_at: datetime | None

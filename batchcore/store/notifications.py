@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from batchcore import jsonutil
+from batchcore.models import FailureKind
 from batchcore.models import JobStatus as J
 from batchcore.store.commands import TERMINAL_JOBS
-from batchcore.store.schedules import failure_kind_column
 from batchcore.store.writer import Command
 from batchcore.timeutil import from_db, to_db
 
@@ -279,26 +279,12 @@ def job_facts(cur, job_id: str) -> dict[str, Any] | None:
 
 def could_not_run(cur, job_id: str) -> list[dict[str, str]]:
     """Failed operations of a job that could not run (`failure_kind = 'error'`, as opposed to
-    'checks_failed'), with their error: the one place that tells the two apart for notifications.
-
-    Before the `failure_kind` column exists, an operation counts as "could not run" when its
-    last attempt raised (`error`, `timed_out`) rather than returning a failed result.
-    """
-    if failure_kind_column(cur):
-        rows = cur.execute(
-            "SELECT operation_id, coalesce(error, '') FROM operations WHERE job_id = ? AND status = 'failed' "
-            "AND failure_kind = 'error' ORDER BY seq",
-            [job_id],
-        ).fetchall()
-    else:
-        rows = cur.execute(
-            """SELECT o.operation_id, coalesce(o.error, '') FROM operations o
-               WHERE o.job_id = ? AND o.status = 'failed'
-                 AND (SELECT a.status FROM attempts a WHERE a.job_id = o.job_id AND a.operation_id = o.operation_id
-                      ORDER BY a.attempt DESC, a.finished_at DESC LIMIT 1) IN ('error', 'timed_out', 'interrupted')
-               ORDER BY o.seq""",
-            [job_id],
-        ).fetchall()
+    'checks_failed'), with their error: the one place notifications tell the two apart."""
+    rows = cur.execute(
+        "SELECT operation_id, coalesce(error, '') FROM operations WHERE job_id = ? AND status = 'failed' "
+        "AND failure_kind = ? ORDER BY seq",
+        [job_id, FailureKind.ERROR.value],
+    ).fetchall()
     return [{"operation_id": r[0], "error": r[1]} for r in rows]
 
 

@@ -18,8 +18,8 @@ from typing import Any
 
 from batchcore import jsonutil
 from batchcore.errors import Conflict, NotFound
+from batchcore.models import FailureKind, JobType
 from batchcore.models import JobStatus as J
-from batchcore.models import JobType
 from batchcore.models import OperationKind as K
 from batchcore.store.commands import ACTIVE_JOBS
 from batchcore.store.writer import Command
@@ -253,22 +253,10 @@ _REFUSED_KIND = {
 REFUSED_OPERATION_ID = "schedule_request"
 
 
-def failure_kind_column(cur, table: str = "operations") -> bool:
-    """Whether `table` (operations, attempts) has the `failure_kind` column ('checks_failed' |
-    'error'), added by another migration: the one place that asks."""
-    return bool(
-        cur.execute(
-            "SELECT 1 FROM information_schema.columns WHERE table_name = ? "
-            "AND column_name = 'failure_kind'",
-            [table],
-        ).fetchall()
-    )
-
-
 class CreateRefusedJob(Command):
     """Store a scheduled job whose request no longer validates: one operation
     `schedule_request`, failed with `reason` (an `error` attempt: it could not run), and the
-    job failed. Insert-only (may run outside the writer)."""
+    job failed; `failure_kind` error on both. Insert-only (may run outside the writer)."""
 
     insert_only = True
 
@@ -301,13 +289,11 @@ class CreateRefusedJob(Command):
             ],
         )
         kind = _REFUSED_KIND[JobType(j["job_type"])].value
-        extra_col, extra_val = (
-            (", failure_kind", ", 'error'") if failure_kind_column(cur) else ("", "")
-        )
         cur.execute(
             f"""INSERT INTO operations (op_key, job_id, operation_id, seq, kind, status, spec, attempts,
-                   max_attempts, started_at, finished_at, duration_ms, status_reason, summary, error{extra_col})
-               VALUES (?, ?, ?, 0, ?, 'failed', ?, 1, 1, ?, ?, 0, ?, 'error', ?{extra_val})""",
+                   max_attempts, started_at, finished_at, duration_ms, status_reason, summary, error,
+                   failure_kind)
+               VALUES (?, ?, ?, 0, ?, 'failed', ?, 1, 1, ?, ?, 0, ?, 'error', ?, '{FailureKind.ERROR.value}')""",
             [
                 j["op_key"],
                 j["job_id"],
@@ -320,13 +306,10 @@ class CreateRefusedJob(Command):
                 self.reason,
             ],
         )
-        extra_col, extra_val = (
-            (", failure_kind", ", 'error'") if failure_kind_column(cur, "attempts") else ("", "")
-        )
         cur.execute(
             "INSERT INTO attempts (job_id, operation_id, attempt, status, started_at, finished_at, "
-            f"duration_ms, error, error_type, summary{extra_col}) "
-            f"VALUES (?, ?, 1, 'error', ?, ?, 0, ?, ?, 'error'{extra_val})",
+            "duration_ms, error, error_type, summary, failure_kind) "
+            f"VALUES (?, ?, 1, 'error', ?, ?, 0, ?, ?, 'error', '{FailureKind.ERROR.value}')",
             [j["job_id"], REFUSED_OPERATION_ID, now, now, self.reason, self.error_type],
         )
         return j["job_id"]
