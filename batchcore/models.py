@@ -7,7 +7,6 @@ booleans must be JSON numbers and booleans (no "5" for 5), ids follow `batchcore
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -28,6 +27,7 @@ from pydantic_core import PydanticCustomError
 from batchcore.datagen.defects import DefectSpec, check_against_schema
 from batchcore.ids import check_id
 from batchcore.textutil import json_kind, short_value
+from batchcore.timeutil import UtcDateTime
 
 
 class JobType(StrEnum):
@@ -382,10 +382,10 @@ class OperationView(BaseModel):
     failure_kind: FailureKind | None = None
     attempts: int
     max_attempts: int
-    started_at: datetime | None
-    completed_at: datetime | None
+    started_at: UtcDateTime | None
+    completed_at: UtcDateTime | None
     duration_ms: float | None
-    next_attempt_at: datetime | None = None
+    next_attempt_at: UtcDateTime | None = None
     status_reason: str | None = None
     progress_message: str | None = None
     summary: str | None = None
@@ -409,11 +409,11 @@ class JobView(BaseModel):
     stop_on_error: bool
     max_retries: int
     timeout_s: float | None
-    created_at: datetime
-    started_at: datetime | None
-    completed_at: datetime | None
+    created_at: UtcDateTime
+    started_at: UtcDateTime | None
+    completed_at: UtcDateTime | None
     duration_ms: float | None
-    cancel_requested_at: datetime | None = None
+    cancel_requested_at: UtcDateTime | None = None
     cancel_reason: str | None = None
     progress: Progress
     operations: list[OperationView] | None = None

@@ -10,13 +10,13 @@ waiting run).
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from batchcore.models import JobName, JobStatus, JobType, Tag, _dedupe
+from batchcore.timeutil import UtcDateTime
 
 
 class CatchUp(StrEnum):
@@ -84,12 +84,12 @@ class RunView(BaseModel):
     skipped (`reason` says why); `trigger`: cron | manual."""
 
     schedule_id: str
-    planned_at: datetime
+    planned_at: UtcDateTime
     trigger: str
     state: str
     job_id: str | None
     reason: str | None
-    recorded_at: datetime
+    recorded_at: UtcDateTime
     job_status: JobStatus | None = None
 
 
@@ -108,16 +108,16 @@ class ScheduleView(BaseModel):
     tags: list[str]
     owner: str
     description: str
-    created_at: datetime
-    updated_at: datetime
-    next_run_at: datetime | None = Field(
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+    next_run_at: UtcDateTime | None = Field(
         None, description="Next planned time (UTC); null while paused"
     )
     last_run: RunView | None = None
     problem: str | None = Field(
         None, description="Why the last planned job could not run as saved (cleared when one does)"
     )
-    problem_at: datetime | None = None
+    problem_at: UtcDateTime | None = None
 
 
 class ScheduleDetail(ScheduleView):
@@ -131,6 +131,6 @@ class ScheduleRunResponse(BaseModel):
 
     schedule_id: str
     job_id: str
-    planned_at: datetime
+    planned_at: UtcDateTime
     status: str = "queued"
     message: str
