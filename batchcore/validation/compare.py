@@ -18,8 +18,9 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-TIME_FAMILIES = ("date", "timestamp", "timestamptz")
-NUMERIC_FAMILIES = ("integer", "decimal", "float", "boolean")
+from batchcore.dialects.types import NUMERIC_FAMILIES, TIME_FAMILIES
+
+__all__ = ["NUMERIC_FAMILIES", "TIME_FAMILIES", "common_family", "normalize", "values_equal"]
 
 
 def common_family(a: str, b: str) -> str:

@@ -19,7 +19,6 @@ from pydantic import Field, StrictStr
 from batchcore.jsonutil import to_jsonable
 from batchcore.validation.checks.base import ColumnsCheckSpec, CompareCheck, Outcome, RunContext
 from batchcore.validation.compare import NUMERIC_FAMILIES, aggregate_equal, common_family, normalize
-from batchcore.validation.sqlgen import distinct_expr, min_max_expr
 
 Metric = Literal["count", "null_count", "distinct_count", "min", "max", "sum"]
 FLOAT_SUM_REL_TOL = 1e-9
@@ -76,11 +75,11 @@ class ColumnAggregatesMatchCheck(CompareCheck):
             elif m == "null_count":
                 exprs.append(f"count(*) - count({q})")
             elif m == "distinct_count":
-                exprs.append(f"count(DISTINCT {distinct_expr(d, q, fam)})")
+                exprs.append(f"count(DISTINCT {d.distinct_expr(q, fam)})")
             elif m in ("min", "max"):
-                exprs.append(f"{m}({min_max_expr(d, q, fam)})")
+                exprs.append(f"{m}({d.min_max_expr(q, fam)})")
             elif fam == "boolean":
-                exprs.append(f"sum(CASE WHEN {q} THEN 1 ELSE 0 END)")
+                exprs.append(f"sum({d.bool_to_int(q)})")
             else:
                 exprs.append(f"sum({q})")
         return f"SELECT {', '.join(exprs)} FROM {conn.table_ref(table)}{self.where_sql()}"
