@@ -1,5 +1,5 @@
-"""Snowflake catalog: INFORMATION_SCHEMA.TABLES (kind, ROW_COUNT, comment) and COLUMNS (one
-query each for the whole schema), then SHOW PRIMARY KEYS / UNIQUE KEYS / IMPORTED KEYS IN
+"""Snowflake catalog: INFORMATION_SCHEMA.TABLES (kind, ROW_COUNT, comment), VIEWS and COLUMNS
+(one query each for the whole schema), then SHOW PRIMARY KEYS / UNIQUE KEYS / IMPORTED KEYS IN
 SCHEMA (Snowflake's information schema has no key columns). Snowflake has no secondary
 indexes: `indexes` is null. Tested against fakesnow (tables, views, columns, primary keys);
 fakesnow does not answer SHOW UNIQUE KEYS and reports imported keys inaccurately, so unique and
@@ -26,7 +26,7 @@ def _show(conn: DbConnection, q: Query, what: str, database: str, schema: str) -
     except Exception:  # an account without the privilege: keys are left out, not the catalog
         return []
     names = [c.lower() for c in cols]
-    return [dict(zip(names, r, strict=True)) for r in rows]
+    return [dict(zip(names, r, strict=False)) for r in rows]
 
 
 def extract(
@@ -53,6 +53,11 @@ def extract(
             comment=comment or None,
             indexes=None,
         )
+    # Snowflake lists views in TABLES too; VIEWS is read as well (fakesnow lists them only there)
+    for (name,) in q(
+        "SELECT table_name FROM information_schema.views WHERE table_schema = %s", [schema]
+    ):
+        new_table(tables, name, kind="view", row_estimate=None, indexes=None)
     d = conn.dialect
     for table, pos, name, dtype, prec, scale, nullable, default, comment in q(
         "SELECT table_name, ordinal_position, column_name, data_type, numeric_precision, "
@@ -61,16 +66,11 @@ def extract(
         [schema],
     ):
         if table in tables:
-            tables[table].columns.append(
-                Column(
-                    int(pos),
-                    name,
-                    d.type_text(str(dtype), prec, scale),
-                    nullable == "YES",
-                    default,
-                    comment or None,
-                )
-            )
+            raw = d.type_text(str(dtype), prec, scale)
+            col = Column(int(pos), name, raw, nullable == "YES", default, comment or None)
+            if d.type_family(raw) == "integer":  # NUMBER(p, 0) is Snowflake's integer type
+                col.type_family = "integer"
+            tables[table].columns.append(col)
     _keys(conn, q, database, schema, tables)
     try:
         kept = finish(tables, table_names)
@@ -82,12 +82,20 @@ def extract(
     return cat
 
 
+def _sequence(row: dict) -> int:
+    """A key column's position (`key_sequence`); 0 when the row does not give a number."""
+    try:
+        return int(row.get("key_sequence") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _grouped(rows: list[dict], key: str, name: str) -> dict[tuple[str, str], list[dict]]:
     out: dict[tuple[str, str], list[dict]] = {}
     for r in rows:
         out.setdefault((r[key], r[name]), []).append(r)
     for cols in out.values():
-        cols.sort(key=lambda r: int(r.get("key_sequence") or 0))
+        cols.sort(key=_sequence)
     return out
 
 

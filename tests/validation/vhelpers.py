@@ -44,6 +44,14 @@ TYPES = {
         "ts": "TIMESTAMP",
         "dec": "NUMERIC(12,2)",
     },
+    "snowflake": {
+        "int": "NUMBER(38,0)",
+        "text": "VARCHAR",
+        "float": "FLOAT",
+        "date": "DATE",
+        "ts": "TIMESTAMP_NTZ",
+        "dec": "NUMBER(12,2)",
+    },
     "mysql": {
         "int": "BIGINT",
         "text": "VARCHAR(200)",

@@ -83,6 +83,11 @@ class RelationshipsCheck(QueryCheck):
             f"FROM {table}{self.where_sql()}) x"
         )
 
+    def sample_sql(self, conn: DbConnection, limit: int) -> str:
+        """Up to `limit` orphan rows."""
+        base = f"FROM {conn.table_ref(self.table)} c{self.where_sql(self._orphan(conn))}"
+        return conn.dialect.limit(f"SELECT c.* {base}", limit)
+
     def sql_preview(self, ctx: RunContext) -> str:
         return self.sql(ctx.target)
 
@@ -101,8 +106,7 @@ class RelationshipsCheck(QueryCheck):
             observed={"orphan_values": orphans} if failed else {},
         )
         if failed:
-            base = f"FROM {conn.table_ref(self.table)} c{self.where_sql(self._orphan(conn))}"
-            sample_sql = conn.dialect.limit(f"SELECT c.* {base}", ctx.sample_size)
+            sample_sql = self.sample_sql(conn, ctx.sample_size)
             out.sample = ctx.sample("target", sample_sql)
             out.details["sample_sql"] = sample_sql
         return out

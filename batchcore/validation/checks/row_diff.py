@@ -162,10 +162,7 @@ class RowDiffCheck(CompareCheck):
         value_plans = [self._plan(ctx, c, fams) for c in values]
         counts, null_keys = {}, {}
         for side in ("source", "target"):
-            conn = ctx.conn(side)
-            nulls = f"count(*) - {conn.dialect.count_if(self._key_complete(ctx, side))}"
-            sql = f"SELECT count(*), {nulls} FROM {conn.table_ref(self._table(side))}{self.where_sql()}"
-            row = ctx.query(side, sql)[1][0]
+            row = ctx.query(side, self.count_sql(ctx, side))[1][0]
             counts[side], null_keys[side] = as_int(row[0]), as_int(row[1])
         biggest = max(counts.values())
         details: dict[str, Any] = {"key": self.keys, "columns": values}
@@ -229,17 +226,48 @@ class RowDiffCheck(CompareCheck):
         for side in ("source", "target"):
             if not null_keys[side]:
                 continue
-            conn = ctx.conn(side)
-            sel = ", ".join(self._normed(ctx, side, cols, fams))
-            sql = conn.dialect.limit(
-                f"SELECT {sel} FROM {conn.table_ref(self._table(side))}"
-                f"{self.where_sql(self._key_null(ctx, side))}",
-                ctx.sample_size,
-            )
+            sql = self.null_key_sample_sql(ctx, side, cols, fams, ctx.sample_size)
             for r in ctx.query(side, sql)[1]:
                 detail = {v: r[nk + j] for j, v in enumerate(values)}
                 out.append(to_jsonable([f"null_key_in_{side}", list(r[:nk]), detail]))
         return out
+
+    def count_sql(self, ctx: RunContext, side: str) -> str:
+        """Rows of `side` (after `where`) and those whose key has a NULL part."""
+        conn = ctx.conn(side)
+        nulls = f"count(*) - {conn.dialect.count_if(self._key_complete(ctx, side))}"
+        return (
+            f"SELECT count(*), {nulls} FROM {conn.table_ref(self._table(side))}{self.where_sql()}"
+        )
+
+    def null_key_sample_sql(
+        self, ctx: RunContext, side: str, cols: list[str], fams: dict, limit: int
+    ) -> str:
+        """Up to `limit` normalised rows of `side` whose key has a NULL part."""
+        conn = ctx.conn(side)
+        sel = ", ".join(self._normed(ctx, side, cols, fams))
+        return conn.dialect.limit(
+            f"SELECT {sel} FROM {conn.table_ref(self._table(side))}"
+            f"{self.where_sql(self._key_null(ctx, side))}",
+            limit,
+        )
+
+    def segment_sql(self, ctx: RunContext, side: str, cols: list[str], fams: dict, n: int) -> str:
+        """Per segment (hash bucket of the key, 0..n-1) of `side`: row count and two 32-bit
+        md5 sums of the rows' checksum text (rows with a complete key only)."""
+        conn = ctx.conn(side)
+        bucket = self._bucket_expr(ctx, side, fams, n)
+        exprs = [
+            f"{bucket} AS b",
+            "count(*)",
+            f"sum({self._hash32(ctx, side, cols, fams, 0)})",
+            f"sum({self._hash32(ctx, side, cols, fams, 1)})",
+        ]
+        return (
+            f"SELECT {', '.join(exprs)} FROM {conn.table_ref(self._table(side))}"
+            f"{self.where_sql(self._key_complete(ctx, side))} "
+            f"GROUP BY {conn.dialect.group_by_position(1, bucket)}"
+        )
 
     def _pull(
         self, ctx: RunContext, cols: list[str], fams: dict, buckets: list[int] | None, n: int = 1
@@ -274,19 +302,7 @@ class RowDiffCheck(CompareCheck):
         figures: dict[str, dict[int, tuple[int, ...]]] = {}
         shown = ""
         for side in ("source", "target"):
-            conn = ctx.conn(side)
-            bucket = self._bucket_expr(ctx, side, fams, n)
-            exprs = [
-                f"{bucket} AS b",
-                "count(*)",
-                f"sum({self._hash32(ctx, side, cols, fams, 0)})",
-                f"sum({self._hash32(ctx, side, cols, fams, 1)})",
-            ]
-            sql = (
-                f"SELECT {', '.join(exprs)} FROM {conn.table_ref(self._table(side))}"
-                f"{self.where_sql(self._key_complete(ctx, side))} "
-                f"GROUP BY {conn.dialect.group_by_position(1, bucket)}"
-            )
+            sql = self.segment_sql(ctx, side, cols, fams, n)
             shown += f"-- {side}: row count and checksums per segment\n{sql};\n"
             figures[side] = {
                 int(r[0]): tuple(as_int(v) for v in r[1:]) for r in ctx.query(side, sql)[1]
