@@ -40,6 +40,7 @@ from batchcore.datagen.generator import (
     schema_lock,
 )
 from batchcore.datagen.spec import Table
+from batchcore.dialects import DIALECTS
 from batchcore.errors import ConfigError, ConnectionFailed
 from batchcore.workspace import ConnectionSpec
 
@@ -187,7 +188,7 @@ def _mysql_kill(spec: ConnectionSpec, thread_id: int) -> None:
     try:
         killer = _mysql_connect(spec)
         with killer.cursor() as cur:
-            cur.execute(f"KILL QUERY {int(thread_id)}")
+            cur.execute(DIALECTS["mysql"].cancel_sql(thread_id))
         killer.close()
     except Exception:
         pass
