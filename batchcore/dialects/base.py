@@ -47,6 +47,7 @@ class Dialect:
     file_based = False
     tuple_distinct = True  # count(DISTINCT (a, b)) works (else: distinct_tuple_count is None)
     bitmap_distinct = False  # bitmap_distinct_count answers (DuckDB)
+    native_timestamps = True  # date/time columns hold typed values (SQLite: text)
     current_schema = "current_schema()"  # SQL of the current schema (describe_columns)
     describe_filter = ""  # extra information_schema.columns condition (describe_columns)
 
@@ -215,11 +216,19 @@ class Dialect:
         """The database's current instant, in UTC, as canonical timestamp text."""
         return self.ts_text("CURRENT_TIMESTAMP", "timestamptz")
 
-    def newest_text(self, expr: str, family: str) -> str:
-        """Aggregate: the newest value of a date/time (or text) column as canonical text."""
-        if family == "string":
-            return f"max({self.ts_text(expr, family)})"
-        return self.ts_text(f"max({expr})", family)
+    def extreme_ts_text(self, fn: str, expr: str, family: str) -> str:
+        """Aggregate `fn` (min or max) of a date/time (or text) column, as canonical text.
+        Text is normalised row by row first (a text max is not the latest instant when offsets
+        differ); a native date/time type is normalised after the aggregate."""
+        if family == "string" or not self.native_timestamps:
+            return f"{fn}({self.ts_text(expr, family)})"
+        return self.ts_text(f"{fn}({expr})", family)
+
+    def distinct_ts(self, expr: str, family: str) -> str:
+        """`expr` for count(DISTINCT ...) as a date/time: text normalised row by row."""
+        if family == "string" or not self.native_timestamps:
+            return self.ts_text(expr, family)
+        return expr
 
     # ------------------------------------------------------------ catalog
     def type_family(self, raw_type: str) -> str:

@@ -68,6 +68,7 @@ class SQLiteDialect(Dialect):
     name = "sqlite"
     file_based = True
     tuple_distinct = False
+    native_timestamps = False
 
     def literal(self, value: Any) -> str:
         if isinstance(value, bool):
@@ -103,9 +104,6 @@ class SQLiteDialect(Dialect):
 
     def now_utc_text(self) -> str:
         return self.now_local_text()
-
-    def newest_text(self, expr: str, family: str) -> str:
-        return f"max({self.ts_text(expr, family)})"
 
     def type_family(self, raw_type: str) -> str:
         """Declared types by the common rules, else SQLite's affinity rules

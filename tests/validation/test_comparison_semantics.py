@@ -168,6 +168,7 @@ def test_text_with_an_offset_is_an_instant_on_every_side(kind, request, tmp_path
               - {{type: row_diff, table: e, key: k, {SEGMENTED}, name: seg}}
               - {{type: row_diff, table: e, key: k, where: "k <> 4", name: equal}}
               - {{type: row_diff, table: e, key: k, where: "k <> 4", {SEGMENTED}, name: equal_seg}}
+              - {{type: column_aggregates_match, table: e, columns: [at], where: "k <> 4", name: aggs}}
             """,
         )
     )
@@ -192,3 +193,12 @@ def test_text_with_an_offset_is_an_instant_on_every_side(kind, request, tmp_path
         ]
     ]
     assert r["equal"].status == "passed" and r["equal_seg"].status == "passed"
+    aggs = r["aggs"]
+    assert aggs.status == "passed", [m for m in aggs.details["metrics"] if not m["match"]]
+    assert {m["metric"]: m["source"] for m in aggs.details["metrics"] if m["column"]} == {
+        "count": 3,
+        "null_count": 1,
+        "distinct_count": 3,
+        "min": "2024-03-01T12:00:00",
+        "max": "2024-03-01T18:30:00.250000",
+    }

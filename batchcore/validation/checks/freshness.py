@@ -115,7 +115,7 @@ class FreshnessCheck(QueryCheck):
         c = d.quote(self.spec.column)
         clock = d.now_utc_text() if fam == "timestamptz" else d.now_local_text()
         return (
-            f"SELECT count(*), {d.newest_text(c, fam)}, {clock}, count({c}) "
+            f"SELECT count(*), {d.extreme_ts_text('max', c, fam)}, {clock}, count({c}) "
             f"FROM {conn.table_ref(self.table)}{self.where_sql()}"
         )
 
