@@ -199,12 +199,12 @@ class Dialect:
     def row_checksum_text(self, parts: Sequence[tuple[str, str]]) -> str:
         """One unambiguous text of several normalised values [(normed expr, common family)]:
         NULL → `-`, a value → `<length>:<text>` (module doc)."""
-        pieces = []
-        for normed, fam in parts:
-            t = self.canonical_text(normed, fam)
-            framed = self.concat([self.to_text(self.char_length(t)), "':'", t])
-            pieces.append(f"(CASE WHEN {t} IS NULL THEN '-' ELSE {framed} END)")
-        return self.concat(pieces)
+        return self.concat([self.frame(self.canonical_text(n, fam)) for n, fam in parts])
+
+    def frame(self, text: str) -> str:
+        """`<length>:<text>`, or `-` when `text` is NULL (concatenation with NULL is NULL)."""
+        framed = self.concat([self.to_text(self.char_length(text)), "':'", text])
+        return f"coalesce({framed}, '-')"
 
     # ------------------------------------------------------------ the session clock (freshness)
     def now_local_text(self) -> str:
