@@ -261,6 +261,19 @@ class Dialect:
 
         return extract
 
+    # ------------------------------------------------------------ generated data (datagen)
+    schemas_in_database = True  # a database holds schemas (PostgreSQL); else tables get a prefix
+
+    def column_type(self, duck_type: str) -> str:
+        """The column type to declare for a generated DuckDB type (BIGINT, INTEGER, SMALLINT,
+        DATE, BOOLEAN, VARCHAR, DECIMAL(p,s))."""
+        return duck_type
+
+    def generated_value(self, duck_expr: str, duck_type: str) -> str:
+        """The DuckDB expression that writes a generated value of `duck_type` in the form this
+        database's bulk load reads (e.g. booleans as 0/1 where it has no boolean)."""
+        return duck_expr
+
     # ------------------------------------------------------------ session and cancel
     def session_sql(self, options: dict[str, Any]) -> list[str]:
         """Statements run once when a connection opens (connection `options`: `time_zone`)."""

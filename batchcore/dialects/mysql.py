@@ -109,6 +109,14 @@ class MySQLDialect(Dialect):
 
         return extract
 
+    schemas_in_database = False  # a MySQL schema IS a database
+
+    def column_type(self, duck_type: str) -> str:
+        return {"VARCHAR": "VARCHAR(255)", "INTEGER": "INT"}.get(duck_type, duck_type)
+
+    def generated_value(self, duck_expr: str, duck_type: str) -> str:
+        return f"CAST({duck_expr} AS INTEGER)" if duck_type == "BOOLEAN" else duck_expr
+
     def session_sql(self, options: dict[str, Any]) -> list[str]:
         tz = options.get("time_zone") or DEFAULT_TIME_ZONE
         return [f"SET time_zone = {self.literal(str(tz))}"]

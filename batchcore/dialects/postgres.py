@@ -58,6 +58,11 @@ class PostgresDialect(Dialect):
 
         return extract
 
+    def column_type(self, duck_type: str) -> str:
+        if duck_type.startswith("DECIMAL"):
+            return "NUMERIC" + duck_type[len("DECIMAL") :]
+        return "TEXT" if duck_type == "VARCHAR" else duck_type
+
     def session_sql(self, options: dict[str, Any]) -> list[str]:
         tz = options.get("time_zone")
         return [f"SET TIME ZONE {self.literal(str(tz))}"] if tz else []

@@ -154,6 +154,22 @@ class SQLiteDialect(Dialect):
 
         return extract
 
+    schemas_in_database = False  # only attached databases
+
+    def column_type(self, duck_type: str) -> str:
+        return "TEXT" if duck_type == "VARCHAR" else duck_type
+
+    def generated_value(self, duck_expr: str, duck_type: str) -> str:
+        if duck_type == "BOOLEAN":
+            return f"CAST({duck_expr} AS INTEGER)"
+        if duck_type.startswith("DECIMAL"):
+            return (
+                f"CAST({duck_expr} AS DOUBLE)"  # SQLite stores REAL; DuckDB's Decimal is not bound
+            )
+        if duck_type == "DATE":
+            return f"CAST({duck_expr} AS VARCHAR)"
+        return duck_expr
+
     def register_functions(self, con: sqlite3.Connection) -> None:
         """Register the Python functions this dialect's SQL calls on a new connection."""
         con.create_function("regexp", 2, regexp, deterministic=True)
