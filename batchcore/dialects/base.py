@@ -6,7 +6,7 @@ Methods take SQL expressions (text) and answer SQL expressions; none runs a quer
 subclass overrides what its database spells differently. Adding a database means writing one
 subclass (and its driver wrapper in batchcore.connections).
 
-Canonical forms for comparison (docs/checks.md, "How values are compared"):
+Canonical forms for comparison (docs/checks.md, "Migration comparisons"):
 
 - `norm(expr, own, common)` is THE normalisation of a column for comparison: both row_diff
   modes pull it (full mode) or hash its canonical text (segmented mode), so the two can never

@@ -98,3 +98,13 @@ def test_snowflake_extraction_job_stores_a_snapshot(shop, make_engine, tmp_path)
         ("snowflake", 3, 13)
     ]
     assert job.operations[0].result["primary_keys"] == 2
+
+
+def test_a_snowflake_connection_without_the_connector_names_the_package(monkeypatch):
+    import sys
+
+    from batchcore.errors import ConfigError
+
+    monkeypatch.setitem(sys.modules, "snowflake.connector", None)  # as if not installed
+    with pytest.raises(ConfigError, match="snowflake-connector-python"):
+        open_connection(ResolvedConnection("sf", "snowflake", None, URL, {}))
