@@ -14,6 +14,8 @@
 | BATCH_MAX_JOB_OPERATIONS | operations one job may hold | 10,000 |
 | BATCH_MAX_QUEUED_JOBS | jobs waiting to start (pending) the server accepts before answering 429 | 1,000 |
 | BATCH_AUTO_BUILD_EXAMPLE | build the example databases on first start when missing | 1 |
+| BATCH_BASE_URL | the UI's address, for Job Details links in notifications | http://127.0.0.1:8501 |
+| BATCH_SCHEDULER | 0 turns the schedule thread off (schedules then fire only by "run now") | 1 |
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ class Settings:
     max_job_operations: int = 10_000
     max_queued_jobs: int = 1_000
     auto_build_example: bool = True
+    base_url: str = "http://127.0.0.1:8501"
+    scheduler_enabled: bool = True
 
     def __post_init__(self) -> None:
         if self.api_token_read and not self.api_token:
@@ -110,6 +114,8 @@ class Settings:
             max_queued_jobs=_int_env("BATCH_MAX_QUEUED_JOBS", 1_000, 1, 10_000_000),
             auto_build_example=os.environ.get("BATCH_AUTO_BUILD_EXAMPLE", "1")
             not in ("0", "false", "no"),
+            base_url=(os.environ.get("BATCH_BASE_URL") or "http://127.0.0.1:8501").rstrip("/"),
+            scheduler_enabled=os.environ.get("BATCH_SCHEDULER", "1") not in ("0", "false", "no"),
         )
         values.update(overrides)
         return cls(**values)

@@ -8,18 +8,20 @@ cursors, because DuckDB lets one process hold a file; the instance closes when i
 leaves so other processes can open the file again.
 
 Read-only sessions (validation, lint, metadata: `read_only=True`) are enforced by the database
-where it can: PostgreSQL `default_transaction_read_only` with every statement prepared (one
-statement per call), MariaDB/MySQL `SET SESSION TRANSACTION READ ONLY`, SQLite opened
-`mode=ro` with `PRAGMA query_only`, DuckDB one SELECT/EXPLAIN per call (DuckDB's own parser)
+where it can (the statements: `Dialect.read_only_sql`): PostgreSQL
+`default_transaction_read_only` with every statement prepared (one statement per call),
+MariaDB/MySQL `SET SESSION TRANSACTION READ ONLY`, SQLite opened `mode=ro` with `PRAGMA
+query_only` and nothing attachable, DuckDB one SELECT/EXPLAIN per call (DuckDB's own parser)
 inside a `READ ONLY` transaction. Every DuckDB file is opened with `enable_external_access =
 false` (no file functions, no COPY, no ATTACH): the instance is shared per file with the data
 generator, which needs none, so the same configuration serves both (docs/security.md).
+
+Every error leaving a connection has its secrets redacted (batchcore.redact, see DbConnection).
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import sqlite3
 import threading
@@ -31,84 +33,11 @@ from typing import Any
 
 import duckdb
 
+# Dialect and DIALECTS live in batchcore.dialects; re-exported here for existing imports
+from batchcore.dialects import DIALECTS, Dialect, dialect_for  # noqa: F401
 from batchcore.errors import ConfigError, ConnectionFailed, ConnectionRejected, OperationCancelled
 from batchcore.redact import redact_exception, redact_secrets
 from batchcore.workspace import ConnectionSpec, ResolvedConnection
-
-
-class Dialect:
-    """SQL spelling of one database family. `quote()` makes any name a safe identifier."""
-
-    name = "ansi"
-    quote_char = '"'
-
-    def quote(self, ident: str) -> str:
-        """Quote an identifier, doubling embedded quote characters (reserved words, mixed case, spaces)."""
-        q = self.quote_char
-        return f"{q}{str(ident).replace(q, q + q)}{q}"
-
-    def table(self, name: str, schema: str | None = None) -> str:
-        """Qualified, quoted table reference; `name` may already be `schema.table` split by the caller."""
-        return f"{self.quote(schema)}.{self.quote(name)}" if schema else self.quote(name)
-
-    def literal(self, value: Any) -> str:
-        """A SQL literal for str/int/float/bool/None (for generated SQL shown to users)."""
-        if value is None:
-            return "NULL"
-        if isinstance(value, bool):
-            return "TRUE" if value else "FALSE"
-        if isinstance(value, (int, float)):
-            return repr(value)
-        return "'" + str(value).replace("'", "''") + "'"
-
-
-class DuckDBDialect(Dialect):
-    name = "duckdb"
-
-
-class SQLiteDialect(Dialect):
-    name = "sqlite"
-
-    def literal(self, value: Any) -> str:
-        if isinstance(value, bool):
-            return "1" if value else "0"
-        return super().literal(value)
-
-
-class PostgresDialect(Dialect):
-    name = "postgres"
-
-
-class MySQLDialect(Dialect):
-    name = "mysql"
-    quote_char = "`"
-
-    def literal(self, value: Any) -> str:
-        if isinstance(value, str):
-            return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
-        return super().literal(value)
-
-
-class SQLServerDialect(Dialect):
-    name = "sqlserver"
-
-    def quote(self, ident: str) -> str:
-        return "[" + str(ident).replace("]", "]]") + "]"
-
-
-class SnowflakeDialect(Dialect):
-    name = "snowflake"
-
-
-DIALECTS: dict[str, Dialect] = {
-    "duckdb": DuckDBDialect(),
-    "sqlite": SQLiteDialect(),
-    "postgres": PostgresDialect(),
-    "mysql": MySQLDialect(),
-    "sqlserver": SQLServerDialect(),
-    "snowflake": SnowflakeDialect(),
-}
-
 
 _REDACTED_METHODS = ("query", "execute", "query_arrow", "close")
 
@@ -136,7 +65,7 @@ class DbConnection(ABC):
         self.type = resolved.type
         self.read_only = read_only
         self._secrets = resolved.redaction()
-        self.dialect = DIALECTS[resolved.type]
+        self.dialect = dialect_for(resolved.type)
         self.options = dict(resolved.options)
         schema = self.options.get("schema")
         self.schema: str | None = str(schema) if schema else None
@@ -224,7 +153,6 @@ def _redacting_method(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 # ---------------------------------------------------------------- DuckDB
 
-
 # Every workspace DuckDB file is opened with this configuration (one per file and process):
 # no file system access from SQL. The data generator writes with SQL only, so it shares it.
 DUCKDB_CONFIG = {"enable_external_access": False}
@@ -244,9 +172,11 @@ _DUCK_INSTANCES: dict[str, _DuckInstance] = {}
 
 
 def duckdb_instance_acquire(path: str) -> duckdb.DuckDBPyConnection:
-    """A cursor on the process-wide DuckDB instance for `path` (opened on first use).
+    """A cursor on the process-wide DuckDB instance for `path` (opened on first use, with
+    DUCKDB_CONFIG: no external access).
 
-    Raises ConnectionFailed when another process holds the file's lock. Pair with
+    Raises ConnectionFailed when another process holds the file's lock, ConnectionRejected when
+    this process holds it with another configuration (e.g. the job store file). Pair with
     `duckdb_instance_release(path)`.
     """
     key = path if path == ":memory:" else str(Path(path).resolve())
@@ -352,35 +282,6 @@ class DuckDBConnection(DbConnection):
 # ---------------------------------------------------------------- SQLite
 
 
-def _sqlite_regexp(pattern: str | None, value: Any) -> int | None:
-    """`value REGEXP pattern` for SQLite (which has the operator but no function behind it)."""
-    if pattern is None or value is None:
-        return None
-    rx = _REGEX_CACHE.get(pattern)
-    if rx is None:
-        rx = _REGEX_CACHE.setdefault(pattern, re.compile(pattern))
-    return 1 if rx.search(str(value)) else 0
-
-
-def _sqlite_md5(value: Any) -> str | None:
-    """md5 hex digest of the UTF-8 text of `value` (NULL stays NULL), as DuckDB/PostgreSQL/MySQL give."""
-    if value is None:
-        return None
-    return hashlib.md5(str(value).encode("utf-8")).hexdigest()
-
-
-_REGEX_CACHE: dict[str, re.Pattern] = {}
-
-
-def _sqlite_functions(con: sqlite3.Connection) -> None:
-    """Register REGEXP and md5() so validation SQL reads the same as in the other dialects."""
-    con.create_function("regexp", 2, _sqlite_regexp, deterministic=True)
-    con.create_function("md5", 1, _sqlite_md5, deterministic=True)
-    con.create_function(
-        "hex_to_int", 1, lambda h: None if h is None else int(h, 16), deterministic=True
-    )
-
-
 class SQLiteConnection(DbConnection):
     """A sqlite3 connection (opened with check_same_thread=False so cancel() can interrupt)."""
 
@@ -400,9 +301,10 @@ class SQLiteConnection(DbConnection):
             target, check_same_thread=False, timeout=30, isolation_level=None, uri=uri
         )
         if read_only:  # no writes, and no other database files attached
-            self.con.execute("PRAGMA query_only = ON")
+            for stmt in self.dialect.read_only_sql():
+                self.con.execute(stmt)
             self.con.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
-        _sqlite_functions(self.con)
+        self.dialect.register_functions(self.con)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
         cur = self.con.execute(sql, tuple(params))
@@ -447,17 +349,11 @@ class PostgresConnection(DbConnection):
             if _PG_REJECTED.search(str(exc)):
                 raise ConnectionRejected(msg, field="url") from None
             raise ConnectionFailed(msg, field="url") from None
-        for statement in self.session_setup(read_only):
-            self.con.execute(statement)
-
-    @staticmethod
-    def session_setup(read_only: bool) -> list[str]:
-        """Statements run once per session: strings read as the SQL gate reads them
-        (standard_conforming_strings), and read-only transactions for a read-only session."""
-        out = ["SET standard_conforming_strings = on"]
-        if read_only:
-            out.append("SET default_transaction_read_only = on")
-        return out
+        # options.time_zone, strings read as the SQL gate reads them; read-only transactions
+        for stmt in self.dialect.session_sql(self.options) + (
+            self.dialect.read_only_sql() if read_only else []
+        ):
+            self.execute(stmt)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
         with self.con.cursor() as cur:
@@ -510,25 +406,11 @@ class MySQLConnection(DbConnection):
                 raise ConnectionRejected(msg, field="url") from None
             raise ConnectionFailed(msg, field="url") from None
         self.thread_id = self.con.thread_id()
-        with self.con.cursor() as cur:
-            cur.execute("SELECT @@SESSION.sql_mode")
-            for statement in self.session_setup(cur.fetchone()[0], read_only):
-                cur.execute(statement)
-
-    @staticmethod
-    def session_setup(sql_mode: str, read_only: bool) -> list[str]:
-        """Statements run once per session: TIMESTAMP values in UTC (like the other drivers'
-        sessions); strings and quotes read the default way (no NO_BACKSLASH_ESCAPES, no
-        ANSI_QUOTES: how literals are written here and how the SQL gate reads them); READ ONLY
-        transactions for a read-only session."""
-        modes = [m for m in str(sql_mode or "").split(",") if m]
-        kept = [m for m in modes if m not in ("NO_BACKSLASH_ESCAPES", "ANSI_QUOTES")]
-        out = ["SET time_zone = '+00:00'"]
-        if kept != modes:
-            out.append("SET SESSION sql_mode = '" + ",".join(kept) + "'")
-        if read_only:
-            out.append("SET SESSION TRANSACTION READ ONLY")
-        return out
+        # time_zone and sql_mode: see dialects/mysql.py; read-only transactions
+        for stmt in self.dialect.session_sql(self.options) + (
+            self.dialect.read_only_sql() if read_only else []
+        ):
+            self.execute(stmt)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
         with self.con.cursor() as cur:
@@ -543,7 +425,7 @@ class MySQLConnection(DbConnection):
         try:
             killer = pymysql.connect(autocommit=True, connect_timeout=5, **self._params)
             with killer.cursor() as cur:
-                cur.execute(f"KILL QUERY {int(self.thread_id)}")
+                cur.execute(self.dialect.cancel_sql(self.thread_id))
             killer.close()
         except Exception:
             pass
@@ -555,11 +437,78 @@ class MySQLConnection(DbConnection):
             pass
 
 
-# ---------------------------------------------------------------- SQLAlchemy (SQL Server, Snowflake)
+# ---------------------------------------------------------------- Snowflake
+
+
+def _snowflake_params(url: str, options: dict[str, Any]) -> dict[str, Any]:
+    """snowflake.connector.connect() arguments from `snowflake://user:password@account/database/
+    schema?warehouse=..&role=..` (the snowflake-sqlalchemy URL form)."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    db, _, schema = (u.database or "").partition("/")
+    params: dict[str, Any] = {"account": u.host, "user": u.username, "password": u.password}
+    params.update(database=db or None, schema=schema or options.get("schema") or None)
+    params.update({k: v for k, v in u.query.items() if k in ("warehouse", "role", "authenticator")})
+    return {k: v for k, v in params.items() if v is not None}
+
+
+class SnowflakeConnection(DbConnection):
+    """snowflake-connector-python (optional: `pip install snowflake-connector-python`);
+    `cancel()` runs SYSTEM$CANCEL_ALL_QUERIES for the session from a second cursor."""
+
+    def __init__(self, resolved: ResolvedConnection, read_only: bool = False):
+        super().__init__(resolved, read_only)
+        try:
+            import snowflake.connector
+        except ImportError:
+            raise ConfigError(
+                f"connection {resolved.name}: Snowflake needs the package "
+                "snowflake-connector-python (pip install snowflake-connector-python)",
+                field="type",
+                value="snowflake",
+            ) from None
+        try:
+            self.con = snowflake.connector.connect(
+                **_snowflake_params(resolved.url or "", self.options)
+            )
+        except snowflake.connector.errors.Error as exc:
+            raise ConnectionFailed(
+                f"cannot connect to Snowflake ({resolved.name}): {exc}", field="url"
+            ) from None
+        for stmt in self.dialect.session_sql(self.options):  # options.time_zone
+            self.execute(stmt)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
+        cur = self.con.cursor()
+        try:
+            cur.execute(sql, tuple(params) if params else None)
+            if not cur.description:
+                return [], []
+            return [d[0] for d in cur.description], [tuple(r) for r in cur.fetchall()]
+        finally:
+            cur.close()
+
+    def cancel(self) -> None:
+        try:
+            sql = self.dialect.cancel_sql(self.con.session_id)
+            if sql:
+                self.con.cursor().execute(sql)
+        except Exception:
+            pass
+
+    def close(self) -> None:
+        try:
+            self.con.close()
+        except Exception:
+            pass
+
+
+# ---------------------------------------------------------------- SQLAlchemy (SQL Server)
 
 
 class SQLAlchemyConnection(DbConnection):
-    """Any SQLAlchemy URL whose driver is installed (SQL Server, Snowflake; untested here)."""
+    """Any SQLAlchemy URL whose driver is installed (SQL Server; untested here)."""
 
     def __init__(self, resolved: ResolvedConnection, read_only: bool = False):
         super().__init__(resolved, read_only)
@@ -590,7 +539,7 @@ _DRIVERS: dict[str, type[DbConnection]] = {
     "postgres": PostgresConnection,
     "mysql": MySQLConnection,
     "sqlserver": SQLAlchemyConnection,
-    "snowflake": SQLAlchemyConnection,
+    "snowflake": SnowflakeConnection,
 }
 
 
@@ -617,8 +566,9 @@ def open_connection(
     spec: ConnectionSpec | ResolvedConnection, *, read_only: bool = False
 ) -> DbConnection:
     """Open `spec` (expanding `${ENV}`); `read_only=True` for validation and metadata sessions
-    (see the module doc for what each database enforces). Raises ConfigError or
-    ConnectionFailed with the name."""
+    (see the module doc for what each database enforces). Raises ConfigError,
+    ConnectionRejected (a URL that cannot be read, named without its value) or ConnectionFailed
+    with the name; every error's text is redacted of the connection's secrets."""
     resolved = spec.resolve() if isinstance(spec, ConnectionSpec) else spec
     try:
         driver = _DRIVERS[resolved.type]

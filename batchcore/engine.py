@@ -31,7 +31,11 @@ from batchcore.models import (
     OperationView,
     Progress,
 )
+from batchcore.notify.sender import Notifier
+from batchcore.notify.service import NotifyMethods
 from batchcore.planning import JobPlan, OpPlan, plan_job
+from batchcore.schedules.scheduler import Clock, Scheduler
+from batchcore.schedules.service import ScheduleMethods
 from batchcore.store import Store, reads
 from batchcore.store.commands import CreateJob, DeleteJob, DeleteJobs, RetentionSweep, RetryJob
 from batchcore.store.recovery import Recover
@@ -56,8 +60,9 @@ def new_job_id() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-class Engine:
-    """Owns the job store file and the executor. Thread-safe; one per process.
+class Engine(ScheduleMethods, NotifyMethods):
+    """Owns the job store file, the executor, the scheduler and the notifier. Thread-safe; one
+    per process. `clock` (aware datetimes) drives the scheduler (tests pass a fake one).
 
     Raises StoreLocked when another process holds the job store.
     """
@@ -68,6 +73,7 @@ class Engine:
         *,
         retry_policy: RetryPolicy | None = None,
         start: bool = True,
+        clock: Clock | None = None,
     ):
         self.settings = settings or Settings.from_env()
         self.store = Store(self.settings.db_path)
@@ -85,7 +91,10 @@ class Engine:
             workspace_root=self.settings.workspace,
             cancel_timeout_s=self.settings.cancel_timeout_s,
             retry_policy=retry_policy,
+            on_jobs_finished=self.notify_jobs_finished,
         )
+        self.notifier = Notifier(self)
+        self.scheduler = Scheduler(self, clock)
         self._closed = False
         self.instance_id = f"{os.getpid()}-{id(self):x}"  # the same for every holder of this engine
         self._ws_cache: tuple[float, Workspace] | None = None
@@ -94,6 +103,10 @@ class Engine:
             for job_id in self.recovery["resumed_jobs"]:
                 self.executor.add_job(job_id)
             self.apply_retention()
+            self.notifier.start()
+            self.scheduler.recover()  # runs planned before a crash get their job
+            if self.settings.scheduler_enabled:
+                self.scheduler.start()
 
     # ---------------------------------------------------------------- workspace
     def workspace(self) -> Workspace:
@@ -105,13 +118,18 @@ class Engine:
 
     # ---------------------------------------------------------------- submit
     def submit(
-        self, job_type: JobType | str, request: JobOptions | dict[str, Any]
+        self,
+        job_type: JobType | str,
+        request: JobOptions | dict[str, Any],
+        *,
+        job_id: str | None = None,
     ) -> JobCreateResponse:
         """Validate and plan a request of any job type, store the job and start it.
 
-        `request` may be the pydantic model or the guide's JSON body as a dict. Raises
-        RequestError (422-style, naming the field) for bad input or a request over a limit,
-        TooManyRequests (429) when too many jobs wait to start (batchcore.limits).
+        `request` may be the pydantic model or the guide's JSON body as a dict; `job_id` an id
+        chosen beforehand (a schedule's run). Raises RequestError (422-style, naming the field)
+        for bad input or a request over a limit, TooManyRequests (429) when too many jobs wait
+        to start (batchcore.limits).
         """
         job_type = JobType(job_type)
         model = REQUEST_MODELS[job_type]
@@ -132,15 +150,18 @@ class Engine:
             )
         plan = plan_job(job_type, request, self.workspace())
         check_job_limits(plan, self.settings, self.pending_job_count)  # 422 / 429
-        return self.create_job(plan, request)
+        return self.create_job(plan, request, job_id=job_id)
 
     def pending_job_count(self) -> int:
         """Jobs waiting to start (status pending)."""
         return self.list_jobs(reads.JobFilter(status=("pending",)), limit=1)[1]
 
-    def create_job(self, plan: JobPlan, request: JobOptions) -> JobCreateResponse:
-        """Store a planned job with its operations and hand it to the executor."""
-        job_id = new_job_id()
+    def create_job(
+        self, plan: JobPlan, request: JobOptions, *, job_id: str | None = None
+    ) -> JobCreateResponse:
+        """Store a planned job with its operations (under `job_id` when given) and hand it to
+        the executor."""
+        job_id = job_id or new_job_id()
         job = {
             "job_id": job_id,
             "job_type": plan.job_type.value,
@@ -313,7 +334,9 @@ class Engine:
         if self._closed:
             return
         self._closed = True
+        self.scheduler.stop()
         self.executor.stop(wait_s=wait_s)
+        self.notifier.stop()
         self.store.close()
 
 

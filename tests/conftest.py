@@ -166,3 +166,13 @@ def browser_context_args(browser_context_args: dict) -> dict:
         "viewport": {"width": 1440, "height": 1000},
         "accept_downloads": True,
     }
+
+
+@pytest.fixture
+def fake_snowflake() -> Iterator[None]:
+    """Snowflake's connector patched by fakesnow (an embedded DuckDB behind the real
+    snowflake.connector API) for one test: fresh, in-memory databases."""
+    import fakesnow
+
+    with fakesnow.patch():
+        yield

@@ -37,6 +37,7 @@ from batchcore.api.routes_catalog import catalog_router
 from batchcore.api.routes_create import create_router
 from batchcore.api.routes_info import health_router, info_router
 from batchcore.api.routes_jobs import jobs_router
+from batchcore.api.routes_schedules import schedules_router
 from batchcore.engine import Engine
 from batchcore.errors import ConfigError
 from batchcore.netguard import HostGuard, allowed_hosts
@@ -132,6 +133,7 @@ def create_api(
     api.include_router(jobs_router(source), dependencies=protected)
     api.include_router(info_router(source), dependencies=protected)
     api.include_router(catalog_router(source), dependencies=protected)
+    api.include_router(schedules_router(source), dependencies=protected)
     return api
 
 

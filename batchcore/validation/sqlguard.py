@@ -9,7 +9,7 @@ Refused, with a message saying why:
   data-modifying CTE `WITH d AS (DELETE ...)`);
 - functions that read or write server files, run SQL given as text, change session settings or
   take locks (`pg_read_file`, `lo_import`, `read_csv`, `LOAD_FILE`, `set_config`, `query`, ...:
-  `DENIED_FUNCTIONS`), and DuckDB's `FROM 'file.csv'`.
+  each Dialect's `denied_functions`), and DuckDB's `FROM 'file.csv'`.
 
 What runs is the text rebuilt from sqlglot's own tokens with comments left out, so the database
 executes exactly what was checked: a comment MySQL would execute (`/*! ... */`), or one the
@@ -30,100 +30,7 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect as GlotDialect
 from sqlglot.errors import ParseError, TokenError
 
-# our dialect names → sqlglot's
-SQLGLOT_DIALECTS = {
-    "duckdb": "duckdb",
-    "sqlite": "sqlite",
-    "postgres": "postgres",
-    "mysql": "mysql",
-    "sqlserver": "tsql",
-    "snowflake": "snowflake",
-}
-
-# Functions a pipeline may not call, per dialect: exact lower-case names, and prefixes ending in
-# "_" (every function whose name starts with it).
-DENIED_FUNCTIONS: dict[str, frozenset[str]] = {
-    "postgres": frozenset(
-        {
-            # server files and large objects
-            "pg_read_file",
-            "pg_read_binary_file",
-            "pg_ls_",
-            "pg_stat_file",
-            "pg_file_",
-            "pg_logdir_ls",
-            "lo_",
-            "loread",
-            "lowrite",
-            # SQL given as text, other servers
-            "query_to_xml",
-            "query_to_xmlschema",
-            "query_to_xml_and_xmlschema",
-            "cursor_to_xml",
-            "cursor_to_xmlschema",
-            "ts_stat",
-            "ts_rewrite",
-            "dblink",
-            "dblink_",
-            # settings, other sessions, the server itself, locks, sequences
-            "set_config",
-            "pg_terminate_backend",
-            "pg_cancel_backend",
-            "pg_reload_conf",
-            "pg_rotate_logfile",
-            "pg_promote",
-            "pg_switch_wal",
-            "pg_create_",
-            "pg_drop_",
-            "pg_replication_",
-            "pg_logical_",
-            "pg_log_backend_memory_contexts",
-            "pg_advisory_",
-            "pg_try_advisory_",
-            "pg_notify",
-            "pg_import_system_collations",
-            "nextval",
-            "setval",
-        }
-    ),
-    "mysql": frozenset(
-        {
-            "load_file",
-            "get_lock",
-            "release_lock",
-            "release_all_locks",
-            "master_pos_wait",
-            "source_pos_wait",
-            "nextval",
-            "setval",
-            "sys_exec",
-            "sys_eval",
-        }
-    ),
-    "duckdb": frozenset(
-        {
-            "read_",
-            "parquet_",
-            "csv_scan",
-            "sniff_csv",
-            "glob",
-            "query",
-            "query_table",
-            "getenv",
-            "sqlite_scan",
-            "sqlite_attach",
-            "postgres_",
-            "mysql_",
-            "iceberg_",
-            "delta_scan",
-            "duckdb_secrets",
-            "current_setting",
-        }
-    ),
-    "sqlite": frozenset({"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"}),
-}
-DENIED_FUNCTIONS["sqlserver"] = frozenset({"openrowset", "opendatasource", "openquery"})
-DENIED_FUNCTIONS["snowflake"] = frozenset({"system$"})
+from batchcore.dialects import DIALECTS
 
 # statements and clauses that never belong inside a pipeline's SQL
 _FORBIDDEN_NODES: tuple[type[exp.Expression], ...] = tuple(
@@ -179,10 +86,10 @@ class SqlRefused(ValueError):
 
 
 def _glot(dialect: str) -> str:
-    try:
-        return SQLGLOT_DIALECTS[dialect]
-    except KeyError:
-        raise SqlRefused(f"no SQL parser for the {dialect!r} dialect") from None
+    name = DIALECTS[dialect].sqlglot_name if dialect in DIALECTS else ""
+    if not name:
+        raise SqlRefused(f"no SQL parser for the {dialect!r} dialect")
+    return name
 
 
 def _without_comments(text: str, dialect: str) -> str:
@@ -250,7 +157,7 @@ def _denied(name: str, denied: frozenset[str]) -> bool:
 
 def _check_tree(tree: exp.Expression, dialect: str, field: str) -> None:
     """Refuse statements nested anywhere in `tree` and calls of denied functions."""
-    denied = DENIED_FUNCTIONS.get(dialect, frozenset())
+    denied = DIALECTS[dialect].denied_functions
     for node in tree.walk():
         if isinstance(node, _FORBIDDEN_NODES):
             kind = node.key.upper().replace("_", " ")
