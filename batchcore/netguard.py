@@ -1,5 +1,6 @@
 """Who may reach the server: loopback unless a token guards it, and only under known host names.
 
+- `token_role(given, token, read_token)`: what a bearer token may do (write / read / nothing).
 - `exposure_problem(host, token, insecure)`: a server listening on anything but loopback
   (`0.0.0.0`, a LAN address, Streamlit's empty `server.address`) without BATCH_API_TOKEN
   refuses to start, unless started with `--insecure` / BATCH_INSECURE=1 on purpose.
@@ -13,12 +14,25 @@
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import json
 from collections.abc import Callable, Iterable
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 _ANY_ADDRESS = ("", "0.0.0.0", "::", "*")
+
+
+def token_role(given: str, token: str, read_token: str | None) -> str | None:
+    """What a bearer token may do: "write" for the full token (BATCH_API_TOKEN), "read" for the
+    read-only one (BATCH_API_TOKEN_READ), None for anything else; compared in constant time.
+    The API and the UI's token gate both ask this."""
+    g = given.encode()
+    if hmac.compare_digest(g, token.encode()):
+        return "write"
+    if read_token and hmac.compare_digest(g, read_token.encode()):
+        return "read"
+    return None
 
 
 def is_loopback(host: str | None) -> bool:

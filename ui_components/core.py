@@ -16,9 +16,9 @@ from typing import Any
 
 import streamlit as st
 
-from batchcore.api.auth import token_role
 from batchcore.engine import Engine, get_engine
 from batchcore.errors import BatchError, Forbidden
+from batchcore.netguard import token_role
 
 log = logging.getLogger("batchcore.ui")
 

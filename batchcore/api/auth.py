@@ -9,13 +9,13 @@ constant time.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from batchcore.errors import BatchError, Forbidden
+from batchcore.netguard import token_role
 
 
 class Unauthorized(BatchError):
@@ -25,17 +25,6 @@ class Unauthorized(BatchError):
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def token_role(given: str, token: str, read_token: str | None) -> str | None:
-    """ "write" for the full token, "read" for the read-only one, None for anything else
-    (compared in constant time)."""
-    g = given.encode()
-    if hmac.compare_digest(g, token.encode()):
-        return "write"
-    if read_token and hmac.compare_digest(g, read_token.encode()):
-        return "read"
-    return None
 
 
 def bearer_dependency(token: str, read_token: str | None = None) -> Callable[..., None]:
