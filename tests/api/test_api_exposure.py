@@ -45,6 +45,15 @@ WRITES = [
     ("POST", "/jobs/some-job/cancel", {}),
     ("POST", "/jobs/some-job/retry", {}),
     ("DELETE", "/jobs/some-job", None),
+    (
+        "POST",
+        "/schedules",
+        {"name": "x", "job_type": "bulk_pipeline_execution", "request": {}, "cron": "@daily"},
+    ),
+    ("PATCH", "/schedules/some-schedule", {"cron": "@hourly"}),
+    ("DELETE", "/schedules/some-schedule", None),
+    ("POST", "/schedules/some-schedule/run", {}),
+    ("POST", "/notifications/channels/some-channel/test", {}),
 ]
 
 

@@ -176,3 +176,26 @@ def test_wrong_token_message_names_both_tokens(roles_engine):
     assert [e.value for e in at.error] == [
         "The token is wrong: it must equal the server's BATCH_API_TOKEN or BATCH_API_TOKEN_READ."
     ]
+
+
+def test_read_token_cannot_schedule_run_pause_or_delete_schedules(roles_engine):
+    eng, _pending, _failed = roles_engine
+    sch = eng.create_schedule(
+        {
+            "name": "hourly finance",
+            "job_type": "bulk_pipeline_execution",
+            "request": {
+                "job_name": "finance",
+                "pipelines": [{"pipeline_id": "ledger_validation", "project_id": "finance_checks"}],
+            },
+            "cron": "0 * * * *",
+        }
+    )
+    at = _signed_in(READ_TOKEN)
+    assert at.button(key="bulk.schedule.open").disabled  # "Save as schedule" beside Submit
+    at.switch_page("pages/schedules.py").run()
+    assert not at.exception
+    for key in ("sched.run", "sched.pause", "sched.delete"):
+        assert at.button(key=key).disabled, key
+    assert NOTE in [c.value for c in at.caption]
+    assert eng.get_schedule(sch.schedule_id).enabled and not eng.get_schedule(sch.schedule_id).runs
