@@ -91,13 +91,18 @@ def _ddl(name: str, table: Table, dialect: str, quote) -> str:
 
 
 def write_external(
-    spec: ConnectionSpec, plan: GenerationPlan, hooks: Hooks | None = None
+    spec: ConnectionSpec,
+    plan: GenerationPlan,
+    hooks: Hooks | None = None,
+    staging_dir: Path | None = None,
 ) -> list[TableStat]:
     """Write the plan's tables into a SQLite, PostgreSQL or MySQL connection (see module doc).
 
-    Returns one TableStat per table. Raises ConfigError for another connection type,
-    ConnectionFailed when the database cannot be reached, and the driver's error otherwise
-    (the target keeps its previous tables).
+    CSV files are staged in a `datagen-*` folder under `staging_dir` (the engine's
+    `<jobs dir>/staging`, emptied at every start; None: the system's temp folder), removed when
+    this call ends however it ends. Returns one TableStat per table. Raises ConfigError for
+    another connection type, ConnectionFailed when the database cannot be reached, and the
+    driver's error otherwise (the target keeps its previous tables).
     """
     hooks = hooks or NullHooks()
     writers = {"postgres": _write_postgres, "mysql": _write_mysql, "sqlite": _write_sqlite}
@@ -108,9 +113,11 @@ def write_external(
             field="target_connection",
             value=spec.name,
         )
+    root = Path(staging_dir) if staging_dir is not None else Path(tempfile.gettempdir())
+    root.mkdir(parents=True, exist_ok=True)
     gen = duckdb.connect()
     try:
-        with tempfile.TemporaryDirectory(prefix="batch-datagen-") as tmp:
+        with tempfile.TemporaryDirectory(dir=root, prefix="datagen-") as tmp:
             return writers[spec.type](spec, gen, plan, hooks, Path(tmp))
     finally:
         gen.close()
