@@ -349,6 +349,8 @@ class Executor:
             applied = self.store.submit(CancelJob(job_id, reason, force, strict=False))
             self._forget_finished_jobs()
             self.cond.notify_all()
+        if self.store.writer.backlog() > self.store.writer.max_batch:
+            answer_within_s = 0  # more than one batch ahead of it: the answer cannot come in time
         try:
             return applied.result(timeout=answer_within_s)
         except FutureTimeout:
