@@ -156,7 +156,8 @@ class Executor:
         self.max_backlog = 20000  # queued store commands above which no new attempt starts
         self._order = itertools.count()
         self._reconcile: Future | None = None
-        self._next_reconcile = time.monotonic() + RECONCILE_EVERY_S
+        self.reconcile_every_s = RECONCILE_EVERY_S
+        self._last_reconcile = time.monotonic()
         self._seen_recoveries = 0
         self._stopping = False
         self._thread = threading.Thread(target=self._loop, name="batch-scheduler", daemon=True)
@@ -372,15 +373,18 @@ class Executor:
     # ================================================================ reconcile with the store
     def _start_reconcile(self, now: float) -> None:
         """Queue a reconciliation (holds the lock): after the store recovered from failing
-        writes, and every RECONCILE_EVERY_S. The snapshot of live threads is taken under the
+        writes, and every `reconcile_every_s` (RECONCILE_EVERY_S). The snapshot of live threads is taken under the
         lock that also queues claims and results, so every change of an attempt whose thread
         is not in it is applied before the reconciliation reads the store (writer FIFO)."""
         health = self.store.health
-        due = health.recoveries != self._seen_recoveries or now >= self._next_reconcile
+        due = (
+            health.recoveries != self._seen_recoveries
+            or now >= self._last_reconcile + self.reconcile_every_s
+        )
         if not due or self._reconcile is not None or health.write_failing or self._stopping:
             return
         self._seen_recoveries = health.recoveries
-        self._next_reconcile = now + RECONCILE_EVERY_S
+        self._last_reconcile = now
         self._reconcile = self.store.submit(Recover(alive=frozenset(self.alive), note=ORPHAN_NOTE))
 
     def _finish_reconcile(self) -> None:
