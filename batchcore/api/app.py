@@ -45,8 +45,9 @@ _FROM_ENV = object()
 DESCRIPTION = """\
 Launch, watch and keep batch jobs of validation pipelines, data generation, multi-project
 validation and metadata extraction. Errors answer `{"error", "message", "detail": [{"loc", "msg",
-"type"}]}`: 422 bad input (the message names the field), 404 unknown job, 409 wrong state, 401
-missing or wrong bearer token when the server sets `BATCH_API_TOKEN`.
+"type"}]}`: 422 bad input (the message names the field), 404 unknown job, 409 wrong state (or an
+`Idempotency-Key` reused for another request), 401 missing or wrong bearer token when the server
+sets `BATCH_API_TOKEN`, 503 the job store cannot write now (see `GET /health`).
 """
 
 
