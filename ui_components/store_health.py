@@ -1,7 +1,8 @@
 """The job store's health in the sidebar: nothing while it is ok; a warning naming each reason
 (store write failing, disk full, writer backlog, store read failed) while `GET /batch/health`
-says `degraded`. Refreshed every 5 s by its own fragment, so it appears and clears without a
-page rerun."""
+says `degraded`. Drawn on every run of the page script (navigation, any click), not by a timer
+of its own: a sidebar fragment with `run_every` would wake every open session all the time for
+a state that is nearly always ok."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ import streamlit as st
 
 from batchcore.engine import Engine
 from ui_components.fmt import md_escape
-
-REFRESH_S = 5
 
 
 def health_text(engine: Engine) -> str | None:
@@ -27,7 +26,6 @@ def health_text(engine: Engine) -> str | None:
     return f"**Job store degraded**\n\n{lines}\n\n{tail}"
 
 
-@st.fragment(run_every=REFRESH_S)
 def store_health(engine: Engine) -> None:
     """Render the warning (inside `with st.sidebar:`)."""
     text = health_text(engine)

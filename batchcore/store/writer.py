@@ -139,9 +139,12 @@ class Writer:
         return self.q.qsize() + self.in_flight
 
     def waiting_s(self) -> float | None:
-        """Seconds the writer has had work without committing it (None when idle)."""
+        """Seconds the writer has had work waiting without a commit (None when idle)."""
         since = self._busy_since
-        return None if since is None else time.monotonic() - since
+        if since is None:
+            return None
+        last = self.health.last_commit
+        return time.monotonic() - (since if last is None else max(since, last))
 
     def start(self) -> None:
         if not self._started:

@@ -1,6 +1,6 @@
 """Under load the API stays truthful and a cancel stays fast: a force cancel of a 10,000-operation
-job is accepted in well under a second while the store's writer is held with thousands of
-changes queued behind it, nothing of the job starts after the answer, and the store ends the job
+job is accepted in well under a second while the store's writer is held with 10,000 changes
+queued behind it (and /health says so), nothing of the job starts after the answer, and the store ends the job
 cancelled once the writer catches up. Job status never disagrees with its operations in any
 answer of the API, polled while many jobs run."""
 
@@ -36,8 +36,11 @@ def test_force_cancel_is_accepted_at_once_behind_a_big_writer_backlog(client, ap
     held, release = threading.Event(), threading.Event()
     eng.store.submit(FnCommand(lambda cur, now: (held.set(), release.wait(120))))
     assert held.wait(30)  # the writer is inside a transaction: everything queues behind it
-    wait_until(lambda: eng.store.writer.backlog() >= 5_000)
+    wait_until(lambda: eng.store.writer.backlog() >= 10_000)
     backlog = eng.store.writer.backlog()
+    health = client.get("/health").json()
+    assert health["status"] == "degraded" and health["store"]["backlog"] >= 10_000
+    assert any(r.startswith("writer backlog: ") for r in health["reasons"]), health["reasons"]
 
     t0 = time.perf_counter()
     answer = client.post(f"/jobs/{job}/cancel", json={"force": True, "reason": "load"})
