@@ -230,6 +230,8 @@ class Executor:
             ],
         )
         with self.cond:
+            if job_id in self.jobs:  # a reconciliation found it in the store first
+                return
             run.order = next(self._order)
             run.remaining = len(run.ops)
             run.ready.extend(run.ops)
@@ -373,7 +375,7 @@ class Executor:
     # ================================================================ reconcile with the store
     def _start_reconcile(self, now: float) -> None:
         """Queue a reconciliation (holds the lock): after the store recovered from failing
-        writes, and every `reconcile_every_s` (RECONCILE_EVERY_S). The snapshot of live threads is taken under the
+        writes, and every `reconcile_every_s`. The snapshot of live threads is taken under the
         lock that also queues claims and results, so every change of an attempt whose thread
         is not in it is applied before the reconciliation reads the store (writer FIFO)."""
         health = self.store.health
