@@ -51,6 +51,12 @@ pages = {
             core.PAGE_HISTORY, title="Job History", icon=":material/history:", url_path="history"
         ),
         st.Page(core.PAGE_DETAILS, title="Job Details", icon=":material/info:", url_path="job"),
+        st.Page(
+            core.PAGE_SCHEDULES,
+            title="Schedules",
+            icon=":material/schedule:",
+            url_path="schedules",
+        ),
     ],
     "Insight": [
         st.Page(

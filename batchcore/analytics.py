@@ -11,7 +11,9 @@ falling back to the job's project.
 Timestamps are naive UTC in the store and in the frames returned.
 
 A check run counts as failed only when its status is `failed`: `warned` (a `severity: warn` check
-that did not pass) and `error` (the check could not run) are counted apart.
+that did not pass) and `error` (the check could not run) are counted apart. Likewise an operation
+or a pipeline run counts as failed only when its checks found bad data (`failure_kind`
+`checks_failed`); one that could not run (`failure_kind` `error`) counts as an error (DESIGN §12).
 """
 
 from __future__ import annotations
@@ -133,6 +135,8 @@ def summary(cur, scope: Scope) -> dict[str, Any]:
     """Headline numbers: jobs per final state, success rate, operations run and failed.
 
     `success_rate` = completed ÷ jobs that ended (cancelled excluded); None when none ended.
+    `failed_operations` = `checks_failed_operations` (checks found bad data) +
+    `error_operations` (could not run).
     """
     cte, params = scope.jobs_cte(by_job_project=True)
     row = cur.execute(
@@ -150,7 +154,8 @@ def summary(cur, scope: Scope) -> dict[str, Any]:
     ).fetchall()[0]
     ops = cur.execute(
         f"""{cte}
-        SELECT count(*), count(*) FILTER (WHERE o.status = 'failed')
+        SELECT count(*), count(*) FILTER (WHERE o.status = 'failed'),
+               count(*) FILTER (WHERE o.status = 'failed' AND o.failure_kind = 'error')
         FROM operations o JOIN j USING (job_id)""",
         params,
     ).fetchall()[0]
@@ -167,6 +172,8 @@ def summary(cur, scope: Scope) -> dict[str, Any]:
         "mean_job_duration_ms": mean_ms,
         "operations": ops[0],
         "failed_operations": ops[1],
+        "checks_failed_operations": ops[1] - ops[2],
+        "error_operations": ops[2],
     }
 
 
@@ -230,23 +237,28 @@ def operation_durations(cur, scope: Scope, bucket: str = "day") -> pd.DataFrame:
 
 
 def pipeline_failure_rates(cur, scope: Scope, bucket: str = "day") -> pd.DataFrame:
-    """Columns period, pipeline (`project/pipeline`), runs, failed, failure_rate: pipeline
-    executions (attempts) that ended, per period of their finish time.
+    """Columns period, pipeline (`project/pipeline`), runs, failed, errors, failure_rate,
+    error_rate: pipeline executions (attempts) that ended, per period of their finish time.
 
     Every attempt is one run, as for checks (`check_failure_rates`): a pipeline that failed and
     then passed on a retry counts one failed and one passed run, so retries do not erase the
-    failure. Failed = attempt status failed, error or timed_out; cancelled and interrupted
-    attempts are not runs."""
+    failure. `failed` = runs whose checks found bad data (failure_kind checks_failed); `errors` =
+    runs that could not run (failure_kind error: raised, timed out, or an error-severity check
+    could not run); failure_rate = failed ÷ runs, error_rate = errors ÷ runs. Cancelled and
+    interrupted attempts are not runs."""
     cte, params = scope.jobs_cte(by_job_project=False)
     extra, p2 = scope.op_project(_OP_SCOPE_PROJECT)
-    failed = "a.status IN ('failed', 'error', 'timed_out')"
+    failed = "a.failure_kind = 'checks_failed'"
+    errors = "a.failure_kind = 'error'"
     return _df(
         cur,
         f"""{cte}
         SELECT date_trunc('{_bucket(bucket)}', a.finished_at) AS period,
                coalesce({_OP_PROJECT} || '/', '') || coalesce({_OP_PIPELINE}, o.operation_id) AS pipeline,
                count(*) AS runs, count(*) FILTER (WHERE {failed}) AS failed,
-               count(*) FILTER (WHERE {failed}) / count(*) AS failure_rate
+               count(*) FILTER (WHERE {errors}) AS errors,
+               count(*) FILTER (WHERE {failed}) / count(*) AS failure_rate,
+               count(*) FILTER (WHERE {errors}) / count(*) AS error_rate
         FROM attempts a JOIN operations o USING (job_id, operation_id) JOIN j USING (job_id)
         WHERE o.kind = 'pipeline_execution'
           AND a.status IN ('completed', 'failed', 'error', 'timed_out'){extra}

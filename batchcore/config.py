@@ -9,6 +9,8 @@
 | BATCH_RETENTION_DAYS | delete terminal jobs older than N days (unset: keep all) | unset |
 | BATCH_API_TOKEN | bearer token the REST API requires when set | unset |
 | BATCH_AUTO_BUILD_EXAMPLE | build the example databases on first start when missing | 1 |
+| BATCH_BASE_URL | the UI's address, for Job Details links in notifications | http://127.0.0.1:8501 |
+| BATCH_SCHEDULER | 0 turns the schedule thread off (schedules then fire only by "run now") | 1 |
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ class Settings:
     retention_days: float | None = None
     api_token: str | None = None
     auto_build_example: bool = True
+    base_url: str = "http://127.0.0.1:8501"
+    scheduler_enabled: bool = True
 
     @property
     def db_path(self) -> Path:
@@ -84,6 +88,8 @@ class Settings:
             api_token=os.environ.get("BATCH_API_TOKEN") or None,
             auto_build_example=os.environ.get("BATCH_AUTO_BUILD_EXAMPLE", "1")
             not in ("0", "false", "no"),
+            base_url=(os.environ.get("BATCH_BASE_URL") or "http://127.0.0.1:8501").rstrip("/"),
+            scheduler_enabled=os.environ.get("BATCH_SCHEDULER", "1") not in ("0", "false", "no"),
         )
         values.update(overrides)
         return cls(**values)

@@ -32,7 +32,11 @@ from batchcore.models import (
     OperationView,
     Progress,
 )
+from batchcore.notify.sender import Notifier
+from batchcore.notify.service import NotifyMethods
 from batchcore.planning import JobPlan, OpPlan, plan_job
+from batchcore.schedules.scheduler import Clock, Scheduler
+from batchcore.schedules.service import ScheduleMethods
 from batchcore.staging import clean_staging
 from batchcore.store import Store, reads
 from batchcore.store.commands import (
@@ -72,8 +76,9 @@ def new_job_id() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-class Engine:
-    """Owns the job store file and the executor. Thread-safe; one per process.
+class Engine(ScheduleMethods, NotifyMethods):
+    """Owns the job store file, the executor, the scheduler and the notifier. Thread-safe; one
+    per process. `clock` (aware datetimes) drives the scheduler (tests pass a fake one).
 
     Raises StoreLocked when another process holds the job store.
     """
@@ -84,6 +89,7 @@ class Engine:
         *,
         retry_policy: RetryPolicy | None = None,
         start: bool = True,
+        clock: Clock | None = None,
     ):
         self.settings = settings or Settings.from_env()
         self.store = Store(self.settings.db_path)
@@ -103,9 +109,12 @@ class Engine:
             cancel_timeout_s=self.settings.cancel_timeout_s,
             retry_policy=retry_policy,
             staging_dir=self.settings.staging_dir,
+            on_jobs_finished=self.notify_jobs_finished,
         )
         self._key_locks = [threading.Lock() for _ in range(64)]
         self._keys_swept = 0.0
+        self.notifier = Notifier(self)
+        self.scheduler = Scheduler(self, clock)
         self._closed = False
         self.instance_id = f"{os.getpid()}-{id(self):x}"  # the same for every holder of this engine
         self._ws_cache: tuple[float, Workspace] | None = None
@@ -115,6 +124,10 @@ class Engine:
                 self.executor.add_job(job_id)
             self.apply_retention()
             self._sweep_keys()
+            self.notifier.start()
+            self.scheduler.recover()  # runs planned before a crash get their job
+            if self.settings.scheduler_enabled:
+                self.scheduler.start()
 
     # ---------------------------------------------------------------- workspace
     def workspace(self) -> Workspace:
@@ -126,17 +139,21 @@ class Engine:
 
     # ---------------------------------------------------------------- submit
     def submit(
-        self, job_type: JobType | str, request: JobOptions | dict[str, Any]
+        self,
+        job_type: JobType | str,
+        request: JobOptions | dict[str, Any],
+        *,
+        job_id: str | None = None,
     ) -> JobCreateResponse:
         """Validate and plan a request of any job type, store the job and start it.
 
-        `request` may be the pydantic model or the guide's JSON body as a dict. Raises
-        RequestError (422-style, naming the field) for bad input, StoreUnavailable (503) when
-        the job store cannot write.
+        `request` may be the pydantic model or the guide's JSON body as a dict; `job_id` an id
+        chosen beforehand (a schedule's run). Raises RequestError (422-style, naming the field)
+        for bad input, StoreUnavailable (503) when the job store cannot write.
         """
         job_type, request = self._validated(job_type, request)
         plan = plan_job(job_type, request, self.workspace())
-        return self.create_job(plan, request)
+        return self.create_job(plan, request, job_id=job_id)
 
     def submit_once(
         self, job_type: JobType | str, request: JobOptions | dict[str, Any], key: str
@@ -203,13 +220,19 @@ class Engine:
         return job_type, request
 
     def create_job(
-        self, plan: JobPlan, request: JobOptions, *, key_row: tuple[str, str, str] | None = None
+        self,
+        plan: JobPlan,
+        request: JobOptions,
+        *,
+        job_id: str | None = None,
+        key_row: tuple[str, str, str] | None = None,
     ) -> JobCreateResponse:
-        """Store a planned job with its operations and hand it to the executor.
+        """Store a planned job with its operations (under `job_id` when given) and hand it to
+        the executor.
 
         `key_row` (idempotency key, job type, request hash) is stored with the job. Raises
         StoreUnavailable when the job store cannot write (nothing is stored or started)."""
-        job_id = new_job_id()
+        job_id = job_id or new_job_id()
         job = {
             "job_id": job_id,
             "job_type": plan.job_type.value,
@@ -419,7 +442,9 @@ class Engine:
         if self._closed:
             return
         self._closed = True
+        self.scheduler.stop()
         self.executor.stop(wait_s=wait_s)
+        self.notifier.stop()
         self.store.close()
 
 

@@ -9,6 +9,8 @@ Scheduling rules (DESIGN §4):
 - cancel wins: once requested, nothing more starts and no retry fires;
 - an operation that raised is retried with exponential backoff and jitter while attempts
   remain (`max_attempts = 1 + max_retries`); a failed *result* is not retried;
+- a failed operation carries `failure_kind` (DESIGN §12): the handler's when it returned a
+  failed outcome, `error` when it raised or timed out (`batchcore.outcome`);
 - per-operation `timeout_s`.
 
 The executor keeps an in-memory view of active jobs for scheduling; the job store is the truth
@@ -37,6 +39,7 @@ from typing import Any
 from batchcore import jsonutil
 from batchcore.errors import NotFound, OperationCancelled, as_batch_error
 from batchcore.models import AttemptStatus as A
+from batchcore.models import FailureKind
 from batchcore.models import OperationStatus as O
 from batchcore.operations import get_handler
 from batchcore.operations.base import OperationContext, OperationOutcome
@@ -137,6 +140,7 @@ class Executor:
         retry_policy: RetryPolicy | None = None,
         handler_lookup: Callable[[str], Callable] = get_handler,
         staging_dir: Path | None = None,
+        on_jobs_finished: Callable[[list[str]], None] | None = None,
     ):
         self.store = store
         self.staging_dir = staging_dir
@@ -145,6 +149,9 @@ class Executor:
         self.cancel_timeout_s = cancel_timeout_s
         self.retry_policy = retry_policy or RetryPolicy()
         self.get_handler = handler_lookup
+        # called with the ids of jobs that ended, after their final status is committed (on the
+        # store's writer thread: it must not block)
+        self.on_jobs_finished = on_jobs_finished
         self.pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="batch-op")
         self.lock = threading.RLock()
         self.cond = threading.Condition(self.lock)
@@ -659,6 +666,9 @@ class Executor:
                     summary=outcome.summary,
                     result=outcome.result,
                     error=outcome.error,
+                    failure_kind=None
+                    if outcome.success
+                    else FailureKind(outcome.failure_kind).value,
                     check_rows=[
                         {
                             **r,
@@ -727,6 +737,7 @@ class Executor:
                     duration_ms,
                     error=msg,
                     error_type=etype,
+                    failure_kind=FailureKind.ERROR.value,
                     status_reason=reason,
                     next_attempt_at=utcnow_naive() + timedelta(seconds=delay),
                 )
@@ -757,6 +768,7 @@ class Executor:
                 summary=f"error{note}",
                 error=msg,
                 error_type=etype,
+                failure_kind=FailureKind.ERROR.value,
                 status_reason=f"failed{note}",
             ),
         )
@@ -792,6 +804,7 @@ class Executor:
                 new_status=O.FAILED.value
                 if item.new_status == O.COMPLETED.value
                 else item.new_status,
+                failure_kind=item.failure_kind or FailureKind.ERROR.value,
                 error=f"the result could not be stored: {type(exc).__name__}: {exc}"[:2000],
             )
             if not self.store.writer.closed:
@@ -843,4 +856,8 @@ class Executor:
         if done and not self.store.writer.closed:
             # normally a no-op (the last result already finalized the job); it also covers a last
             # result that lost its compare-and-set
-            self.store.submit(FinalizeJobs(done))
+            hook = self.on_jobs_finished
+            self.store.submit(
+                FinalizeJobs(done),
+                callback=None if hook is None else (lambda _r, _e, ids=done: hook(ids)),
+            )

@@ -33,6 +33,7 @@ CSV_COLUMNS = (
     "checks_total",
     "checks_failed",
     "metadata",
+    "failure_kind",
 )
 
 
@@ -91,6 +92,7 @@ def job_export_csv(engine, job_id: str) -> str:
             len(cs),
             sum(1 for c in cs if not c["passed"]),
             jsonutil.dumps(op.metadata),
+            op.failure_kind.value if op.failure_kind else "",
         ]
         w.writerow([neutralise(v) for v in row])
     return buf.getvalue()

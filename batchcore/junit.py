@@ -7,7 +7,8 @@ id) and, for validation operations, one per check (classname = `project.pipeline
 
 | outcome | element |
 |---|---|
-| operation failed | <failure> with the error or summary |
+| operation failed, `failure_kind: checks_failed` (its checks found bad data) | <failure> with the error or summary |
+| operation failed, `failure_kind: error` (it could not run) | <error> with the error |
 | operation skipped / cancelled / not finished | <skipped> with the reason |
 | check not passed (severity error) | <failure> with failed_rows / total_rows and pass_rate |
 | check not passed (severity warn) | passes; the warning goes to <system-out> |
@@ -22,6 +23,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
+from batchcore.models import FailureKind
 from batchcore.validation.checks import unit_of
 
 
@@ -60,7 +62,12 @@ def _operation_case(
     counts.tests += 1
     counts.time_s += _seconds(op.get("duration_ms"))
     status = op.get("status")
-    if status == "failed":
+    if status == "failed" and op.get("failure_kind") == FailureKind.ERROR:
+        counts.errors += 1
+        message = op.get("error") or op.get("summary") or "operation could not run"
+        el = ET.SubElement(case, "error", message=_clean(message, 500), type="operation_error")
+        el.text = _clean(message)
+    elif status == "failed":  # checks_failed (or an export from before failure_kind existed)
         counts.failures += 1
         message = op.get("error") or op.get("summary") or "operation failed"
         el = ET.SubElement(case, "failure", message=_clean(message, 500), type="operation_failed")

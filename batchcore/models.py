@@ -7,7 +7,6 @@ booleans must be JSON numbers and booleans (no "5" for 5), ids follow `batchcore
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -28,6 +27,7 @@ from pydantic_core import PydanticCustomError
 from batchcore.datagen.defects import DefectSpec, check_against_schema
 from batchcore.ids import check_id
 from batchcore.textutil import json_kind, short_value
+from batchcore.timeutil import UtcDateTime
 
 
 class JobType(StrEnum):
@@ -92,6 +92,14 @@ TERMINAL_OPERATION_STATUSES = frozenset(
         OperationStatus.CANCELLED,
     }
 )
+
+
+class FailureKind(StrEnum):
+    """Why an operation (or attempt) ended `failed` (DESIGN §12); the rule that picks it lives in
+    `batchcore.outcome`."""
+
+    CHECKS_FAILED = "checks_failed"  # it ran, and its checks found bad data
+    ERROR = "error"  # it could not run, so its verdict is unknown
 
 
 class AttemptStatus(StrEnum):
@@ -344,11 +352,15 @@ class Progress(BaseModel):
     `percent_complete` = finished ÷ total × 100, floored to 2 decimals so it reads 100 only when
     every operation finished (finished = completed + failed + skipped + cancelled); `estimated_time_remaining_ms` is null until one operation finished, then
     mean finished duration × (pending + running) ÷ effective parallelism.
+    `failed_operations` = `checks_failed_operations` (their checks found bad data) +
+    `error_operations` (they could not run): `failure_kind` of each failed operation.
     """
 
     total_operations: int
     completed_operations: int
     failed_operations: int
+    checks_failed_operations: int = 0
+    error_operations: int = 0
     skipped_operations: int
     cancelled_operations: int
     running_operations: int
@@ -359,18 +371,21 @@ class Progress(BaseModel):
 
 
 class OperationView(BaseModel):
-    """One operation as stored; `metadata` is its spec (pipeline id, schema type, ...)."""
+    """One operation as stored; `metadata` is its spec (pipeline id, schema type, ...).
+    `failure_kind` is set exactly when `status` is `failed` (DESIGN §12): `checks_failed` or
+    `error`."""
 
     operation_id: str
     operation_type: OperationKind
     seq: int
     status: OperationStatus
+    failure_kind: FailureKind | None = None
     attempts: int
     max_attempts: int
-    started_at: datetime | None
-    completed_at: datetime | None
+    started_at: UtcDateTime | None
+    completed_at: UtcDateTime | None
     duration_ms: float | None
-    next_attempt_at: datetime | None = None
+    next_attempt_at: UtcDateTime | None = None
     status_reason: str | None = None
     progress_message: str | None = None
     summary: str | None = None
@@ -394,11 +409,11 @@ class JobView(BaseModel):
     stop_on_error: bool
     max_retries: int
     timeout_s: float | None
-    created_at: datetime
-    started_at: datetime | None
-    completed_at: datetime | None
+    created_at: UtcDateTime
+    started_at: UtcDateTime | None
+    completed_at: UtcDateTime | None
     duration_ms: float | None
-    cancel_requested_at: datetime | None = None
+    cancel_requested_at: UtcDateTime | None = None
     cancel_reason: str | None = None
     progress: Progress
     operations: list[OperationView] | None = None

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 
 def utcnow() -> datetime:
@@ -37,3 +40,9 @@ def duration_ms(start: datetime | None, end: datetime | None) -> float | None:
         return None
     ms = (to_db(end) - to_db(start)).total_seconds() * 1000.0
     return ms if ms >= 0 else None
+
+
+# A datetime as every API and view model returns it: timezone-aware UTC. A naive value (the store's
+# representation) is read as UTC, so no response can carry a time without its zone (OpenAPI's
+# `date-time` format requires one).
+UtcDateTime = Annotated[datetime, AfterValidator(from_db)]

@@ -77,8 +77,9 @@ def failures(scope: analytics.Scope, bucket: str) -> None:
         charts.failure_lines(pipe, "pipeline", bucket),
         pipe,
         "pipeline-failure-rate",
-        caption=f"The {charts.TOP_SERIES} pipelines with the most failures (only pipelines that "
-        "failed); the data has every pipeline run.",
+        caption=f"The {charts.TOP_SERIES} pipelines with the most failures (only pipelines whose "
+        "checks found bad data; runs that could not run are counted apart in the data, column "
+        "errors); the data has every pipeline run.",
         empty="No pipeline failed in this range."
         if not pipe.empty
         else "No pipeline runs finished in this range.",
@@ -189,7 +190,12 @@ with core.guard("Computing analytics"):
     )
     m[2].metric("Failed / partial", f"{s['failed']:,} / {s['partial_success']:,}")
     m[3].metric("Operations", fmt.count(s["operations"]))
-    m[4].metric("Failed operations", fmt.count(s["failed_operations"]))
+    m[4].metric(
+        "Failed / error operations",
+        f"{s['checks_failed_operations']:,} / {s['error_operations']:,}",
+        help="Failed: the checks ran and found bad data. Error: the operation could not run "
+        "(unknown table, connection, SQL error, timeout).",
+    )
     m[5].metric("Mean job duration", fmt.duration(s["mean_job_duration_ms"]))
     if not s["jobs"]:
         st.info(

@@ -31,6 +31,7 @@ PAGE_DETAILS = "pages/job_details.py"
 PAGE_ANALYTICS = "pages/analytics.py"
 PAGE_CATALOG = "pages/catalog.py"
 PAGE_PIPELINES = "pages/pipelines.py"
+PAGE_SCHEDULES = "pages/schedules.py"
 
 MY_JOBS_KEY = "bo_my_jobs"
 TOKEN_OK_KEY = "bo_token_ok"

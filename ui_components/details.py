@@ -15,7 +15,13 @@ from batchcore.textutil import clip
 from batchcore.validation.checks import unit_of
 from ui_components import fmt, jobs
 from ui_components.core import PAGE_HISTORY, download
-from ui_components.status import badge_html, status_cell, style_status, type_label
+from ui_components.status import (
+    badge_html,
+    operation_status,
+    status_cell,
+    style_status,
+    type_label,
+)
 
 MAX_CHECK_PANELS = 100
 MAX_FAILURES_SHOWN = 5  # failed operations shown at a glance
@@ -116,12 +122,13 @@ def progress(job: JobView) -> None:
     eta = "" if job.status.is_terminal else f" · time left {jobs.time_left(job)}"
     done = jobs.done_fraction(job)
     st.progress(done, text=f"{fmt.pct(done, 0)} · {jobs.progress_text(job)}{eta}")
-    cols = st.columns(6)
+    cols = st.columns(7)
     for col, (label, n) in zip(
         cols,
         [
             ("Completed", p.completed_operations),
-            ("Failed", p.failed_operations),
+            ("Failed", p.checks_failed_operations),
+            ("Error", p.error_operations),
             ("Skipped", p.skipped_operations),
             ("Cancelled", p.cancelled_operations),
             ("Running", p.running_operations),
@@ -134,13 +141,14 @@ def progress(job: JobView) -> None:
         st.caption("Running now: " + ", ".join(f"`{o}`" for o in p.current_operations))
 
 
-def failure_text(operation_id: str, message: str | None) -> str:
-    """`**op** failed: <message>` for one failed operation, the message cut to
-    MAX_FAILURE_CHARS characters (with a pointer to the operation inspector, which shows it all)."""
+def failure_text(operation_id: str, message: str | None, could_not_run: bool = False) -> str:
+    """`**op** failed: <message>` for one failed operation (`**op** error: <message>` when it
+    could not run: failure_kind error, the chip it shows), the message cut to MAX_FAILURE_CHARS
+    characters (with a pointer to the operation inspector, which shows it all)."""
     text = message or "no error message"
     if len(text) > MAX_FAILURE_CHARS:
         text = clip(text, MAX_FAILURE_CHARS) + " (full text: inspect the operation below)"
-    return f"**{operation_id}** failed: {text}"
+    return f"**{operation_id}** {'error' if could_not_run else 'failed'}: {text}"
 
 
 def failures(job: JobView, limit: int = MAX_FAILURES_SHOWN) -> None:
@@ -148,7 +156,11 @@ def failures(job: JobView, limit: int = MAX_FAILURES_SHOWN) -> None:
     operations, each with its error cut short (`failure_text`), then how many more failed."""
     failed = [o for o in job.operations or [] if o.status.value == "failed"]
     for op in failed[:limit]:
-        st.error(failure_text(op.operation_id, op.error or op.summary), icon=":material/error:")
+        could_not_run = operation_status(op) == "error"
+        st.error(
+            failure_text(op.operation_id, op.error or op.summary, could_not_run),
+            icon=":material/error:",
+        )
     if len(failed) > limit:
         st.caption(f"… and {len(failed) - limit} more failed operations (see the table below).")
 
@@ -161,7 +173,7 @@ def operations_table(job: JobView) -> None:
             "#": [o.seq for o in ops],
             "Operation": [o.operation_id for o in ops],
             "Type": [o.operation_type.value for o in ops],
-            "Status": [status_cell(o.status.value) for o in ops],
+            "Status": [status_cell(operation_status(o)) for o in ops],
             "Attempts": [f"{o.attempts}/{o.max_attempts}" for o in ops],
             "Duration": [fmt.duration(o.duration_ms) for o in ops],
             "Result": [o.summary or o.progress_message or "" for o in ops],
@@ -185,7 +197,7 @@ def operation_inspector(eng: Engine, job: JobView) -> None:
     c1, c2 = st.columns(2)
     with c1:
         st.markdown(
-            f"{badge_html(op.status.value)} &nbsp; attempt {op.attempts} of {op.max_attempts} · "
+            f"{badge_html(operation_status(op))} &nbsp; attempt {op.attempts} of {op.max_attempts} · "
             f"{fmt.duration(op.duration_ms)}",
             unsafe_allow_html=True,
         )

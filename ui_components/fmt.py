@@ -79,12 +79,15 @@ def count(n: int | None) -> str:
 
 
 def ops_summary(
-    done: int, total: int, failed: int = 0, skipped: int = 0, cancelled: int = 0
+    done: int, total: int, failed: int = 0, skipped: int = 0, cancelled: int = 0, errors: int = 0
 ) -> str:
-    """`7/10 done · 2 failed · 1 skipped` (zero counts left out)."""
+    """`7/10 done · 1 failed · 1 error · 1 skipped` (zero counts left out): `failed` operations
+    whose checks found bad data, `errors` operations that could not run."""
     parts = [f"{done}/{total} done"]
     if failed:
         parts.append(f"{failed} failed")
+    if errors:
+        parts.append(f"{errors} error{'s' if errors > 1 else ''}")
     if skipped:
         parts.append(f"{skipped} skipped")
     if cancelled:

@@ -29,6 +29,7 @@ from batchcore.errors import BatchError
 from batchcore.models import JobType
 from batchcore.textutil import clip
 from batchcore.workspace import Workspace
+from ui_components import schedule_form
 from ui_components.core import (
     PAGE_ACTIVE,
     PAGE_DETAILS,
@@ -353,18 +354,21 @@ def submit_area(
     label: str = "Submit job",
     notes: Notes | None = None,
 ) -> None:
-    """The submit button, then the outcome: errors not shown inline, or a success message with
-    links to the new job's details and to Active Jobs (and, for an ignored duplicate submit, the
+    """The submit button and "Save as schedule" beside it, then the outcome: errors not shown
+    inline, or a success message with links to the new job's details and to Active Jobs (and, for an ignored duplicate submit, the
     first job's message with a note). `notes(workspace, request)` may add a warning about an
     accepted request (shown under the success message)."""
-    st.button(
-        label,
-        type="primary",
-        key=key(prefix, "submit"),
-        icon=":material/rocket_launch:",
-        on_click=_submit,
-        args=(prefix, job_type, build, field_map or {}, notes),
-    )
+    with st.container(horizontal=True):
+        st.button(
+            label,
+            type="primary",
+            key=key(prefix, "submit"),
+            icon=":material/rocket_launch:",
+            on_click=_submit,
+            args=(prefix, job_type, build, field_map or {}, notes),
+        )
+        schedule_form.save_button(prefix, job_type, lambda: _check(prefix, build))
+    schedule_form.outcome(prefix)
     errs = _errors(prefix)
     shown = st.session_state.get(key(prefix, "_shown"), set())
     rest = {k: v for k, v in errs.items() if k not in shown}

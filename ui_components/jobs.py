@@ -47,14 +47,16 @@ def created_range(dates: Sequence[date]) -> tuple[datetime | None, datetime | No
 
 
 def progress_text(job: JobView) -> str:
-    """`7/10 done · 2 failed · 1 skipped` for a job."""
+    """`7/10 done · 1 failed · 1 error · 1 skipped` for a job (failed: checks found bad data;
+    error: could not run)."""
     p = job.progress
     return fmt.ops_summary(
         p.completed_operations,
         p.total_operations,
-        p.failed_operations,
+        p.checks_failed_operations,
         p.skipped_operations,
         p.cancelled_operations,
+        errors=p.error_operations,
     )
 
 

@@ -2,7 +2,9 @@
 
 Jobs: pending grey, running blue, cancelling amber, completed green, partial_success orange,
 failed red, cancelled dark grey. Operations and checks reuse the same colours for the same
-meaning (skipped light grey, warned amber, a check that could not run violet).
+meaning (skipped light grey, warned amber). What could not run is violet `error`, apart from red
+`failed` (its checks found bad data): a check with status error, and a failed operation whose
+failure_kind is error (`operation_status`, DESIGN §12).
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import html
 from collections.abc import Iterable
 
 import pandas as pd
+
+from batchcore.models import OperationView
+from batchcore.outcome import shown_status
 
 JOB_STATUS_COLOURS: dict[str, str] = {
     "pending": "#8c959f",
@@ -21,11 +26,13 @@ JOB_STATUS_COLOURS: dict[str, str] = {
     "failed": "#cf222e",
     "cancelled": "#424a53",
 }
+ERROR_COLOUR = "#8250df"  # could not run (an operation or a check)
 OPERATION_STATUS_COLOURS: dict[str, str] = {
     "pending": JOB_STATUS_COLOURS["pending"],
     "running": JOB_STATUS_COLOURS["running"],
     "completed": JOB_STATUS_COLOURS["completed"],
     "failed": JOB_STATUS_COLOURS["failed"],
+    "error": ERROR_COLOUR,
     "skipped": "#afb8c1",
     "cancelled": JOB_STATUS_COLOURS["cancelled"],
 }
@@ -33,7 +40,7 @@ CHECK_STATUS_COLOURS: dict[str, str] = {
     "passed": JOB_STATUS_COLOURS["completed"],
     "failed": JOB_STATUS_COLOURS["failed"],
     "warned": JOB_STATUS_COLOURS["cancelling"],
-    "error": "#8250df",
+    "error": ERROR_COLOUR,
 }
 STATUS_COLOURS: dict[str, str] = {
     **CHECK_STATUS_COLOURS,
@@ -66,6 +73,12 @@ ACTIVE_JOB_STATUSES = ("pending", "running", "cancelling")
 def status_label(status: str) -> str:
     """`partial_success` → `partial success` (what users read)."""
     return str(status).replace("_", " ")
+
+
+def operation_status(op: OperationView) -> str:
+    """The chip an operation shows: `error` for a failed operation that could not run, else its
+    status (`batchcore.outcome.shown_status`)."""
+    return shown_status(op.status.value, op.failure_kind)
 
 
 def status_colour(status: str) -> str:

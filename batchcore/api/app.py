@@ -36,6 +36,7 @@ from batchcore.api.routes_catalog import catalog_router
 from batchcore.api.routes_create import create_router
 from batchcore.api.routes_info import health_router, info_router
 from batchcore.api.routes_jobs import jobs_router
+from batchcore.api.routes_schedules import schedules_router
 from batchcore.engine import Engine
 
 MOUNT_PATH = "/batch"
@@ -116,6 +117,7 @@ def create_api(
     api.include_router(jobs_router(source), dependencies=protected)
     api.include_router(info_router(source), dependencies=protected)
     api.include_router(catalog_router(source), dependencies=protected)
+    api.include_router(schedules_router(source), dependencies=protected)
     return api
 
 

@@ -7,7 +7,6 @@ a unique id prefix, or `@connection[/schema][~N]` (the newest snapshot, or the N
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -16,6 +15,7 @@ from pydantic import BaseModel
 
 from batchcore.api.deps import EngineSource
 from batchcore.api.schemas import errors
+from batchcore.timeutil import UtcDateTime
 
 Ref = Annotated[
     str,
@@ -32,7 +32,7 @@ class SnapshotInfo(BaseModel):
     connection_name: str
     connection_type: str
     schema_name: str | None
-    created_at: datetime
+    created_at: UtcDateTime
     table_count: int
     column_count: int
     duration_ms: float | None

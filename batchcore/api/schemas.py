@@ -131,12 +131,16 @@ class DeleteResponse(BaseModel):
 
 class TypeStatistics(BaseModel):
     """Per job type: jobs, mean duration (ms) of finished jobs, failure rates (0..1, null
-    when nothing ended)."""
+    when nothing ended). `operation_failure_rate` = `operation_checks_failed_rate` (checks
+    found bad data) + `operation_error_rate` (could not run), each of the ended operations
+    (each rounded to 4 decimals on its own)."""
 
     jobs: int
     mean_duration_ms: float | None
     failure_rate: float | None
     operation_failure_rate: float | None
+    operation_checks_failed_rate: float | None
+    operation_error_rate: float | None
 
 
 class Statistics(BaseModel):

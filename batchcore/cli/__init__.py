@@ -9,6 +9,9 @@ command never edits this file. Exit codes, one mapping for every command:
 | 0 | ran, and everything passed / completed |
 | 1 | ran, and data failed checks / some operation failed |
 | 2 | could not run: bad input, bad file, unreachable server or database, timeout |
+
+A validation or a job that ran maps to 0 / 1 / 2 by its verdict (`exit_code`, rules in
+`batchcore.outcome`): passed 0, `checks_failed` 1, `error` 2.
 """
 
 from __future__ import annotations
@@ -21,10 +24,18 @@ import pkgutil
 import sys
 
 from batchcore.errors import BatchError
+from batchcore.models import FailureKind
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_ERROR = 2
+
+
+def exit_code(failure_kind: FailureKind | None) -> int:
+    """The exit code of a verdict (`batchcore.outcome`): None 0, checks_failed 1, error 2."""
+    if failure_kind is None:
+        return EXIT_OK
+    return EXIT_FAILED if failure_kind == FailureKind.CHECKS_FAILED else EXIT_ERROR
 
 
 def pct_text(percent: float) -> str:

@@ -3,9 +3,12 @@
 
 `--url` (default BATCH_API_URL, else http://127.0.0.1:8501/batch); the token comes from
 BATCH_API_TOKEN. With `--wait`, `submit`, `status` and `retry` show a progress bar on stderr until
-the job ends, then exit 0 when every operation completed, 1 when any did not (failed, skipped,
-cancelled), 2 on errors (bad request, unreachable server, `--timeout` reached; the job keeps
-running on the server). `--junit FILE` (implies `--wait`) writes a JUnit XML report.
+the job ends, then exit by the job's verdict (`batchcore.outcome.job_failure_kind`): 0 every
+operation completed, 1 operations failed because their checks found bad data (operations
+skipped after them by stop_on_error included), 2 any operation could not run (failure_kind
+error) or was cancelled, or the job was cancelled. 2 also on errors of the command itself (bad
+request, unreachable server, `--timeout` reached; the job keeps running on the server).
+`--junit FILE` (implies `--wait`) writes a JUnit XML report.
 stdout carries only results (the job id after `submit`, tables, JSON with `--json`).
 """
 
@@ -19,11 +22,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from batchcore.cli import EXIT_ERROR, EXIT_FAILED, EXIT_OK, pct_text
+from batchcore.cli import EXIT_ERROR, EXIT_OK, exit_code, pct_text
 from batchcore.cli.apiclient import ApiClient, RemoteError, default_url
 from batchcore.cli.run import detect_job_type, load_request
 from batchcore.junit import junit_report
 from batchcore.models import JobStatus, JobType
+from batchcore.outcome import job_failure_kind, shown_status
 
 TERMINAL = {s.value for s in JobStatus if s.is_terminal}
 BAR_WIDTH = 30
@@ -34,16 +38,23 @@ def _client(args) -> ApiClient:
 
 
 def progress_line(status: str, p: dict[str, Any]) -> str:
-    """`[#########.....]  40.0%  2/5 completed  0 failed  0 skipped  running  eta 30 s`."""
+    """`[#########.....]  40.0%  2/5 completed  0 failed  0 error  0 skipped  running  eta 30 s`
+    (`failed`: checks found bad data; `error`: could not run)."""
     pct = float(p.get("percent_complete") or 0.0)
     filled = round(BAR_WIDTH * pct / 100.0)
     eta = p.get("estimated_time_remaining_ms")
     eta_text = "" if eta is None or status in TERMINAL else f"  eta {eta / 1000:.0f} s"
     return (
         f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {pct_text(pct)}  {p.get('completed_operations', 0)}/"
-        f"{p.get('total_operations', 0)} completed  {p.get('failed_operations', 0)} failed  "
-        f"{p.get('skipped_operations', 0)} skipped  {status}{eta_text}"
+        f"{p.get('total_operations', 0)} completed  {_failed(p)} failed  "
+        f"{p.get('error_operations', 0)} error  {p.get('skipped_operations', 0)} skipped  {status}{eta_text}"
     )
+
+
+def _failed(p: dict[str, Any]) -> int:
+    """Operations whose checks found bad data (all failed ones from a server older than
+    `failure_kind`)."""
+    return p.get("checks_failed_operations", p.get("failed_operations", 0))
 
 
 def wait_for(
@@ -87,13 +98,13 @@ def print_operations(job: dict[str, Any]) -> None:
         detail = (
             op.get("error") or op.get("summary") or op.get("status_reason") or ""
         ).splitlines()
-        print(
-            f"{op['status']:<10} {op['operation_id']:<50} {dur:>9}  {detail[0] if detail else ''}"
-        )
+        status = shown_status(op["status"], op.get("failure_kind"))
+        print(f"{status:<10} {op['operation_id']:<50} {dur:>9}  {detail[0] if detail else ''}")
     p = job["progress"]
     print(
-        f"job {job['job_id']} {job['status']}: {p['completed_operations']} completed, {p['failed_operations']} failed, "
-        f"{p['skipped_operations']} skipped, {p.get('cancelled_operations', 0)} cancelled of {p['total_operations']}"
+        f"job {job['job_id']} {job['status']}: {p['completed_operations']} completed, {_failed(p)} failed, "
+        f"{p.get('error_operations', 0)} error, {p['skipped_operations']} skipped, "
+        f"{p.get('cancelled_operations', 0)} cancelled of {p['total_operations']}"
     )
 
 
@@ -113,8 +124,12 @@ def finish(client: ApiClient, job_id: str, args) -> int:
             f"{counts.skipped} skipped",
             file=sys.stderr,
         )
-    p = job["progress"]
-    return EXIT_OK if p["completed_operations"] == p["total_operations"] else EXIT_FAILED
+    return exit_code(
+        job_failure_kind(
+            job["status"],
+            [(op["status"], op.get("failure_kind")) for op in job.get("operations") or []],
+        )
+    )
 
 
 def _cmd_submit(args) -> int:

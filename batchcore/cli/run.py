@@ -3,6 +3,8 @@
 The request is the guide's JSON body of any of the four job types; the type comes from
 `--type` or from its keys (`pipelines`, `projects`, `items` with `schema_type`, `items` with
 `connection_name`/`connection_type`). The job is recorded in the job store like the app does.
+Exit 0 when every operation completed, 1 when operations failed because their checks found bad
+data, 2 when any could not run or the job was cancelled (`batchcore.outcome.job_failure_kind`).
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import sys
 import time
 from pathlib import Path
 
-from batchcore.cli import EXIT_ERROR, EXIT_FAILED, EXIT_OK, pct_text
+from batchcore.cli import EXIT_ERROR, exit_code, pct_text
 from batchcore.errors import RequestError
 from batchcore.models import JobType
+from batchcore.outcome import job_failure_kind, shown_status
 
 
 def detect_job_type(body: dict) -> JobType:
@@ -73,7 +76,7 @@ def _cmd_run(args) -> int:
             p = view.progress
             line = (
                 f"{view.status.value:<15} {pct_text(p.percent_complete)}  completed {p.completed_operations}"
-                f"  failed {p.failed_operations}  skipped {p.skipped_operations}  of {p.total_operations}"
+                f"  failed {p.checks_failed_operations}  error {p.error_operations}  skipped {p.skipped_operations}  of {p.total_operations}"
             )
             if line != last and not args.quiet:
                 print(line, file=sys.stderr)
@@ -85,16 +88,19 @@ def _cmd_run(args) -> int:
         for op in view.operations or []:
             dur = "" if op.duration_ms is None else f"{op.duration_ms / 1000:.2f} s"
             detail = op.error or op.summary or ""
-            print(f"{op.status.value:<10} {op.operation_id:<50} {dur:>9}  {detail}")
+            print(
+                f"{shown_status(op.status, op.failure_kind):<10} {op.operation_id:<50} {dur:>9}  {detail}"
+            )
+        p = view.progress
         print(
-            f"job {view.job_id} {view.status.value}: {view.progress.completed_operations} completed, "
-            f"{view.progress.failed_operations} failed, {view.progress.skipped_operations} skipped, "
-            f"{view.progress.cancelled_operations} cancelled"
+            f"job {view.job_id} {view.status.value}: {p.completed_operations} completed, "
+            f"{p.checks_failed_operations} failed, {p.error_operations} error, "
+            f"{p.skipped_operations} skipped, {p.cancelled_operations} cancelled"
         )
-        return (
-            EXIT_OK
-            if view.progress.completed_operations == view.progress.total_operations
-            else EXIT_FAILED
+        return exit_code(
+            job_failure_kind(
+                view.status, [(op.status, op.failure_kind) for op in view.operations or []]
+            )
         )
     finally:
         engine.close()

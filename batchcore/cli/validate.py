@@ -3,7 +3,8 @@
 - `validate PIPELINE --workspace DIR [--json] [--dry-run] [--threshold X] [--sample-size N]`
   runs one pipeline (a YAML path or a pipeline id) and prints its results. Exit 0 when it
   passes, 1 when checks fail, 2 when it could not run (bad file, connection, or an
-  error-severity check that errored, e.g. a missing column). `--dry-run` prints the SQL instead.
+  error-severity check that errored, e.g. a missing column: `batchcore.outcome`).
+  `--dry-run` prints the SQL instead.
 - `lint PIPELINE.yaml [...] --workspace DIR [--no-columns]` reports every problem of each file as
   `file:line: check N (type): field: message`. Exit 0 clean, 1 problems found, 2 could not run.
 """
@@ -14,8 +15,9 @@ import json
 import sys
 from pathlib import Path
 
-from batchcore.cli import EXIT_ERROR, EXIT_FAILED, EXIT_OK
+from batchcore.cli import EXIT_FAILED, EXIT_OK, exit_code
 from batchcore.jsonutil import to_jsonable
+from batchcore.models import FailureKind
 
 
 def load_workspace(arg: str | None):
@@ -82,7 +84,6 @@ def _cmd_validate(args) -> int:
             print(f"-- {label}\n{sql};\n")
         return EXIT_OK
     result = run_pipeline(spec, ws, overrides=overrides)
-    errored = any(c.status == "error" and c.severity == "error" for c in result.checks)
     if args.json:
         doc = {
             **result.to_result_dict(),
@@ -100,14 +101,13 @@ def _cmd_validate(args) -> int:
                 c.status
             ]
             print(f"  {mark:<5} {c.describe()}")
+        verdict = {None: "PASSED", FailureKind.CHECKS_FAILED: "FAILED"}
         print(
-            ("PASSED: " if result.passed else "FAILED: ")
+            f"{verdict.get(result.failure_kind, 'COULD NOT RUN')}: "
             + result.summary()
             + f" ({result.duration_ms / 1000:.2f} s)"
         )
-    if errored:
-        return EXIT_ERROR
-    return EXIT_OK if result.passed else EXIT_FAILED
+    return exit_code(result.failure_kind)
 
 
 def _cmd_lint(args) -> int:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from batchcore.errors import OperationCancelled
+from batchcore.models import FailureKind
 
 
 @dataclass
@@ -19,7 +20,10 @@ class OperationOutcome:
     """The result of one attempt that ran to its end.
 
     `success` False means "ran, and the result is a failure" (e.g. checks failed): the
-    operation becomes `failed` and is not retried automatically. `result` is JSON-ready and
+    operation becomes `failed` and is not retried automatically. `failure_kind` says why
+    (ignored when `success`): `checks_failed` (default: the checks found bad data) or `error`
+    (the work could not be done, e.g. a validation whose checks could not run; DESIGN §12). A
+    handler that raises always fails with `error`. `result` is JSON-ready and
     stored on the operation; `check_results` are rows for the `check_results` table (keys of
     `batchcore.store.commands.CHECK_COLUMNS` minus job_id, operation_id, attempt, created_at);
     `snapshot` is a metadata catalog to store in `catalog_snapshots`.
@@ -27,6 +31,7 @@ class OperationOutcome:
 
     success: bool
     summary: str
+    failure_kind: FailureKind = FailureKind.CHECKS_FAILED
     result: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     check_results: list[dict[str, Any]] = field(default_factory=list)

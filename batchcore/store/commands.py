@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from batchcore import jsonutil
 from batchcore.errors import Conflict, NotFound, RequestError
+from batchcore.models import FailureKind
 from batchcore.models import JobStatus as J
 from batchcore.models import OperationStatus as O
 from batchcore.state import job_sources, operation_sources, sql_in
@@ -288,6 +289,8 @@ class Finish:
 
     `new_status`: completed | failed | cancelled (terminal) or pending (automatic retry).
     `attempt_status`: an AttemptStatus value for the attempts row.
+    `failure_kind`: why the attempt failed (a FailureKind value, None when it did not fail); the
+    attempts row keeps it, the operation only while it is `failed` (a retry clears it).
     """
 
     op_key: int
@@ -302,6 +305,7 @@ class Finish:
     result: Any = None
     error: str | None = None
     error_type: str | None = None
+    failure_kind: str | None = None
     status_reason: str | None = None
     next_attempt_at: datetime | None = None
     check_rows: list[dict[str, Any]] = field(default_factory=list)
@@ -406,7 +410,7 @@ def insert_snapshot(cur, it: Finish, now: datetime) -> None:
 
 def insert_attempts(cur, rows: list[tuple], now: datetime) -> None:
     """Bulk insert attempts rows: (job_id, operation_id, attempt, status, started_at, duration_ms,
-    error, error_type, summary, result_json)."""
+    error, error_type, summary, result_json, failure_kind)."""
     if not rows:
         return
     cols = list(zip(*rows, strict=True))
@@ -425,12 +429,13 @@ def insert_attempts(cur, rows: list[tuple], now: datetime) -> None:
             "error_type": (list(cols[7]), pa.string()),
             "summary": (list(cols[8]), pa.string()),
             "result": (list(cols[9]), pa.string()),
+            "failure_kind": (list(cols[10]), pa.string()),
         },
     ) as (src, src_params):
         cur.execute(
             "INSERT INTO attempts (job_id, operation_id, attempt, status, started_at, finished_at, duration_ms, "
-            "error, error_type, summary, result) SELECT job_id, operation_id, attempt, status, started_at, "
-            f"finished_at, duration_ms, error, error_type, summary, result::JSON FROM {src}",
+            "error, error_type, summary, result, failure_kind) SELECT job_id, operation_id, attempt, status, "
+            f"started_at, finished_at, duration_ms, error, error_type, summary, result::JSON, failure_kind FROM {src}",
             src_params,
         )
 
@@ -470,6 +475,7 @@ class FinishOps(Command):
                 "summary": ([it.summary for it in items], pa.string()),
                 "result": (results, pa.string()),
                 "error": ([it.error for it in items], pa.string()),
+                "failure_kind": ([it.failure_kind for it in items], pa.string()),
                 "reason": ([it.status_reason for it in items], pa.string()),
                 "next_at": ([it.next_attempt_at for it in items], pa.timestamp("us")),
             },
@@ -479,6 +485,7 @@ class FinishOps(Command):
                         finished_at = CASE WHEN v.new_status IN {TERMINAL_OPS} THEN ?::TIMESTAMP ELSE NULL END,
                         duration_ms = v.duration_ms, summary = v.summary, result = v.result::JSON,
                         error = v.error, status_reason = v.reason, next_attempt_at = v.next_at,
+                        failure_kind = CASE WHEN v.new_status = '{O.FAILED.value}' THEN v.failure_kind END,
                         progress_message = NULL
                     FROM {src}
                     WHERE operations.op_key = v.op_key AND operations.attempts = v.attempt
@@ -513,6 +520,7 @@ class FinishOps(Command):
                     it.error_type,
                     it.summary,
                     res,
+                    it.failure_kind,
                 )
                 for it, res in winners
             ],
@@ -717,10 +725,23 @@ def force_cancel_running(
     moved = cur.execute(
         f"""UPDATE operations SET status = ?, finished_at = CASE WHEN ? IN {TERMINAL_OPS} THEN ?::TIMESTAMP END,
                 duration_ms = CASE WHEN ? IN {TERMINAL_OPS} THEN date_diff('microsecond', attempt_started_at, ?::TIMESTAMP) / 1000.0 END,
-                status_reason = ?, error = CASE WHEN ? = '{O.FAILED.value}' THEN ? ELSE error END, progress_message = NULL
+                status_reason = ?, error = CASE WHEN ? = '{O.FAILED.value}' THEN ? ELSE error END, progress_message = NULL,
+                failure_kind = CASE WHEN ? = '{O.FAILED.value}' THEN '{FailureKind.ERROR.value}' END
             WHERE job_id = ? AND status = '{O.RUNNING.value}'{extra}
             RETURNING op_key, operation_id, attempts, attempt_started_at""",
-        [new_status, new_status, now, new_status, now, reason, new_status, reason, job_id, *params],
+        [
+            new_status,
+            new_status,
+            now,
+            new_status,
+            now,
+            reason,
+            new_status,
+            reason,
+            new_status,
+            job_id,
+            *params,
+        ],
     ).fetchall()
     insert_attempts(
         cur,
@@ -736,6 +757,7 @@ def force_cancel_running(
                 None,
                 None,
                 None,
+                FailureKind.ERROR.value if new_status == O.FAILED.value else None,
             )
             for (_k, op_id, att, st) in moved
         ],
@@ -814,7 +836,7 @@ class RetryJob(Command):
             f"""UPDATE operations SET status = '{O.PENDING.value}', max_attempts = attempts + 1 + ?,
                     finished_at = NULL, duration_ms = NULL, next_attempt_at = NULL, summary = NULL,
                     result = NULL, status_reason = 'retry requested' || coalesce(' (previous error: ' || left(error, 300) || ')', ''),
-                    error = NULL, started_at = NULL
+                    error = NULL, failure_kind = NULL, started_at = NULL
                 WHERE op_key IN ({_ph(len(keys))}) AND status IN {sql_in(operation_sources(O.PENDING))}
                   AND status = '{O.FAILED.value}'
                 RETURNING op_key, operation_id""",

@@ -22,7 +22,8 @@ JOB_COLUMNS = (
 )
 OP_COLUMNS = (
     "operation_id, kind, seq, status, attempts, max_attempts, started_at, finished_at, duration_ms, "
-    "next_attempt_at, status_reason, progress_message, summary, result, error, spec, attempt_started_at"
+    "next_attempt_at, status_reason, progress_message, summary, result, error, spec, attempt_started_at, "
+    "failure_kind"
 )
 
 
@@ -89,6 +90,7 @@ def progress_for(cur, jobs: dict[str, tuple], max_workers: int) -> dict[str, Pro
     rows = cur.execute(
         f"""SELECT job_id, count(*),
                    count(*) FILTER (WHERE status = 'completed'), count(*) FILTER (WHERE status = 'failed'),
+                   count(*) FILTER (WHERE status = 'failed' AND failure_kind = 'error'),
                    count(*) FILTER (WHERE status = 'skipped'), count(*) FILTER (WHERE status = 'cancelled'),
                    count(*) FILTER (WHERE status = 'running'), count(*) FILTER (WHERE status = 'pending'),
                    avg(duration_ms) FILTER (WHERE status IN ('completed', 'failed') AND duration_ms IS NOT NULL),
@@ -102,6 +104,7 @@ def progress_for(cur, jobs: dict[str, tuple], max_workers: int) -> dict[str, Pro
         total,
         done,
         failed,
+        errored,
         skipped,
         cancelled,
         running,
@@ -120,6 +123,8 @@ def progress_for(cur, jobs: dict[str, tuple], max_workers: int) -> dict[str, Pro
             total_operations=total,
             completed_operations=done,
             failed_operations=failed,
+            checks_failed_operations=failed - errored,
+            error_operations=errored,
             skipped_operations=skipped,
             cancelled_operations=cancelled,
             running_operations=running,
@@ -216,6 +221,7 @@ def operation_views(cur, job_id: str) -> list[OperationView]:
         error,
         spec,
         attempt_started,
+        failure_kind,
     ) in rows:
         if status == "running":
             dur = duration_ms(attempt_started, now)
@@ -225,6 +231,7 @@ def operation_views(cur, job_id: str) -> list[OperationView]:
                 operation_type=kind,
                 seq=seq,
                 status=status,
+                failure_kind=failure_kind,
                 attempts=attempts,
                 max_attempts=max_attempts,
                 started_at=from_db(started),
@@ -291,8 +298,8 @@ def attempts(cur, job_id: str, operation_id: str | None = None) -> list[dict[str
         else (" AND operation_id = ?", [job_id, operation_id])
     )
     rows = cur.execute(
-        "SELECT operation_id, attempt, status, started_at, finished_at, duration_ms, error, error_type, summary "
-        f"FROM attempts WHERE job_id = ?{extra} ORDER BY finished_at, operation_id, attempt",
+        "SELECT operation_id, attempt, status, started_at, finished_at, duration_ms, error, error_type, "
+        f"failure_kind, summary FROM attempts WHERE job_id = ?{extra} ORDER BY finished_at, operation_id, attempt",
         params,
     ).fetchall()
     keys = (
@@ -304,6 +311,7 @@ def attempts(cur, job_id: str, operation_id: str | None = None) -> list[dict[str
         "duration_ms",
         "error",
         "error_type",
+        "failure_kind",
         "summary",
     )
     out = []
@@ -378,7 +386,9 @@ def statistics(cur, *, recent: int = 10, max_workers: int = 10) -> dict[str, Any
     """The guide's statistics plus mean duration and failure rates per job type.
 
     `failure_rate` per type = jobs that ended failed or partial_success ÷ jobs that ended
-    (cancelled excluded); `operation_failure_rate` = failed ÷ (completed + failed) operations.
+    (cancelled excluded); `operation_failure_rate` = failed ÷ (completed + failed) operations,
+    split into `operation_checks_failed_rate` (failure_kind checks_failed) and
+    `operation_error_rate` (failure_kind error), which add up to it before rounding.
     """
     status = dict(
         cur.execute("SELECT status, count(*) FROM jobs GROUP BY status ORDER BY status").fetchall()
@@ -396,22 +406,25 @@ def statistics(cur, *, recent: int = 10, max_workers: int = 10) -> dict[str, Any
                    count(*) FILTER (WHERE status IN {TERMINAL_JOBS} AND status <> 'cancelled')
             FROM jobs GROUP BY job_type ORDER BY job_type"""
     ).fetchall()
-    op_rows = dict(
-        (r[0], (r[1], r[2]))
+    op_rows = {
+        r[0]: r[1:]
         for r in cur.execute(
             """SELECT j.job_type, count(*) FILTER (WHERE o.status = 'failed'),
+                  count(*) FILTER (WHERE o.status = 'failed' AND o.failure_kind = 'error'),
                   count(*) FILTER (WHERE o.status IN ('completed', 'failed'))
            FROM operations o JOIN jobs j USING (job_id) GROUP BY j.job_type"""
         ).fetchall()
-    )
+    }
     by_type = {}
     for jt, n, mean_ms, bad, ended in by_type_rows:
-        of, oe = op_rows.get(jt, (0, 0))
+        of, oerr, oe = op_rows.get(jt, (0, 0, 0))
         by_type[jt] = {
             "jobs": n,
             "mean_duration_ms": None if mean_ms is None else round(mean_ms, 1),
             "failure_rate": None if not ended else round(bad / ended, 4),
             "operation_failure_rate": None if not oe else round(of / oe, 4),
+            "operation_checks_failed_rate": None if not oe else round((of - oerr) / oe, 4),
+            "operation_error_rate": None if not oe else round(oerr / oe, 4),
         }
     active = cur.execute(f"SELECT count(*) FROM jobs WHERE status IN {ACTIVE_JOBS}").fetchall()[0][
         0

@@ -7,8 +7,9 @@ reconciling: those whose op_key is not in `alive`) was interrupted — by the de
 that ran it, or because its result could not be recorded:
 - it gets an `interrupted` attempts row;
 - if its job's cancel was requested, it becomes `cancelled`;
-- else if it was interrupted `max_interruptions` times (default 3) it becomes `failed`, so an
-  operation that kills the process cannot crash-loop the engine;
+- else if it was interrupted `max_interruptions` times (default 3) it becomes `failed` with
+  failure_kind `error` (it never ran to its end), so an operation that kills the process
+  cannot crash-loop the engine;
 - else it goes back to `pending` (every operation kind is idempotent: at-least-once), with one
   more allowed attempt so the interruption does not eat its retry budget.
 Then pending operations of cancel-requested jobs are skipped, and every job whose operations
@@ -17,6 +18,7 @@ are all terminal gets its final status. Returns the ids of jobs still active, to
 
 from __future__ import annotations
 
+from batchcore.models import FailureKind
 from batchcore.models import OperationStatus as O
 from batchcore.store.commands import ACTIVE_JOBS, CancelJob, finalize_jobs, skip_pending
 from batchcore.store.requests import recorded_cancels
@@ -85,9 +87,10 @@ class Recover(Command):
                         max_attempts = max_attempts + CASE WHEN ? = '{O.PENDING.value}' THEN 1 ELSE 0 END,
                         finished_at = CASE WHEN ? = '{O.PENDING.value}' THEN NULL ELSE ?::TIMESTAMP END,
                         duration_ms = NULL, status_reason = ?, progress_message = NULL,
-                        error = CASE WHEN ? = '{O.FAILED.value}' THEN ? ELSE error END
+                        error = CASE WHEN ? = '{O.FAILED.value}' THEN ? ELSE error END,
+                        failure_kind = CASE WHEN ? = '{O.FAILED.value}' THEN '{FailureKind.ERROR.value}' END
                     WHERE op_key = ? AND status = '{O.RUNNING.value}'""",
-                [new, new, new, now, reason, new, reason, op_key],
+                [new, new, new, now, reason, new, reason, new, op_key],
             )
         cancelled_jobs = [
             r[0]

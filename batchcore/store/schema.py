@@ -8,11 +8,14 @@ Uniqueness of (job_id, operation_id) holds because operations are only inserted 
 
 Timestamps are stored as naive `TIMESTAMP` holding UTC (the store converts at its edge), so
 results never depend on the process time zone. JSON columns hold `json.dumps` text.
-Tables: `jobs`, `operations` (current state of each operation), `attempts` (one row per finished
-execution), `check_results` (one row per check of a validation attempt), `catalog_snapshots` and
-`catalog_objects` (metadata extraction), `idempotency_keys` (create requests replayed by key),
-`cancel_requests` (cancels accepted, not yet applied by the writer), `store_probe` (one row the
-writer rewrites to test a failing store).
+Tables: `jobs`, `operations` (current state of each operation; `failure_kind` set exactly when
+it is `failed`), `attempts` (one row per finished execution; `failure_kind` on failed, error and
+timed-out attempts), `check_results` (one row per check of a validation attempt), `catalog_snapshots` and
+`catalog_objects` (metadata extraction), `schedules` and `schedule_runs` (store/schedules.py),
+`notification_evaluations`, `notification_deliveries`, `notification_attempts` and
+`notification_state` (store/notifications.py), `idempotency_keys` (create requests replayed by
+key), `cancel_requests` (cancels accepted, not yet applied by the writer), `store_probe` (one
+row the writer rewrites to test a failing store).
 """
 
 from __future__ import annotations
@@ -126,7 +129,99 @@ MIGRATIONS: list[list[str]] = [
             catalog JSON NOT NULL
         )""",
     ],
-    # v3 (task "store", issue 12 §1): idempotency keys of create requests (kept 24 h), cancel
+    # v3 (failkind, issue 11 "could not run ≠ failed"): why a failed operation or attempt
+    # failed, `checks_failed` or `error` (batchcore.outcome). Rows stored before it get a
+    # best-effort kind (docs/DECISIONS.md): an attempt that raised (error_type set, or status
+    # error / timed_out) or whose error-severity check could not run → error, any other failed
+    # attempt → checks_failed; a failed operation takes its last attempt's kind, else error
+    # (failed by crash recovery: its last attempt was interrupted).
+    [
+        "ALTER TABLE operations ADD COLUMN failure_kind VARCHAR",
+        "ALTER TABLE attempts ADD COLUMN failure_kind VARCHAR",
+        """UPDATE attempts SET failure_kind = CASE
+                WHEN error_type IS NOT NULL OR status IN ('error', 'timed_out') THEN 'error'
+                WHEN EXISTS (SELECT 1 FROM check_results c
+                             WHERE c.job_id = attempts.job_id AND c.operation_id = attempts.operation_id
+                               AND c.attempt = attempts.attempt AND c.status = 'error'
+                               AND c.severity = 'error') THEN 'error'
+                ELSE 'checks_failed' END
+            WHERE status IN ('failed', 'error', 'timed_out')""",
+        """UPDATE operations SET failure_kind = coalesce(
+                (SELECT a.failure_kind FROM attempts a
+                 WHERE a.job_id = operations.job_id AND a.operation_id = operations.operation_id
+                 ORDER BY a.finished_at DESC, a.attempt DESC LIMIT 1),
+                'error')
+            WHERE status = 'failed'""",
+    ],
+    # schedules and notifications (task: schedules, issue 16); tables of their own, no other
+    # table changed. SQL over them: batchcore/store/schedules.py, batchcore/store/notifications.py
+    [
+        """CREATE TABLE schedules (
+            schedule_id VARCHAR PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            job_type VARCHAR NOT NULL,
+            request JSON NOT NULL,
+            cron VARCHAR NOT NULL,
+            timezone VARCHAR NOT NULL,
+            enabled BOOLEAN NOT NULL,
+            catch_up VARCHAR NOT NULL,
+            overlap VARCHAR NOT NULL,
+            tags VARCHAR[] NOT NULL DEFAULT [],
+            owner VARCHAR NOT NULL DEFAULT '',
+            description VARCHAR NOT NULL DEFAULT '',
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL,
+            cursor_at TIMESTAMP NOT NULL,
+            problem VARCHAR,
+            problem_at TIMESTAMP
+        )""",
+        """CREATE TABLE schedule_runs (
+            schedule_id VARCHAR NOT NULL,
+            planned_at TIMESTAMP NOT NULL,
+            trigger VARCHAR NOT NULL,
+            state VARCHAR NOT NULL,
+            job_id VARCHAR,
+            reason VARCHAR,
+            recorded_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (schedule_id, planned_at)
+        )""",
+        """CREATE TABLE notification_evaluations (
+            job_id VARCHAR NOT NULL,
+            finished_at TIMESTAMP NOT NULL,
+            events VARCHAR[] NOT NULL,
+            evaluated_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (job_id, finished_at)
+        )""",
+        """CREATE TABLE notification_deliveries (
+            delivery_id VARCHAR PRIMARY KEY,
+            job_id VARCHAR,
+            channel VARCHAR NOT NULL,
+            channel_type VARCHAR NOT NULL,
+            event VARCHAR NOT NULL,
+            rules VARCHAR[] NOT NULL DEFAULT [],
+            status VARCHAR NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            max_attempts INTEGER NOT NULL,
+            next_attempt_at TIMESTAMP,
+            message JSON NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            done_at TIMESTAMP,
+            last_error VARCHAR
+        )""",
+        """CREATE TABLE notification_attempts (
+            delivery_id VARCHAR NOT NULL,
+            attempt INTEGER NOT NULL,
+            started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP NOT NULL,
+            duration_ms DOUBLE,
+            outcome VARCHAR NOT NULL,
+            error VARCHAR
+        )""",
+        # jobs that finished before this version are never notified (see notifications.py)
+        "CREATE TABLE notification_state (installed_at TIMESTAMP NOT NULL)",
+        "INSERT INTO notification_state SELECT timezone('UTC', now())",
+    ],
+    # v5 (task "store", issue 12 §1): idempotency keys of create requests (kept 24 h), cancel
     # requests recorded before the writer applies them, and the one-row table the writer probes
     # a failing store with
     [

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from batchcore.jsonutil import to_jsonable
+from batchcore.models import FailureKind
+from batchcore.outcome import checks_failure_kind
 from batchcore.textutil import ELLIPSIS, clip, listing
 from batchcore.validation.checks import unit_of
 
@@ -178,6 +180,11 @@ class PipelineResult:
     def passed(self) -> bool:
         return all(c.passed for c in self.checks if c.severity == "error")
 
+    @property
+    def failure_kind(self) -> FailureKind | None:
+        """None when it passed, else `checks_failed` or `error` (`checks_failure_kind`)."""
+        return checks_failure_kind(self.checks)
+
     def counts(self) -> dict[str, int]:
         """Checks per status: passed, failed, warned, error."""
         out = dict.fromkeys(STATUSES, 0)
@@ -238,6 +245,7 @@ class PipelineResult:
             "source": self.source,
             "target": self.target,
             "passed": self.passed,
+            "failure_kind": None if self.failure_kind is None else self.failure_kind.value,
             "checks_total": len(self.checks),
             "checks_passed": n["passed"],
             "checks_failed": n["failed"],

@@ -4,6 +4,7 @@ the server owns the job store."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 from batchcore.cli import main as cli
 from batchcore.connections import duckdb_instance_acquire, duckdb_instance_release
@@ -34,6 +35,10 @@ def test_list_show_and_diff_snapshots(client, api_engine, api_workspace):
     assert listed["total"] == 2
     newest, older = listed["snapshots"]
     assert newest["created_at"] >= older["created_at"] and newest["table_count"] == 3
+    # OpenAPI date-time needs a zone: the store's naive UTC goes out as UTC (the API fuzz run
+    # found a naive created_at here)
+    stamps = [datetime.fromisoformat(s["created_at"]) for s in listed["snapshots"]]
+    assert [t.utcoffset() for t in stamps] == [timedelta(0), timedelta(0)]
     snap = client.get("/catalog/snapshot", params={"ref": "@warehouse"}).json()
     assert snap["snapshot_id"] == newest["snapshot_id"]
     customers = next(t for t in snap["catalog"]["tables"] if t["name"] == "customers")

@@ -106,8 +106,8 @@ def test_submit_wait_prints_one_short_line_for_108_checks_on_a_missing_table(
         "--poll",
         "0.05",
     )
-    assert rc == 1
-    (line,) = [x for x in out.splitlines() if x.startswith("failed ")]
+    assert rc == 2  # nothing could be checked: could not run, not "data failed"
+    (line,) = [x for x in out.splitlines() if x.startswith("error ")]
     assert line.endswith(
         "  108 of 108 checks could not run: not_null(planes.c0), not_null(planes.c1), "
         "not_null(planes.c2) … and 105 more: table 'planes' not found in connection warehouse "
@@ -132,17 +132,21 @@ def test_wait_exits_0_when_every_operation_completed(capsys, tmp_path, live_url,
     }
 
 
-def test_wait_exits_1_when_an_operation_failed_and_retry_wait_fixes_it(
+def test_wait_exits_2_while_an_operation_could_not_run_and_1_once_only_data_failed(
     capsys, tmp_path, live_url, noop_job, api_engine
 ):
-    job_id = noop_job("flaky", [{"fail_attempts": 1}, {}, {"fail": True}], stop_on_error=False)
+    job_id = noop_job(
+        "flaky", [{"fail_attempts": 1}, {}, {"result_failed": True}], stop_on_error=False
+    )
     junit = tmp_path / "flaky.xml"
     rc, _, _ = status_wait(capsys, job_id, live_url, junit)
-    assert rc == 1
+    assert rc == 2  # noop_0 raised (could not run) beside noop_2's failed result
     counts = junit_counts(junit)
-    assert (counts["tests"], counts["failures"]) == (3, 2)
-    failure = ET.parse(junit).getroot().find("testsuite/testcase[@name='noop_0']/failure")
-    assert failure.get("message") == "RuntimeError: noop failure on attempt 1"
+    assert (counts["tests"], counts["failures"], counts["errors"]) == (3, 1, 1)
+    error = ET.parse(junit).getroot().find("testsuite/testcase[@name='noop_0']/error")
+    assert error.get("message") == "RuntimeError: noop failure on attempt 1"
+    failure = ET.parse(junit).getroot().find("testsuite/testcase[@name='noop_2']/failure")
+    assert failure.get("message") == "requested failed result"
 
     rc, _out, err = cli(
         capsys,
@@ -156,7 +160,7 @@ def test_wait_exits_1_when_an_operation_failed_and_retry_wait_fixes_it(
         "--poll",
         "0.02",
     )
-    assert rc == 1  # noop_2 still failed
+    assert rc == 1  # noop_2 still failed: a data failure alone
     assert "Retrying 1 failed operations" in err
     assert [op.status.value for op in api_engine.get_job(job_id).operations] == [
         "completed",

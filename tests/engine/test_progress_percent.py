@@ -11,11 +11,12 @@ from batchcore.store.reads import progress_for
 def _progress(finished: int, total: int):
     con = duckdb.connect()
     con.execute(
-        "CREATE TABLE operations (job_id VARCHAR, operation_id VARCHAR, seq INTEGER, status VARCHAR, duration_ms BIGINT)"
+        "CREATE TABLE operations (job_id VARCHAR, operation_id VARCHAR, seq INTEGER, status VARCHAR, "
+        "failure_kind VARCHAR, duration_ms BIGINT)"
     )
     con.execute(
         """INSERT INTO operations
-           SELECT 'j', 'op' || i, i, CASE WHEN i < ? THEN 'completed' ELSE 'pending' END, 5
+           SELECT 'j', 'op' || i, i, CASE WHEN i < ? THEN 'completed' ELSE 'pending' END, NULL, 5
            FROM range(?) t(i)""",
         [finished, total],
     )

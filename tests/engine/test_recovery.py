@@ -107,6 +107,7 @@ def test_an_operation_interrupted_three_times_fails_instead_of_looping(make_engi
     op = eng.get_job(job.job_id).operations[0]
     assert op.status == OperationStatus.FAILED
     assert "interrupted 3 times" in op.error
+    assert op.failure_kind == "error"  # it never ran to its end: could not run
     assert [a["status"] for a in eng.attempts(job.job_id)] == ["interrupted"] * 3
 
 

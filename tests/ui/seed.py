@@ -335,13 +335,16 @@ def seed_history(
         )
         cur.register("_seed_ops", table)
         cur.execute("""INSERT INTO operations (op_key, job_id, operation_id, seq, kind, status, spec, attempts,
-                           max_attempts, started_at, attempt_started_at, finished_at, duration_ms, summary)
+                           max_attempts, started_at, attempt_started_at, finished_at, duration_ms, summary,
+                           failure_kind)
                        SELECT op_key, job_id, operation_id, seq, kind, status, spec, attempts, 1, started_at,
-                              started_at, finished_at, duration_ms, 'seeded' FROM _seed_ops""")
+                              started_at, finished_at, duration_ms, 'seeded',
+                              CASE WHEN status = 'failed' THEN 'checks_failed' END FROM _seed_ops""")
         # one attempt per operation, as the executor records it (analytics counts attempts)
         cur.execute("""INSERT INTO attempts (job_id, operation_id, attempt, status, started_at, finished_at,
-                           duration_ms, summary)
-                       SELECT job_id, operation_id, 1, status, started_at, finished_at, duration_ms, 'seeded'
+                           duration_ms, summary, failure_kind)
+                       SELECT job_id, operation_id, 1, status, started_at, finished_at, duration_ms, 'seeded',
+                              CASE WHEN status = 'failed' THEN 'checks_failed' END
                        FROM _seed_ops""")
         cur.unregister("_seed_ops")
         insert_check_rows(cur, checks, now_)

@@ -28,7 +28,7 @@ def _finish(eng, *job_ids):
 def test_status_and_type_distribution_and_summary(eng):
     a = noop_job(eng, "ok", 2, project_id="retail_migration", tags=["nightly"])
     b = noop_job(eng, "bad", 2, fail=(0, 1), project_id="finance_checks")
-    c = noop_job(eng, "half", 2, fail=(1,))
+    c = noop_job(eng, "half", 2, result_failed=(1,))
     _finish(eng, a, b, c)
     with eng.store.reader() as cur:
         st = analytics.status_distribution(cur, Scope())
@@ -43,6 +43,8 @@ def test_status_and_type_distribution_and_summary(eng):
         assert (s["jobs"], s["completed"], s["failed"], s["partial_success"]) == (3, 1, 1, 1)
         assert s["success_rate"] == pytest.approx(1 / 3)
         assert (s["operations"], s["failed_operations"]) == (6, 3)
+        # the raised ones could not run (error); the failed result is a data failure
+        assert (s["checks_failed_operations"], s["error_operations"]) == (1, 2)
         only = analytics.summary(cur, Scope(project_id="retail_migration"))
         assert (only["jobs"], only["completed"]) == (1, 1)
         opts = analytics.filter_options(cur)
@@ -196,7 +198,9 @@ def test_only_status_failed_counts_as_a_failure_and_only_failing_checks_are_list
 
 
 def test_pipeline_failure_chart_lists_only_pipelines_that_failed(eng):
-    job = noop_job(eng, "pipelines", 3, fail=(1,))
+    """A run whose checks found bad data is a failure; one that could not run is an error,
+    counted apart (and not drawn as a failure)."""
+    job = noop_job(eng, "pipelines", 4, result_failed=(1,), fail=(3,))
     _finish(eng, job)
 
     def as_pipelines(cur, now):
@@ -210,11 +214,13 @@ def test_pipeline_failure_chart_lists_only_pipelines_that_failed(eng):
     eng.store.call(FnCommand(as_pipelines))
     with eng.store.reader() as cur:
         pipe = analytics.pipeline_failure_rates(cur, Scope(), "day")
-    assert sorted(zip(pipe.pipeline, pipe.runs, pipe.failed, strict=True)) == [
-        ("shop/pl_op_0", 1, 0),
-        ("shop/pl_op_1", 1, 1),
-        ("shop/pl_op_2", 1, 0),
+    assert sorted(zip(pipe.pipeline, pipe.runs, pipe.failed, pipe.errors, strict=True)) == [
+        ("shop/pl_op_0", 1, 0, 0),
+        ("shop/pl_op_1", 1, 1, 0),
+        ("shop/pl_op_2", 1, 0, 0),
+        ("shop/pl_op_3", 1, 0, 1),
     ]
+    assert list(pipe.sort_values("pipeline").error_rate) == [0.0, 0.0, 0.0, 1.0]
     fig = charts.failure_lines(pipe, "pipeline", "day")
     assert [t.name for t in fig.data] == ["shop/pl_op_1"]
     assert list(fig.data[0].y) == [1.0]
@@ -302,7 +308,8 @@ def test_time_axis_ticks_are_whole_periods(periods, bucket, dtick, tick0, span):
 
 def test_a_pipeline_that_passed_on_retry_keeps_its_failed_run(eng):
     """Pipeline failure rates count attempts: a manual retry that passes does not erase the
-    failure of the first run (as check failure rates count every attempt)."""
+    error of the first run (as check failure rates count every attempt); the first run raised,
+    so it is an error, not a data failure."""
     from batchcore.planning import OpPlan
 
     job = eng.submit_operations(
@@ -325,7 +332,16 @@ def test_a_pipeline_that_passed_on_retry_keeps_its_failed_run(eng):
     eng.store.call(FnCommand(as_pipelines))
     with eng.store.reader() as cur:
         pipe = analytics.pipeline_failure_rates(cur, Scope(), "day")
-    assert sorted(zip(pipe.pipeline, pipe.runs, pipe.failed, pipe.failure_rate, strict=True)) == [
-        ("shop/pl_op_0", 2, 1, 0.5),
-        ("shop/pl_op_1", 1, 0, 0.0),
+    rows = zip(
+        pipe.pipeline,
+        pipe.runs,
+        pipe.failed,
+        pipe.errors,
+        pipe.failure_rate,
+        pipe.error_rate,
+        strict=True,
+    )
+    assert sorted(rows) == [
+        ("shop/pl_op_0", 2, 0, 1, 0.0, 0.5),
+        ("shop/pl_op_1", 1, 0, 0, 0.0, 0.0),
     ]

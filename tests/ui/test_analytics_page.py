@@ -118,7 +118,7 @@ def test_names_from_the_store_are_escaped_in_chart_labels(engine):
 
 
 def test_failures_tab_lists_only_what_failed_and_warned_is_no_failure(engine):
-    job = noop_job(engine, "nightly", 2, fail=(1,))
+    job = noop_job(engine, "nightly", 2, result_failed=(1,))  # a data failure, not an error
     engine.wait(job, timeout=10)
 
     def as_pipelines(cur, now):

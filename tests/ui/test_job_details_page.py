@@ -261,7 +261,7 @@ def test_failures_at_a_glance_of_108_checks_on_a_missing_table_are_one_short_lin
     (op,) = job.operations
     at = open_page(PAGE, job_id=job_id)
     assert at.error[0].value == (
-        f"**{op.operation_id}** failed: 108 of 108 checks could not run: not_null(flights.c0), "
+        f"**{op.operation_id}** error: 108 of 108 checks could not run: not_null(flights.c0), "
         "not_null(flights.c1), not_null(flights.c2) … and 105 more: "
         "table 'flights' not found in connection warehouse (duckdb)"
     )
@@ -284,7 +284,7 @@ def test_failures_at_a_glance_cut_long_errors_and_show_five_operations(engine):
     at = open_page(PAGE, job_id=job_id)
     glance = [e.value for e in at.error][:5]
     cut = long_error[:299].rstrip() + "… (full text: inspect the operation below)"
-    assert glance == [f"**op_{i}** failed: {cut}" for i in range(5)]
+    assert glance == [f"**op_{i}** error: {cut}" for i in range(5)]  # they raised: error
     assert "… and 3 more failed operations (see the table below)." in [c.value for c in at.caption]
     assert at.error[5].value == long_error.strip()  # the inspector shows the whole error
 
