@@ -289,12 +289,13 @@ class Engine(ScheduleMethods, NotifyMethods):
     def cancel(self, job_id: str, reason: str | None = None, force: bool = False) -> dict[str, Any]:
         """Cancel a pending or running job. Raises NotFound, Conflict (already finished).
 
-        Answers within a fraction of a second whatever the store's writer backlog: the request
-        is recorded (`cancel_requests`, one insert), honoured by the executor at once (nothing
-        of the job starts any more; `force` interrupts running attempts now), and applied to the
-        store's rows by the writer. While the store cannot write, the cancel is still honoured
+        Answers within a fraction of a second whatever the store's writer backlog: the executor
+        honours it first (nothing of the job starts any more; `force` interrupts running
+        attempts now), the request is recorded (`cancel_requests`, one insert), and the writer
+        applies it to the store's rows. While the store cannot write, the cancel is still honoured
         in memory and applied when the store writes again (the message says so).
         """
+        self.executor.honour_cancel(job_id, force)  # first: nothing of it starts from now on
         with self.store.reader() as cur:
             rows = cur.execute("SELECT status FROM jobs WHERE job_id = ?", [job_id]).fetchall()
         if not rows:

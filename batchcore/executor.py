@@ -335,6 +335,22 @@ class Executor:
             return len(self.alive)
 
     # ================================================================ cancel
+    def honour_cancel(self, job_id: str, force: bool) -> bool:
+        """The first step of a cancel, before anything else: from now on nothing of the job
+        starts, its pending operations are skipped and, with `force`, its running attempts are
+        interrupted (in memory; `cancel` then has the store apply it). Returns whether the
+        executor runs the job."""
+        with self.cond:
+            job = self.jobs.get(job_id)
+            if job is None:
+                return False
+            job.cancel_requested = True
+            job.cancel_force = job.cancel_force or force
+            self._apply_cancel_in_memory(job, force)
+            self._forget_finished_jobs()
+            self.cond.notify_all()
+            return True
+
     def cancel(
         self, job_id: str, reason: str | None, force: bool, *, answer_within_s: float = 0.25
     ) -> dict[str, Any]:

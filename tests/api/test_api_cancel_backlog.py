@@ -64,7 +64,8 @@ def test_force_cancel_is_accepted_at_once_behind_a_big_writer_backlog(client, ap
     assert p.total_operations == 10_000 and p.running_operations == p.pending_operations == 0
     assert p.completed_operations + p.cancelled_operations + p.skipped_operations == 10_000
     assert p.cancelled_operations <= 4
-    assert p.completed_operations + p.cancelled_operations == ran  # every run is accounted for
+    # every run is accounted for (a cancelled one may have been stopped before its handler ran)
+    assert p.completed_operations <= ran <= p.completed_operations + p.cancelled_operations
     assert len(probe.runs) == ran
     with eng.store.reader() as cur:
         assert cur.execute("SELECT count(*) FROM cancel_requests").fetchall() == [(0,)]
