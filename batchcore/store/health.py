@@ -92,7 +92,10 @@ class HealthReport:
 
 
 class StoreHealth:
-    """Thread-safe record of the store's recent writes and reads (see module doc)."""
+    """Thread-safe record of the store's recent writes and reads (see module doc).
+
+    Texts it gives out (`/health` needs no token) name the store's folder `<jobs dir>`, never
+    the server's path."""
 
     def __init__(self, folder: Path | None, *, low_disk_bytes: int = LOW_DISK_BYTES):
         self.folder = folder
@@ -115,7 +118,7 @@ class StoreHealth:
     def write_failed(self, exc: BaseException) -> None:
         """A store write failed because of the store (see is_store_failure)."""
         with self._lock:
-            self.write_error = short_error(exc)
+            self.write_error = self._hide_folder(short_error(exc))
             self.write_failures += 1
             if self.failing_since is None:
                 self.failing_since = time.monotonic()
@@ -132,7 +135,7 @@ class StoreHealth:
     def read_failed(self, exc: BaseException) -> None:
         """A read failed on a damaged file."""
         with self._lock:
-            self.read_error = short_error(exc)
+            self.read_error = self._hide_folder(short_error(exc))
 
     def unavailable_message(self) -> str:
         """Why the store cannot take a write now, for a 503."""
@@ -143,6 +146,13 @@ class StoreHealth:
             f"the job store cannot write now ({err}{disk}): nothing was changed; "
             "try again once GET /batch/health answers status ok"
         )
+
+    def _hide_folder(self, text: str) -> str:
+        if self.folder is None:
+            return text
+        for spelling in {str(self.folder.resolve()), str(self.folder)}:
+            text = text.replace(spelling, "<jobs dir>")
+        return text
 
     # ---------------------------------------------------------------- report
     def disk_free(self) -> int | None:
@@ -173,7 +183,7 @@ class StoreHealth:
             last = None if self.last_commit is None else now - self.last_commit
         if free is not None and free < self.low_disk_bytes:
             word = "disk full" if free < 1024 * 1024 else "disk almost full"
-            reasons.append(f"{word}: {_mb(free)} free at {self.folder}")
+            reasons.append(f"{word}: {_mb(free)} free on the job store's disk")
         if backlog >= BACKLOG_COMMANDS:
             reasons.append(f"writer backlog: {backlog:,} store changes waiting")
         elif oldest_wait_s is not None and oldest_wait_s >= STALLED_S:

@@ -81,6 +81,9 @@ def test_a_full_disk_is_degraded_health_and_503_then_recovers(disk_client, small
     assert err["message"].startswith("the job store cannot write now (")
     assert "No space left on device" in err["message"] and "nothing was changed" in err["message"]
     assert err["detail"][0]["loc"] == ["server"]
+    # /health needs no token: neither it nor a 503 names the server's folders
+    assert '"<jobs dir>/batch.duckdb.wal"' in err["message"]
+    assert str(small_disk.path) not in refused.text + str(health)
     with_key = client.post("/pipelines/bulk-execute", json=BODY, headers={"Idempotency-Key": "k1"})
     assert with_key.status_code == 503
 
