@@ -10,8 +10,6 @@ other processes can open the file again.
 
 from __future__ import annotations
 
-import hashlib
-import re
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
@@ -22,6 +20,8 @@ from typing import Any
 
 import duckdb
 
+# Dialect and DIALECTS live in batchcore.dialects; re-exported here for existing imports
+from batchcore.dialects import DIALECTS, Dialect, dialect_for  # noqa: F401
 from batchcore.errors import (
     BatchError,
     ConfigError,
@@ -32,80 +32,6 @@ from batchcore.errors import (
 from batchcore.workspace import ConnectionSpec, ResolvedConnection
 
 
-class Dialect:
-    """SQL spelling of one database family. `quote()` makes any name a safe identifier."""
-
-    name = "ansi"
-    quote_char = '"'
-
-    def quote(self, ident: str) -> str:
-        """Quote an identifier, doubling embedded quote characters (reserved words, mixed case, spaces)."""
-        q = self.quote_char
-        return f"{q}{str(ident).replace(q, q + q)}{q}"
-
-    def table(self, name: str, schema: str | None = None) -> str:
-        """Qualified, quoted table reference; `name` may already be `schema.table` split by the caller."""
-        return f"{self.quote(schema)}.{self.quote(name)}" if schema else self.quote(name)
-
-    def literal(self, value: Any) -> str:
-        """A SQL literal for str/int/float/bool/None (for generated SQL shown to users)."""
-        if value is None:
-            return "NULL"
-        if isinstance(value, bool):
-            return "TRUE" if value else "FALSE"
-        if isinstance(value, (int, float)):
-            return repr(value)
-        return "'" + str(value).replace("'", "''") + "'"
-
-
-class DuckDBDialect(Dialect):
-    name = "duckdb"
-
-
-class SQLiteDialect(Dialect):
-    name = "sqlite"
-
-    def literal(self, value: Any) -> str:
-        if isinstance(value, bool):
-            return "1" if value else "0"
-        return super().literal(value)
-
-
-class PostgresDialect(Dialect):
-    name = "postgres"
-
-
-class MySQLDialect(Dialect):
-    name = "mysql"
-    quote_char = "`"
-
-    def literal(self, value: Any) -> str:
-        if isinstance(value, str):
-            return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
-        return super().literal(value)
-
-
-class SQLServerDialect(Dialect):
-    name = "sqlserver"
-
-    def quote(self, ident: str) -> str:
-        return "[" + str(ident).replace("]", "]]") + "]"
-
-
-class SnowflakeDialect(Dialect):
-    name = "snowflake"
-
-
-DIALECTS: dict[str, Dialect] = {
-    "duckdb": DuckDBDialect(),
-    "sqlite": SQLiteDialect(),
-    "postgres": PostgresDialect(),
-    "mysql": MySQLDialect(),
-    "sqlserver": SQLServerDialect(),
-    "snowflake": SnowflakeDialect(),
-}
-
-
 class DbConnection(ABC):
     """An open connection. Not thread-safe except `cancel()`, which any thread may call."""
 
@@ -114,7 +40,7 @@ class DbConnection(ABC):
     def __init__(self, resolved: ResolvedConnection):
         self.name = resolved.name
         self.type = resolved.type
-        self.dialect = DIALECTS[resolved.type]
+        self.dialect = dialect_for(resolved.type)
         self.options = dict(resolved.options)
         schema = self.options.get("schema")
         self.schema: str | None = str(schema) if schema else None
@@ -265,35 +191,6 @@ class DuckDBConnection(DbConnection):
 # ---------------------------------------------------------------- SQLite
 
 
-def _sqlite_regexp(pattern: str | None, value: Any) -> int | None:
-    """`value REGEXP pattern` for SQLite (which has the operator but no function behind it)."""
-    if pattern is None or value is None:
-        return None
-    rx = _REGEX_CACHE.get(pattern)
-    if rx is None:
-        rx = _REGEX_CACHE.setdefault(pattern, re.compile(pattern))
-    return 1 if rx.search(str(value)) else 0
-
-
-def _sqlite_md5(value: Any) -> str | None:
-    """md5 hex digest of the UTF-8 text of `value` (NULL stays NULL), as DuckDB/PostgreSQL/MySQL give."""
-    if value is None:
-        return None
-    return hashlib.md5(str(value).encode("utf-8")).hexdigest()
-
-
-_REGEX_CACHE: dict[str, re.Pattern] = {}
-
-
-def _sqlite_functions(con: sqlite3.Connection) -> None:
-    """Register REGEXP and md5() so validation SQL reads the same as in the other dialects."""
-    con.create_function("regexp", 2, _sqlite_regexp, deterministic=True)
-    con.create_function("md5", 1, _sqlite_md5, deterministic=True)
-    con.create_function(
-        "hex_to_int", 1, lambda h: None if h is None else int(h, 16), deterministic=True
-    )
-
-
 class SQLiteConnection(DbConnection):
     """A sqlite3 connection (opened with check_same_thread=False so cancel() can interrupt)."""
 
@@ -307,7 +204,7 @@ class SQLiteConnection(DbConnection):
         ):
             raise ConnectionFailed(f"SQLite file {path} does not exist", field="path", value=path)
         self.con = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
-        _sqlite_functions(self.con)
+        self.dialect.register_functions(self.con)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
         cur = self.con.execute(sql, tuple(params))
@@ -348,6 +245,8 @@ class PostgresConnection(DbConnection):
             self.con = psycopg.connect(resolved.url, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:
             raise _connect_error(exc, f"cannot connect to PostgreSQL ({resolved.name})") from None
+        for stmt in self.dialect.session_sql(self.options):  # options.time_zone
+            self.execute(stmt)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
         with self.con.cursor() as cur:
@@ -396,8 +295,8 @@ class MySQLConnection(DbConnection):
         except pymysql.MySQLError as exc:
             raise _connect_error(exc, f"cannot connect to MySQL ({resolved.name})") from None
         self.thread_id = self.con.thread_id()
-        with self.con.cursor() as cur:  # TIMESTAMP values in UTC, like the other drivers' sessions
-            cur.execute("SET time_zone = '+00:00'")
+        for stmt in self.dialect.session_sql(self.options):  # time_zone: see dialects/mysql.py
+            self.execute(stmt)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
         with self.con.cursor() as cur:
@@ -412,7 +311,7 @@ class MySQLConnection(DbConnection):
         try:
             killer = pymysql.connect(autocommit=True, connect_timeout=5, **self._params)
             with killer.cursor() as cur:
-                cur.execute(f"KILL QUERY {int(self.thread_id)}")
+                cur.execute(self.dialect.cancel_sql(self.thread_id))
             killer.close()
         except Exception:
             pass
@@ -424,11 +323,78 @@ class MySQLConnection(DbConnection):
             pass
 
 
-# ---------------------------------------------------------------- SQLAlchemy (SQL Server, Snowflake)
+# ---------------------------------------------------------------- Snowflake
+
+
+def _snowflake_params(url: str, options: dict[str, Any]) -> dict[str, Any]:
+    """snowflake.connector.connect() arguments from `snowflake://user:password@account/database/
+    schema?warehouse=..&role=..` (the snowflake-sqlalchemy URL form)."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    db, _, schema = (u.database or "").partition("/")
+    params: dict[str, Any] = {"account": u.host, "user": u.username, "password": u.password}
+    params.update(database=db or None, schema=schema or options.get("schema") or None)
+    params.update({k: v for k, v in u.query.items() if k in ("warehouse", "role", "authenticator")})
+    return {k: v for k, v in params.items() if v is not None}
+
+
+class SnowflakeConnection(DbConnection):
+    """snowflake-connector-python (optional: `pip install snowflake-connector-python`);
+    `cancel()` runs SYSTEM$CANCEL_ALL_QUERIES for the session from a second cursor."""
+
+    def __init__(self, resolved: ResolvedConnection):
+        super().__init__(resolved)
+        try:
+            import snowflake.connector
+        except ImportError:
+            raise ConfigError(
+                f"connection {resolved.name}: Snowflake needs the package "
+                "snowflake-connector-python (pip install snowflake-connector-python)",
+                field="type",
+                value="snowflake",
+            ) from None
+        try:
+            self.con = snowflake.connector.connect(
+                **_snowflake_params(resolved.url or "", self.options)
+            )
+        except snowflake.connector.errors.Error as exc:
+            raise ConnectionFailed(
+                f"cannot connect to Snowflake ({resolved.name}): {exc}", field="url"
+            ) from None
+        for stmt in self.dialect.session_sql(self.options):  # options.time_zone
+            self.execute(stmt)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
+        cur = self.con.cursor()
+        try:
+            cur.execute(sql, tuple(params) if params else None)
+            if not cur.description:
+                return [], []
+            return [d[0] for d in cur.description], [tuple(r) for r in cur.fetchall()]
+        finally:
+            cur.close()
+
+    def cancel(self) -> None:
+        try:
+            sql = self.dialect.cancel_sql(self.con.session_id)
+            if sql:
+                self.con.cursor().execute(sql)
+        except Exception:
+            pass
+
+    def close(self) -> None:
+        try:
+            self.con.close()
+        except Exception:
+            pass
+
+
+# ---------------------------------------------------------------- SQLAlchemy (SQL Server)
 
 
 class SQLAlchemyConnection(DbConnection):
-    """Any SQLAlchemy URL whose driver is installed (SQL Server, Snowflake; untested here)."""
+    """Any SQLAlchemy URL whose driver is installed (SQL Server; untested here)."""
 
     def __init__(self, resolved: ResolvedConnection):
         super().__init__(resolved)
@@ -459,7 +425,7 @@ _DRIVERS: dict[str, type[DbConnection]] = {
     "postgres": PostgresConnection,
     "mysql": MySQLConnection,
     "sqlserver": SQLAlchemyConnection,
-    "snowflake": SQLAlchemyConnection,
+    "snowflake": SnowflakeConnection,
 }
 
 

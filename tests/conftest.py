@@ -170,6 +170,16 @@ def browser_context_args(browser_context_args: dict) -> dict:
     }
 
 
+@pytest.fixture
+def fake_snowflake() -> Iterator[None]:
+    """Snowflake's connector patched by fakesnow (an embedded DuckDB behind the real
+    snowflake.connector API) for one test: fresh, in-memory databases."""
+    import fakesnow
+
+    with fakesnow.patch():
+        yield
+
+
 # ---------------------------------------------------------------- a disk that fills up (tmpfs)
 
 

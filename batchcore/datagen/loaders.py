@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import sqlite3
 import tempfile
 import time
@@ -40,10 +39,10 @@ from batchcore.datagen.generator import (
     schema_lock,
 )
 from batchcore.datagen.spec import Table
+from batchcore.dialects import DIALECTS
 from batchcore.errors import ConfigError, ConnectionFailed
 from batchcore.workspace import ConnectionSpec
 
-_DEC = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
 # Seconds a replacement waits for readers' locks on the old tables before failing (instead of
 # waiting forever behind an idle open transaction).
 LOCK_WAIT_S = 120
@@ -51,22 +50,16 @@ log = logging.getLogger("batchcore.datagen")
 
 
 def target_type(duck_type: str, dialect: str) -> str:
-    """The column type to declare on `dialect` for a generated DuckDB type."""
-    if m := _DEC.fullmatch(duck_type):
-        return f"NUMERIC({m[1]},{m[2]})" if dialect == "postgres" else f"DECIMAL({m[1]},{m[2]})"
-    if duck_type == "VARCHAR":
-        return {"postgres": "TEXT", "mysql": "VARCHAR(255)", "sqlite": "TEXT"}[dialect]
-    if duck_type == "BOOLEAN":
-        return "BOOLEAN"
-    if duck_type == "INTEGER" and dialect == "mysql":
-        return "INT"
-    return duck_type  # BIGINT, INTEGER, SMALLINT, DATE
+    """The column type to declare on `dialect` for a generated DuckDB type (Dialect.column_type)."""
+    return DIALECTS[dialect].column_type(duck_type)
 
 
 def table_name(plan: GenerationPlan, table: Table, dialect: str) -> str:
     """Unqualified table name on a target: `fact_sales` (postgres, in its schema) or
-    `retail_fact_sales` (mysql, sqlite)."""
-    return table.name if dialect == "postgres" else f"{plan.schema_name}_{table.name}"
+    `retail_fact_sales` (mysql, sqlite: no schema of their own)."""
+    if DIALECTS[dialect].schemas_in_database:
+        return table.name
+    return f"{plan.schema_name}_{table.name}"
 
 
 def _export_select(table: Table, plan: GenerationPlan, dialect: str) -> str:
@@ -74,13 +67,7 @@ def _export_select(table: Table, plan: GenerationPlan, dialect: str) -> str:
     sel = compile_select(table, plan.defects.get(table.name), plan.all_tables)
     out = []
     for c in table.columns:
-        q = f'"{c.name}"'
-        if c.type == "BOOLEAN" and dialect in ("mysql", "sqlite"):
-            q = f"CAST({q} AS INTEGER)"
-        elif dialect == "sqlite" and c.type.startswith("DECIMAL"):
-            q = f"CAST({q} AS DOUBLE)"
-        elif dialect == "sqlite" and c.type == "DATE":
-            q = f"CAST({q} AS VARCHAR)"
+        q = DIALECTS[dialect].generated_value(f'"{c.name}"', c.type)
         out.append(f'{q} AS "{c.name}"')
     return f"SELECT {', '.join(out)} FROM ({sel}) AS _t"
 
@@ -194,7 +181,7 @@ def _mysql_kill(spec: ConnectionSpec, thread_id: int) -> None:
     try:
         killer = _mysql_connect(spec)
         with killer.cursor() as cur:
-            cur.execute(f"KILL QUERY {int(thread_id)}")
+            cur.execute(DIALECTS["mysql"].cancel_sql(thread_id))
         killer.close()
     except Exception:
         pass

@@ -10,13 +10,16 @@ schema of 1,000 tables costs the same 4-6 queries as a schema of one.
 | sqlite | extract_sqlite | sqlite_master joined with the pragma table-valued functions |
 | postgres | extract_postgres | pg_catalog (pg_class, pg_attribute, pg_constraint, pg_index) |
 | mysql | extract_mysql | information_schema (TABLES, COLUMNS, KEY_COLUMN_USAGE, STATISTICS) |
-| sqlserver, snowflake | extract_sqlalchemy | SQLAlchemy inspector get_multi_* (untested here) |
+| snowflake | extract_snowflake | INFORMATION_SCHEMA (TABLES, COLUMNS) and SHOW PRIMARY / UNIQUE / IMPORTED KEYS |
+| sqlserver | extract_sqlalchemy | SQLAlchemy inspector get_multi_* (untested here) |
+
+The Dialect of the connection names its extractor (`Dialect.catalog_extractor`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,26 +61,6 @@ def tables_missing(conn: DbConnection, schema: str, missing: list[str]) -> NotFo
     )
 
 
-def _extractor(dialect: str) -> Callable[..., Catalog]:
-    if dialect == "duckdb":
-        from batchcore.metadata.extract_duckdb import extract
-    elif dialect == "sqlite":
-        from batchcore.metadata.extract_sqlite import extract
-    elif dialect == "postgres":
-        from batchcore.metadata.extract_postgres import extract
-    elif dialect == "mysql":
-        from batchcore.metadata.extract_mysql import extract
-    elif dialect in ("sqlserver", "snowflake"):
-        from batchcore.metadata.extract_sqlalchemy import extract
-    else:
-        raise ConfigError(
-            f"metadata extraction does not support {dialect!r} connections",
-            field="connection_type",
-            value=dialect,
-        )
-    return extract
-
-
 def extract_catalog(
     conn: DbConnection, schema: str | None = None, table_names: list[str] | None = None
 ) -> Catalog:
@@ -87,7 +70,7 @@ def extract_catalog(
     Raises NotFound (schema or tables missing), CatalogAccessDenied (no privilege to read it),
     ConfigError (unsupported dialect) or the driver's error.
     """
-    extract = _extractor(conn.type)
+    extract = conn.dialect.catalog_extractor()
     q = Query(conn)
     cat = extract(conn, q, schema, table_names)
     cat.queries = q.count

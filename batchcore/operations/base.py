@@ -14,6 +14,11 @@ from typing import Any
 from batchcore.errors import OperationCancelled
 from batchcore.models import FailureKind
 
+# A stop request fires an attempt's cancel hooks again every REFIRE_S seconds while the attempt
+# is still inside an interruptible block (at most REFIRE_MAX_S seconds).
+REFIRE_S = 0.25
+REFIRE_MAX_S = 600.0
+
 
 @dataclass
 class OperationOutcome:
@@ -92,12 +97,19 @@ class OperationContext:
 
     @contextmanager
     def interruptible(self, hook: Callable[[], None]) -> Iterator[None]:
-        """Call `hook()` (e.g. `conn.cancel`) if a stop is requested while inside the block."""
+        """Call `hook()` (e.g. `conn.cancel`) if a stop is requested while inside the block.
+
+        Raises OperationCancelled at entry when the stop was already requested (the block never
+        starts its query). A stop requested inside the block fires `hook` at once and again
+        every REFIRE_S seconds until the block is left: a cancel that lands after the block
+        began but before the database received the query finds nothing to stop (MySQL
+        KILL QUERY, a PostgreSQL cancel request, interrupt() are no-ops then), and the re-fire
+        stops the query once it runs.
+        """
         with self._lock:
+            if self._cancel.is_set():
+                raise OperationCancelled(f"operation stopped: {self.cancel_reason or 'cancelled'}")
             self._hooks.append(hook)
-            already = self._cancel.is_set()
-        if already:
-            hook()
         try:
             yield
         finally:
@@ -106,17 +118,37 @@ class OperationContext:
                     self._hooks.remove(hook)
 
     def interrupt(self, reason: str) -> None:
-        """Executor side: set the token and fire the registered hooks (never raises)."""
+        """Executor side: set the token and fire the registered hooks now, and again every
+        REFIRE_S seconds while any remains registered (never raises)."""
         with self._lock:
             if self.cancel_reason is None:
                 self.cancel_reason = reason
+            first = not self._cancel.is_set()
             self._cancel.set()
             hooks = list(self._hooks)
+        self._fire(hooks)
+        if first:
+            threading.Thread(
+                target=self._refire, name=f"refire-{self.operation_id}", daemon=True
+            ).start()
+
+    def _fire(self, hooks: list[Callable[[], None]]) -> None:
         for h in hooks:
             try:
                 h()
             except Exception:
                 self.log.debug("cancel hook failed", exc_info=True)
+
+    def _refire(self) -> None:
+        """Fire the hooks still registered every REFIRE_S s, until none is (or REFIRE_MAX_S)."""
+        deadline = time.monotonic() + REFIRE_MAX_S
+        while time.monotonic() < deadline:
+            time.sleep(REFIRE_S)
+            with self._lock:
+                hooks = list(self._hooks)
+            if not hooks:
+                return
+            self._fire(hooks)
 
     # ---------------------------------------------------------------- progress, workspace
     def progress(self, message: str, *, force: bool = False) -> None:

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from batchcore.connections import open_connection
+from batchcore.dialects import dialect_for
 from batchcore.errors import BatchError, NotFound
 from batchcore.metadata.extract import CatalogAccessDenied, timed_extract
 from batchcore.operations.base import OperationContext, OperationOutcome
@@ -56,7 +57,7 @@ def run(spec: dict, ctx: OperationContext) -> OperationOutcome:
     """Extract the catalog of `spec`'s schema and return it as a snapshot (see module doc)."""
     name = spec["connection_name"]
     conn_spec = ctx.workspace.connection(name, field="connection_name")
-    if conn_spec.type in ("duckdb", "sqlite"):
+    if dialect_for(conn_spec.type).file_based:
         path = conn_spec.resolve().path or ":memory:"
         if path != ":memory:" and not Path(path).exists():  # opening would create an empty database
             raise NotFound(

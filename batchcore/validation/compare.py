@@ -1,13 +1,15 @@
-"""Value normalisation for cross-database comparison (row_diff, column_aggregates_match).
+"""Python-side value normalisation for cross-database comparison (column_aggregates_match
+values; row_diff normalises in SQL, Dialect.norm, and compares in DuckDB by the same rules).
 
 Rules (issue 4, "comparison that does not lie"):
 - NULL equals NULL; NULL differs from '' (strings are never trimmed or case-folded).
 - Numbers: int, Decimal and float compare by value (1.50 = 1.5000, Decimal('0.1') = 0.1 via the
   float's shortest repr); `-0.0` equals `0`; with `tolerance` t, |a − b| ≤ t counts as equal.
 - Booleans are 0/1 (MySQL has no boolean type).
-- Timestamps compare in UTC: aware values are converted, naive ones are read as UTC; a DATE is
-  its midnight, so DATE '2024-03-28' equals TIMESTAMP '2024-03-28 00:00:00'. ISO text is parsed
-  when the other side's column is a date/time type (SQLite stores dates as text).
+- Timestamps: aware values (instants) compare in UTC, naive ones as written; a DATE is its
+  midnight, so DATE '2024-03-28' equals TIMESTAMP '2024-03-28 00:00:00'. ISO text (the
+  canonical text of Dialect.ts_text, SQLite's text dates) is parsed when the family is a
+  date/time one.
 - Composite keys are tuples of normalised values, never concatenated strings.
 """
 
@@ -18,8 +20,9 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-TIME_FAMILIES = ("date", "timestamp", "timestamptz")
-NUMERIC_FAMILIES = ("integer", "decimal", "float", "boolean")
+from batchcore.dialects.types import NUMERIC_FAMILIES, TIME_FAMILIES
+
+__all__ = ["NUMERIC_FAMILIES", "TIME_FAMILIES", "common_family", "normalize", "values_equal"]
 
 
 def common_family(a: str, b: str) -> str:

@@ -7,7 +7,7 @@ SELECT count(*),                                      -- the shared denominator
        ...                                            -- one or more expressions per check
 FROM "flights" WHERE (<where>)
 ```
-Conditional counts are spelled per dialect (sqlgen.count_if). Each check owns a slice of the
+Conditional counts are spelled per dialect (Dialect.count_if). Each check owns a slice of the
 selected values (`ScanGroup.slots`). Checks with different `where` filters scan separately.
 """
 

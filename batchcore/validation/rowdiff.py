@@ -1,12 +1,14 @@
 """The row comparison behind `row_diff`: both sides' rows diffed by key inside DuckDB.
 
 `diff_tables(src, tgt, plan, ...)` takes the rows of each side as Arrow tables (columns c0..cN:
-the key columns first, then the compared ones), loads them into a private in-memory DuckDB,
-normalises each column to its common family (compare.py rules, in SQL), and pairs rows by key:
+the key columns first, then the compared ones), already normalised by each side's Dialect
+(`Dialect.norm`: dates and times as canonical text, booleans as 0/1), loads them into a private
+in-memory DuckDB, casts each column to its family's comparison type, and pairs rows by key:
 
 - within a key, rows are numbered after sorting by their values, so duplicates pair up with
   their multiplicity (source ('x', 6) once, target twice → one extra row in target);
-- keys join as tuples with `IS NOT DISTINCT FROM` (NULL keys pair with NULL keys);
+- keys join as tuples with `=`: the caller never passes a row whose key has a NULL part (those
+  are a finding of their own, never paired);
 - a paired row is changed when any compared column differs: NULL equals NULL, NULL differs from
   '', numbers within `tolerance` are equal.
 
@@ -55,9 +57,7 @@ def _norm(c: str, arrow_type: pa.DataType, plan: ColumnPlan) -> str:
     if pa.types.is_null(arrow_type):
         x = "NULL"
     if fam in ("date", "timestamp", "timestamptz"):
-        if pa.types.is_timestamp(arrow_type) and arrow_type.tz is not None:
-            return f"timezone('UTC', {x})"
-        return f"CAST({x} AS TIMESTAMP)"
+        return f"CAST({x} AS VARCHAR)"  # canonical text from Dialect.ts_text
     if fam == "float":
         return f"(CAST({x} AS DOUBLE) + 0.0)"
     if fam == "decimal":
@@ -115,9 +115,7 @@ def diff_tables(
                 f"ORDER BY {order}) AS _rn FROM (SELECT {sel} FROM {name}_raw)"
             )
             con.unregister(f"{name}_raw")
-        on = " AND ".join(
-            [*(f"s.c{i} IS NOT DISTINCT FROM t.c{i}" for i in range(nk)), "s._rn = t._rn"]
-        )
+        on = " AND ".join([*(f"s.c{i} = t.c{i}" for i in range(nk)), "s._rn = t._rn"])
         eqs = [_equal(f"s.c{i}", f"t.c{i}", plans[i], tolerance) for i in range(nk, len(plans))]
         same = " AND ".join(eqs) if eqs else "TRUE"
         both = "s._p IS NOT NULL AND t._p IS NOT NULL"

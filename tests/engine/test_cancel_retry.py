@@ -92,15 +92,12 @@ def test_force_cancel_discards_late_result_and_abandoned_thread_holds_its_slot(m
     view = eng.get_job(slow.job_id)
     assert view.status == JobStatus.CANCELLED
     assert view.operations[0].status == OperationStatus.CANCELLED
-    cancelled_at = time.monotonic()
     nxt = eng.submit_operations("next", noops(1, prefix="next"))
     nxt_view = eng.wait(nxt.job_id, timeout=10)
     assert nxt_view.status == JobStatus.COMPLETED
-    # the abandoned thread sleeps until ~2 s after start: the next job could not start before that
-    assert time.monotonic() - cancelled_at >= 1.2
-    assert nxt_view.operations[0].started_at >= view.operations[
-        0
-    ].started_at.__class__.fromtimestamp(0, view.operations[0].started_at.tzinfo)
+    # the abandoned thread sleeps until ~2 s after its start: the next job could not start
+    # before that (measured on the stored start times: the moment RUNNING became visible, and
+    # so `cancelled_at`, lags the thread's start by a load-dependent amount)
     slow_started = view.operations[0].started_at
     assert (nxt_view.operations[0].started_at - slow_started).total_seconds() >= 1.9
     time.sleep(0.2)

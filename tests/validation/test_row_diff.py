@@ -107,6 +107,7 @@ def test_missing_extra_changed_and_segmented_mode_agree(ws):
         "extra_in_target": 1,
         "changed": 2,
         "column_differences": {"name": 1, "x": 1},
+        "null_key_rows": {"source": 0, "target": 0},
     }
     assert full.observed == expected and seg.observed == expected
     assert full.details["mode"] == "full"

@@ -27,6 +27,7 @@ TYPES = {
         "date": "DATE",
         "ts": "TIMESTAMP",
         "dec": "DECIMAL(12,2)",
+        "tstz": "TIMESTAMPTZ",
     },
     "sqlite": {
         "int": "INTEGER",
@@ -35,6 +36,7 @@ TYPES = {
         "date": "DATE",
         "ts": "TIMESTAMP",
         "dec": "NUMERIC(12,2)",
+        "tstz": "TEXT",
     },
     "postgres": {
         "int": "BIGINT",
@@ -43,6 +45,16 @@ TYPES = {
         "date": "DATE",
         "ts": "TIMESTAMP",
         "dec": "NUMERIC(12,2)",
+        "tstz": "TIMESTAMPTZ",
+    },
+    "snowflake": {
+        "int": "NUMBER(38,0)",
+        "text": "VARCHAR",
+        "float": "FLOAT",
+        "date": "DATE",
+        "ts": "TIMESTAMP_NTZ",
+        "dec": "NUMBER(12,2)",
+        "tstz": "TIMESTAMP_TZ",
     },
     "mysql": {
         "int": "BIGINT",
@@ -51,6 +63,7 @@ TYPES = {
         "date": "DATE",
         "ts": "DATETIME(6)",
         "dec": "DECIMAL(12,2)",
+        "tstz": "TIMESTAMP(6) NULL",
     },
 }
 

@@ -23,7 +23,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
 from batchcore.connections import DbConnection
 from batchcore.validation.catalog import ColumnInfo, describe_table
-from batchcore.validation.sqlgen import count_if
 
 ColumnName = Annotated[StrictStr, Field(min_length=1, max_length=256)]
 Scalar = StrictStr | int | float | bool
@@ -211,10 +210,8 @@ class ScanCheck(Check, ABC):
     def col(self, conn: DbConnection, name: str) -> str:
         """The quoted column, compared byte-exactly: MySQL text columns get `BINARY` so results
         never depend on a case- or pad-insensitive collation."""
-        q = conn.dialect.quote(name)
-        if conn.dialect.name == "mysql" and getattr(self, "families", {}).get(name) == "string":
-            return f"BINARY {q}"
-        return q
+        family = getattr(self, "families", {}).get(name, "")
+        return conn.dialect.column_for(conn.dialect.quote(name), family)
 
     def aggregates(self, conn: DbConnection) -> list[str]:
         """SQL aggregate expressions over the table's rows (aliased by the compiler)."""
@@ -242,8 +239,8 @@ class ScanCheck(Check, ABC):
         pred = self.failing_filter(conn)
         if pred is None:
             return None
-        return (
-            f"SELECT * FROM {conn.table_ref(self.table)}{self.where_sql(pred)} LIMIT {int(limit)}"
+        return conn.dialect.limit(
+            f"SELECT * FROM {conn.table_ref(self.table)}{self.where_sql(pred)}", limit
         )
 
 
@@ -278,7 +275,7 @@ class ValueScanCheck(ScanCheck):
     def aggregates(self, conn: DbConnection) -> list[str]:
         return [
             f"count({conn.dialect.quote(self.spec.column)})",
-            count_if(conn.dialect, self.bad(conn)),
+            conn.dialect.count_if(self.bad(conn)),
             *self.extra_aggregates(conn),
         ]
 

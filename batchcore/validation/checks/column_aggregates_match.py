@@ -4,7 +4,8 @@ YAML: `{type: column_aggregates_match, table: flights, columns: [distance, dep_d
 `source_table`, `tolerance` (absolute, for numeric metrics), `metrics` (subset of count,
 null_count, distinct_count, min, max, sum; default all that apply: sum for numbers only, min/max
 for every type but boolean), and `where` (both sides). One aggregate query per side.
-Comparison follows compare.py (timestamps in UTC, decimals by value, text by code point, float
+Comparison follows compare.py (dates and times as row_diff reads them: Dialect.ts_text, min/max
+and distinct counts of text normalised row by row; decimals by value, text by code point, float
 sums with a relative tolerance of 1e-9 because each database adds rows in its own order).
 Units: metrics. `total_rows` = metrics compared (plus the table's row count), `failed_rows` =
 metrics that differ. Passes when none differs (not by threshold).
@@ -16,10 +17,10 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, StrictStr
 
+from batchcore.dialects.types import TIME_FAMILIES
 from batchcore.jsonutil import to_jsonable
 from batchcore.validation.checks.base import ColumnsCheckSpec, CompareCheck, Outcome, RunContext
 from batchcore.validation.compare import NUMERIC_FAMILIES, aggregate_equal, common_family, normalize
-from batchcore.validation.sqlgen import distinct_expr, min_max_expr
 
 Metric = Literal["count", "null_count", "distinct_count", "min", "max", "sum"]
 FLOAT_SUM_REL_TOL = 1e-9
@@ -68,19 +69,28 @@ class ColumnAggregatesMatchCheck(CompareCheck):
         d = conn.dialect
         table = self.table if side == "target" else self.source_table
         exprs = ["count(*)"]
-        for c, m, _ in plan:
+        for c, m, common in plan:
             fam = ctx.column(side, table, c).family
             q = d.quote(c)
+            # dates and times compare as instants / as written (Dialect.ts_text), like row_diff
+            ts = (
+                (fam if fam in (*TIME_FAMILIES, "string") else "timestamp")
+                if common in TIME_FAMILIES
+                else None
+            )
             if m == "count":
                 exprs.append(f"count({q})")
             elif m == "null_count":
                 exprs.append(f"count(*) - count({q})")
             elif m == "distinct_count":
-                exprs.append(f"count(DISTINCT {distinct_expr(d, q, fam)})")
+                x = d.distinct_ts(q, ts) if ts else d.distinct_expr(q, fam)
+                exprs.append(f"count(DISTINCT {x})")
+            elif m in ("min", "max") and ts:
+                exprs.append(d.extreme_ts_text(m, q, ts))
             elif m in ("min", "max"):
-                exprs.append(f"{m}({min_max_expr(d, q, fam)})")
+                exprs.append(f"{m}({d.min_max_expr(q, fam)})")
             elif fam == "boolean":
-                exprs.append(f"sum(CASE WHEN {q} THEN 1 ELSE 0 END)")
+                exprs.append(f"sum({d.bool_to_int(q)})")
             else:
                 exprs.append(f"sum({q})")
         return f"SELECT {', '.join(exprs)} FROM {conn.table_ref(table)}{self.where_sql()}"

@@ -1,9 +1,12 @@
 """`freshness`: the newest value of a timestamp column is not older than `max_age`.
 
 YAML: `{type: freshness, table: T, column: loaded_at, max_age: 24h}`; `max_age` is a number of
-seconds or a duration like `90m`, `36h`, `7d`, `1d12h`. Age = the database's own clock (now, UTC)
-minus max(column); timestamps without a time zone are read as UTC. Passes by age, not by
-threshold. When stale, every non-NULL row is older than the limit: `failed_rows` = those rows
+seconds or a duration like `90m`, `36h`, `7d`, `1d12h`. Age = the database's own clock minus
+the newest value: a naive timestamp (or DATE) column holds the session's local time and is
+compared with the session's local clock (PostgreSQL LOCALTIMESTAMP, MySQL NOW(), DuckDB
+current_localtimestamp(); SQLite's clock is UTC); a TIMESTAMPTZ column (MySQL TIMESTAMP) is an
+instant compared with the current instant; text with a UTC offset is an instant (Dialect.ts_text).
+Passes by age, not by threshold. When stale, every non-NULL row is older than the limit: `failed_rows` = those rows
 (pass rate 1 − failed ÷ every row, NULLs counting as not failed, like the value checks).
 NULLs are ignored; an empty table (or only NULLs) passes with pass rate 1.0 and
 `observed.max_value` null: pair it with `row_count: {min: 1}` to require rows.
@@ -12,11 +15,12 @@ NULLs are ignored; an empty table (or only NULLs) passes with pass rate 1.0 and
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from typing import Any
 
 from pydantic import field_validator
 
+from batchcore.dialects.types import TIME_FAMILIES
 from batchcore.validation.checks.base import (
     ColumnCheckSpec,
     Outcome,
@@ -25,7 +29,6 @@ from batchcore.validation.checks.base import (
     as_int,
     ratio,
 )
-from batchcore.validation.sqlgen import now_utc
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)\s*([smhdw])\s*)+$")
@@ -62,17 +65,17 @@ def _human(seconds: float) -> str:
     return f"{s:.1f} seconds"
 
 
-def to_utc(value: Any) -> datetime | None:
-    """A timestamp value from any driver as an aware UTC datetime (naive = UTC; ISO text parsed)."""
+def parse_ts_text(value: Any) -> datetime | None:
+    """A canonical timestamp text (Dialect.ts_text: `YYYY-MM-DD HH:MM:SS.ffffff`) as a naive
+    datetime. Raises ValueError for a text that is not a timestamp."""
     if value is None:
         return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    if isinstance(value, date):
-        return datetime.combine(value, time(0), tzinfo=UTC)
-    raise ValueError(f"not a timestamp: {value!r}")
+        return value.replace(tzinfo=None)
+    try:
+        return datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"not a timestamp: {value!r}") from None
 
 
 class FreshnessSpec(ColumnCheckSpec):
@@ -96,21 +99,41 @@ class FreshnessCheck(QueryCheck):
             label=f"freshness({spec.table}.{spec.column})",
         )
 
+    def _family(self, ctx: RunContext) -> str:
+        fam = ctx.column("target", self.table, self.spec.column).family
+        if fam not in (*TIME_FAMILIES, "string"):
+            raise ValueError(
+                f"freshness needs a date/time column (or text holding timestamps): "
+                f"{self.spec.column!r} is {fam}"
+            )
+        return fam
+
     def sql_preview(self, ctx: RunContext) -> str:
         conn = ctx.target
-        c = conn.dialect.quote(self.spec.column)
-        return f"SELECT count(*), max({c}), {now_utc(conn.dialect)}, count({c}) FROM {conn.table_ref(self.table)}{self.where_sql()}"
+        d = conn.dialect
+        fam = self._family(ctx)
+        c = d.quote(self.spec.column)
+        clock = d.now_utc_text() if fam == "timestamptz" else d.now_local_text()
+        return (
+            f"SELECT count(*), {d.extreme_ts_text('max', c, fam)}, {clock}, count({c}) "
+            f"FROM {conn.table_ref(self.table)}{self.where_sql()}"
+        )
 
     def run(self, ctx: RunContext) -> Outcome:
-        ctx.column("target", self.table, self.spec.column)
+        fam = self._family(ctx)
         sql = self.sql_preview(ctx)
         _, rows = ctx.query("target", sql)
-        total, newest, now = as_int(rows[0][0]), to_utc(rows[0][1]), to_utc(rows[0][2])
+        total, newest, now = (
+            as_int(rows[0][0]),
+            parse_ts_text(rows[0][1]),
+            parse_ts_text(rows[0][2]),
+        )
         non_null = as_int(rows[0][3])
         limit = parse_duration(self.spec.max_age)
         observed = {
-            "max_value": newest.isoformat() if newest else None,
-            "now": now.isoformat() if now else None,
+            "max_value": newest.isoformat(sep=" ") if newest else None,
+            "now": now.isoformat(sep=" ") if now else None,
+            "clock": "UTC" if fam == "timestamptz" else "session local time",
             "max_age_seconds": limit,
         }
         if newest is None:

@@ -16,7 +16,6 @@ from batchcore.validation.checks.base import (
     ScanCheck,
     as_int,
 )
-from batchcore.validation.sqlgen import count_if
 
 
 class NotNullSpec(ColumnsCheckSpec):
@@ -33,7 +32,7 @@ class NotNullCheck(ScanCheck):
             self.name = f"{spec.name}.{column}"
 
     def aggregates(self, conn: DbConnection) -> list[str]:
-        return [count_if(conn.dialect, f"{conn.dialect.quote(self.column)} IS NULL")]
+        return [conn.dialect.count_if(f"{conn.dialect.quote(self.column)} IS NULL")]
 
     def failing_filter(self, conn: DbConnection) -> str:
         return f"{conn.dialect.quote(self.column)} IS NULL"

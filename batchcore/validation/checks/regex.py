@@ -14,7 +14,6 @@ from pydantic import Field, StrictStr, field_validator
 
 from batchcore.connections import DbConnection
 from batchcore.validation.checks.base import ColumnCheckSpec, ValueScanCheck
-from batchcore.validation.sqlgen import regex_full_match
 
 
 class RegexSpec(ColumnCheckSpec):
@@ -35,10 +34,7 @@ class RegexSpec(ColumnCheckSpec):
 class RegexCheck(ValueScanCheck):
     def bad(self, conn: DbConnection) -> str:
         c = conn.dialect.quote(self.spec.column)
-        expr = regex_full_match(conn.dialect, c, self.spec.pattern)
-        if conn.dialect.name == "mysql":
-            lit = conn.dialect.literal(f"^(?:{self.spec.pattern})$")
-            expr = f"(CAST({c} AS CHAR) COLLATE utf8mb4_bin REGEXP {lit})"
+        expr = conn.dialect.regex_full_match(c, self.spec.pattern)
         return f"{c} IS NOT NULL AND NOT {expr}"
 
     def observed(self, extra: list[Any]) -> dict[str, Any]:

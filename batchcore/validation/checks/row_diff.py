@@ -8,31 +8,39 @@ YAML:
   columns: [name]           # optional: default every non-key column present on both sides
   tolerance: 0.001          # optional: absolute, for numbers
   source_table: carriers    # optional
+  null_keys: fail           # optional: fail (default) or ignore rows whose key has a NULL part
   max_pull_rows: 1000000    # optional: above this, compare segment checksums first
 ```
-`failed_rows` = missing in target + extra in target + changed; `total_rows` = source rows (after
-`where`, applied to both sides); `observed` has each count and the differences per column;
-the sample lists differing rows. Duplicated rows count with their multiplicity. Values are
-normalised as compare.py says. Passes when pass_rate ≥ threshold (default 1.0: any difference
-fails). Empty on both sides: pass rate 1.0.
+`failed_rows` = missing in target + extra in target + changed (+ rows whose key has a NULL
+part, on either side, unless `null_keys: ignore`); `total_rows` = source rows (after `where`,
+applied to both sides); `observed` has each count, the differences per column and
+`null_key_rows` per side; the sample lists differing rows, then NULL-key rows. Duplicated rows
+count with their multiplicity. A row whose key has a NULL part is never paired with another row
+(NULL is not a key value): it is counted and sampled as its own finding, in both modes.
+Passes when pass_rate ≥ threshold (default 1.0: any difference fails). Empty on both sides:
+pass rate 1.0.
 
-Tables up to `max_pull_rows` rows are read whole from both sides and diffed in memory. Larger
-ones are split into hash buckets of the key (`segment_rows` rows each, default 100,000); both
-databases answer per bucket its row count and two 32-bit md5 sums over a canonical text of each
-row (sqlgen.canonical_text), and only buckets whose figures differ are read and diffed exactly.
-Limit of that mode: float and decimal values enter the checksum rounded to 10^-6, so a bucket
-whose only change is smaller than that is not read; raise `max_pull_rows` for a full comparison.
-The result's `sql` is what ran: in that mode a leading comment (segments, which differed), the
-per-segment checksum query of each side, then the pull queries of the differing segments.
+Both sides' values are normalised in their own database by the Dialect (`Dialect.norm`: dates
+and times as canonical UTC / as-written text, booleans as 0/1). Tables up to `max_pull_rows`
+rows are read whole (normalised) and diffed in memory. Larger ones are split into hash buckets
+of the key (`segment_rows` rows each, default 100,000); both databases answer per bucket its row
+count and two 32-bit md5 sums over the canonical text of the SAME normalised values
+(`Dialect.row_checksum_text`), and only buckets whose figures differ are read and diffed
+exactly. Limit of that mode: float and decimal values enter the checksum rounded to 10^-6, so a
+bucket whose only change is smaller than that is not read; raise `max_pull_rows` for a full
+comparison. The result's `sql` is what ran: in that mode a leading comment (segments, which
+differed), the per-segment checksum query of each side, then the pull queries of the differing
+segments.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictStr, field_validator
 
+from batchcore.jsonutil import to_jsonable
 from batchcore.validation.checks.base import (
     ColumnName,
     CompareCheck,
@@ -44,13 +52,13 @@ from batchcore.validation.checks.base import (
 )
 from batchcore.validation.compare import common_family
 from batchcore.validation.rowdiff import ColumnPlan, DiffResult, diff_tables
-from batchcore.validation.sqlgen import hex_to_int, row_checksum_text
 
 PULL_SEGMENTS = 200  # differing segments read per query
 
 
 class RowDiffSpec(TableCheckSpec):
-    """Keys: table, key, columns, tolerance, source_table, max_pull_rows, segment_rows."""
+    """Keys: table, key, columns, tolerance, source_table, null_keys, max_pull_rows,
+    segment_rows."""
 
     key: ColumnName | Annotated[list[ColumnName], Field(min_length=1)]
     columns: Annotated[list[ColumnName], Field(min_length=1)] | None = None
@@ -58,6 +66,7 @@ class RowDiffSpec(TableCheckSpec):
     tolerance: Annotated[float, Field(ge=0)] | None = None
     max_pull_rows: Annotated[int, Field(ge=0)] = 1_000_000
     segment_rows: Annotated[int, Field(ge=100)] = 100_000
+    null_keys: Literal["fail", "ignore"] = "fail"
 
     @field_validator("key")
     @classmethod
@@ -99,17 +108,42 @@ class RowDiffCheck(CompareCheck):
             out[c] = (s, t, common_family(s, t))
         return out
 
+    def _table(self, side: str) -> str:
+        return self.table if side == "target" else self.source_table
+
+    def _normed(self, ctx: RunContext, side: str, cols: list[str], fams: dict) -> list[str]:
+        """Each column's normalised expression on `side` (Dialect.norm, own → common family)."""
+        d = ctx.conn(side).dialect
+        own = 0 if side == "source" else 1
+        return [d.norm(d.quote(c), fams[c][own], fams[c][2]) for c in cols]
+
+    def _key_null(self, ctx: RunContext, side: str) -> str:
+        q = ctx.conn(side).dialect.quote
+        return " OR ".join(f"{q(k)} IS NULL" for k in self.keys)
+
+    def _key_complete(self, ctx: RunContext, side: str) -> str:
+        q = ctx.conn(side).dialect.quote
+        return " AND ".join(f"{q(k)} IS NOT NULL" for k in self.keys)
+
     def _select(
-        self, ctx: RunContext, side: str, cols: list[str], extra_where: str | None = None
+        self, ctx: RunContext, side: str, cols: list[str], fams: dict, extra: str | None = None
     ) -> str:
+        """The normalised columns of the rows whose key is complete (and `extra` holds)."""
         conn = ctx.conn(side)
-        table = self.table if side == "target" else self.source_table
-        sel = ", ".join(conn.dialect.quote(c) for c in cols)
-        return f"SELECT {sel} FROM {conn.table_ref(table)}{self.where_sql(extra_where)}"
+        sel = ", ".join(
+            f"{e} AS {conn.dialect.quote(c)}"
+            for e, c in zip(self._normed(ctx, side, cols, fams), cols, strict=True)
+        )
+        cond = self._key_complete(ctx, side) + (f" AND {extra}" if extra else "")
+        return f"SELECT {sel} FROM {conn.table_ref(self._table(side))}{self.where_sql(cond)}"
 
     def sql_preview(self, ctx: RunContext) -> str:
         cols = [*self.keys, *self._value_columns(ctx)]
-        return f"-- source\n{self._select(ctx, 'source', cols)};\n-- target\n{self._select(ctx, 'target', cols)}"
+        fams = self._families(ctx, cols)
+        return (
+            f"-- source\n{self._select(ctx, 'source', cols, fams)};\n"
+            f"-- target\n{self._select(ctx, 'target', cols, fams)}"
+        )
 
     # ------------------------------------------------------------ running
     def _plan(self, ctx: RunContext, c: str, fams: dict) -> ColumnPlan:
@@ -126,11 +160,10 @@ class RowDiffCheck(CompareCheck):
         fams = self._families(ctx, cols)
         key_plans = [self._plan(ctx, c, fams) for c in self.keys]
         value_plans = [self._plan(ctx, c, fams) for c in values]
-        counts = {}
+        counts, null_keys = {}, {}
         for side in ("source", "target"):
-            table = self.table if side == "target" else self.source_table
-            sql = f"SELECT count(*) FROM {ctx.conn(side).table_ref(table)}{self.where_sql()}"
-            counts[side] = as_int(ctx.query(side, sql)[1][0][0])
+            row = ctx.query(side, self.count_sql(ctx, side))[1][0]
+            counts[side], null_keys[side] = as_int(row[0]), as_int(row[1])
         biggest = max(counts.values())
         details: dict[str, Any] = {"key": self.keys, "columns": values}
         res = DiffResult()
@@ -157,7 +190,8 @@ class RowDiffCheck(CompareCheck):
                 )
                 diff_tables(src, tgt, key_plans, value_plans, **opts)
                 sql += "\n" + pulled
-        failed = res.missing + res.extra + res.changed
+        null_failed = 0 if self.spec.null_keys == "ignore" else sum(null_keys.values())
+        failed = res.missing + res.extra + res.changed + null_failed
         observed = {
             "source_rows": counts["source"],
             "target_rows": counts["target"],
@@ -165,7 +199,12 @@ class RowDiffCheck(CompareCheck):
             "extra_in_target": res.extra,
             "changed": res.changed,
             "column_differences": {k: v for k, v in res.column_diffs.items() if v},
+            "null_key_rows": null_keys,
         }
+        details["null_keys"] = self.spec.null_keys
+        samples = list(res.samples)
+        if any(null_keys.values()) and ctx.sample_size > len(samples):
+            samples += self._null_key_samples(ctx, cols, fams, null_keys, values)
         out = Outcome(
             total_rows=counts["source"],
             failed_rows=failed,
@@ -174,17 +213,67 @@ class RowDiffCheck(CompareCheck):
             details=details,
             sql=sql,
         )
-        if res.samples and ctx.sample_size > 0:
-            out.sample = {
-                "columns": ["diff", "key", "values"],
-                "rows": res.samples[: ctx.sample_size],
-            }
+        if samples and ctx.sample_size > 0:
+            out.sample = {"columns": ["diff", "key", "values"], "rows": samples[: ctx.sample_size]}
         return out
+
+    def _null_key_samples(
+        self, ctx: RunContext, cols: list[str], fams: dict, null_keys: dict, values: list[str]
+    ) -> list[list[Any]]:
+        """Sample rows whose key has a NULL part: ["null_key_in_<side>", key, {column: value}]."""
+        out: list[list[Any]] = []
+        nk = len(self.keys)
+        for side in ("source", "target"):
+            if not null_keys[side]:
+                continue
+            sql = self.null_key_sample_sql(ctx, side, cols, fams, ctx.sample_size)
+            for r in ctx.query(side, sql)[1]:
+                detail = {v: r[nk + j] for j, v in enumerate(values)}
+                out.append(to_jsonable([f"null_key_in_{side}", list(r[:nk]), detail]))
+        return out
+
+    def count_sql(self, ctx: RunContext, side: str) -> str:
+        """Rows of `side` (after `where`) and those whose key has a NULL part."""
+        conn = ctx.conn(side)
+        nulls = f"count(*) - {conn.dialect.count_if(self._key_complete(ctx, side))}"
+        return (
+            f"SELECT count(*), {nulls} FROM {conn.table_ref(self._table(side))}{self.where_sql()}"
+        )
+
+    def null_key_sample_sql(
+        self, ctx: RunContext, side: str, cols: list[str], fams: dict, limit: int
+    ) -> str:
+        """Up to `limit` normalised rows of `side` whose key has a NULL part."""
+        conn = ctx.conn(side)
+        sel = ", ".join(self._normed(ctx, side, cols, fams))
+        return conn.dialect.limit(
+            f"SELECT {sel} FROM {conn.table_ref(self._table(side))}"
+            f"{self.where_sql(self._key_null(ctx, side))}",
+            limit,
+        )
+
+    def segment_sql(self, ctx: RunContext, side: str, cols: list[str], fams: dict, n: int) -> str:
+        """Per segment (hash bucket of the key, 0..n-1) of `side`: row count and two 32-bit
+        md5 sums of the rows' checksum text (rows with a complete key only)."""
+        conn = ctx.conn(side)
+        bucket = self._bucket_expr(ctx, side, fams, n)
+        exprs = [
+            f"{bucket} AS b",
+            "count(*)",
+            f"sum({self._hash32(ctx, side, cols, fams, 0)})",
+            f"sum({self._hash32(ctx, side, cols, fams, 1)})",
+        ]
+        return (
+            f"SELECT {', '.join(exprs)} FROM {conn.table_ref(self._table(side))}"
+            f"{self.where_sql(self._key_complete(ctx, side))} "
+            f"GROUP BY {conn.dialect.group_by_position(1, bucket)}"
+        )
 
     def _pull(
         self, ctx: RunContext, cols: list[str], fams: dict, buckets: list[int] | None, n: int = 1
     ):
-        """Both sides' rows (of the segments `buckets`, or all) and the SQL that read them."""
+        """Both sides' normalised rows (of the segments `buckets`, or all) and the SQL that
+        read them."""
         tables, shown = {}, []
         for side in ("source", "target"):
             extra, label = None, side
@@ -192,22 +281,20 @@ class RowDiffCheck(CompareCheck):
                 ids = ", ".join(str(b) for b in buckets)
                 extra = f"{self._bucket_expr(ctx, side, fams, n)} IN ({ids})"
                 label = f"{side}: rows of segments {ids}"
-            sql = self._select(ctx, side, cols, extra)
+            sql = self._select(ctx, side, cols, fams, extra)
             tables[side] = ctx.query_arrow(side, sql)
             shown.append(f"-- {label}\n{sql};")
         return tables["source"], tables["target"], "\n".join(shown)
 
-    @staticmethod
-    def _fam(fams: dict, side: str, c: str) -> str:
-        """The family a side's canonical text uses: the common one, but a side's own timestamptz
-        (converted to UTC in SQL)."""
-        own = fams[c][0] if side == "source" else fams[c][1]
-        return own if own == "timestamptz" else fams[c][2]
+    def _hash32(self, ctx: RunContext, side: str, cols: list[str], fams: dict, part: int) -> str:
+        """32 bits (hex digits 8·part+1 .. 8·part+8) of the md5 of the columns' checksum text."""
+        d = ctx.conn(side).dialect
+        normed = self._normed(ctx, side, cols, fams)
+        text = d.row_checksum_text([(e, fams[c][2]) for e, c in zip(normed, cols, strict=True)])
+        return d.hex_to_int(d.substr(d.md5(text), 8 * part + 1, 8))
 
     def _bucket_expr(self, ctx: RunContext, side: str, fams: dict, n: int) -> str:
-        d = ctx.conn(side).dialect
-        key_text = row_checksum_text(d, [(d.quote(k), self._fam(fams, side, k)) for k in self.keys])
-        return f"({hex_to_int(d, f'substr(md5({key_text}), 1, 8)')} % {n})"
+        return f"({self._hash32(ctx, side, self.keys, fams, 0)} % {n})"
 
     def _segments(
         self, ctx: RunContext, cols: list[str], fams: dict, n: int
@@ -215,17 +302,7 @@ class RowDiffCheck(CompareCheck):
         figures: dict[str, dict[int, tuple[int, ...]]] = {}
         shown = ""
         for side in ("source", "target"):
-            conn = ctx.conn(side)
-            d = conn.dialect
-            table = self.table if side == "target" else self.source_table
-            md5 = f"md5({row_checksum_text(d, [(d.quote(c), self._fam(fams, side, c)) for c in cols])})"
-            exprs = [
-                f"{self._bucket_expr(ctx, side, fams, n)} AS b",
-                "count(*)",
-                f"sum({hex_to_int(d, f'substr({md5}, 1, 8)')})",
-                f"sum({hex_to_int(d, f'substr({md5}, 9, 8)')})",
-            ]
-            sql = f"SELECT {', '.join(exprs)} FROM {conn.table_ref(table)}{self.where_sql()} GROUP BY 1"
+            sql = self.segment_sql(ctx, side, cols, fams, n)
             shown += f"-- {side}: row count and checksums per segment\n{sql};\n"
             figures[side] = {
                 int(r[0]): tuple(as_int(v) for v in r[1:]) for r in ctx.query(side, sql)[1]

@@ -22,7 +22,8 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from batchcore.validation.catalog import FAMILIES, type_family
+from batchcore.dialects import Dialect
+from batchcore.dialects.types import FAMILIES
 from batchcore.validation.checks.base import (
     ColumnName,
     Outcome,
@@ -52,9 +53,10 @@ class SchemaSpec(TableCheckSpec):
     allow_extra: bool = True
 
 
-def expected_family(dialect: str, type_text: str) -> str:
+def expected_family(dialect: Dialect, type_text: str) -> str:
+    """The family an expected `type` names: a family itself, or a type name of `dialect`."""
     t = type_text.strip().lower()
-    return t if t in FAMILIES else type_family(dialect, type_text)
+    return t if t in FAMILIES else dialect.type_family(type_text)
 
 
 class SchemaCheck(QueryCheck):
@@ -86,7 +88,7 @@ class SchemaCheck(QueryCheck):
                 problems.append(f"missing column {e.name!r}")
                 bad.add(e.name)
             elif e.type is not None:
-                want = expected_family(ctx.target.dialect.name, e.type)
+                want = expected_family(ctx.target.dialect, e.type)
                 if want != col.family:
                     problems.append(
                         f"column {e.name!r} is {col.type} ({col.family}), expected {e.type} ({want})"

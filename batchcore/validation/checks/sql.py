@@ -65,7 +65,9 @@ class SqlCheck(QueryCheck):
         else:
             out.pass_rate = ratio(failed, total)
         if failed:
-            sample_sql = f"SELECT * FROM ({self.spec.query}) q LIMIT {int(ctx.sample_size)}"
+            sample_sql = ctx.target.dialect.limit(
+                f"SELECT * FROM ({self.spec.query}) q", ctx.sample_size
+            )
             out.sample = ctx.sample("target", sample_sql)
             out.details["sample_sql"] = sample_sql
         return out

@@ -25,7 +25,6 @@ from batchcore.validation.checks.base import (
     ScanCheck,
     as_int,
 )
-from batchcore.validation.sqlgen import count_if
 
 MAX_BITMAP_BITS = 1 << 28
 
@@ -47,9 +46,9 @@ class UniqueCheck(ScanCheck):
         super().prepare(ctx)
         conn = ctx.target
         d = conn.dialect
-        if d.name == "sqlite" and len(self.columns) > 1:
-            self.mode = "group_by"
-        elif d.name == "duckdb" and all(self.families[c] == "integer" for c in self.columns):
+        if len(self.columns) > 1 and not d.tuple_distinct:
+            self.mode = "group_by"  # no tuple DISTINCT: count duplicates by grouping
+        elif d.bitmap_distinct and all(self.families[c] == "integer" for c in self.columns):
             q = d.quote
             sel = ", ".join(f"min({q(c)}), max({q(c)})" for c in self.columns)
             _, rows = ctx.query("target", f"SELECT {sel} FROM {conn.table_ref(self.table)}")
@@ -79,21 +78,18 @@ class UniqueCheck(ScanCheck):
                     else f"(CAST({d.quote(c)} AS BIGINT) - {lo})"
                 )
                 mult *= hi - lo + 1
-            return f"coalesce(bit_count(bitstring_agg({' + '.join(parts)}, 0, {mult - 1})), 0)"
+            return d.bitmap_distinct_count(" + ".join(parts), mult)
         if self.mode in ("group_by", "empty"):
             return None
         if len(cols) == 1:
             return f"count(DISTINCT {cols[0]})"
-        if d.name == "mysql":
-            return f"count(DISTINCT {', '.join(cols)})"
-        row = f"ROW({', '.join(cols)})" if d.name == "postgres" else f"({', '.join(cols)})"
-        return f"count(DISTINCT CASE WHEN {self._complete(conn)} THEN {row} END)"
+        return d.distinct_tuple_count(cols, self._complete(conn))
 
     def aggregates(self, conn: DbConnection) -> list[str]:
         if len(self.columns) == 1:  # count(c) reads the validity mask only: cheaper than a filter
             out = [f"count({conn.dialect.quote(self.columns[0])})"]
         else:
-            out = [count_if(conn.dialect, self._complete(conn))]
+            out = [conn.dialect.count_if(self._complete(conn))]
         dist = self._distinct(conn)
         if dist is not None:
             out.append(dist)
@@ -112,10 +108,11 @@ class UniqueCheck(ScanCheck):
         q = conn.dialect.quote
         cols = ", ".join(q(c) for c in self.columns)
         grp = ", ".join(self.col(conn, c) for c in self.columns)
-        return (
+        return conn.dialect.limit(
             f"SELECT {cols}, count(*) AS {q('row_count')} FROM {conn.table_ref(self.table)}"
             f"{self.where_sql(self._complete(conn))} GROUP BY {grp} HAVING count(*) > 1 "
-            f"ORDER BY count(*) DESC LIMIT {int(limit)}"
+            "ORDER BY count(*) DESC",
+            limit,
         )
 
     def failing_filter(self, conn: DbConnection) -> str | None:

@@ -1,0 +1,285 @@
+"""The `Dialect` base class: every piece of SQL whose spelling depends on the database.
+
+A Dialect is stateless (one shared instance per database family, `batchcore.dialects.DIALECTS`).
+Methods take SQL expressions (text) and answer SQL expressions; none runs a query except
+`describe_columns`, which is given an open connection. The base class spells ANSI SQL; each
+subclass overrides what its database spells differently. Adding a database means writing one
+subclass (and its driver wrapper in batchcore.connections).
+
+Canonical forms for comparison (docs/checks.md, "Migration comparisons"):
+
+- `norm(expr, own, common)` is THE normalisation of a column for comparison: both row_diff
+  modes pull it (full mode) or hash its canonical text (segmented mode), so the two can never
+  disagree. Date/time families become the text `YYYY-MM-DD HH:MM:SS.ffffff` — an instant
+  (TIMESTAMPTZ, or a text value with a UTC offset) in UTC, a naive timestamp as written, a DATE
+  at midnight; booleans become 0/1; everything else is pulled as stored.
+- `row_checksum_text` writes several normalised values as one unambiguous text: a NULL is `-`,
+  a value is `<length>:<canonical text>`. A value never starts with `-`, so no value (not even
+  the text `\\N` or `-`) can equal a NULL, and length prefixes keep ('a:', 'b') apart from
+  ('a', ':b').
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from batchcore.dialects.types import TIME_FAMILIES, generic_family
+
+if TYPE_CHECKING:
+    from batchcore.connections import DbConnection
+
+# A time part followed by a UTC offset or Z: "13:00:00+01:00", "13:00Z", "13:00:00.5 -0500".
+# (A date alone, "2024-03-01", must not read as an offset of -01.)
+OFFSET_REGEX = r"[0-9]:[0-9][0-9](:[0-9][0-9](\.[0-9]+)?)? ?(Z|[+-][0-9][0-9](:?[0-9][0-9])?)$"
+SCALE_DIGITS = 6  # float and decimal values enter segment checksums rounded to 10^-6
+
+
+class Dialect:
+    """SQL spelling of one database family (ANSI here; subclasses override).
+
+    `name` is the connection type (connections.yaml `type`); `file_based` is True when the
+    connection is a local file that opening would create (DuckDB, SQLite).
+    """
+
+    name = "ansi"
+    quote_char = '"'
+    file_based = False
+    tuple_distinct = True  # count(DISTINCT (a, b)) works (else: distinct_tuple_count is None)
+    bitmap_distinct = False  # bitmap_distinct_count answers (DuckDB)
+    native_timestamps = True  # date/time columns hold typed values (SQLite: text)
+    current_schema = "current_schema()"  # SQL of the current schema (describe_columns)
+    describe_filter = ""  # extra information_schema.columns condition (describe_columns)
+
+    # ------------------------------------------------------------ names and literals
+    def quote(self, ident: str) -> str:
+        """Quote an identifier, doubling embedded quote characters (reserved words, mixed case,
+        spaces all work)."""
+        q = self.quote_char
+        return f"{q}{str(ident).replace(q, q + q)}{q}"
+
+    def table(self, name: str, schema: str | None = None) -> str:
+        """Qualified, quoted table reference."""
+        return f"{self.quote(schema)}.{self.quote(name)}" if schema else self.quote(name)
+
+    def literal(self, value: Any) -> str:
+        """A SQL literal for str/int/float/bool/None."""
+        if value is None:
+            return "NULL"
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, (int, float)):
+            return repr(value)
+        return "'" + str(value).replace("'", "''") + "'"
+
+    # ------------------------------------------------------------ text
+    def to_text(self, expr: str) -> str:
+        """`expr` cast to the dialect's text type."""
+        return f"CAST({expr} AS VARCHAR)"
+
+    def char_length(self, expr: str) -> str:
+        """Length of a text in characters (code points)."""
+        return f"length({expr})"
+
+    def concat(self, parts: Sequence[str]) -> str:
+        """Text concatenation of `parts` (none of them NULL)."""
+        if len(parts) == 1:
+            return parts[0]
+        return " || ".join(f"({p})" for p in parts)
+
+    def limit(self, select: str, n: int) -> str:
+        """`select` (a SELECT statement) returning at most `n` rows."""
+        return f"{select} LIMIT {int(n)}"
+
+    def group_by_position(self, position: int, expr: str) -> str:
+        """How GROUP BY names the select list's `position`-th expression `expr`."""
+        return str(int(position))
+
+    def substr(self, expr: str, start: int, length: int) -> str:
+        """`length` characters of a text from position `start` (1-based)."""
+        return f"substr({expr}, {int(start)}, {int(length)})"
+
+    def exact_text(self, expr: str) -> str:
+        """`expr` (a text column) in a form that compares, groups and counts distinct
+        byte-exactly, whatever the column's collation."""
+        return expr
+
+    def column_for(self, expr: str, family: str) -> str:
+        """A column as value checks compare it: text columns byte-exactly."""
+        return self.exact_text(expr) if family == "string" else expr
+
+    # ------------------------------------------------------------ aggregates and predicates
+    def count_if(self, cond: str) -> str:
+        """Rows where `cond` is TRUE (NULL counts as not true). 0 on an empty input, never NULL."""
+        return f"coalesce(sum(CASE WHEN {cond} THEN 1 ELSE 0 END), 0)"
+
+    def regex_full_match(self, expr: str, pattern: str) -> str:
+        """TRUE when the whole text of `expr` matches `pattern` (case-sensitive); NULL when
+        `expr` is NULL. The pattern is anchored as `^(?:pattern)$`."""
+        anchored = self.literal(f"^(?:{pattern})$")
+        return f"regexp_like({self.to_text(expr)}, {anchored})"
+
+    def min_max_expr(self, expr: str, family: str) -> str:
+        """`expr` prepared for min()/max() so that text orders by code point."""
+        return expr
+
+    def distinct_expr(self, expr: str, family: str) -> str:
+        """`expr` prepared for count(DISTINCT ...): byte-exact text."""
+        return self.column_for(expr, family)
+
+    def distinct_tuple_count(self, cols: Sequence[str], complete: str) -> str | None:
+        """count(DISTINCT (cols)) over rows where `complete` holds; None when the database
+        cannot count distinct tuples (the caller then groups)."""
+        return f"count(DISTINCT CASE WHEN {complete} THEN ({', '.join(cols)}) END)"
+
+    def bitmap_distinct_count(self, packed: str, bits: int) -> str | None:
+        """Distinct values of the non-negative integer `packed` < `bits` counted with a bitmap;
+        None when the database has no bitmap aggregate."""
+        return None
+
+    def anti_join(self, left: str, right: str, on: str) -> str | None:
+        """`left ANTI JOIN right ON on` where the database has the syntax, else None."""
+        return None
+
+    def bool_to_int(self, expr: str) -> str:
+        """A boolean column as 1/0 (NULL stays NULL)."""
+        return f"CASE WHEN {expr} IS NULL THEN NULL WHEN {expr} THEN 1 ELSE 0 END"
+
+    # ------------------------------------------------------------ hashing
+    def md5(self, text: str) -> str:
+        """Lower-case hex md5 of the UTF-8 bytes of `text`."""
+        return f"md5({text})"
+
+    def hex_to_int(self, hex_expr: str) -> str:
+        """An up-to-8-hex-digit lower-case text as an integer, the same number everywhere.
+        Portable spelling: one POSITION per digit."""
+        digits = "'0123456789abcdef'"
+        terms = [
+            f"(POSITION(SUBSTR({hex_expr}, {i + 1}, 1) IN {digits}) - 1) * {16 ** (7 - i)}"
+            for i in range(8)
+        ]
+        return "(" + " + ".join(terms) + ")"
+
+    # ------------------------------------------------------------ normalisation for comparison
+    def ts_text(self, expr: str, family: str) -> str:
+        """Canonical text `YYYY-MM-DD HH:MM:SS.ffffff` of a value of `family` (date, timestamp,
+        timestamptz or string): an instant (timestamptz, text with an offset) in UTC, a naive
+        timestamp as written, a DATE at midnight."""
+        raise NotImplementedError(f"{self.name}: timestamps as text")
+
+    def norm(self, expr: str, own: str, common: str) -> str:
+        """THE normalised value of column `expr` (its family `own`) for comparison with a column
+        of the other side in family `common` (compare.common_family). See the module doc."""
+        if common in TIME_FAMILIES:
+            return self.ts_text(expr, own if own in (*TIME_FAMILIES, "string") else "timestamp")
+        if own == "boolean":
+            return self.bool_to_int(expr)
+        return expr
+
+    def scaled_int_text(self, expr: str) -> str:
+        """round(expr × 10^6) as decimal digits (float and decimal checksums)."""
+        return self.to_text(f"CAST(round({expr} * {10**SCALE_DIGITS}) AS DECIMAL(38,0))")
+
+    def int_text(self, expr: str) -> str:
+        """An integer as decimal digits."""
+        return self.to_text(f"CAST({expr} AS BIGINT)")
+
+    def canonical_text(self, normed: str, common: str) -> str:
+        """The text of a normalised value (`norm`) that is identical across dialects when the
+        values are equal (NULL stays NULL). Float and decimal values are written as
+        round(value × 10^6) in digits: equal within 10^-6 gives equal text."""
+        if common in TIME_FAMILIES:
+            return normed
+        if common in ("float", "decimal"):
+            return self.scaled_int_text(normed)
+        if common == "integer":
+            return self.int_text(normed)
+        return self.to_text(normed)
+
+    def row_checksum_text(self, parts: Sequence[tuple[str, str]]) -> str:
+        """One unambiguous text of several normalised values [(normed expr, common family)]:
+        NULL → `-`, a value → `<length>:<text>` (module doc)."""
+        return self.concat([self.frame(self.canonical_text(n, fam)) for n, fam in parts])
+
+    def frame(self, text: str) -> str:
+        """`<length>:<text>`, or `-` when `text` is NULL (concatenation with NULL is NULL)."""
+        framed = self.concat([self.to_text(self.char_length(text)), "':'", text])
+        return f"coalesce({framed}, '-')"
+
+    # ------------------------------------------------------------ the session clock (freshness)
+    def now_local_text(self) -> str:
+        """The session's local wall-clock time as canonical timestamp text (naive columns hold
+        the session's local time)."""
+        return self.ts_text("LOCALTIMESTAMP", "timestamp")
+
+    def now_utc_text(self) -> str:
+        """The database's current instant, in UTC, as canonical timestamp text."""
+        return self.ts_text("CURRENT_TIMESTAMP", "timestamptz")
+
+    def extreme_ts_text(self, fn: str, expr: str, family: str) -> str:
+        """Aggregate `fn` (min or max) of a date/time (or text) column, as canonical text.
+        Text is normalised row by row first (a text max is not the latest instant when offsets
+        differ); a native date/time type is normalised after the aggregate."""
+        if family == "string" or not self.native_timestamps:
+            return f"{fn}({self.ts_text(expr, family)})"
+        return self.ts_text(f"{fn}({expr})", family)
+
+    def distinct_ts(self, expr: str, family: str) -> str:
+        """`expr` for count(DISTINCT ...) as a date/time: text normalised row by row."""
+        if family == "string" or not self.native_timestamps:
+            return self.ts_text(expr, family)
+        return expr
+
+    # ------------------------------------------------------------ catalog
+    def type_family(self, raw_type: str) -> str:
+        """The family (batchcore.dialects.types.FAMILIES) of a type name of this database."""
+        return generic_family(raw_type) or "other"
+
+    def describe_columns(
+        self, conn: DbConnection, schema: str | None, table: str
+    ) -> list[tuple[str, str]]:
+        """[(column name, type text)] of a table in ordinal order ([] when it does not exist),
+        from information_schema.columns (schema None = the current schema)."""
+        lit = self.literal
+        cond = (
+            f"table_schema = {lit(schema)}" if schema else f"table_schema = {self.current_schema}"
+        )
+        _, rows = conn.query(
+            "SELECT column_name, data_type, numeric_precision, numeric_scale FROM "
+            f"information_schema.columns WHERE {cond} AND table_name = {lit(table)}"
+            f"{self.describe_filter} ORDER BY ordinal_position"
+        )
+        return [(str(r[0]), self.type_text(str(r[1]), r[2], r[3])) for r in rows]
+
+    def type_text(self, data_type: str, precision: Any, scale: Any) -> str:
+        """information_schema's data_type with the precision and scale it leaves out."""
+        return data_type
+
+    def catalog_extractor(self) -> Callable:
+        """The metadata extractor function `(conn, q, schema, table_names) -> Catalog`."""
+        from batchcore.metadata.extract_sqlalchemy import extract
+
+        return extract
+
+    # ------------------------------------------------------------ generated data (datagen)
+    schemas_in_database = True  # a database holds schemas (PostgreSQL); else tables get a prefix
+
+    def column_type(self, duck_type: str) -> str:
+        """The column type to declare for a generated DuckDB type (BIGINT, INTEGER, SMALLINT,
+        DATE, BOOLEAN, VARCHAR, DECIMAL(p,s))."""
+        return duck_type
+
+    def generated_value(self, duck_expr: str, duck_type: str) -> str:
+        """The DuckDB expression that writes a generated value of `duck_type` in the form this
+        database's bulk load reads (e.g. booleans as 0/1 where it has no boolean)."""
+        return duck_expr
+
+    # ------------------------------------------------------------ session and cancel
+    def session_sql(self, options: dict[str, Any]) -> list[str]:
+        """Statements run once when a connection opens (connection `options`: `time_zone`)."""
+        return []
+
+    def cancel_sql(self, session_id: Any) -> str | None:
+        """The statement that stops the running query of session `session_id` from another
+        session, where the database cancels that way (None: the driver cancels)."""
+        return None

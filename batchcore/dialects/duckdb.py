@@ -1,0 +1,53 @@
+"""DuckDB: FILTER aggregates, regexp_full_match, ANTI JOIN, bitmap distinct counts, ICU time zones."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from batchcore.dialects.base import OFFSET_REGEX, Dialect
+
+_FMT = "'%Y-%m-%d %H:%M:%S.%f'"
+
+
+class DuckDBDialect(Dialect):
+    name = "duckdb"
+    file_based = True
+    bitmap_distinct = True
+    describe_filter = " AND table_catalog = current_database()"
+
+    def count_if(self, cond: str) -> str:
+        return f"count(*) FILTER (WHERE {cond})"
+
+    def regex_full_match(self, expr: str, pattern: str) -> str:
+        return f"regexp_full_match({self.to_text(expr)}, {self.literal(pattern)})"
+
+    def bitmap_distinct_count(self, packed: str, bits: int) -> str | None:
+        return f"coalesce(bit_count(bitstring_agg({packed}, 0, {bits - 1})), 0)"
+
+    def anti_join(self, left: str, right: str, on: str) -> str | None:
+        return f"{left} ANTI JOIN {right} ON {on}"
+
+    def hex_to_int(self, hex_expr: str) -> str:
+        return f"CAST(('0x' || {hex_expr}) AS BIGINT)"
+
+    def ts_text(self, expr: str, family: str) -> str:
+        if family == "timestamptz":
+            return f"strftime(timezone('UTC', {expr}), {_FMT})"
+        if family == "string":
+            return (
+                f"CASE WHEN regexp_matches({expr}, {self.literal(OFFSET_REGEX)}) "
+                f"THEN strftime(timezone('UTC', CAST({expr} AS TIMESTAMPTZ)), {_FMT}) "
+                f"ELSE strftime(CAST({expr} AS TIMESTAMP), {_FMT}) END"
+            )
+        return f"strftime(CAST({expr} AS TIMESTAMP), {_FMT})"
+
+    def now_local_text(self) -> str:
+        return f"strftime(current_localtimestamp(), {_FMT})"
+
+    def now_utc_text(self) -> str:
+        return f"strftime(timezone('UTC', now()), {_FMT})"
+
+    def catalog_extractor(self) -> Callable:
+        from batchcore.metadata.extract_duckdb import extract
+
+        return extract

@@ -1,0 +1,68 @@
+"""PostgreSQL: FILTER aggregates, `~` regex, COLLATE "C" ordering, session TimeZone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from batchcore.dialects.base import OFFSET_REGEX, Dialect
+
+_FMT = "'YYYY-MM-DD HH24:MI:SS.US'"
+
+
+class PostgresDialect(Dialect):
+    name = "postgres"
+
+    def to_text(self, expr: str) -> str:
+        return f"CAST({expr} AS TEXT)"
+
+    def count_if(self, cond: str) -> str:
+        return f"count(*) FILTER (WHERE {cond})"
+
+    def regex_full_match(self, expr: str, pattern: str) -> str:
+        return f"({self.to_text(expr)} ~ {self.literal(f'^(?:{pattern})$')})"
+
+    def min_max_expr(self, expr: str, family: str) -> str:
+        return f'({expr} COLLATE "C")' if family == "string" else expr
+
+    def distinct_tuple_count(self, cols, complete: str) -> str | None:
+        return f"count(DISTINCT CASE WHEN {complete} THEN ROW({', '.join(cols)}) END)"
+
+    def hex_to_int(self, hex_expr: str) -> str:
+        return f"(('x' || lpad({hex_expr}, 16, '0'))::bit(64)::bigint)"
+
+    def ts_text(self, expr: str, family: str) -> str:
+        if family == "timestamptz":
+            return f"to_char(({expr}) AT TIME ZONE 'UTC', {_FMT})"
+        if family == "string":
+            return (
+                f"CASE WHEN {expr} ~ {self.literal(OFFSET_REGEX)} "
+                f"THEN to_char(CAST({expr} AS TIMESTAMPTZ) AT TIME ZONE 'UTC', {_FMT}) "
+                f"ELSE to_char(CAST({expr} AS TIMESTAMP), {_FMT}) END"
+            )
+        return f"to_char(CAST({expr} AS TIMESTAMP), {_FMT})"
+
+    def now_local_text(self) -> str:
+        return f"to_char(LOCALTIMESTAMP, {_FMT})"
+
+    def now_utc_text(self) -> str:
+        return f"to_char(now() AT TIME ZONE 'UTC', {_FMT})"
+
+    def type_text(self, data_type: str, precision: Any, scale: Any) -> str:
+        if data_type == "numeric" and scale is not None:
+            return f"numeric({int(precision or 38)},{int(scale)})"
+        return data_type
+
+    def catalog_extractor(self) -> Callable:
+        from batchcore.metadata.extract_postgres import extract
+
+        return extract
+
+    def column_type(self, duck_type: str) -> str:
+        if duck_type.startswith("DECIMAL"):
+            return "NUMERIC" + duck_type[len("DECIMAL") :]
+        return "TEXT" if duck_type == "VARCHAR" else duck_type
+
+    def session_sql(self, options: dict[str, Any]) -> list[str]:
+        tz = options.get("time_zone")
+        return [f"SET TIME ZONE {self.literal(str(tz))}"] if tz else []

@@ -1,0 +1,179 @@
+"""SQLite: dynamic types with affinity, Python functions registered on each connection
+(REGEXP, md5, hex_to_int, bo_ts_text), no tuple DISTINCT, no time zones (its clock is UTC).
+
+SQLite has no timestamp type: dates and times are text (`2024-03-01 13:00:00`, with or
+without `T`, fractions or a UTC offset such as `+01:00`). `bo_ts_text` reads such text with
+Python's `datetime.fromisoformat`, so a value with an offset is an instant (written in UTC),
+a naive one stays as written, microseconds are kept, and a text that is not a date/time comes
+back unchanged (it then equals only the same text).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from batchcore.dialects.base import Dialect
+from batchcore.dialects.types import clean_type, generic_family
+
+_REGEX_CACHE: dict[str, re.Pattern] = {}
+
+
+def regexp(pattern: str | None, value: Any) -> int | None:
+    """`value REGEXP pattern` (SQLite has the operator but no function behind it)."""
+    if pattern is None or value is None:
+        return None
+    rx = _REGEX_CACHE.get(pattern)
+    if rx is None:
+        rx = _REGEX_CACHE.setdefault(pattern, re.compile(pattern))
+    return 1 if rx.search(str(value)) else 0
+
+
+def md5(value: Any) -> str | None:
+    """md5 hex digest of the UTF-8 text of `value` (NULL stays NULL), as the other databases give."""
+    if value is None:
+        return None
+    return hashlib.md5(str(value).encode("utf-8")).hexdigest()
+
+
+def hex_to_int(h: str | None) -> int | None:
+    """A hex text as an integer."""
+    return None if h is None else int(h, 16)
+
+
+def frame(text: Any) -> str:
+    """Dialect.frame in one call: `<length>:<text>`, `-` for NULL."""
+    if text is None:
+        return "-"
+    text = str(text)
+    return f"{len(text)}:{text}"
+
+
+def canonical_ts_text(value: Any) -> str | None:
+    """`YYYY-MM-DD HH:MM:SS.ffffff` of a date/time text (an offset converted to UTC); a value
+    that is not a date/time as its text."""
+    if value is None:
+        return None
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).hex()
+    text = str(value).strip()
+    try:
+        ts = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if isinstance(ts, datetime) and ts.tzinfo is not None:
+        ts = ts.astimezone(UTC).replace(tzinfo=None)
+    elif not isinstance(ts, datetime) and isinstance(ts, date):
+        ts = datetime(ts.year, ts.month, ts.day)
+    return ts.isoformat(sep=" ", timespec="microseconds")
+
+
+class SQLiteDialect(Dialect):
+    name = "sqlite"
+    file_based = True
+    tuple_distinct = False
+    native_timestamps = False
+
+    def literal(self, value: Any) -> str:
+        if isinstance(value, bool):
+            return "1" if value else "0"
+        return super().literal(value)
+
+    def to_text(self, expr: str) -> str:
+        return f"CAST({expr} AS TEXT)"
+
+    def count_if(self, cond: str) -> str:
+        return f"count(*) FILTER (WHERE {cond})"
+
+    def regex_full_match(self, expr: str, pattern: str) -> str:
+        return f"({self.to_text(expr)} REGEXP {self.literal(f'^(?:{pattern})$')})"
+
+    def distinct_tuple_count(self, cols, complete: str) -> str | None:
+        return None
+
+    def bool_to_int(self, expr: str) -> str:
+        return f"CASE WHEN {expr} IS NULL THEN NULL WHEN {expr} <> 0 THEN 1 ELSE 0 END"
+
+    def hex_to_int(self, hex_expr: str) -> str:
+        return f"hex_to_int({hex_expr})"
+
+    def scaled_int_text(self, expr: str) -> str:
+        return self.to_text(f"CAST(round({expr} * 1000000) AS INTEGER)")
+
+    def ts_text(self, expr: str, family: str) -> str:
+        # the two commonest shapes are written out in SQL (a Python call costs ~4 µs a row);
+        # anything else (offsets, fractions, other spellings) goes through bo_ts_text
+        e = expr
+        text = f"typeof({e}) = 'text' AND substr({e}, 5, 1) = '-' AND substr({e}, 8, 1) = '-'"
+        return (
+            f"CASE WHEN {text} AND length({e}) = 19 AND substr({e}, 11, 1) IN (' ', 'T') "
+            f"AND substr({e}, 14, 1) = ':' AND substr({e}, 17, 1) = ':' "
+            f"THEN substr({e}, 1, 10) || ' ' || substr({e}, 12) || '.000000' "
+            f"WHEN {text} AND length({e}) = 10 THEN {e} || ' 00:00:00.000000' "
+            f"ELSE bo_ts_text({e}) END"
+        )
+
+    def frame(self, text: str) -> str:
+        return f"bo_frame({text})"
+
+    def now_local_text(self) -> str:
+        return "bo_ts_text(strftime('%Y-%m-%d %H:%M:%f', 'now'))"
+
+    def now_utc_text(self) -> str:
+        return self.now_local_text()
+
+    def type_family(self, raw_type: str) -> str:
+        """Declared types by the common rules, else SQLite's affinity rules
+        (https://www.sqlite.org/datatype3.html §3.1): INT → integer; CHAR/CLOB/TEXT → string;
+        BLOB or none → binary; REAL/FLOA/DOUB → float; otherwise decimal (NUMERIC)."""
+        t = clean_type(raw_type)
+        fam = generic_family(t)
+        if fam:
+            return fam
+        if "int" in t:
+            return "integer"
+        if any(k in t for k in ("char", "clob", "text")):
+            return "string"
+        if t == "" or "blob" in t:
+            return "binary"
+        if any(k in t for k in ("real", "floa", "doub")):
+            return "float"
+        return "decimal"
+
+    def describe_columns(self, conn, schema: str | None, table: str) -> list[tuple[str, str]]:
+        prefix = f"{self.quote(schema)}." if schema else ""
+        _, rows = conn.query(f"PRAGMA {prefix}table_info({self.quote(table)})")
+        return [(str(r[1]), r[2] or "") for r in rows]
+
+    def catalog_extractor(self) -> Callable:
+        from batchcore.metadata.extract_sqlite import extract
+
+        return extract
+
+    schemas_in_database = False  # only attached databases
+
+    def column_type(self, duck_type: str) -> str:
+        return "TEXT" if duck_type == "VARCHAR" else duck_type
+
+    def generated_value(self, duck_expr: str, duck_type: str) -> str:
+        if duck_type == "BOOLEAN":
+            return f"CAST({duck_expr} AS INTEGER)"
+        if duck_type.startswith("DECIMAL"):
+            return (
+                f"CAST({duck_expr} AS DOUBLE)"  # SQLite stores REAL; DuckDB's Decimal is not bound
+            )
+        if duck_type == "DATE":
+            return f"CAST({duck_expr} AS VARCHAR)"
+        return duck_expr
+
+    def register_functions(self, con: sqlite3.Connection) -> None:
+        """Register the Python functions this dialect's SQL calls on a new connection."""
+        con.create_function("regexp", 2, regexp, deterministic=True)
+        con.create_function("md5", 1, md5, deterministic=True)
+        con.create_function("hex_to_int", 1, hex_to_int, deterministic=True)
+        con.create_function("bo_ts_text", 1, canonical_ts_text, deterministic=True)
+        con.create_function("bo_frame", 1, frame, deterministic=True)
