@@ -9,6 +9,7 @@ asks for it before any page runs (the menu stays hidden until then).
 import streamlit as st
 
 from ui_components import core
+from ui_components.store_health import store_health
 
 st.set_page_config(
     page_title="Batch Operations", page_icon=":material/dynamic_feed:", layout="wide"
@@ -80,6 +81,8 @@ st.sidebar.caption(
     f"Engine {_eng.instance_id} · {_eng.settings.max_workers} workers · REST API at /batch",
     help=f"Job store {_eng.settings.db_path}; workspace {_eng.settings.workspace}",
 )
+with st.sidebar:
+    store_health(_eng)
 try:
     page.run()
 except Exception as exc:  # never a traceback (st.stop / st.rerun are no Exception: they pass)

@@ -93,6 +93,12 @@ class Settings:
         """The job store file: `<jobs_dir>/batch.duckdb`."""
         return self.jobs_dir / "batch.duckdb"
 
+    @property
+    def staging_dir(self) -> Path:
+        """`<jobs_dir>/staging`: files operations stage (data generation's CSV files), emptied
+        at every start (one process owns the jobs folder, so nothing in it is in use then)."""
+        return self.jobs_dir / "staging"
+
     @classmethod
     def from_env(cls, **overrides) -> Settings:
         """Read the BATCH_* variables; keyword overrides win. Raises ConfigError on bad values."""

@@ -35,7 +35,14 @@ import duckdb
 
 # Dialect and DIALECTS live in batchcore.dialects; re-exported here for existing imports
 from batchcore.dialects import DIALECTS, Dialect, dialect_for  # noqa: F401
-from batchcore.errors import ConfigError, ConnectionFailed, ConnectionRejected, OperationCancelled
+from batchcore.errors import (
+    BatchError,
+    ConfigError,
+    ConnectionFailed,
+    ConnectionRejected,
+    OperationCancelled,
+    driver_error,
+)
 from batchcore.redact import redact_exception, redact_secrets
 from batchcore.workspace import ConnectionSpec, ResolvedConnection
 
@@ -325,14 +332,13 @@ class SQLiteConnection(DbConnection):
 
 # ---------------------------------------------------------------- PostgreSQL
 
-# The server answered and said no: retrying cannot help (PostgreSQL FATAL messages; MySQL error
-# codes 1044/1045/1698 access denied, 1049 unknown database, 1227 no privilege).
-_PG_REJECTED = re.compile(
-    r"FATAL:\s+(role .* does not exist|database .* does not exist|password authentication failed"
-    r"|no pg_hba.conf entry|permission denied)",
-    re.IGNORECASE,
-)
-_MYSQL_REJECTED = {1044, 1045, 1049, 1227, 1698}
+
+def _connect_error(exc: BaseException, context: str) -> BatchError:
+    """A driver's failure to connect: ConnectionRejected (login or database refused) or
+    ConnectionFailed (anything else: the server may answer later). See errors.driver_error."""
+    return driver_error(exc, context) or ConnectionFailed(
+        f"{context}: {str(exc).strip() or type(exc).__name__}", field="url"
+    )
 
 
 class PostgresConnection(DbConnection):
@@ -344,11 +350,8 @@ class PostgresConnection(DbConnection):
 
         try:
             self.con = psycopg.connect(resolved.url, autocommit=True, connect_timeout=10)
-        except psycopg.OperationalError as exc:
-            msg = f"cannot connect to PostgreSQL ({resolved.name}): {str(exc).strip()}"
-            if _PG_REJECTED.search(str(exc)):
-                raise ConnectionRejected(msg, field="url") from None
-            raise ConnectionFailed(msg, field="url") from None
+        except psycopg.Error as exc:
+            raise _connect_error(exc, f"cannot connect to PostgreSQL ({resolved.name})") from None
         # options.time_zone, strings read as the SQL gate reads them; read-only transactions
         for stmt in self.dialect.session_sql(self.options) + (
             self.dialect.read_only_sql() if read_only else []
@@ -401,10 +404,7 @@ class MySQLConnection(DbConnection):
         try:
             self.con = pymysql.connect(autocommit=True, connect_timeout=10, **self._params)
         except pymysql.MySQLError as exc:
-            msg = f"cannot connect to MySQL ({resolved.name}): {exc}"
-            if exc.args and exc.args[0] in _MYSQL_REJECTED:
-                raise ConnectionRejected(msg, field="url") from None
-            raise ConnectionFailed(msg, field="url") from None
+            raise _connect_error(exc, f"cannot connect to MySQL ({resolved.name})") from None
         self.thread_id = self.con.thread_id()
         # time_zone and sql_mode: see dialects/mysql.py; read-only transactions
         for stmt in self.dialect.session_sql(self.options) + (

@@ -7,6 +7,7 @@ share it. `shutdown_engine()` stops it (the st.App lifespan calls it on exit).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import secrets
@@ -17,8 +18,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from batchcore import jsonutil
 from batchcore.config import Settings
-from batchcore.errors import NotFound, RequestError
+from batchcore.errors import Conflict, NotFound, RequestError, StoreUnavailable
 from batchcore.executor import Executor, RetryPolicy
 from batchcore.limits import check_job_limits
 from batchcore.models import (
@@ -36,9 +38,24 @@ from batchcore.notify.service import NotifyMethods
 from batchcore.planning import JobPlan, OpPlan, plan_job
 from batchcore.schedules.scheduler import Clock, Scheduler
 from batchcore.schedules.service import ScheduleMethods
+from batchcore.staging import clean_staging
 from batchcore.store import Store, reads
-from batchcore.store.commands import CreateJob, DeleteJob, DeleteJobs, RetentionSweep, RetryJob
+from batchcore.store.commands import (
+    CreateJob,
+    DeleteJob,
+    DeleteJobs,
+    RetentionSweep,
+    RetryJob,
+    cancel_conflict,
+)
+from batchcore.store.health import HealthReport
 from batchcore.store.recovery import Recover
+from batchcore.store.requests import (
+    CreateJobWithKey,
+    RecordCancel,
+    SweepIdempotencyKeys,
+    find_key,
+)
 from batchcore.timeutil import utcnow_naive
 from batchcore.workspace import Workspace
 
@@ -77,6 +94,7 @@ class Engine(ScheduleMethods, NotifyMethods):
     ):
         self.settings = settings or Settings.from_env()
         self.store = Store(self.settings.db_path)
+        clean_staging(self.settings.staging_dir)  # after the store's lock: nothing else uses it
         self.store.start()
         self.recovery = self.store.call(Recover())
         if self.recovery["interrupted"]:
@@ -91,8 +109,11 @@ class Engine(ScheduleMethods, NotifyMethods):
             workspace_root=self.settings.workspace,
             cancel_timeout_s=self.settings.cancel_timeout_s,
             retry_policy=retry_policy,
+            staging_dir=self.settings.staging_dir,
             on_jobs_finished=self.notify_jobs_finished,
         )
+        self._key_locks = [threading.Lock() for _ in range(64)]
+        self._keys_swept = 0.0
         self.notifier = Notifier(self)
         self.scheduler = Scheduler(self, clock)
         self._closed = False
@@ -103,6 +124,7 @@ class Engine(ScheduleMethods, NotifyMethods):
             for job_id in self.recovery["resumed_jobs"]:
                 self.executor.add_job(job_id)
             self.apply_retention()
+            self._sweep_keys()
             self.notifier.start()
             self.scheduler.recover()  # runs planned before a crash get their job
             if self.settings.scheduler_enabled:
@@ -129,8 +151,67 @@ class Engine(ScheduleMethods, NotifyMethods):
         `request` may be the pydantic model or the guide's JSON body as a dict; `job_id` an id
         chosen beforehand (a schedule's run). Raises RequestError (422-style, naming the field)
         for bad input or a request over a limit, TooManyRequests (429) when too many jobs wait
-        to start (batchcore.limits).
+        to start (batchcore.limits), StoreUnavailable (503) when the job store cannot write.
         """
+        job_type, request = self._validated(job_type, request)
+        plan = self._planned(job_type, request)
+        return self.create_job(plan, request, job_id=job_id)
+
+    def _planned(self, job_type: JobType, request: JobOptions) -> JobPlan:
+        """The request's plan, within the job limits (RequestError 422 / TooManyRequests 429)."""
+        plan = plan_job(job_type, request, self.workspace())
+        check_job_limits(plan, self.settings, self.pending_job_count)
+        return plan
+
+    def pending_job_count(self) -> int:
+        """Jobs waiting to start (status pending)."""
+        return self.list_jobs(reads.JobFilter(status=("pending",)), limit=1)[1]
+
+    def submit_once(
+        self, job_type: JobType | str, request: JobOptions | dict[str, Any], key: str
+    ) -> tuple[JobCreateResponse, bool]:
+        """`submit` under an idempotency key: returns (answer, replayed).
+
+        The first request with `key` creates the job and stores the key with it (one
+        transaction); a later request with the same key and the same request (same job type,
+        same validated fields) within 24 h gets the first answer again, `replayed` True, and
+        creates nothing. Raises Conflict (409) when the key was used with another request.
+        """
+        job_type, request = self._validated(job_type, request)
+        digest = hashlib.sha256(
+            jsonutil.dumps(
+                {"job_type": job_type.value, "request": request.model_dump(mode="json")},
+                sort_keys=True,
+            ).encode()
+        ).hexdigest()
+        with self._key_locks[hash(key) % len(self._key_locks)]:
+            with self.store.reader() as cur:
+                seen = find_key(cur, key, utcnow_naive())
+            if seen is not None:
+                if seen.job_type != job_type.value or seen.request_hash != digest:
+                    raise Conflict(
+                        f"Idempotency-Key {key!r} was already used within 24 h for another "
+                        f"request (job {seen.job_id}, {seen.job_type}): send a new key for a "
+                        "new request",
+                        field="Idempotency-Key",
+                        value=key,
+                    )
+                return JobCreateResponse.model_validate(seen.response), True
+            plan = self._planned(job_type, request)
+            created = self.create_job(plan, request, key_row=(key, job_type.value, digest))
+        self._sweep_keys()
+        return created, False
+
+    def _sweep_keys(self) -> None:
+        """Delete expired idempotency keys, at most once an hour (queued, not waited for)."""
+        now = time.monotonic()
+        if now - self._keys_swept >= 3600 and not self.store.writer.closed:
+            self._keys_swept = now
+            self.store.submit(SweepIdempotencyKeys())
+
+    def _validated(
+        self, job_type: JobType | str, request: JobOptions | dict[str, Any]
+    ) -> tuple[JobType, JobOptions]:
         job_type = JobType(job_type)
         model = REQUEST_MODELS[job_type]
         if isinstance(request, dict):
@@ -148,19 +229,21 @@ class Engine(ScheduleMethods, NotifyMethods):
                 field="job_type",
                 value=job_type.value,
             )
-        plan = plan_job(job_type, request, self.workspace())
-        check_job_limits(plan, self.settings, self.pending_job_count)  # 422 / 429
-        return self.create_job(plan, request, job_id=job_id)
-
-    def pending_job_count(self) -> int:
-        """Jobs waiting to start (status pending)."""
-        return self.list_jobs(reads.JobFilter(status=("pending",)), limit=1)[1]
+        return job_type, request
 
     def create_job(
-        self, plan: JobPlan, request: JobOptions, *, job_id: str | None = None
+        self,
+        plan: JobPlan,
+        request: JobOptions,
+        *,
+        job_id: str | None = None,
+        key_row: tuple[str, str, str] | None = None,
     ) -> JobCreateResponse:
         """Store a planned job with its operations (under `job_id` when given) and hand it to
-        the executor."""
+        the executor.
+
+        `key_row` (idempotency key, job type, request hash) is stored with the job. Raises
+        StoreUnavailable when the job store cannot write (nothing is stored or started)."""
         job_id = job_id or new_job_id()
         job = {
             "job_id": job_id,
@@ -186,10 +269,15 @@ class Engine(ScheduleMethods, NotifyMethods):
             }
             for i, op in enumerate(plan.operations)
         ]
+        answer = JobCreateResponse(job_id=job_id, message=plan.message, total_operations=len(ops))
         keys = list(self.store.allocate_op_keys(len(ops)))
-        self.store.run_now(CreateJob(job, ops, keys))
+        if key_row is None:
+            self.store.run_now(CreateJob(job, ops, keys))
+        else:
+            key_row = (*key_row, answer.model_dump(mode="json"))
+            self.store.run_now(CreateJobWithKey(job, ops, keys, key_row))
         self.executor.add_new_job(job_id, job, ops, keys)
-        return JobCreateResponse(job_id=job_id, message=plan.message, total_operations=len(ops))
+        return answer
 
     def submit_operations(
         self,
@@ -211,15 +299,44 @@ class Engine(ScheduleMethods, NotifyMethods):
 
     # ---------------------------------------------------------------- control
     def cancel(self, job_id: str, reason: str | None = None, force: bool = False) -> dict[str, Any]:
-        """Cancel a pending or running job. Raises NotFound, Conflict (already finished)."""
+        """Cancel a pending or running job. Raises NotFound, Conflict (already finished).
+
+        Answers within a fraction of a second whatever the store's writer backlog: the executor
+        honours it first (nothing of the job starts any more; `force` interrupts running
+        attempts now), the request is recorded (`cancel_requests`, one insert), and the writer
+        applies it to the store's rows. While the store cannot write, the cancel is still honoured
+        in memory and applied when the store writes again (the message says so).
+        """
+        self.executor.honour_cancel(job_id, force)  # first: nothing of it starts from now on
+        with self.store.reader() as cur:
+            rows = cur.execute("SELECT status FROM jobs WHERE job_id = ?", [job_id]).fetchall()
+        if not rows:
+            raise NotFound(f"job {job_id} not found", field="job_id", value=job_id)
+        if JobStatus(rows[0][0]).is_terminal:
+            raise cancel_conflict(job_id, rows[0][0])
+        recorded = True
+        try:
+            self.store.run_now(RecordCancel(job_id, reason, force))
+        except StoreUnavailable:
+            recorded = False
         res = self.executor.cancel(job_id, reason, force)
+        status = res["status"] or rows[0][0]
+        if status == JobStatus.CANCELLING.value:
+            message = "Batch job cancellation requested"
+        elif status == JobStatus.CANCELLED.value:
+            message = "Batch job cancelled"
+        else:
+            message = f"Batch job ended ({status}) before the cancel was applied"
+        if not recorded:
+            message += (
+                "; the job store cannot write now: nothing more of the job starts, and the store "
+                "records the cancel when it writes again"
+            )
         return {
             "status": "success",
-            "message": "Batch job cancellation requested"
-            if res["status"] == "cancelling"
-            else "Batch job cancelled",
+            "message": message,
             "job_id": job_id,
-            "job_status": res["status"],
+            "job_status": status,
             "reason": reason,
             "force": force,
         }
@@ -249,6 +366,10 @@ class Engine(ScheduleMethods, NotifyMethods):
         """Delete the finished jobs among `job_ids` in one transaction. Returns (deleted ids,
         {id: reason} for those not deleted: unknown or still active)."""
         return self.store.call(DeleteJobs(job_ids), timeout=600)
+
+    def health(self) -> HealthReport:
+        """Whether the job store writes and reads now, and why not (see store.health)."""
+        return self.store.health_report()
 
     def apply_retention(self) -> int:
         """Delete terminal jobs older than BATCH_RETENTION_DAYS (when set). Returns how many."""

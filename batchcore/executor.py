@@ -29,20 +29,15 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from batchcore import jsonutil
-from batchcore.errors import (
-    ConfigError,
-    ConnectionRejected,
-    NotFound,
-    OperationCancelled,
-    RequestError,
-)
+from batchcore.errors import NotFound, OperationCancelled, as_batch_error
 from batchcore.models import AttemptStatus as A
 from batchcore.models import FailureKind
 from batchcore.models import OperationStatus as O
@@ -59,17 +54,14 @@ from batchcore.store.commands import (
     SetProgress,
     SkipOps,
 )
+from batchcore.store.recovery import Recover
 from batchcore.timeutil import utcnow_naive
 
 log = logging.getLogger("batchcore.executor")
 
-# errors that fail the same way every time: never retried automatically
-NON_RETRYABLE: tuple[type[BaseException], ...] = (
-    ConfigError,
-    RequestError,
-    NotFound,
-    ConnectionRejected,
-    KeyError,
+RECONCILE_EVERY_S = 30.0  # how often the store is checked for operations without a thread
+ORPHAN_NOTE = (
+    "no thread was running it (its result could not be recorded in the job store); it runs again"
 )
 
 
@@ -125,7 +117,6 @@ class JobRun:
     active: int = 0  # live threads of this job (abandoned ones included)
     remaining: int = 0  # operations not terminal
     order: int = 0
-    started: bool = False  # a claim of this run already moved the job to running
 
     @property
     def lanes(self) -> int:
@@ -148,9 +139,11 @@ class Executor:
         cancel_timeout_s: float = 60.0,
         retry_policy: RetryPolicy | None = None,
         handler_lookup: Callable[[str], Callable] = get_handler,
+        staging_dir: Path | None = None,
         on_jobs_finished: Callable[[list[str]], None] | None = None,
     ):
         self.store = store
+        self.staging_dir = staging_dir
         self.max_workers = max_workers
         self.workspace_root = workspace_root
         self.cancel_timeout_s = cancel_timeout_s
@@ -169,6 +162,10 @@ class Executor:
         self.max_busy_seen = 0
         self.max_backlog = 20000  # queued store commands above which no new attempt starts
         self._order = itertools.count()
+        self._reconcile: Future | None = None
+        self.reconcile_every_s = RECONCILE_EVERY_S
+        self._last_reconcile = time.monotonic()
+        self._seen_recoveries = 0
         self._stopping = False
         self._thread = threading.Thread(target=self._loop, name="batch-scheduler", daemon=True)
 
@@ -240,6 +237,8 @@ class Executor:
             ],
         )
         with self.cond:
+            if job_id in self.jobs:  # a reconciliation found it in the store first
+                return
             run.order = next(self._order)
             run.remaining = len(run.ops)
             run.ready.extend(run.ops)
@@ -281,7 +280,6 @@ class Executor:
                 by_key = {op.op_key: op for op in job.ops}
                 job.max_parallel, job.stopped = max_parallel, False
             job.cancel_requested, job.cancel_force = cancel_at is not None, bool(cancel_force)
-            job.started = False
             ops = []
             for op_key, op_id, seq, kind, spec, status, attempts, max_attempts, next_at in rows:
                 op = by_key.get(op_key)
@@ -337,35 +335,108 @@ class Executor:
             return len(self.alive)
 
     # ================================================================ cancel
-    def cancel(self, job_id: str, reason: str | None, force: bool) -> dict[str, Any]:
-        """Cancel a job (see store CancelJob). Nothing starts once this call begins; with `force`,
-        running attempts are interrupted now. Raises NotFound / Conflict from the store."""
+    def honour_cancel(self, job_id: str, force: bool) -> bool:
+        """The first step of a cancel, before anything else: from now on nothing of the job
+        starts, its pending operations are skipped and, with `force`, its running attempts are
+        interrupted (in memory; `cancel` then has the store apply it). Returns whether the
+        executor runs the job."""
         with self.cond:
             job = self.jobs.get(job_id)
-            if job is not None:
-                job.cancel_requested = True
-                job.cancel_force = job.cancel_force or force
-        res = self.store.call(CancelJob(job_id, reason, force))
-        with self.cond:
-            job = self.jobs.get(job_id)
-            if job is not None:
-                self._apply_cancel_in_memory(job, force, set(res["running"]))
+            if job is None:
+                return False
+            job.cancel_requested = True
+            job.cancel_force = job.cancel_force or force
+            self._apply_cancel_in_memory(job, force)
             self._forget_finished_jobs()
             self.cond.notify_all()
-        return res
+            return True
 
-    def _apply_cancel_in_memory(self, job: JobRun, force: bool, still_running: set[int]) -> None:
+    def cancel(
+        self, job_id: str, reason: str | None, force: bool, *, answer_within_s: float = 0.25
+    ) -> dict[str, Any]:
+        """Cancel a job whose existence and state the caller checked.
+
+        Honoured in memory at once: nothing of the job starts any more, its pending operations
+        are skipped, and with `force` its running attempts are interrupted now. The store applies
+        it through the writer (CancelJob, queued after every change already queued, so the
+        store's rows move in order). Waits up to `answer_within_s` seconds for the store's
+        result ({"status", "running", "already"}); behind a writer backlog it answers the state
+        in memory instead, with "queued": True — the store catches up without the caller.
+        """
+        with self.cond:
+            job = self.jobs.get(job_id)
+            already, running = False, []
+            if job is not None:
+                already = job.cancel_requested
+                job.cancel_requested = True
+                job.cancel_force = job.cancel_force or force
+                self._apply_cancel_in_memory(job, force)
+                running = [op.op_key for op in job.ops if op.status == O.RUNNING.value]
+            applied = self.store.submit(CancelJob(job_id, reason, force, strict=False))
+            self._forget_finished_jobs()
+            self.cond.notify_all()
+        if self.store.writer.backlog() > self.store.writer.max_batch:
+            answer_within_s = 0  # more than one batch ahead of it: the answer cannot come in time
+        try:
+            return applied.result(timeout=answer_within_s)
+        except FutureTimeout:
+            return {"status": "cancelling", "running": running, "already": already, "queued": True}
+
+    def _apply_cancel_in_memory(self, job: JobRun, force: bool) -> None:
         job.ready.clear()
         job.delayed.clear()
         for op in job.ops:
             if op.status == O.PENDING.value:
                 self._move(job, op, O.SKIPPED)
-            elif op.status == O.RUNNING.value and force and op.op_key not in still_running:
+            elif op.status == O.RUNNING.value and force:
                 if op.ctx is not None:
                     op.ctx.interrupt("force cancel")
                 self._move(job, op, O.CANCELLED)
         if not force and job.cancel_deadline is None:
             job.cancel_deadline = time.monotonic() + self.cancel_timeout_s
+
+    # ================================================================ reconcile with the store
+    def _start_reconcile(self, now: float) -> None:
+        """Queue a reconciliation (holds the lock): after the store recovered from failing
+        writes, and every `reconcile_every_s`. The snapshot of live threads is taken under the
+        lock that also queues claims and results, so every change of an attempt whose thread
+        is not in it is applied before the reconciliation reads the store (writer FIFO)."""
+        health = self.store.health
+        due = (
+            health.recoveries != self._seen_recoveries
+            or now >= self._last_reconcile + self.reconcile_every_s
+        )
+        if not due or self._reconcile is not None or health.write_failing or self._stopping:
+            return
+        self._seen_recoveries = health.recoveries
+        self._last_reconcile = now
+        self._reconcile = self.store.submit(Recover(alive=frozenset(self.alive), note=ORPHAN_NOTE))
+
+    def _finish_reconcile(self) -> None:
+        """Schedule what the reconciliation found active in the store but not running here
+        (called without the lock)."""
+        fut = self._reconcile
+        if fut is None or not fut.done():
+            return
+        self._reconcile = None
+        try:
+            res = fut.result()
+        except Exception:
+            log.exception("reconciling the executor with the job store failed")
+            return
+        with self.lock:
+            tracked = set(self.jobs)
+        again = (set(res["resumed_jobs"]) - tracked) | set(res["touched_jobs"])
+        if res["interrupted"]:
+            log.warning(
+                "reconcile: %d running operation(s) had no thread behind them; queued again",
+                res["interrupted"],
+            )
+        for job_id in sorted(again & set(res["resumed_jobs"])):
+            try:
+                self.add_job(job_id)
+            except Exception:
+                log.exception("reconcile: could not schedule job %s", job_id)
 
     # ================================================================ scheduler thread
     def _loop(self) -> None:
@@ -384,11 +455,19 @@ class Executor:
                     and j.cancel_deadline is not None
                     and now >= j.cancel_deadline
                 ]
-                backlog = self.store.writer.q.qsize() > self.max_backlog
+                self._start_reconcile(now)
+                # nothing starts while the store cannot record it
+                backlog = (
+                    self.store.writer.q.qsize() > self.max_backlog
+                    or self.store.health.write_failing
+                )
                 started = [] if backlog else self._start_picked(self._pick())
                 if not started and not escalate:
                     self.cond.wait(0.005 if backlog else self._next_wakeup(now))
-                    continue
+                    reconciled = self._reconcile is not None and self._reconcile.done()
+                    if not reconciled:
+                        continue
+            self._finish_reconcile()
             for job, op in started:
                 try:
                     self.pool.submit(self._work, job, op, op.ctx, op.attempt)
@@ -404,7 +483,7 @@ class Executor:
                     self.cancel_timeout_s,
                 )
                 try:
-                    self.cancel(job_id, "cancel timeout reached", True)
+                    self.cancel(job_id, "cancel timeout reached", True, answer_within_s=0)
                 except Exception:
                     log.exception("forced cancel of job %s failed", job_id)
                     with self.cond:
@@ -517,14 +596,14 @@ class Executor:
                 operation_id=op.operation_id,
                 attempt=attempt,
                 workspace_root=self.workspace_root,
+                staging_dir=self.staging_dir,
                 deadline=op.deadline,
                 on_progress=lambda msg, k=op.op_key, a=attempt: self.store.submit(
                     SetProgress(k, a, msg)
                 ),
             )
             self.alive.add(op.op_key)
-            claims.append(Claim(op.op_key, job.job_id, attempt, now, first_of_job=not job.started))
-            job.started = True
+            claims.append(Claim(op.op_key, job.job_id, attempt, now))
         self.store.submit(ClaimOps(claims))
         return picked
 
@@ -630,7 +709,7 @@ class Executor:
                 attempt,
                 ctx.error_text(error),  # secrets and server paths redacted
                 type(error).__name__,
-                retryable=not isinstance(error, NON_RETRYABLE) and not stopped_by_user,
+                retryable=as_batch_error(error).retryable and not stopped_by_user,
                 attempt_status=A.ERROR,
                 duration_ms=dur_ms,
             )

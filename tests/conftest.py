@@ -8,8 +8,10 @@ when BATCH_REQUIRE_DBS=1 (set by .ci/run), where an absent server is a failure.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -176,3 +178,62 @@ def fake_snowflake() -> Iterator[None]:
 
     with fakesnow.patch():
         yield
+
+
+# ---------------------------------------------------------------- a disk that fills up (tmpfs)
+
+
+class SmallDisk:
+    """A tmpfs mounted at `path` for one test. `fill()` writes a file until the disk is full
+    (ENOSPC), `free()` deletes it; `free_bytes()` is what the filesystem reports."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.filler = path / "filler.bin"
+
+    def free_bytes(self) -> int:
+        st = os.statvfs(self.path)
+        return st.f_bavail * st.f_frsize
+
+    def fill(self, leave_bytes: int = 0) -> None:
+        """Take every free byte, then give `leave_bytes` back."""
+        fd = os.open(self.filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        try:
+            for size in (1 << 20, 4096, 1):  # megabytes, then the last blocks and bytes
+                block = b"\0" * size
+                try:
+                    while True:
+                        os.write(fd, block)
+                except OSError as exc:
+                    if exc.errno != errno.ENOSPC:
+                        raise
+        finally:
+            os.close(fd)
+        assert self.free_bytes() < 64 * 1024, self.free_bytes()
+        if leave_bytes:
+            os.truncate(self.filler, max(0, self.filler.stat().st_size - leave_bytes))
+
+    def free(self) -> None:
+        self.filler.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[SmallDisk]:
+    """A 128 MB tmpfs (`mount -t tmpfs` needs root) for disk-full tests; unmounted afterwards.
+    Without permission to mount it skips with the reason, or fails under BATCH_REQUIRE_DBS=1."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    res = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=128m", "tmpfs", str(mnt)],
+        capture_output=True,
+        text=True,
+    )
+    if res.returncode != 0:
+        msg = f"cannot mount a tmpfs ({res.stderr.strip()}): the disk-full tests need root"
+        if REQUIRE_DBS:
+            pytest.fail(msg)
+        pytest.skip(msg)
+    try:
+        yield SmallDisk(mnt)
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)

@@ -3,14 +3,18 @@ project root, and the readiness wait and shutdown that any server process needs.
 
 Used by tests/api/conftest.py (the API served by `streamlit run` and by `python -m batchcore
 serve`), tests/ui/e2e/conftest.py (the real-browser tests) and bench/ui_page_load.py (which puts
-the repository root on sys.path to import `tests.servers`).
+the repository root on sys.path to import `tests.servers`). `ThrowawayPostgres` is a PostgreSQL
+server of a test's own, for tests that stop a database server mid-run.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
@@ -101,3 +105,44 @@ def start_streamlit_process(
         )
     base = f"http://127.0.0.1:{port}"
     return proc, wait_ready(proc, log, lambda: base, health, label="streamlit", timeout=timeout)
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL server of its own for one test (initdb into a temporary folder, its own
+    port, trust authentication), for tests that stop a server mid-run: never the shared one.
+
+    `start()` (again after `stop()`), `stop(mode)` (`fast` ends every session the way a server
+    shutdown does), `url`, `remove()`. Runs the server as the `postgres` user when the tests
+    run as root (PostgreSQL refuses to run as root). Raises RuntimeError when it cannot start.
+    """
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="bt-pg-"))
+        self.data = self.root / "data"
+        self.log = self.root / "server.log"
+        self.port = free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self._as = []
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+            self._as = ["runuser", "-u", "postgres", "--"]
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-sync")
+
+    def _run(self, *argv: str) -> None:
+        res = subprocess.run([*self._as, *argv], capture_output=True, text=True, timeout=120)
+        if res.returncode != 0:
+            raise RuntimeError(f"{argv[0]} failed: {res.stderr.strip() or res.stdout.strip()}")
+
+    def start(self) -> None:
+        opts = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.log), "-w", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def remove(self) -> None:
+        subprocess.run(
+            [*self._as, "pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop"],
+            capture_output=True,
+        )
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -50,21 +50,25 @@ _FROM_ENV = object()
 DESCRIPTION = """\
 Launch, watch and keep batch jobs of validation pipelines, data generation, multi-project
 validation and metadata extraction. Errors answer `{"error", "message", "detail": [{"loc", "msg",
-"type"}]}`: 422 bad input (the message names the field), 404 unknown job, 409 wrong state, 401
-missing or wrong bearer token when the server sets `BATCH_API_TOKEN`, 403 a read-only token
-(`BATCH_API_TOKEN_READ`) asking to create, cancel, retry or delete, 429 too many jobs waiting.
+"type"}]}`: 422 bad input (the message names the field), 404 unknown job, 409 wrong state (or an
+`Idempotency-Key` reused for another request), 401 missing or wrong bearer token when the server
+sets `BATCH_API_TOKEN`, 403 a read-only token (`BATCH_API_TOKEN_READ`) asking to create, cancel,
+retry or delete, 429 too many jobs waiting, 503 the job store cannot write now (see `GET /health`).
 """
 
 
 def workspace_redactor(source: EngineSource):
     """A function that rewrites error texts the way operation errors are (batchcore.redact): the
-    server's workspace folder reads `<workspace>`, the job store folder `<jobs>`, any other
+    server's workspace folder reads `<workspace>`, the job store folder `<jobs dir>`, any other
     absolute path `<path>/<name>` (clients need not learn the server's file layout)."""
 
     def redact(text: str) -> str:
         try:
             settings = source().settings
-            roots = [(Path(settings.workspace), "<workspace>"), (Path(settings.jobs_dir), "<jobs>")]
+            roots = [
+                (Path(settings.workspace), "<workspace>"),
+                (Path(settings.jobs_dir), "<jobs dir>"),
+            ]
         except Exception:  # no engine yet: no folders of its own to name
             roots = []
         return redact_paths(text, roots)

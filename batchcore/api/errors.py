@@ -1,7 +1,8 @@
 """Error answers of the REST API: one JSON shape for every 4xx/5xx (see schemas.ErrorResponse).
 
 - `BatchError` → its `http_status` (RequestError/ConfigError 422, NotFound 404, Conflict 409,
-  StoreLocked 503, Unauthorized 401); `loc` comes from the error's `field`.
+  StoreLocked/StoreUnavailable 503, Unauthorized 401); `loc` comes from the error's `field`
+  (`["header", name]` when it names a request header, `["server"]` for a 503).
 - FastAPI/pydantic validation errors (bad JSON, wrong types, unknown keys, out-of-range values,
   bad query values) → 422 with each problem's `loc` and a plain `message` naming the field. A
   value that fits no member of a union is one problem of its field (`must be a number or a list,
@@ -200,6 +201,8 @@ def _loc_from_field(field: str | None, request: Request) -> list[str | int]:
     parts: list[str | int] = [int(p) if p.isdigit() else p for p in field.split(".")]
     if field in request.path_params:
         return ["path", *parts]
+    if field in request.headers:  # e.g. Idempotency-Key
+        return ["header", field]
     return ["body" if request.method in ("POST", "PUT", "PATCH") else "query", *parts]
 
 

@@ -20,6 +20,7 @@ from batchcore.api.schemas import (
     ProjectInfo,
     ProjectsResponse,
     StatisticsResponse,
+    StoreHealthInfo,
     errors,
 )
 from batchcore.engine import Engine
@@ -32,17 +33,29 @@ ProjectIdPath = Annotated[
 
 
 def health_router(source: EngineSource, *, auth_required: bool) -> APIRouter:
-    """GET /health: never needs a token and never touches the job store."""
+    """GET /health: never needs a token and never queries the job store (it reads the store's
+    recorded state: failed writes and reads, writer backlog, free disk space)."""
     router = APIRouter(tags=["health"])
 
-    @router.get("/health", response_model=HealthResponse, summary="Liveness")
+    @router.get("/health", response_model=HealthResponse, summary="Liveness and store health")
     def health() -> HealthResponse:
-        """Process id, version and the identity of the engine serving this process."""
+        """`ok`, or `degraded` with the reasons (store write failing, disk full, writer
+        backlog, store read failed); process id, version and the identity of the engine
+        serving this process. Always 200 while the process answers."""
+        eng = source()
+        report = eng.health()
         return HealthResponse(
-            status="ok",
+            status=report.status,
+            reasons=report.reasons,
+            store=StoreHealthInfo(
+                writable=report.writable,
+                backlog=report.backlog,
+                last_commit_s=report.last_commit_s,
+                disk_free_bytes=report.disk_free_bytes,
+            ),
             pid=os.getpid(),
             version=__version__,
-            engine_id=engine_identity(source()),
+            engine_id=engine_identity(eng),
             auth_required=auth_required,
         )
 

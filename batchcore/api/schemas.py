@@ -161,11 +161,26 @@ class StatisticsResponse(BaseModel):
     statistics: Statistics
 
 
-class HealthResponse(BaseModel):
-    """GET /health: liveness without touching the job store. `engine_id` identifies the engine
-    instance serving this process (the UI shows the same one when mounted in Streamlit)."""
+class StoreHealthInfo(BaseModel):
+    """The job store's state: `writable` false while its writes fail (creates answer 503);
+    `backlog` changes queued for its writer; `last_commit_s` seconds since its last commit
+    (null before the first); `disk_free_bytes` free on its disk (null when unknown)."""
 
-    status: Literal["ok"]
+    writable: bool
+    backlog: int
+    last_commit_s: float | None
+    disk_free_bytes: int | None
+
+
+class HealthResponse(BaseModel):
+    """GET /health: `status` "ok", or "degraded" with one sentence per problem in `reasons`
+    (store write failing, disk full, writer backlog, store read failed). Answered without
+    querying the job store. `engine_id` identifies the engine instance serving this process
+    (the UI shows the same one when mounted in Streamlit)."""
+
+    status: Literal["ok", "degraded"]
+    reasons: list[str]
+    store: StoreHealthInfo
     pid: int
     version: str
     engine_id: str
@@ -225,15 +240,25 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "BATCH_API_TOKEN is set and the bearer token is missing or wrong",
     },
     404: {"model": ErrorResponse, "description": "Unknown job (or project)"},
-    409: {"model": ErrorResponse, "description": "The job is in the wrong state for this action"},
+    409: {
+        "model": ErrorResponse,
+        "description": "The job is in the wrong state for this action, or an Idempotency-Key "
+        "was already used with another request",
+    },
     422: {
         "model": ErrorResponse,
         "description": "Bad body, query or path value: `message` names the field",
+    },
+    503: {
+        "model": ErrorResponse,
+        "description": "The job store cannot take the change now (write failing, disk full): "
+        "nothing was changed; retry when GET /health says ok",
     },
 }
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """The `responses=` entries for the given error codes (401 and 422 are always added)."""
-    wanted = {401, 422, *codes}
+    """The `responses=` entries for the given error codes (401, 422 and 503 are always added:
+    any route may meet a job store that cannot write or read)."""
+    wanted = {401, 422, 503, *codes}
     return {c: ERROR_RESPONSES[c] for c in sorted(wanted)}

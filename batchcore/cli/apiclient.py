@@ -19,11 +19,15 @@ DEFAULT_URL = "http://127.0.0.1:8501/batch"
 
 
 class RemoteError(BatchError):
-    """The API could not be reached or answered an error; `status` is the HTTP status (or None)."""
+    """The API could not be reached or answered an error; `status` is the HTTP status (or None).
+    `retryable`: the same request may work later (no answer, a timeout, a 503)."""
 
-    def __init__(self, message: str, *, status: int | None = None, **kw: Any):
+    def __init__(
+        self, message: str, *, status: int | None = None, retryable: bool = False, **kw: Any
+    ):
         super().__init__(message, **kw)
         self.status = status
+        self.retryable = retryable or status == 503
 
 
 def default_url() -> str:
@@ -62,6 +66,7 @@ class ApiClient:
                 f"{self.http.timeout.read} s",
                 field="url",
                 value=self.url,
+                retryable=True,
             ) from None
         except httpx.HTTPError as exc:
             raise RemoteError(
@@ -70,6 +75,7 @@ class ApiClient:
                 "BATCH_API_URL",
                 field="url",
                 value=self.url,
+                retryable=True,
             ) from None
         if resp.status_code >= 400:
             raise RemoteError(

@@ -18,6 +18,7 @@ import argparse
 import json
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -142,8 +143,9 @@ def _cmd_submit(args) -> int:
         return EXIT_ERROR
     body = load_request(args.request or args.job_file)
     job_type = JobType(args.type) if args.type else detect_job_type(body)
+    key = args.idempotency_key or str(uuid.uuid4())
     with _client(args) as client:
-        created = client.json("POST", CREATE_PATHS[job_type], json=body)
+        created = post_once(client, CREATE_PATHS[job_type], body, key, retries=args.retries)
         print(created["job_id"])
         if not args.quiet:
             print(
@@ -151,6 +153,28 @@ def _cmd_submit(args) -> int:
                 file=sys.stderr,
             )
         return finish(client, created["job_id"], args)
+
+
+def post_once(
+    client: ApiClient, path: str, body: dict, key: str, *, retries: int, first_wait_s: float = 1.0
+) -> dict[str, Any]:
+    """POST a create request with `Idempotency-Key: key`; repeat it (same key, so the server
+    creates the job once) up to `retries` times after a network error, a timeout or a 503,
+    waiting 1, 2, 4… s. Raises RemoteError when the last try fails, or at once for other errors."""
+    headers = {"Idempotency-Key": key}
+    for attempt in range(retries + 1):
+        try:
+            return client.json("POST", path, json=body, headers=headers)
+        except RemoteError as exc:
+            if attempt >= retries or not exc.retryable:
+                raise
+            wait = first_wait_s * 2**attempt
+            print(
+                f"{exc.message}; trying again in {wait:g} s (same Idempotency-Key {key})",
+                file=sys.stderr,
+            )
+            time.sleep(wait)
+    raise AssertionError("unreachable")
 
 
 def _cmd_status(args) -> int:
@@ -282,6 +306,19 @@ def register(sub) -> None:
         "--type",
         choices=[t.value for t in JobType],
         help="job type (default: from the request's keys)",
+    )
+    p.add_argument(
+        "--idempotency-key",
+        metavar="KEY",
+        help="sent as Idempotency-Key (default: a new UUID per invocation); the server creates "
+        "one job per key and request within 24 h",
+    )
+    p.add_argument(
+        "--retries",
+        type=int,
+        default=3,
+        metavar="N",
+        help="repeat the request (same key) after a network error, timeout or 503 (default 3)",
     )
     p.set_defaults(func=_cmd_submit)
 

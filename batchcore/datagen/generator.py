@@ -22,6 +22,7 @@ from batchcore.datagen.defects import DefectSpec, TablePlan, ground_truth, plan_
 from batchcore.datagen.ownership import mark_text
 from batchcore.datagen.schemas import get_schema
 from batchcore.datagen.spec import StarSchema, Table, quote, render_rows
+from batchcore.dialects import DIALECTS
 from batchcore.errors import ConfigError
 
 DEFAULT_SEED = 42  # used when a request gives no seed; recorded in the result
@@ -272,8 +273,11 @@ def write_duckdb(
                 t0 = time.perf_counter()
                 with hooks.interruptible(cur.interrupt):
                     cur.execute(f"CREATE OR REPLACE TABLE {schema}.{quote(t.name)} AS {sql}")
-                mark = mark_text(plan.schema.schema_type, plan.seed).replace("'", "''")
-                cur.execute(f"COMMENT ON TABLE {schema}.{quote(t.name)} IS '{mark}'")
+                cur.execute(
+                    DIALECTS["duckdb"].table_comment_sql(
+                        f"{schema}.{quote(t.name)}", mark_text(plan.schema.schema_type, plan.seed)
+                    )
+                )
                 dur = (time.perf_counter() - t0) * 1000.0
                 rows = cur.execute(f"SELECT count(*) FROM {schema}.{quote(t.name)}").fetchall()[0][
                     0

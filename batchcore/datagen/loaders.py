@@ -74,16 +74,10 @@ def _export_select(table: Table, plan: GenerationPlan, dialect: str) -> str:
 
 
 def _ddl(name: str, table: Table, dialect: str, quote, mark: str = "") -> str:
-    """CREATE TABLE with the generated-table mark (batchcore.datagen.ownership): MySQL's table
-    COMMENT, a comment inside the statement for SQLite (kept in sqlite_master.sql); PostgreSQL
-    gets it by COMMENT ON TABLE after this statement."""
+    """CREATE TABLE, carrying the generated-table mark (batchcore.datagen.ownership) where the
+    statement can (Dialect.create_table_sql; PostgreSQL: Dialect.table_comment_sql after it)."""
     cols = ", ".join(f"{quote(c.name)} {target_type(c.type, dialect)}" for c in table.columns)
-    lit = mark.replace("'", "''")
-    if mark and dialect == "mysql":
-        return f"CREATE TABLE {name} ({cols}) COMMENT = '{lit}'"
-    if mark and dialect == "sqlite":
-        return f"CREATE TABLE {name} (/* {mark.replace('*/', '')} */ {cols})"
-    return f"CREATE TABLE {name} ({cols})"
+    return DIALECTS[dialect].create_table_sql(name, cols, mark)
 
 
 def _mark(plan: GenerationPlan) -> str:
@@ -91,13 +85,18 @@ def _mark(plan: GenerationPlan) -> str:
 
 
 def write_external(
-    spec: ConnectionSpec, plan: GenerationPlan, hooks: Hooks | None = None
+    spec: ConnectionSpec,
+    plan: GenerationPlan,
+    hooks: Hooks | None = None,
+    staging_dir: Path | None = None,
 ) -> list[TableStat]:
     """Write the plan's tables into a SQLite, PostgreSQL or MySQL connection (see module doc).
 
-    Returns one TableStat per table. Raises ConfigError for another connection type,
-    ConnectionFailed when the database cannot be reached, and the driver's error otherwise
-    (the target keeps its previous tables).
+    CSV files are staged in a `datagen-*` folder under `staging_dir` (the engine's
+    `<jobs dir>/staging`, emptied at every start; None: the system's temp folder), removed when
+    this call ends however it ends. Returns one TableStat per table. Raises ConfigError for
+    another connection type, ConnectionFailed when the database cannot be reached, and the
+    driver's error otherwise (the target keeps its previous tables).
     """
     hooks = hooks or NullHooks()
     writers = {"postgres": _write_postgres, "mysql": _write_mysql, "sqlite": _write_sqlite}
@@ -108,9 +107,11 @@ def write_external(
             field="target_connection",
             value=spec.name,
         )
+    root = Path(staging_dir) if staging_dir is not None else Path(tempfile.gettempdir())
+    root.mkdir(parents=True, exist_ok=True)
     gen = duckdb.connect()
     try:
-        with tempfile.TemporaryDirectory(prefix="batch-datagen-") as tmp:
+        with tempfile.TemporaryDirectory(dir=root, prefix="datagen-") as tmp:
             return writers[spec.type](spec, gen, plan, hooks, Path(tmp))
     finally:
         gen.close()
@@ -140,8 +141,7 @@ def _write_postgres(spec, gen, plan, hooks, tmp: Path) -> list[TableStat]:
                 name = f"{schema}.{q(t.name)}"
                 conn.con.execute(f"DROP TABLE IF EXISTS {name}")
                 conn.con.execute(_ddl(name, t, "postgres", q))
-                mark = _mark(plan).replace("'", "''")
-                conn.con.execute(f"COMMENT ON TABLE {name} IS '{mark}'")
+                conn.con.execute(conn.dialect.table_comment_sql(name, _mark(plan)))
                 path = tmp / f"{t.name}.csv"
                 _csv(gen, _export_select(t, plan, "postgres"), path, hooks)
                 cols = ", ".join(q(c.name) for c in t.columns)

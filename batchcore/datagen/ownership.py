@@ -13,6 +13,7 @@ text in SQLite (which has no table comments but keeps the statement as written).
 
 from __future__ import annotations
 
+from batchcore.dialects import dialect_for
 from batchcore.errors import ConfigError
 from batchcore.workspace import ConnectionSpec
 
@@ -45,36 +46,14 @@ def check_may_generate(conn: ConnectionSpec, field: str = "target_connection") -
         raise ConfigError(why, field=field, value=conn.name)
 
 
-# ---------------------------------------------------------------- per dialect: where marks live
-
-
 def marks_sql(dialect: str, schema: str | None) -> tuple[str, tuple]:
     """(SQL, params) answering (table name, its comment or CREATE text) of every table and view
-    in `schema` (DuckDB, PostgreSQL) or in the connection's database (MySQL, SQLite)."""
-    if dialect == "duckdb":
-        return (
-            "SELECT table_name, comment FROM duckdb_tables() "
-            "WHERE schema_name = ? AND database_name = current_database() "
-            "UNION ALL SELECT view_name, comment FROM duckdb_views() "
-            "WHERE schema_name = ? AND database_name = current_database()",
-            (schema, schema),
-        )
-    if dialect == "postgres":
-        return (
-            "SELECT c.relname, obj_description(c.oid, 'pg_class') FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
-            (schema,),
-        )
-    if dialect == "mysql":
-        return (
-            "SELECT table_name, table_comment FROM information_schema.tables "
-            "WHERE table_schema = DATABASE()",
-            (),
-        )
-    if dialect == "sqlite":
-        return "SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'view')", ()
-    raise ConfigError(f"data generation does not write to {dialect} connections", field="type")
+    in `schema` (DuckDB, PostgreSQL) or in the connection's database (MySQL, SQLite): the
+    Dialect's `table_comments_sql`. Raises ConfigError for a database generation never writes."""
+    found = dialect_for(dialect).table_comments_sql(schema)
+    if found is None:
+        raise ConfigError(f"data generation does not write to {dialect} connections", field="type")
+    return found
 
 
 def foreign_tables(existing: dict[str, str | None], names: list[str]) -> list[str]:

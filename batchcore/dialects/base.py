@@ -56,6 +56,7 @@ class Dialect:
     # text, change settings or take locks
     sqlglot_name = ""
     denied_functions: frozenset[str] = frozenset()
+    file_named_tables = False  # a table name that looks like a file reads the file (DuckDB)
 
     # ------------------------------------------------------------ names and literals
     def quote(self, ident: str) -> str:
@@ -288,6 +289,22 @@ class Dialect:
     def cancel_sql(self, session_id: Any) -> str | None:
         """The statement that stops the running query of session `session_id` from another
         session, where the database cancels that way (None: the driver cancels)."""
+        return None
+
+    # ------------------------------------------------------------ table comments (datagen's mark)
+    def create_table_sql(self, table: str, columns: str, comment: str = "") -> str:
+        """CREATE TABLE `table` (`columns`), carrying `comment` where the statement itself can
+        (MySQL's table COMMENT; SQLite keeps a comment written inside the statement)."""
+        return f"CREATE TABLE {table} ({columns})"
+
+    def table_comment_sql(self, table: str, comment: str) -> str | None:
+        """The statement that gives an existing `table` its `comment` (None where
+        `create_table_sql` carries it)."""
+        return f"COMMENT ON TABLE {table} IS {self.literal(comment)}"
+
+    def table_comments_sql(self, schema: str | None) -> tuple[str, tuple] | None:
+        """(SQL, params) answering (name, comment) of every table and view of `schema` (the
+        connection's database where schemas are databases), or None where unsupported."""
         return None
 
     def read_only_sql(self) -> list[str]:

@@ -13,6 +13,7 @@ class DuckDBDialect(Dialect):
     name = "duckdb"
     file_based = True
     sqlglot_name = "duckdb"
+    file_named_tables = True  # FROM 'x.csv' and FROM "x.csv" read the file
     # files (every reader, glob, scans of other databases), SQL given as text, settings
     # (DuckDB files are also opened without external access: connections.DUCKDB_CONFIG)
     denied_functions = frozenset(
@@ -74,3 +75,12 @@ class DuckDBDialect(Dialect):
         from batchcore.metadata.extract_duckdb import extract
 
         return extract
+
+    def table_comments_sql(self, schema: str | None) -> tuple[str, tuple] | None:
+        return (
+            "SELECT table_name, comment FROM duckdb_tables() "
+            "WHERE schema_name = ? AND database_name = current_database() "
+            "UNION ALL SELECT view_name, comment FROM duckdb_views() "
+            "WHERE schema_name = ? AND database_name = current_database()",
+            (schema, schema),
+        )

@@ -149,3 +149,17 @@ class MySQLDialect(Dialect):
 
     def cancel_sql(self, session_id: Any) -> str | None:
         return f"KILL QUERY {int(session_id)}"
+
+    def create_table_sql(self, table: str, columns: str, comment: str = "") -> str:
+        tail = f" COMMENT = {self.literal(comment)}" if comment else ""
+        return f"CREATE TABLE {table} ({columns}){tail}"
+
+    def table_comment_sql(self, table: str, comment: str) -> str | None:
+        return None  # part of CREATE TABLE
+
+    def table_comments_sql(self, schema: str | None) -> tuple[str, tuple] | None:
+        return (
+            "SELECT table_name, table_comment FROM information_schema.tables "
+            "WHERE table_schema = DATABASE()",
+            (),
+        )

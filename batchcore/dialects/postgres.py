@@ -114,3 +114,11 @@ class PostgresDialect(Dialect):
 
     def read_only_sql(self) -> list[str]:
         return ["SET default_transaction_read_only = on"]
+
+    def table_comments_sql(self, schema: str | None) -> tuple[str, tuple] | None:
+        return (
+            "SELECT c.relname, obj_description(c.oid, 'pg_class') FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
+            (schema,),
+        )

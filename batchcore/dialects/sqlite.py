@@ -178,6 +178,17 @@ class SQLiteDialect(Dialect):
     def read_only_sql(self) -> list[str]:
         return ["PRAGMA query_only = ON"]
 
+    def create_table_sql(self, table: str, columns: str, comment: str = "") -> str:
+        # no table comments in SQLite, but sqlite_master.sql keeps the statement as written
+        inner = f"/* {comment.replace('*/', '')} */ " if comment else ""
+        return f"CREATE TABLE {table} ({inner}{columns})"
+
+    def table_comment_sql(self, table: str, comment: str) -> str | None:
+        return None  # part of CREATE TABLE
+
+    def table_comments_sql(self, schema: str | None) -> tuple[str, tuple] | None:
+        return "SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'view')", ()
+
     def register_functions(self, con: sqlite3.Connection) -> None:
         """Register the Python functions this dialect's SQL calls on a new connection."""
         con.create_function("regexp", 2, regexp, deterministic=True)

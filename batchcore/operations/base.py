@@ -45,7 +45,9 @@ class OperationOutcome:
 
 
 class OperationContext:
-    """Given to a handler for one attempt: ids, cancel token, progress, logger, workspace.
+    """Given to a handler for one attempt: ids, cancel token, progress, logger, workspace, and
+    `staging_dir` (the engine's folder for temporary files, emptied at every start; None: the
+    system's temp folder).
 
     Cancellation is cooperative: call `check_cancelled()` between steps, and wrap blocking
     database calls in `with ctx.interruptible(conn.cancel):` so a force cancel or a timeout
@@ -62,11 +64,13 @@ class OperationContext:
         on_progress: Callable[[str], None] | None = None,
         logger: logging.Logger | None = None,
         deadline: float | None = None,
+        staging_dir: Path | None = None,
     ):
         self.job_id = job_id
         self.operation_id = operation_id
         self.attempt = attempt
         self.workspace_root = workspace_root
+        self.staging_dir = staging_dir  # where the attempt may stage files (cleaned at start)
         self.deadline = deadline
         self.log = logger or logging.getLogger(f"batchcore.op.{operation_id}")
         self._on_progress = on_progress

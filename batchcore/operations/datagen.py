@@ -92,7 +92,7 @@ def run(spec: dict, ctx: OperationContext) -> OperationOutcome:
             finally:
                 conn.close()
         else:
-            stats = write_external(conn_spec, plan, ctx)
+            stats = write_external(conn_spec, plan, ctx, staging_dir=ctx.staging_dir)
     except duckdb.InterruptException:
         ctx.check_cancelled()
         raise

@@ -4,7 +4,8 @@ spec keys (all optional): `sleep_ms` (default 0), `fail` (raise RuntimeError), `
 (raise on the first N attempts, then succeed), `result_failed` (return a failed outcome),
 `ignore_cancel` (sleep through a cancel, like a blocking call that cannot be interrupted),
 `value` (echoed in the result), `probe` (name of a `Probe` that records concurrency and the
-start/end times of every execution, for concurrency tests).
+start/end times of every execution, for concurrency tests), `gate` (name of a threading.Event,
+`gate(name)`: the attempt waits until the test sets it, or until it is cancelled).
 """
 
 from __future__ import annotations
@@ -37,6 +38,16 @@ def probe(name: str) -> Probe:
         return PROBES.setdefault(name, Probe())
 
 
+GATES: dict[str, threading.Event] = {}
+
+
+def gate(name: str) -> threading.Event:
+    """The event called `name` (created unset on first use): operations with `gate: name` wait
+    for it, so a test decides when they end instead of sleeping."""
+    with _PROBES_LOCK:
+        return GATES.setdefault(name, threading.Event())
+
+
 def run(spec: dict, ctx: OperationContext) -> OperationOutcome:
     """Sleep `sleep_ms`, then fail or succeed as the spec says."""
     p = probe(spec["probe"]) if spec.get("probe") else None
@@ -46,6 +57,10 @@ def run(spec: dict, ctx: OperationContext) -> OperationOutcome:
             p.current += 1
             p.max = max(p.max, p.current)
     try:
+        if spec.get("gate"):
+            released = gate(spec["gate"])
+            while not released.wait(0.02):
+                ctx.check_cancelled()
         sleep_s = float(spec.get("sleep_ms", 0)) / 1000.0
         if sleep_s > 0:
             if spec.get("ignore_cancel"):

@@ -210,7 +210,6 @@ class Claim:
     job_id: str
     attempt: int
     started_at: datetime
-    first_of_job: bool = True  # the job may still be pending: move it to running
 
 
 class ClaimOps(Command):
@@ -219,7 +218,9 @@ class ClaimOps(Command):
     Write-behind: the executor starts the attempt and queues this claim under its lock, before
     anything the attempt writes, so the writer's FIFO order applies the claim first. The CAS also
     checks the attempt number. Result: set of op_keys claimed (a loser is logged; its result
-    will be discarded by the FinishOps CAS). The job moves pending → running with its first claim.
+    will be discarded by the FinishOps CAS). Every job with a claimed operation moves pending →
+    running in the same statement batch, so a job never reads `pending` beside a running
+    operation (the CAS makes it a no-op for jobs already running).
     """
 
     phase = 0
@@ -269,8 +270,7 @@ class ClaimOps(Command):
                     c.op_key,
                     c.attempt,
                 )
-        first = {c.op_key for c in claims if c.first_of_job}
-        jobs = sorted({r[1] for r in rows if r[0] in first})
+        jobs = sorted({r[1] for r in rows})
         if jobs:
             cur.execute(
                 f"""UPDATE jobs SET status = '{J.RUNNING.value}', started_at = coalesce(started_at, ?)
@@ -637,34 +637,45 @@ class SetProgress(Command):
 # ---------------------------------------------------------------- cancel
 
 
+def cancel_conflict(job_id: str, status: str) -> Conflict:
+    """The 409 of a cancel of a finished job."""
+    return Conflict(
+        f"job {job_id} is already {status}; only pending or running jobs can be cancelled",
+        field="job_id",
+        value=job_id,
+        current_status=status,
+    )
+
+
 class CancelJob(Command):
-    """Request a cancel: job → cancelling (or straight to cancelled when nothing runs).
+    """Apply a cancel: job → cancelling (or straight to cancelled when nothing runs).
 
     Pending operations become skipped. With `force`, running operations become cancelled now
-    (their threads are interrupted by the executor; their late results are discarded).
+    (their threads are interrupted by the executor; their late results are discarded). The
+    job's recorded cancel requests (`cancel_requests`) are deleted: this applies them.
     Result: {"status": job status after, "running": [op_keys still running], "already": bool}.
-    Raises NotFound, or Conflict for a job that already finished.
+    Raises NotFound, or Conflict for a job that already finished — unless `strict` is False (a
+    request accepted earlier, applied now): then such a job gives {"status": its status or None,
+    "running": [], "already": True}.
     """
 
-    def __init__(self, job_id: str, reason: str | None, force: bool):
+    def __init__(self, job_id: str, reason: str | None, force: bool, *, strict: bool = True):
         super().__init__()
-        self.job_id, self.reason, self.force = job_id, reason, force
+        self.job_id, self.reason, self.force, self.strict = job_id, reason, force, strict
 
     def apply(self, cur, now):
+        cur.execute("DELETE FROM cancel_requests WHERE job_id = ?", [self.job_id])
         rows = cur.execute(
             "SELECT status, cancel_requested_at, cancel_force FROM jobs WHERE job_id = ?",
             [self.job_id],
         ).fetchall()
+        if not self.strict and (not rows or J(rows[0][0]).is_terminal):
+            return {"status": rows[0][0] if rows else None, "running": [], "already": True}
         if not rows:
             raise NotFound(f"job {self.job_id} not found", field="job_id", value=self.job_id)
         status, requested, was_force = rows[0]
         if J(status).is_terminal:
-            raise Conflict(
-                f"job {self.job_id} is already {status}; only pending or running jobs can be cancelled",
-                field="job_id",
-                value=self.job_id,
-                current_status=status,
-            )
+            raise cancel_conflict(self.job_id, status)
         already = requested is not None
         if not already:
             cur.execute(

@@ -1,6 +1,10 @@
-"""Crash recovery, run once when an engine opens the job store (before anything is scheduled).
+"""Crash recovery, run once when an engine opens the job store (before anything is scheduled),
+and reconciliation of the store with the executor while it runs.
 
-An operation found `running` was interrupted by the death of the process that ran it:
+First, cancel requests accepted but not applied yet (`cancel_requests`) are applied. Then an
+operation found `running` without a live thread behind it (at start: all of them; when
+reconciling: those whose op_key is not in `alive`) was interrupted — by the death of the process
+that ran it, or because its result could not be recorded:
 - it gets an `interrupted` attempts row;
 - if its job's cancel was requested, it becomes `cancelled`;
 - else if it was interrupted `max_interruptions` times (default 3) it becomes `failed` with
@@ -16,31 +20,53 @@ from __future__ import annotations
 
 from batchcore.models import FailureKind
 from batchcore.models import OperationStatus as O
-from batchcore.store.commands import ACTIVE_JOBS, finalize_jobs, skip_pending
+from batchcore.store.commands import ACTIVE_JOBS, CancelJob, finalize_jobs, skip_pending
+from batchcore.store.requests import recorded_cancels
 from batchcore.store.writer import Command
+
+RESTART_NOTE = "the process running it stopped (crash or kill)"
 
 
 class Recover(Command):
-    """Result: {"resumed_jobs": [job ids], "interrupted": n, "failed": n, "cancelled": n}."""
+    """Result: {"resumed_jobs": [job ids], "interrupted": n, "failed": n, "cancelled": n,
+    "touched_jobs": [ids of jobs whose operations were moved]}.
 
-    def __init__(self, max_interruptions: int = 3):
+    `alive`: op_keys whose thread is still running (left alone); `note`: the error text of the
+    `interrupted` attempts rows.
+    """
+
+    def __init__(
+        self,
+        max_interruptions: int = 3,
+        *,
+        alive: frozenset[int] = frozenset(),
+        note: str = RESTART_NOTE,
+    ):
         super().__init__()
         self.max_interruptions = max_interruptions
+        self.alive = alive
+        self.note = note
 
     def apply(self, cur, now):
-        running = cur.execute(
-            f"""SELECT o.op_key, o.job_id, o.operation_id, o.attempts, o.attempt_started_at, o.interruptions,
-                       j.cancel_requested_at IS NOT NULL AS cancel_requested
-                FROM operations o JOIN jobs j USING (job_id)
-                WHERE o.status = '{O.RUNNING.value}'"""
-        ).fetchall()
+        for job_id, reason, force in recorded_cancels(cur):
+            CancelJob(job_id, reason, force, strict=False).apply(cur, now)
+        running = [
+            r
+            for r in cur.execute(
+                f"""SELECT o.op_key, o.job_id, o.operation_id, o.attempts, o.attempt_started_at,
+                           o.interruptions, j.cancel_requested_at IS NOT NULL AS cancel_requested
+                    FROM operations o JOIN jobs j USING (job_id)
+                    WHERE o.status = '{O.RUNNING.value}'"""
+            ).fetchall()
+            if r[0] not in self.alive
+        ]
         counts = {"interrupted": len(running), "failed": 0, "cancelled": 0}
         for op_key, job_id, op_id, attempt, started, interruptions, cancel_requested in running:
             dur = None if started is None else max(0.0, (now - started).total_seconds() * 1000.0)
             cur.execute(
                 "INSERT INTO attempts (job_id, operation_id, attempt, status, started_at, finished_at, duration_ms, error) "
-                "VALUES (?, ?, ?, 'interrupted', ?, ?, ?, 'the process running it stopped (crash or kill)')",
-                [job_id, op_id, attempt, started, now, dur],
+                "VALUES (?, ?, ?, 'interrupted', ?, ?, ?, ?)",
+                [job_id, op_id, attempt, started, now, dur, self.note],
             )
             if cancel_requested:
                 new, reason = (
@@ -87,4 +113,8 @@ class Recover(Command):
                 f"SELECT job_id FROM jobs WHERE status IN {ACTIVE_JOBS} ORDER BY created_at, job_id"
             ).fetchall()
         ]
-        return {"resumed_jobs": resumed, **counts}
+        return {
+            "resumed_jobs": resumed,
+            **counts,
+            "touched_jobs": sorted({r[1] for r in running}),
+        }

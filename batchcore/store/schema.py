@@ -13,7 +13,9 @@ it is `failed`), `attempts` (one row per finished execution; `failure_kind` on f
 timed-out attempts), `check_results` (one row per check of a validation attempt), `catalog_snapshots` and
 `catalog_objects` (metadata extraction), `schedules` and `schedule_runs` (store/schedules.py),
 `notification_evaluations`, `notification_deliveries`, `notification_attempts` and
-`notification_state` (store/notifications.py).
+`notification_state` (store/notifications.py), `idempotency_keys` (create requests replayed by
+key), `cancel_requests` (cancels accepted, not yet applied by the writer), `store_probe` (one
+row the writer rewrites to test a failing store).
 """
 
 from __future__ import annotations
@@ -219,9 +221,38 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE notification_state (installed_at TIMESTAMP NOT NULL)",
         "INSERT INTO notification_state SELECT timezone('UTC', now())",
     ],
+    # v5 (task "store", issue 12 §1): idempotency keys of create requests (kept 24 h), cancel
+    # requests recorded before the writer applies them, and the one-row table the writer probes
+    # a failing store with
+    [
+        """CREATE TABLE idempotency_keys (
+            idempotency_key VARCHAR NOT NULL,
+            job_type VARCHAR NOT NULL,
+            request_hash VARCHAR NOT NULL,
+            job_id VARCHAR NOT NULL,
+            response JSON NOT NULL,
+            created_at TIMESTAMP NOT NULL
+        )""",
+        """CREATE TABLE cancel_requests (
+            job_id VARCHAR NOT NULL,
+            requested_at TIMESTAMP NOT NULL,
+            reason VARCHAR,
+            force BOOLEAN NOT NULL
+        )""",
+        "CREATE TABLE store_probe (written_at TIMESTAMP)",
+        "INSERT INTO store_probe VALUES (NULL)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNew(Exception):
+    """The file was written by a newer batchcore (its schema version is above ours)."""
+
+    def __init__(self, version: int):
+        super().__init__(f"schema v{version} is newer than this program's v{SCHEMA_VERSION}")
+        self.version = version
 
 
 def current_version(cur: duckdb.DuckDBPyConnection) -> int:
@@ -236,13 +267,11 @@ def current_version(cur: duckdb.DuckDBPyConnection) -> int:
 def migrate(cur: duckdb.DuckDBPyConnection) -> int:
     """Apply every missing migration, each in its own transaction. Returns the new version.
 
-    Raises RuntimeError when the file is newer than this code (downgrades are refused).
+    Raises SchemaTooNew when the file is newer than this code (downgrades are refused).
     """
     version = current_version(cur)
     if version > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"job store schema v{version} is newer than this program (v{SCHEMA_VERSION}); upgrade batchcore"
-        )
+        raise SchemaTooNew(version)
     for v in range(version, SCHEMA_VERSION):
         cur.execute("BEGIN TRANSACTION")
         try:

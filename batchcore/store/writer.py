@@ -7,26 +7,47 @@ transaction — consecutive commands of one class as one multi-row statement —
 Measured on this machine class: one single-row UPDATE per commit runs ~1,000/s, while one
 statement of 100 rows runs ~24,000 rows/s (shared/notes/baselines.md), hence the grouping.
 
-If a batch fails, it is rolled back and its commands are re-applied one per transaction, so a
-bad command fails alone. Results reach callers through a `Future` and an optional callback,
-called on the writer thread after the commit (callbacks must not block on the writer).
+If a batch fails because of a command, it is rolled back and its commands are re-applied one per
+transaction, so a bad command fails alone. If it fails because of the store (disk full, file not
+writable: `health.is_store_failure`), nothing is lost: the writer keeps the batch, marks the
+store as failing, and applies it again after a backoff (0.05 s doubling to 5 s) until it commits;
+a database that DuckDB invalidated (a failed checkpoint) is first closed and opened again
+(`reopen`). While the queue is empty and the store is failing, the writer probes it with a
+one-row write every PROBE_S seconds, so the store reads writable again as soon as a write works.
+Results reach callers through a `Future` and an optional callback, called on the writer thread
+after the commit (callbacks must not block on the writer).
+
+Checkpoints are the writer's: DuckDB's automatic checkpoint is off (a checkpoint that fails for
+lack of disk space invalidates the database, and an automatic one fails the COMMIT that triggered
+it after that transaction was durable — an ambiguity no retry can resolve). After a commit the
+writer checkpoints when the WAL exceeds CHECKPOINT_WAL_BYTES and the disk has room for it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from batchcore.errors import StoreUnavailable
+from batchcore.store.health import StoreHealth, is_store_failure, needs_reopen, short_error
 from batchcore.timeutil import utcnow_naive
 
 log = logging.getLogger("batchcore.store")
+
+RETRY_FIRST_S = 0.05
+RETRY_MAX_S = 5.0
+PROBE_S = 1.0
+CHECKPOINT_WAL_BYTES = 16 * 1024 * 1024  # DuckDB's own default threshold
 
 
 class Command:
@@ -73,25 +94,57 @@ _STOP = object()
 
 
 class Writer:
-    """Owns the write cursor. `submit(cmd)` queues; `call(cmd)` queues and waits for the result."""
+    """Owns the write cursor. `submit(cmd)` queues; `call(cmd)` queues and waits for the result.
+
+    `health`: where store failures and commits are recorded; `reopen`: closes and opens the
+    database again, returning the new connection (after DuckDB invalidated it); `probe_sql`: a
+    one-row write used to test a failing store; `wal_path`: the WAL file watched for checkpoints.
+    """
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, *, max_batch: int = 2000, linger_s: float = 0.002
+        self,
+        con: duckdb.DuckDBPyConnection,
+        *,
+        health: StoreHealth | None = None,
+        reopen: Callable[[], duckdb.DuckDBPyConnection] | None = None,
+        probe_sql: str | None = None,
+        wal_path: Path | None = None,
+        max_batch: int = 2000,
+        linger_s: float = 0.002,
     ):
         self.cur = con.cursor()
+        self.health = health or StoreHealth(None)
+        self.reopen = reopen
+        self.probe_sql = probe_sql
+        self.wal_path = wal_path
         self.max_batch = max_batch
         self.linger_s = linger_s
         self.q: queue.SimpleQueue = queue.SimpleQueue()
         self.batches = 0
         self.commands = 0
+        self.in_flight = 0  # commands taken from the queue and not yet delivered
+        self._busy_since: float | None = None  # monotonic: work waiting since, without a commit
         self._thread = threading.Thread(target=self._run, name="batch-store-writer", daemon=True)
         self._started = False
         self._stopped = False
+        self._give_up = threading.Event()  # set by stop(): a failing store is not retried again
 
     @property
     def closed(self) -> bool:
         """True once stop() was called: submit() would raise."""
         return self._stopped
+
+    def backlog(self) -> int:
+        """Commands queued or being applied."""
+        return self.q.qsize() + self.in_flight
+
+    def waiting_s(self) -> float | None:
+        """Seconds the writer has had work waiting without a commit (None when idle)."""
+        since = self._busy_since
+        if since is None:
+            return None
+        last = self.health.last_commit
+        return time.monotonic() - (since if last is None else max(since, last))
 
     def start(self) -> None:
         if not self._started:
@@ -105,6 +158,8 @@ class Writer:
         if self._stopped:
             raise RuntimeError("the job store is closed")
         cmd.callback = callback
+        if self._busy_since is None:
+            self._busy_since = time.monotonic()
         self.q.put(cmd)
         return cmd.future
 
@@ -115,13 +170,20 @@ class Writer:
         return self.submit(cmd).result(timeout=timeout)
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Apply everything queued, then end the thread."""
+        """Apply everything queued, then end the thread. A store that is failing is not retried
+        any more: what it could not write is failed with StoreUnavailable (crash recovery at the
+        next start re-runs the attempts whose results were lost)."""
         if self._stopped:
             return
         self._stopped = True
         if self._started:
             self.q.put(_STOP)
-            self._thread.join(timeout)
+            deadline = time.monotonic() + timeout
+            while self._thread.is_alive() and time.monotonic() < deadline:
+                if self.health.write_failing:
+                    self._give_up.set()
+                self._thread.join(0.05)
+            self._give_up.set()
         try:
             self.cur.close()
         except duckdb.Error:
@@ -130,7 +192,12 @@ class Writer:
     # ---------------------------------------------------------------- thread
     def _run(self) -> None:
         while True:
-            first = self.q.get()
+            try:
+                first = self.q.get(timeout=PROBE_S)
+            except queue.Empty:
+                if self.health.write_failing:
+                    self._probe()
+                continue
             if first is _STOP:
                 return
             batch = [first]
@@ -151,7 +218,14 @@ class Writer:
                     stop_after = True
                     break
                 batch.append(nxt)
-            self._apply_batch(batch)
+            self.in_flight = len(batch)
+            try:
+                self._apply_until_stored(batch)
+            finally:
+                self.in_flight = 0
+                if self.q.empty():
+                    self._busy_since = None
+            self._maybe_checkpoint()
             if stop_after:
                 return
 
@@ -187,7 +261,34 @@ class Writer:
         close()
         return groups
 
-    def _apply_batch(self, batch: list[Command]) -> None:
+    def _apply_until_stored(self, batch: list[Command]) -> None:
+        """Apply `batch`; on a store failure wait and apply it again (see module doc)."""
+        delay = RETRY_FIRST_S
+        while True:
+            exc = self._apply_batch(batch)
+            if exc is None:
+                return
+            self.health.write_failed(exc)
+            log.error(
+                "the job store cannot write (%s); keeping %d change(s) and retrying in %.2f s",
+                short_error(exc),
+                len(batch),
+                delay,
+            )
+            if needs_reopen(exc):
+                self._reopen()
+            if self._give_up.wait(delay):
+                lost = StoreUnavailable(
+                    f"the job store stopped while it could not write ({short_error(exc)})"
+                )
+                for cmd in batch:
+                    self._deliver(cmd, None, lost)
+                return
+            delay = min(delay * 2, RETRY_MAX_S)
+
+    def _apply_batch(self, batch: list[Command]) -> BaseException | None:
+        """Apply `batch` in one transaction and deliver the results. Returns the exception when
+        the store itself failed (nothing delivered, batch to retry), else None."""
         now = utcnow_naive()
         results: list[tuple[Command, Any]] = []
         try:
@@ -198,23 +299,91 @@ class Writer:
             self.cur.execute("COMMIT")
         except BaseException as exc:
             self._rollback()
+            if is_store_failure(exc):
+                return exc
             if len(batch) == 1:
                 self._deliver(batch[0], None, exc)
-                return
+                return None
             log.debug("batch of %d failed (%s); re-applying one by one", len(batch), exc)
-            for cmd in batch:
-                self._apply_batch([cmd])
-            return
+            for i, cmd in enumerate(batch):
+                failed = self._apply_batch([cmd])
+                if failed is not None:  # the store broke meanwhile: the rest waits for it
+                    self.health.write_failed(failed)
+                    self._apply_until_stored(batch[i:])
+                    break
+            return None
+        self.health.write_ok()
         self.batches += 1
         self.commands += len(batch)
         for cmd, res in results:
             self._deliver(cmd, res, None)
+        return None
 
     def _rollback(self) -> None:
         try:
             self.cur.execute("ROLLBACK")
         except duckdb.Error:
             pass
+
+    def _reopen(self) -> None:
+        """Close the invalidated database (this cursor first: DuckDB frees an instance when its
+        last connection closes) and open it again; on failure the next attempt retries."""
+        if self.reopen is None:
+            return
+        try:
+            self.cur.close()
+        except duckdb.Error:
+            pass
+        try:
+            self.cur = self.reopen().cursor()
+        except Exception as exc:
+            log.error("the job store could not be opened again: %s", short_error(exc))
+            return
+        log.warning("the job store was closed and opened again after a fatal error")
+
+    def _probe(self) -> None:
+        """One-row write to test a failing store while no command is queued."""
+        if self.probe_sql is None:
+            return
+        try:
+            self.cur.execute("BEGIN TRANSACTION")
+            self.cur.execute(self.probe_sql, [utcnow_naive()])
+            self.cur.execute("COMMIT")
+        except Exception as exc:
+            self._rollback()
+            self.health.write_failed(exc)
+            if needs_reopen(exc):
+                self._reopen()
+            return
+        self.health.write_ok()
+        log.warning("the job store writes again")
+
+    def _maybe_checkpoint(self) -> None:
+        """CHECKPOINT when the WAL is large and the disk has room for it (see module doc)."""
+        if self.wal_path is None:
+            return
+        try:
+            wal = os.stat(self.wal_path).st_size
+        except OSError:
+            return
+        if wal < CHECKPOINT_WAL_BYTES:
+            return
+        free = self.health.disk_free()
+        needed = 2 * wal + self.health.low_disk_bytes
+        if free is not None and free < needed:
+            self.health.checkpoint_note = (
+                f"checkpoint postponed: the WAL holds {wal / 2**20:.0f} MB and the disk has "
+                f"{free / 2**20:.0f} MB free (needs {needed / 2**20:.0f} MB)"
+            )
+            return
+        try:
+            self.cur.execute("CHECKPOINT")
+            self.health.checkpoint_note = None
+        except Exception as exc:
+            log.error("checkpoint failed: %s", short_error(exc))
+            if needs_reopen(exc):
+                self.health.write_failed(exc)
+                self._reopen()
 
     @staticmethod
     def _deliver(cmd: Command, result: Any, exc: BaseException | None) -> None:

@@ -15,7 +15,7 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from batchcore.connections import DbConnection, connection_slot, open_connection
-from batchcore.errors import BatchError, OperationCancelled
+from batchcore.errors import BatchError, ConnectionFailed, OperationCancelled, as_batch_error
 from batchcore.operations.base import OperationContext
 from batchcore.validation.checks import COMPARISON_TYPES, plans_for
 from batchcore.validation.checks.base import Check, Outcome, RunContext, ScanCheck, ratio
@@ -86,8 +86,9 @@ def run_pipeline(
 ) -> PipelineResult:
     """Run every check of `spec` (after `overrides`) and answer the PipelineResult.
 
-    Raises ConfigError (bad override), ConnectionFailed (a connection cannot open: transient),
-    OperationCancelled (stop requested). Check failures and check errors are results.
+    Raises ConfigError (bad override), ConnectionFailed (a connection cannot open, or was lost
+    mid-run: retryable), OperationCancelled (stop requested). Check failures and check errors are
+    results.
     """
     spec = spec.with_overrides(overrides)
     started = time.perf_counter()
@@ -144,10 +145,17 @@ def run_pipeline(
 
 
 def _reraise_cancel(exc: Exception, ctx: OperationContext | None) -> None:
+    """Errors that end the whole attempt instead of becoming one check's `error` result: a stop
+    request, and a lost connection (the database went down mid-validation: every later check
+    would fail the same way, and the attempt is retried under `max_retries` — a check result
+    saying "error" would be a failed run, which is never retried)."""
     if isinstance(exc, OperationCancelled):
         raise exc
     if ctx is not None and ctx.cancelled:
         ctx.check_cancelled()
+    lost = as_batch_error(exc)
+    if isinstance(lost, ConnectionFailed):
+        raise lost from exc
 
 
 def _message(exc: Exception) -> str:

@@ -169,7 +169,11 @@ def _check_tree(tree: exp.Expression, dialect: str, field: str) -> None:
                         f"{field} calls {name}(), which pipelines may not use (it reaches server files, "
                         "runs SQL given as text, changes settings or takes locks)"
                     )
-        if isinstance(node, exp.Table) and dialect == "duckdb" and _FILE_NAME.search(node.name):
+        if (
+            isinstance(node, exp.Table)
+            and DIALECTS[dialect].file_named_tables
+            and _FILE_NAME.search(node.name)
+        ):
             raise SqlRefused(f"{field} reads the file {node.name!r}: pipelines read tables only")
 
 

@@ -280,8 +280,12 @@ def test_health_reports_process_and_engine(client, api_engine):
     from batchcore.api.deps import engine_identity
 
     body = client.get("/health").json()
+    store = body.pop("store")
+    assert store["writable"] is True and store["backlog"] == 0
+    assert store["disk_free_bytes"] > 0 and store["last_commit_s"] >= 0
     assert body == {
         "status": "ok",
+        "reasons": [],
         "pid": os.getpid(),
         "version": "0.1.0",
         "engine_id": engine_identity(api_engine),
