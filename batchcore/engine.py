@@ -57,6 +57,7 @@ from batchcore.store.requests import (
     SweepIdempotencyKeys,
     find_key,
 )
+from batchcore.store.snapshots import Snapshots
 from batchcore.timeutil import utcnow_naive
 from batchcore.workspace import Workspace
 
@@ -440,6 +441,10 @@ class Engine(ScheduleMethods, NotifyMethods):
     def analytics(self) -> Analytics:
         """The analytics queries over this engine's job store (each call one read)."""
         return Analytics(self.store)
+
+    def snapshots(self) -> Snapshots:
+        """Metadata snapshot reads over this engine's job store (each call one read)."""
+        return Snapshots(self.store)
 
     def filter_options(self) -> dict[str, Any]:
         """{projects, tags, first_created, last_created}: values for job filter widgets."""
