@@ -41,6 +41,7 @@ from batchcore.schedules.scheduler import Clock, Scheduler
 from batchcore.schedules.service import ScheduleMethods
 from batchcore.staging import clean_staging
 from batchcore.store import Store, reads
+from batchcore.store.analytics import Analytics
 from batchcore.store.commands import (
     CreateJob,
     DeleteJob,
@@ -57,6 +58,7 @@ from batchcore.store.requests import (
     SweepIdempotencyKeys,
     find_key,
 )
+from batchcore.store.snapshots import Snapshots
 from batchcore.timeutil import utcnow_naive
 from batchcore.workspace import Workspace
 
@@ -436,6 +438,18 @@ class Engine(ScheduleMethods, NotifyMethods, HistoryMethods):
         """The guide's statistics (see reads.statistics)."""
         with self.store.reader() as cur:
             return reads.statistics(cur, max_workers=self.settings.max_workers)
+
+    def analytics(self) -> Analytics:
+        """The analytics queries over this engine's job store (each call one read)."""
+        return Analytics(self.store)
+
+    def snapshots(self) -> Snapshots:
+        """Metadata snapshot reads over this engine's job store (each call one read)."""
+        return Snapshots(self.store)
+
+    def filter_options(self) -> dict[str, Any]:
+        """{projects, tags, first_created, last_created}: values for job filter widgets."""
+        return self.analytics().filter_options()
 
     def wait(self, job_id: str, timeout: float | None = None, poll_s: float = 0.05) -> JobView:
         """Block until the job is terminal (or `timeout` seconds pass) and return it.
