@@ -58,6 +58,7 @@ from batchcore.store.requests import (
     SweepIdempotencyKeys,
     find_key,
 )
+from batchcore.store.runs import job_status
 from batchcore.store.snapshots import Snapshots
 from batchcore.timeutil import utcnow_naive
 from batchcore.workspace import Workspace
@@ -312,18 +313,18 @@ class Engine(ScheduleMethods, NotifyMethods, HistoryMethods):
         """
         self.executor.honour_cancel(job_id, force)  # first: nothing of it starts from now on
         with self.store.reader() as cur:
-            rows = cur.execute("SELECT status FROM jobs WHERE job_id = ?", [job_id]).fetchall()
-        if not rows:
+            before = job_status(cur, job_id)
+        if before is None:
             raise NotFound(f"job {job_id} not found", field="job_id", value=job_id)
-        if JobStatus(rows[0][0]).is_terminal:
-            raise cancel_conflict(job_id, rows[0][0])
+        if JobStatus(before).is_terminal:
+            raise cancel_conflict(job_id, before)
         recorded = True
         try:
             self.store.run_now(RecordCancel(job_id, reason, force))
         except StoreUnavailable:
             recorded = False
         res = self.executor.cancel(job_id, reason, force)
-        status = res["status"] or rows[0][0]
+        status = res["status"] or before
         if status == JobStatus.CANCELLING.value:
             message = "Batch job cancellation requested"
         elif status == JobStatus.CANCELLED.value:
