@@ -40,6 +40,7 @@ from batchcore.schedules.scheduler import Clock, Scheduler
 from batchcore.schedules.service import ScheduleMethods
 from batchcore.staging import clean_staging
 from batchcore.store import Store, compare, reads
+from batchcore.store.analytics import Analytics
 from batchcore.store.commands import (
     CreateJob,
     DeleteJob,
@@ -56,6 +57,8 @@ from batchcore.store.requests import (
     SweepIdempotencyKeys,
     find_key,
 )
+from batchcore.store.runs import job_status
+from batchcore.store.snapshots import Snapshots
 from batchcore.timeutil import utcnow_naive
 from batchcore.workspace import Workspace
 
@@ -309,18 +312,18 @@ class Engine(ScheduleMethods, NotifyMethods):
         """
         self.executor.honour_cancel(job_id, force)  # first: nothing of it starts from now on
         with self.store.reader() as cur:
-            rows = cur.execute("SELECT status FROM jobs WHERE job_id = ?", [job_id]).fetchall()
-        if not rows:
+            before = job_status(cur, job_id)
+        if before is None:
             raise NotFound(f"job {job_id} not found", field="job_id", value=job_id)
-        if JobStatus(rows[0][0]).is_terminal:
-            raise cancel_conflict(job_id, rows[0][0])
+        if JobStatus(before).is_terminal:
+            raise cancel_conflict(job_id, before)
         recorded = True
         try:
             self.store.run_now(RecordCancel(job_id, reason, force))
         except StoreUnavailable:
             recorded = False
         res = self.executor.cancel(job_id, reason, force)
-        status = res["status"] or rows[0][0]
+        status = res["status"] or before
         if status == JobStatus.CANCELLING.value:
             message = "Batch job cancellation requested"
         elif status == JobStatus.CANCELLED.value:
@@ -467,6 +470,18 @@ class Engine(ScheduleMethods, NotifyMethods):
         """The guide's statistics (see reads.statistics)."""
         with self.store.reader() as cur:
             return reads.statistics(cur, max_workers=self.settings.max_workers)
+
+    def analytics(self) -> Analytics:
+        """The analytics queries over this engine's job store (each call one read)."""
+        return Analytics(self.store)
+
+    def snapshots(self) -> Snapshots:
+        """Metadata snapshot reads over this engine's job store (each call one read)."""
+        return Snapshots(self.store)
+
+    def filter_options(self) -> dict[str, Any]:
+        """{projects, tags, first_created, last_created}: values for job filter widgets."""
+        return self.analytics().filter_options()
 
     def wait(self, job_id: str, timeout: float | None = None, poll_s: float = 0.05) -> JobView:
         """Block until the job is terminal (or `timeout` seconds pass) and return it.
