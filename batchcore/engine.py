@@ -22,6 +22,7 @@ from batchcore import jsonutil
 from batchcore.config import Settings
 from batchcore.errors import Conflict, NotFound, RequestError, StoreUnavailable
 from batchcore.executor import Executor, RetryPolicy
+from batchcore.history import HistoryMethods
 from batchcore.limits import check_job_limits
 from batchcore.models import (
     REQUEST_MODELS,
@@ -80,7 +81,7 @@ def new_job_id() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-class Engine(ScheduleMethods, NotifyMethods):
+class Engine(ScheduleMethods, NotifyMethods, HistoryMethods):
     """Owns the job store file, the executor, the scheduler and the notifier. Thread-safe; one
     per process. `clock` (aware datetimes) drives the scheduler (tests pass a fake one).
 
