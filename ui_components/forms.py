@@ -23,7 +23,6 @@ from typing import Any
 
 import streamlit as st
 
-from batchcore import analytics
 from batchcore.engine import get_engine
 from batchcore.errors import BatchError
 from batchcore.models import JobType
@@ -433,8 +432,7 @@ def launch_page(
     with guard("Reading the workspace"):
         refresh_errors(prefix, build)
         ws = eng.workspace()
-        with eng.store.reader() as cur:
-            tags = analytics.distinct_tags(cur)
+        tags = eng.analytics().distinct_tags()
 
         st.subheader("Job")
         job_fields(prefix, placeholder=placeholder, known_tags=tags)
