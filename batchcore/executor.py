@@ -36,7 +36,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from batchcore import jsonutil
 from batchcore.errors import NotFound, OperationCancelled, as_batch_error
 from batchcore.models import AttemptStatus as A
 from batchcore.models import FailureKind
@@ -55,6 +54,7 @@ from batchcore.store.commands import (
     SkipOps,
 )
 from batchcore.store.recovery import Recover
+from batchcore.store.runs import job_schedule
 from batchcore.timeutil import utcnow_naive
 
 log = logging.getLogger("batchcore.executor")
@@ -249,57 +249,50 @@ class Executor:
     def add_job(self, job_id: str) -> None:
         """Load a job from the store and schedule its pending operations (new, resumed or retried)."""
         with self.store.reader() as cur:
-            jrow = cur.execute(
-                "SELECT parallel_execution, max_parallel, stop_on_error, timeout_s, cancel_requested_at, cancel_force "
-                "FROM jobs WHERE job_id = ?",
-                [job_id],
-            ).fetchall()
-            if not jrow:
-                raise NotFound(f"job {job_id} not found", field="job_id", value=job_id)
-            rows = cur.execute(
-                "SELECT op_key, operation_id, seq, kind, spec, status, attempts, max_attempts, next_attempt_at "
-                "FROM operations WHERE job_id = ? ORDER BY seq",
-                [job_id],
-            ).fetchall()
-        parallel, max_parallel, stop_on_error, timeout_s, cancel_at, cancel_force = jrow[0]
+            found = job_schedule(cur, job_id)
+        if found is None:
+            raise NotFound(f"job {job_id} not found", field="job_id", value=job_id)
+        sched, rows = found
         now_wall, now_mono = utcnow_naive(), time.monotonic()
         with self.cond:
             job = self.jobs.get(job_id)
             if job is None:
                 job = JobRun(
                     job_id,
-                    parallel,
-                    max_parallel,
-                    stop_on_error,
-                    timeout_s,
+                    sched.parallel_execution,
+                    sched.max_parallel,
+                    sched.stop_on_error,
+                    sched.timeout_s,
                     [],
                     order=next(self._order),
                 )
                 by_key: dict[int, OpRun] = {}
             else:  # a retry while threads of the earlier run are still alive: refresh in place
                 by_key = {op.op_key: op for op in job.ops}
-                job.max_parallel, job.stopped = max_parallel, False
-            job.cancel_requested, job.cancel_force = cancel_at is not None, bool(cancel_force)
+                job.max_parallel, job.stopped = sched.max_parallel, False
+            job.cancel_requested = sched.cancel_requested_at is not None
+            job.cancel_force = sched.cancel_force
             ops = []
-            for op_key, op_id, seq, kind, spec, status, attempts, max_attempts, next_at in rows:
-                op = by_key.get(op_key)
+            for row in rows:
+                op = by_key.get(row.op_key)
                 if op is None:
                     op = OpRun(
-                        op_key,
-                        op_id,
-                        seq,
-                        kind,
-                        jsonutil.loads(spec) or {},
+                        row.op_key,
+                        row.operation_id,
+                        row.seq,
+                        row.kind,
+                        row.spec,
                         O.PENDING.value,
-                        attempts,
-                        max_attempts,
+                        row.attempts,
+                        row.max_attempts,
                     )
                     job.remaining += 1
                 if op.status == O.RUNNING.value:
                     ops.append(op)
                     continue
-                self._move(job, op, O(status))
-                op.attempts, op.max_attempts = attempts, max_attempts
+                self._move(job, op, O(row.status))
+                op.attempts, op.max_attempts = row.attempts, row.max_attempts
+                next_at = row.next_attempt_at
                 op.due = (
                     now_mono + max(0.0, (next_at - now_wall).total_seconds())
                     if next_at is not None
