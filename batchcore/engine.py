@@ -249,7 +249,14 @@ class Engine(ScheduleMethods, NotifyMethods, HistoryMethods):
         the executor.
 
         `key_row` (idempotency key, job type, request hash) is stored with the job. Raises
-        StoreUnavailable when the job store cannot write (nothing is stored or started)."""
+        StoreUnavailable when the job store cannot write (nothing is stored or started), and
+        RequestError (HTTP 422) for a plan without operations."""
+        if not plan.operations:
+            raise RequestError(
+                "a job needs at least one operation; this request planned none",
+                field="operations",
+                value=[],
+            )
         job_id = job_id or new_job_id()
         job = {
             "job_id": job_id,
