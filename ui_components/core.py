@@ -34,6 +34,7 @@ PAGE_ANALYTICS = "pages/analytics.py"
 PAGE_CATALOG = "pages/catalog.py"
 PAGE_PIPELINES = "pages/pipelines.py"
 PAGE_SCHEDULES = "pages/schedules.py"
+PAGE_CHECK_HISTORY = "pages/check_history.py"
 
 MY_JOBS_KEY = "bo_my_jobs"
 TOKEN_OK_KEY = "bo_token_ok"
