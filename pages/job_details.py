@@ -36,7 +36,7 @@ if not job_id:
             for j in recent:
                 st.page_link(
                     core.PAGE_DETAILS,
-                    label=f"{j.name} · {status_label(j.status.value)} · {fmt.ts(j.created_at)}",
+                    label=f"{fmt.md_escape(j.name)} · {status_label(j.status.value)} · {fmt.ts(j.created_at)}",
                     query_params={"job_id": j.job_id},
                 )
     st.stop()
