@@ -22,6 +22,7 @@ from batchcore import jsonutil
 from batchcore.config import Settings
 from batchcore.errors import Conflict, NotFound, RequestError, StoreUnavailable
 from batchcore.executor import Executor, RetryPolicy
+from batchcore.history import HistoryMethods
 from batchcore.limits import check_job_limits
 from batchcore.models import (
     REQUEST_MODELS,
@@ -39,7 +40,7 @@ from batchcore.planning import JobPlan, OpPlan, plan_job
 from batchcore.schedules.scheduler import Clock, Scheduler
 from batchcore.schedules.service import ScheduleMethods
 from batchcore.staging import clean_staging
-from batchcore.store import Store, reads
+from batchcore.store import Store, compare, reads
 from batchcore.store.analytics import Analytics
 from batchcore.store.commands import (
     CreateJob,
@@ -80,7 +81,7 @@ def new_job_id() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-class Engine(ScheduleMethods, NotifyMethods):
+class Engine(ScheduleMethods, NotifyMethods, HistoryMethods):
     """Owns the job store file, the executor, the scheduler and the notifier. Thread-safe; one
     per process. `clock` (aware datetimes) drives the scheduler (tests pass a fake one).
 
@@ -433,6 +434,38 @@ class Engine(ScheduleMethods, NotifyMethods):
         """Finished attempts of a job (or one operation)."""
         with self.store.reader() as cur:
             return reads.attempts(cur, job_id, operation_id)
+
+    def compare_jobs(self, job_a: str, job_b: str) -> compare.JobComparison:
+        """Job A (the reference run) against job B: checks newly failing, fixed, still failing
+        (with their figures), new, removed and not run, and operations that errored (rules in
+        `batchcore.store.compare`). Raises NotFound naming the missing job."""
+        with self.store.reader() as cur:
+            result = compare.compare(cur, job_a, job_b)
+        if result is None:
+            self.get_job(job_a, with_operations=False)  # raises NotFound for the missing one
+            self.get_job(job_b, with_operations=False)
+            raise NotFound(f"job {job_b} not found", field="job_id", value=job_b)
+        return result
+
+    def previous_run(self, job_id: str) -> str | None:
+        """Id of the previous run of the same pipelines (rule in `batchcore.store.compare`), or
+        None when no earlier finished job ran any of them. Raises NotFound for an unknown job."""
+        self.get_job(job_id, with_operations=False)
+        with self.store.reader() as cur:
+            return compare.previous_job_id(cur, job_id)
+
+    def compare_with_previous(self, job_id: str) -> compare.JobComparison:
+        """`compare_jobs(previous_run(job_id), job_id)`. Raises NotFound for an unknown job, or
+        when no earlier finished job ran the same pipelines (field `previous`)."""
+        prev = self.previous_run(job_id)
+        if prev is None:
+            raise NotFound(
+                f"job {job_id} has no previous run: no earlier finished job ran any of its "
+                "pipelines or operations",
+                field="previous",
+                value=job_id,
+            )
+        return self.compare_jobs(prev, job_id)
 
     def statistics(self) -> dict[str, Any]:
         """The guide's statistics (see reads.statistics)."""

@@ -133,3 +133,71 @@ def job_export_rows(engine, job_id: str) -> list[list[Any]]:
 def job_export_csv(engine, job_id: str) -> str:
     """CSV text, one row per operation (columns CSV_COLUMNS). Raises NotFound."""
     return csv_text(CSV_COLUMNS, job_export_rows(engine, job_id))
+
+
+COMPARISON_CSV_COLUMNS = (
+    "record",
+    "change",
+    "project_id",
+    "pipeline_id",
+    "operation",
+    "check_name",
+    "check_type",
+    "table_name",
+    "severity",
+    "status_a",
+    "status_b",
+    "failed_rows_a",
+    "failed_rows_b",
+    "failed_rows_delta",
+    "total_rows_a",
+    "total_rows_b",
+    "pass_rate_a",
+    "pass_rate_b",
+    "threshold",
+    "figures_changed",
+    "operation_id_a",
+    "operation_id_b",
+    "failure_kind_a",
+    "failure_kind_b",
+    "error_b",
+    "job_a",
+    "job_b",
+)
+
+
+def comparison_json(cmp) -> str:
+    """JSON text of a `JobComparison` (batchcore.store.compare): both jobs, counts per change,
+    every check and operation record."""
+    return jsonutil.dumps(cmp.model_dump(mode="json"), indent=2)
+
+
+def comparison_csv(cmp) -> str:
+    """CSV text of a `JobComparison`, columns COMPARISON_CSV_COLUMNS: one row per check
+    (`record` = check), then one per operation (`record` = operation, check columns blank).
+    Rates 0–1; blank where a side lacks the value."""
+    a, b = cmp.job_a.job_id, cmp.job_b.job_id
+    rows: list[list[Any]] = []
+    for c in cmp.checks:
+        row = {
+            "record": "check",
+            "operation": f"{c.project_id} · {c.pipeline_id}" if c.project_id else c.pipeline_id,
+            **c.model_dump(),
+            "job_a": a,
+            "job_b": b,
+        }
+        rows.append([_flag(row.get(k)) for k in COMPARISON_CSV_COLUMNS])
+    for o in cmp.operations:
+        row = {
+            "record": "operation",
+            "operation": o.title,
+            **o.model_dump(),
+            "job_a": a,
+            "job_b": b,
+        }
+        rows.append([_flag(row.get(k)) for k in COMPARISON_CSV_COLUMNS])
+    return csv_text(COMPARISON_CSV_COLUMNS, rows)
+
+
+def _flag(value: Any) -> Any:
+    return ("true" if value else "false") if isinstance(value, bool) else value

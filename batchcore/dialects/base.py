@@ -45,7 +45,6 @@ class Dialect:
     name = "ansi"
     quote_char = '"'
     file_based = False
-    tuple_distinct = True  # count(DISTINCT (a, b)) works (else: distinct_tuple_count is None)
     bitmap_distinct = False  # bitmap_distinct_count answers (DuckDB)
     native_timestamps = True  # date/time columns hold typed values (SQLite: text)
     current_schema = "current_schema()"  # SQL of the current schema (describe_columns)
@@ -133,11 +132,6 @@ class Dialect:
     def distinct_expr(self, expr: str, family: str) -> str:
         """`expr` prepared for count(DISTINCT ...): byte-exact text."""
         return self.column_for(expr, family)
-
-    def distinct_tuple_count(self, cols: Sequence[str], complete: str) -> str | None:
-        """count(DISTINCT (cols)) over rows where `complete` holds; None when the database
-        cannot count distinct tuples (the caller then groups)."""
-        return f"count(DISTINCT CASE WHEN {complete} THEN ({', '.join(cols)}) END)"
 
     def bitmap_distinct_count(self, packed: str, bits: int) -> str | None:
         """Distinct values of the non-negative integer `packed` < `bits` counted with a bitmap;

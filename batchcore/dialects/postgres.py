@@ -68,9 +68,6 @@ class PostgresDialect(Dialect):
     def min_max_expr(self, expr: str, family: str) -> str:
         return f'({expr} COLLATE "C")' if family == "string" else expr
 
-    def distinct_tuple_count(self, cols, complete: str) -> str | None:
-        return f"count(DISTINCT CASE WHEN {complete} THEN ROW({', '.join(cols)}) END)"
-
     def hex_to_int(self, hex_expr: str) -> str:
         return f"(('x' || lpad({hex_expr}, 16, '0'))::bit(64)::bigint)"
 

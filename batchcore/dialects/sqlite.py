@@ -80,7 +80,6 @@ class SQLiteDialect(Dialect):
     denied_functions = frozenset(
         {"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"}
     )
-    tuple_distinct = False
     native_timestamps = False
 
     def literal(self, value: Any) -> str:
@@ -96,9 +95,6 @@ class SQLiteDialect(Dialect):
 
     def regex_full_match(self, expr: str, pattern: str) -> str:
         return f"({self.to_text(expr)} REGEXP {self.literal(f'^(?:{pattern})$')})"
-
-    def distinct_tuple_count(self, cols, complete: str) -> str | None:
-        return None
 
     def bool_to_int(self, expr: str) -> str:
         return f"CASE WHEN {expr} IS NULL THEN NULL WHEN {expr} <> 0 THEN 1 ELSE 0 END"
