@@ -195,6 +195,12 @@ with core.guard("Computing analytics"):
         "(unknown table, connection, SQL error, timeout).",
     )
     m[5].metric("Mean job duration", fmt.duration(s["mean_job_duration_ms"]))
+    st.page_link(
+        core.PAGE_CHECK_HISTORY,
+        label="Check history and quality scorecard",
+        query_params={} if project == ANY else {"project": project},
+        icon=":material/timeline:",
+    )
     if not s["jobs"]:
         st.info(
             "No job was created in this range for this project. Widen the dates or pick another project.",

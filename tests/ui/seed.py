@@ -389,7 +389,7 @@ def _history_checks(table: str) -> list[tuple[str, str, list[str], float]]:
     fk = "customer_id" if table.startswith("fact") else "region"
     return [
         (f"not_null({table}.id)", "not_null", ["id"], 1.0),
-        (f"unique({table}.id)", "unique", ["id"], 1.0),
+        (f"unique({table}(id))", "unique", ["id"], 1.0),
         (f"not_null({table}.{fk})", "not_null", [fk], 1.0),
         (f"accepted_values({table}.status)", "accepted_values", ["status"], 1.0),
         (f"row_count({table})", "row_count", [], 1.0),
