@@ -386,5 +386,5 @@ def test_run_with_url_submits_to_that_server_and_waits(capsys, tmp_path, live_ur
     assert job.name == "Nightly flights" and job.progress.checks_failed_operations == 1
     assert f"job {job_id} failed" in done.stdout or f"job {job_id} partial" in done.stdout
 
-    rc, out, err = cli(capsys, "run", "--job", req, "--url", live_url, "--jobs-dir", "x")
+    rc, _out, err = cli(capsys, "run", "--job", req, "--url", live_url, "--jobs-dir", "x")
     assert rc == 2 and "belong to the server that --url names" in err
