@@ -35,6 +35,7 @@ _CONNECTION_KEYS = {
     "max_concurrency",
     "readonly",
     "allow_generate",
+    "setup",
 }
 PIPELINE_SUFFIXES = (".yaml", ".yml")
 _PROJECT_KEYS = {"name", "description", "source", "target", "tags", "owner"}
@@ -71,7 +72,8 @@ class ConnectionSpec:
     driver URL (postgres, mysql, sqlserver, snowflake). `max_concurrency` bounds the
     operations using it at once (default 4). `readonly: true`: data generation never writes
     into it; `allow_generate: true`: it may be a generation target (the shipped `generated`
-    connection is one without it; see batchcore.datagen.ownership).
+    connection is one without it; see batchcore.datagen.ownership). `setup`: the command that
+    builds its data (batchcore.readiness shows it while the data is missing).
     """
 
     name: str
@@ -83,6 +85,7 @@ class ConnectionSpec:
     max_concurrency: int = 4
     readonly: bool = False
     allow_generate: bool = False
+    setup: str = ""
     root: Path | None = None
     location: str = ""
 
@@ -321,6 +324,7 @@ class Workspace:
                 description=str(body.get("description") or ""),
                 options=opts,
                 max_concurrency=mc,
+                setup=str(body.get("setup") or ""),
                 root=root,
                 **flags,
                 location=loc,
