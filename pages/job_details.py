@@ -16,6 +16,7 @@ from ui_components import (
     history_view,
     jobs,
     schedules_view,
+    timeline,
 )
 from ui_components.status import status_label
 
@@ -64,8 +65,8 @@ live = details.is_live(first)
 @st.fragment(run_every=details.LIVE_EVERY_S if live else None)
 def show() -> None:
     """The job, re-read every 2 s while it is active (see `details.follow`): what needs
-    attention first (failed operations, checks that did not pass), then progress, settings,
-    operations, the passing checks and the comparison with other runs."""
+    attention first (failed operations, checks that did not pass), then progress, settings, the
+    run timeline, operations, the passing checks and the comparison with other runs."""
     with core.guard("Loading the job"):
         job = eng.get_job(job_id)
         details.follow(job, live)
@@ -75,6 +76,7 @@ def show() -> None:
         st.subheader("Progress")
         details.progress(job)
         details.metadata(job)
+        timeline.timeline_section(eng, job)
         st.subheader("Operations")
         details.operations_table(job)
         details.operation_inspector(eng, job)

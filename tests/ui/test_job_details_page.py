@@ -243,7 +243,7 @@ def test_jobs_without_validation_have_no_check_results_section(engine):
         assert job.status.value == "completed"
         assert [o.operation_type.value for o in job.operations] == [kind]
         at = open_page(PAGE, job_id=job_id)
-        assert [s.value for s in at.subheader] == ["Progress", "Operations"]
+        assert [s.value for s in at.subheader] == ["Progress", "Run timeline", "Operations"]
         assert not at.info and not at.expander
 
 
@@ -260,6 +260,7 @@ def test_a_validation_job_without_results_yet_says_they_will_appear(engine):
     at = open_page(PAGE, job_id=job_id)
     assert [s.value for s in at.subheader] == [
         "Progress",
+        "Run timeline",
         "Operations",
         "Check results",
         "Compare runs",
