@@ -22,7 +22,7 @@ from batchcore import jsonutil
 from batchcore.config import Settings
 from batchcore.errors import Conflict, NotFound, RequestError, StoreUnavailable
 from batchcore.executor import Executor, RetryPolicy
-from batchcore.history import HistoryMethods
+from batchcore.history import HistoryMethods, metric_history_source
 from batchcore.limits import check_job_limits
 from batchcore.models import (
     REQUEST_MODELS,
@@ -116,6 +116,7 @@ class Engine(ScheduleMethods, NotifyMethods, HistoryMethods):
             staging_dir=self.settings.staging_dir,
             on_jobs_finished=self.notify_jobs_finished,
         )
+        self.executor.history_source = metric_history_source(self.store)
         self._key_locks = [threading.Lock() for _ in range(64)]
         self._keys_swept = 0.0
         self.notifier = Notifier(self)
