@@ -7,7 +7,7 @@ History set it), or from the id typed or picked here.
 import streamlit as st
 
 from batchcore.errors import NotFound
-from ui_components import core, details, fmt, history_view, jobs, schedules_view
+from ui_components import compare_view, core, details, fmt, history_view, jobs, schedules_view
 from ui_components.status import status_label
 
 st.title("Job Details")
@@ -36,7 +36,7 @@ if not job_id:
             for j in recent:
                 st.page_link(
                     core.PAGE_DETAILS,
-                    label=f"{j.name} · {status_label(j.status.value)} · {fmt.ts(j.created_at)}",
+                    label=f"{fmt.md_escape(j.name)} · {status_label(j.status.value)} · {fmt.ts(j.created_at)}",
                     query_params={"job_id": j.job_id},
                 )
     st.stop()
@@ -68,6 +68,7 @@ def show() -> None:
         details.operation_inspector(eng, job)
         details.checks_section(eng, job)
         history_view.job_history_links(job)
+        compare_view.compare_section(eng, job)
         schedules_view.job_notes(eng, job.job_id)
 
 

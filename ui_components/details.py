@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import pandas as pd
@@ -49,7 +48,8 @@ def follow(job: JobView, live: bool) -> None:
 def header(eng: Engine, job: JobView) -> None:
     """Name, status, type and id, with the actions that fit the job's state and the exports."""
     st.markdown(
-        f"### {html.escape(job.name)} &nbsp; {badge_html(job.status.value)}", unsafe_allow_html=True
+        f"### {fmt.md_escape(job.name)} &nbsp; {badge_html(job.status.value)}",
+        unsafe_allow_html=True,
     )
     st.caption(f"{type_label(job.job_type.value)} · job id `{job.job_id}`")
     cols = st.columns([1, 1, 1, 1, 2])
@@ -115,11 +115,11 @@ def metadata(job: JobView) -> None:
         fields.append(("Cancel requested (UTC)", fmt.ts(job.cancel_requested_at)))
         fields.append(("Cancel reason", job.cancel_reason or "—"))
     if job.description:
-        st.markdown(job.description)
+        st.markdown(fmt.md_escape(job.description))
     cols = st.columns(4)
     for i, (label, val) in enumerate(fields):
         cols[i % 4].markdown(
-            f"<small>{label}</small><br><b>{html.escape(val)}</b>", unsafe_allow_html=True
+            f"<small>{label}</small><br><b>{fmt.md_escape(val)}</b>", unsafe_allow_html=True
         )
 
 
@@ -209,9 +209,9 @@ def operation_inspector(eng: Engine, job: JobView) -> None:
             unsafe_allow_html=True,
         )
         if op.error:
-            st.error(op.error)
+            st.error(fmt.md_escape(op.error))
         if op.status_reason:
-            st.caption(f"Reason: {op.status_reason}")
+            st.caption(f"Reason: {fmt.md_escape(op.status_reason)}")
         st.markdown("**Specification**")
         st.json(op.metadata, expanded=False)
     with c2:
@@ -273,9 +273,11 @@ def check_title(c: dict[str, Any]) -> str:
     )
     rate = "" if c["pass_rate"] is None else f" · pass rate {fmt.pct(c['pass_rate'])}"
     need = "" if c["threshold"] is None else f" (needs {fmt.pct(c['threshold'])})"
+    esc = fmt.md_escape  # an expander label is markdown: names show as written
+    on = f" on {esc(where)}" if where else ""
     return (
-        f"{status_cell(c['status'])} · {c['pipeline_id'] or c['operation_id']} · {c['check_name']} "
-        f"[{c['check_type']}{' on ' + where if where else ''}] — {failed}{rate}{need}"
+        f"{status_cell(c['status'])} · {esc(c['pipeline_id'] or c['operation_id'])} · "
+        f"{esc(c['check_name'])} \\[{esc(c['check_type'])}{on}\\] — {failed}{rate}{need}"
     )
 
 
@@ -298,7 +300,7 @@ def check_panel(c: dict[str, Any]) -> None:
         fmt.count(c["duplicate_keys"]) if c["duplicate_keys"] is not None else c["severity"],
     )
     if c["error"]:
-        st.error(f"The check could not run: {c['error']}")
+        st.error(f"The check could not run: {fmt.md_escape(c['error'])}")
     sample = c.get("sample") or {}
     if sample.get("rows"):
         st.markdown(f"**Failing {unit} (sample of {len(sample['rows'])})**")

@@ -41,6 +41,7 @@ from ui_components.core import (
     remember_job,
     require_write,
 )
+from ui_components.fmt import md_escape
 
 Errors = dict[str, str]
 Builder = Callable[[], tuple[dict[str, Any], Errors]]
@@ -387,7 +388,8 @@ def submit_area(
     result = st.session_state.get(key(prefix, "_result"))
     if result:
         st.success(
-            f"Submitted job **{result['name']}** (`{result['job_id']}`): {result['message']}.",
+            f"Submitted job **{md_escape(result['name'])}** (`{result['job_id']}`): "
+            f"{md_escape(result['message'])}.",
             icon=":material/check_circle:",
         )
         if result.get("note"):

@@ -217,8 +217,8 @@ def pipeline_picker(prefix: str, ws: Workspace) -> None:
         with st.container(border=True):
             head, toggle = st.columns([3, 1])
             head.markdown(
-                f"**{proj.name}** · `{proj.project_id}`"
-                + (f"  \n{proj.description}" if proj.description else "")
+                f"**{md_escape(proj.name)}** · `{proj.project_id}`"
+                + (f"  \n{md_escape(proj.description)}" if proj.description else "")
             )
             ak = _all_key(prefix, proj.project_id)
             st.session_state[ak] = all(
@@ -330,8 +330,8 @@ def project_picker(prefix: str, ws: Workspace) -> None:
                 for pid, ref in proj.pipelines.items()
                 if (reason := load_reason(ws, ref))
             }
-            label = f"**{proj.name}** · `{proj.project_id}` — {n} pipeline{'s' if n != 1 else ''}"
-            helps = [proj.description] if proj.description else []
+            label = f"**{md_escape(proj.name)}** · `{proj.project_id}` — {n} pipeline{'s' if n != 1 else ''}"
+            helps = [md_escape(proj.description)] if proj.description else []
             if broken:
                 label += f" · ⚠ {len(broken)} {'do' if len(broken) != 1 else 'does'} not load"
                 helps.append(

@@ -25,10 +25,10 @@ from typing import Any
 
 import pandas as pd
 
-from batchcore.timeutil import to_db
+from batchcore.state import ACTIVE_JOBS
+from batchcore.timeutil import duration_ms_sql, to_db
 
 BUCKETS = ("hour", "day", "week")
-_TERMINAL = "('completed', 'partial_success', 'failed', 'cancelled')"
 _OP_PROJECT = "json_extract_string(o.spec, '$.project_id')"
 _OP_SCOPE_PROJECT = f"coalesce({_OP_PROJECT}, j.project_id)"
 _OP_PIPELINE = "json_extract_string(o.spec, '$.pipeline_id')"
@@ -143,12 +143,12 @@ def summary(cur, scope: Scope) -> dict[str, Any]:
     row = cur.execute(
         f"""{cte}
         SELECT count(*),
-               count(*) FILTER (WHERE status IN ('pending', 'running', 'cancelling')),
+               count(*) FILTER (WHERE status IN {ACTIVE_JOBS}),
                count(*) FILTER (WHERE status = 'completed'),
                count(*) FILTER (WHERE status = 'partial_success'),
                count(*) FILTER (WHERE status = 'failed'),
                count(*) FILTER (WHERE status = 'cancelled'),
-               avg(date_diff('microsecond', started_at, finished_at) / 1000.0)
+               avg({duration_ms_sql("started_at", "finished_at")})
                    FILTER (WHERE started_at IS NOT NULL AND finished_at IS NOT NULL)
         FROM j""",
         params,
@@ -207,7 +207,7 @@ def job_durations(cur, scope: Scope, bucket: str = "day") -> pd.DataFrame:
         cur,
         f"""{cte}, d AS (
             SELECT date_trunc('{_bucket(bucket)}', created_at) AS period, job_type,
-                   date_diff('microsecond', started_at, finished_at) / 1e6 AS s
+                   {duration_ms_sql("started_at", "finished_at")} / 1000 AS s
             FROM j WHERE started_at IS NOT NULL AND finished_at IS NOT NULL)
         SELECT period, job_type, count(*) AS jobs, avg(s) AS mean_s, quantile_cont(s, 0.5) AS p50_s,
                quantile_cont(s, 0.95) AS p95_s, max(s) AS max_s

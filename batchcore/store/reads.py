@@ -13,7 +13,7 @@ from typing import Any
 from batchcore import jsonutil
 from batchcore.models import JobStatus, JobView, OperationView, Progress
 from batchcore.store.commands import ACTIVE_JOBS, TERMINAL_JOBS
-from batchcore.timeutil import duration_ms, from_db, to_db, utcnow_naive
+from batchcore.timeutil import duration_ms, duration_ms_sql, from_db, to_db, utcnow_naive
 
 JOB_COLUMNS = (
     "job_id, job_type, status, name, description, project_id, tags, parallel_execution, max_parallel, "
@@ -400,7 +400,7 @@ def statistics(cur, *, recent: int = 10, max_workers: int = 10) -> dict[str, Any
     )
     by_type_rows = cur.execute(
         f"""SELECT job_type, count(*),
-                   avg(date_diff('microsecond', started_at, finished_at) / 1000.0)
+                   avg({duration_ms_sql("started_at", "finished_at")})
                        FILTER (WHERE finished_at IS NOT NULL AND started_at IS NOT NULL),
                    count(*) FILTER (WHERE status IN ('failed', 'partial_success')),
                    count(*) FILTER (WHERE status IN {TERMINAL_JOBS} AND status <> 'cancelled')
