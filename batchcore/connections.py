@@ -124,8 +124,10 @@ class DbConnection(ABC):
 
         cols, rows = self.query(sql)
         arrays = []
-        for i in range(len(cols)):
-            values = [r[i] for r in rows]
+        columns = list(zip(*rows, strict=True)) if rows else [()] * len(cols)
+        del rows
+        for values in columns:
+            values = list(values)
             try:
                 arrays.append(pa.array(values))
             except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
@@ -342,6 +344,23 @@ def _connect_error(exc: BaseException, context: str) -> BatchError:
     )
 
 
+def _plain_arrow(t) -> bool:
+    """An Arrow type every comparison reads like the tuple path's values."""
+    import pyarrow as pa
+
+    return (
+        pa.types.is_integer(t)
+        or pa.types.is_floating(t)
+        or pa.types.is_boolean(t)
+        or pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_binary(t)
+        or pa.types.is_large_binary(t)
+        or pa.types.is_null(t)
+        or pa.types.is_decimal(t)
+    )
+
+
 class PostgresConnection(DbConnection):
     """psycopg 3 in autocommit mode; `cancel()` sends the server a cancel request."""
 
@@ -349,6 +368,9 @@ class PostgresConnection(DbConnection):
         super().__init__(resolved, read_only)
         import psycopg
 
+        self._url = resolved.url
+        self._adbc: Any = None  # ADBC session for query_arrow: None = not yet, False = none
+        self._adbc_cursor: Any = None
         try:
             self.con = psycopg.connect(resolved.url, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:
@@ -367,14 +389,76 @@ class PostgresConnection(DbConnection):
                 return [], []
             return [d.name for d in cur.description], cur.fetchall()
 
+    def query_arrow(self, sql: str):
+        """Rows straight into Arrow through ADBC (`adbc-driver-postgresql`: the server's binary
+        COPY, no Python object per value) on a second session with the same session settings;
+        the tuple path of the base class when the driver is missing or a column comes back in a
+        type the comparison might not read the same way (anything but numbers, text, binary and
+        booleans: row_diff pulls dates and times as canonical text; NUMERIC arrives as its
+        text)."""
+        import pyarrow as pa
+
+        adbc = self._adbc_session()
+        if adbc is None:
+            return super().query_arrow(sql)
+        cur = adbc.cursor()
+        self._adbc_cursor = cur
+        try:
+            cur.execute(sql)
+            tbl = cur.fetch_arrow_table()
+        finally:
+            self._adbc_cursor = None
+            cur.close()
+        arrays = []
+        for col in tbl.columns:
+            arr = col
+            if isinstance(arr.type, pa.ExtensionType) and pa.types.is_string(arr.type.storage_type):
+                arr = pa.chunked_array([c.storage for c in arr.chunks], arr.type.storage_type)
+            if not _plain_arrow(arr.type):
+                return super().query_arrow(sql)
+            arrays.append(arr)
+        return pa.table(arrays, names=[f"c{i}" for i in range(tbl.num_columns)])
+
+    def _adbc_session(self):
+        """The ADBC connection (opened on first use, session settings applied), or None."""
+        if self._adbc is False:
+            return None
+        if self._adbc is None:
+            try:
+                import adbc_driver_postgresql.dbapi as adbc_pg
+            except ImportError:
+                self._adbc = False
+                return None
+            con = adbc_pg.connect(self._url, autocommit=True)
+            cur = con.cursor()
+            for stmt in self.dialect.session_sql(self.options) + (
+                self.dialect.read_only_sql() if self.read_only else []
+            ):
+                cur.execute(stmt)
+            cur.close()
+            self._adbc = con
+        return self._adbc
+
     def cancel(self) -> None:
         try:
             self.con.cancel_safe(timeout=5)
         except Exception:
             pass
+        cur = self._adbc_cursor
+        if cur is not None:
+            try:
+                cur.adbc_cancel()
+            except Exception:
+                pass
 
     def close(self) -> None:
         self.con.close()
+        if self._adbc:
+            try:
+                self._adbc.close()
+            except Exception:
+                pass
+            self._adbc = False
 
 
 # ---------------------------------------------------------------- MySQL / MariaDB

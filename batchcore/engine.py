@@ -24,7 +24,7 @@ from batchcore.backends import BackendStatus, make_backend
 from batchcore.config import Settings
 from batchcore.errors import Conflict, NotFound, RequestError, StoreUnavailable
 from batchcore.executor import Executor, RetryPolicy
-from batchcore.history import HistoryMethods
+from batchcore.history import HistoryMethods, metric_history_source
 from batchcore.limits import check_job_limits
 from batchcore.models import (
     REQUEST_MODELS,
@@ -52,6 +52,7 @@ from batchcore.store.commands import (
     RetentionSweep,
     RetryJob,
     cancel_conflict,
+    second_cancel_conflict,
 )
 from batchcore.store.health import HealthReport
 from batchcore.store.recovery import Recover
@@ -59,6 +60,7 @@ from batchcore.store.requests import (
     CreateJobWithKey,
     RecordCancel,
     SweepIdempotencyKeys,
+    cancel_state,
     find_key,
 )
 from batchcore.store.runs import job_status
@@ -127,6 +129,7 @@ class Engine(ScheduleMethods, NotifyMethods, HistoryMethods):
             on_jobs_finished=self.notify_jobs_finished,
             backend=self.backend,
         )
+        self.executor.history_source = metric_history_source(self.store)
         self._key_locks = [threading.Lock() for _ in range(64)]
         self._keys_swept = 0.0
         self.notifier = Notifier(self)
@@ -258,7 +261,14 @@ class Engine(ScheduleMethods, NotifyMethods, HistoryMethods):
         the executor.
 
         `key_row` (idempotency key, job type, request hash) is stored with the job. Raises
-        StoreUnavailable when the job store cannot write (nothing is stored or started)."""
+        StoreUnavailable when the job store cannot write (nothing is stored or started), and
+        RequestError (HTTP 422) for a plan without operations."""
+        if not plan.operations:
+            raise RequestError(
+                "a job needs at least one operation; this request planned none",
+                field="operations",
+                value=[],
+            )
         job_id = job_id or new_job_id()
         job = {
             "job_id": job_id,
@@ -314,7 +324,10 @@ class Engine(ScheduleMethods, NotifyMethods, HistoryMethods):
 
     # ---------------------------------------------------------------- control
     def cancel(self, job_id: str, reason: str | None = None, force: bool = False) -> dict[str, Any]:
-        """Cancel a pending or running job. Raises NotFound, Conflict (already finished).
+        """Cancel a pending or running job. Raises NotFound, Conflict (already finished, or
+        already asked to cancel: a second cancel is refused with the first request's time and
+        reason, which stand — except a first `force` on a job cancelling without it, which
+        interrupts the running operations and keeps the first reason as the job's).
 
         Answers within a fraction of a second whatever the store's writer backlog: the executor
         honours it first (nothing of the job starts any more; `force` interrupts running
@@ -325,10 +338,13 @@ class Engine(ScheduleMethods, NotifyMethods, HistoryMethods):
         self.executor.honour_cancel(job_id, force)  # first: nothing of it starts from now on
         with self.store.reader() as cur:
             before = job_status(cur, job_id)
+            earlier = cancel_state(cur, job_id) if before is not None else None
         if before is None:
             raise NotFound(f"job {job_id} not found", field="job_id", value=job_id)
         if JobStatus(before).is_terminal:
             raise cancel_conflict(job_id, before)
+        if earlier is not None and (earlier["force"] or not force):
+            raise second_cancel_conflict(job_id, before, earlier)
         recorded = True
         try:
             self.store.run_now(RecordCancel(job_id, reason, force))
@@ -336,7 +352,13 @@ class Engine(ScheduleMethods, NotifyMethods, HistoryMethods):
             recorded = False
         res = self.executor.cancel(job_id, reason, force)
         status = res["status"] or before
-        if status == JobStatus.CANCELLING.value:
+        if earlier is not None:
+            kept = f" {earlier['reason']!r}" if earlier["reason"] else " (none)"
+            message = (
+                f"Batch job force-cancelled ({status}): it was already cancelling; the first "
+                f"cancel's reason{kept} stays the job's cancel reason"
+            )
+        elif status == JobStatus.CANCELLING.value:
             message = "Batch job cancellation requested"
         elif status == JobStatus.CANCELLED.value:
             message = "Batch job cancelled"

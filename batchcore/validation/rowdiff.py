@@ -5,8 +5,10 @@ the key columns first, then the compared ones), already normalised by each side'
 (`Dialect.norm`: dates and times as canonical text, booleans as 0/1), loads them into a private
 in-memory DuckDB, casts each column to its family's comparison type, and pairs rows by key:
 
-- within a key, rows are numbered after sorting by their values, so duplicates pair up with
-  their multiplicity (source ('x', 6) once, target twice → one extra row in target);
+- when the key is unique on both sides (one count of distinct keys per side tells), rows pair
+  by a plain join on the key; otherwise, within a key, rows are numbered after sorting by their
+  values, so duplicates pair up with their multiplicity (source ('x', 6) once, target twice →
+  one extra row in target);
 - keys join as tuples with `=`: the caller never passes a row whose key has a NULL part (those
   are a finding of their own, never paired);
 - a paired row is changed when any compared column differs: NULL equals NULL, NULL differs from
@@ -48,6 +50,7 @@ class DiffResult:
     changed: int = 0
     column_diffs: dict[str, int] = field(default_factory=dict)
     samples: list[list[Any]] = field(default_factory=list)
+    key_unique: bool | None = None  # every diffed batch paired by a plain join (no duplicate key)
 
 
 def _norm(c: str, arrow_type: pa.DataType, plan: ColumnPlan) -> str:
@@ -108,14 +111,28 @@ def diff_tables(
                 f"{_norm(f'c{i}', tbl.schema.field(i).type, p)} AS c{i}"
                 for i, p in enumerate(plans)
             )
-            part = ", ".join(f"c{i}" for i in range(nk))
+            con.execute(f"CREATE TEMP VIEW {name}_n AS SELECT {sel}, 1 AS _p FROM {name}_raw")
+        part = ", ".join(f"c{i}" for i in range(nk))
+        key = "c0" if nk == 1 else f"({part})"
+        # a key unique on both sides pairs rows by a plain join; only duplicated keys need
+        # numbering (an aggregate over the key alone costs far less than the sort by every value)
+        unique = con.execute(
+            f"SELECT (SELECT count(*) = count(DISTINCT {key}) FROM s_n) "
+            f"AND (SELECT count(*) = count(DISTINCT {key}) FROM t_n)"
+        ).fetchall()[0][0]
+        res.key_unique = bool(unique) if res.key_unique is None else res.key_unique and unique
+        if unique:
+            con.execute("CREATE TEMP VIEW s AS SELECT * FROM s_n")
+            con.execute("CREATE TEMP VIEW t AS SELECT * FROM t_n")
+            on = " AND ".join(f"s.c{i} = t.c{i}" for i in range(nk))
+        else:
             order = ", ".join(f"c{i} NULLS LAST" for i in range(nk, len(plans))) or "1"
-            con.execute(
-                f"CREATE TEMP TABLE {name} AS SELECT *, 1 AS _p, row_number() OVER (PARTITION BY {part} "
-                f"ORDER BY {order}) AS _rn FROM (SELECT {sel} FROM {name}_raw)"
-            )
-            con.unregister(f"{name}_raw")
-        on = " AND ".join([*(f"s.c{i} = t.c{i}" for i in range(nk)), "s._rn = t._rn"])
+            for name in ("s", "t"):
+                con.execute(
+                    f"CREATE TEMP TABLE {name} AS SELECT *, row_number() OVER (PARTITION BY {part} "
+                    f"ORDER BY {order}) AS _rn FROM {name}_n"
+                )
+            on = " AND ".join([*(f"s.c{i} = t.c{i}" for i in range(nk)), "s._rn = t._rn"])
         eqs = [_equal(f"s.c{i}", f"t.c{i}", plans[i], tolerance) for i in range(nk, len(plans))]
         same = " AND ".join(eqs) if eqs else "TRUE"
         both = "s._p IS NOT NULL AND t._p IS NOT NULL"

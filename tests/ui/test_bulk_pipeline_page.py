@@ -172,3 +172,22 @@ def test_a_second_identical_submit_within_5_s_creates_no_second_job(engine):
     jobs, total = engine.list_jobs()
     assert total == 2 and jobs[0].job_id != first
     assert jobs[0].job_id in at.success[0].value and not at.info
+
+
+def test_a_job_name_over_200_characters_keeps_the_first_200_and_says_so(engine):
+    long_name = "nightly retail reconciliation " * 10  # 300 characters
+    at = open_page()
+    at.text_input(key="bulk.job_name").input(long_name)
+    at.checkbox(key="bulk.pl.finance_checks.ledger_validation").check()
+    at.button(key="bulk.submit").click().run()
+    assert not at.error, [e.value for e in at.error]
+    (job,) = engine.list_jobs()[0]
+    assert job.name == long_name.strip()[:200]
+    assert at.text_input(key="bulk.job_name").value == long_name.strip()[:200]
+    assert any(
+        w.value.startswith("The job name had 299 characters: only the first 200 are kept")
+        for w in at.warning
+    ), [w.value for w in at.warning]
+    # once edited, the note goes
+    at.text_input(key="bulk.job_name").input("short").run()
+    assert not any("characters: only the first" in w.value for w in at.warning)

@@ -240,7 +240,12 @@ def test_a_validation_job_without_results_yet_says_they_will_appear(engine):
         )
     )
     at = open_page(PAGE, job_id=job_id)
-    assert [s.value for s in at.subheader] == ["Progress", "Operations", "Check results"]
+    assert [s.value for s in at.subheader] == [
+        "Progress",
+        "Operations",
+        "Check results",
+        "Compare runs",
+    ]
     assert at.info[0].value.startswith("No check results yet")
 
 

@@ -54,3 +54,25 @@ def test_a_job_name_is_shown_as_typed_in_the_success_message_title_and_dialog(
     _nothing_rendered(text.locator("strong"))
     dialog.get_by_role("button", name="Delete 1 job").click()
     expect(page.get_by_role("heading", name="Job History", exact=True)).to_be_visible()
+
+
+def test_a_pasted_job_name_over_200_characters_is_cut_not_lost(page: Page, e2e_server):
+    page.goto(e2e_server.url + "/")
+    expect(page.get_by_role("heading", name="Bulk Pipeline Execution", exact=True)).to_be_visible(
+        timeout=30_000
+    )
+    long_name = "".join(f"{i:03d}-" for i in range(60))  # 240 characters
+    name = page.get_by_label("Job name")
+    name.fill(long_name)  # as a paste: the whole text at once
+    name.press("Enter")
+    expect(name).to_have_value(long_name)  # not dropped by the browser
+    page.get_by_text("ledger_validation", exact=True).click()
+    page.get_by_role("button", name="Submit job").click()
+    expect(
+        page.get_by_text(re.compile(r"^The job name had 240 characters: only the first 200"))
+    ).to_be_visible(timeout=15_000)
+    expect(name).to_have_value(long_name[:200])
+    success = page.locator("[data-testid='stAlertContentSuccess']").filter(has_text="Submitted job")
+    expect(success).to_be_visible()
+    assert success.locator("strong").inner_text() == long_name[:200]
+    expect(page.get_by_text("Give the job a name")).to_have_count(0)
