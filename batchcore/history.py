@@ -143,6 +143,36 @@ def matrix_csv(matrix: dict[str, Any], project_id: str | None, pipeline_id: str)
     return buf.getvalue()
 
 
+def metric_history_source(store: Store):
+    """The check history source of learned alert bands (batchcore.validation.anomaly
+    .HistorySource): `source(project_id, pipeline_id, check_name, metric, *, before, limit,
+    isoweekday=None)` → [(time, value)] newest first, read from `store` in its own read."""
+
+    def source(
+        project_id: str | None,
+        pipeline_id: str,
+        check_name: str,
+        metric: str,
+        *,
+        before: datetime,
+        limit: int,
+        isoweekday: int | None = None,
+    ) -> list[tuple[datetime, float]]:
+        with store.reader() as cur:
+            return q.metric_history(
+                cur,
+                project_id,
+                pipeline_id,
+                check_name,
+                metric,
+                before=before,
+                limit=limit,
+                isoweekday=isoweekday,
+            )
+
+    return source
+
+
 def aware(value: Any) -> Any:
     """`value` with every naive datetime (the store's UTC) made timezone-aware UTC, recursively
     through dicts and lists (what every Engine method returns)."""
@@ -327,3 +357,21 @@ class HistoryMethods:
                 **card,
             }
         )
+
+    def anomalies(
+        self,
+        *,
+        project_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 200,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Check runs flagged by their learned band in the range (see
+        store.history.anomaly_runs), newest first, each with its check `key`; and the count."""
+        with self.store.reader() as cur:
+            rows, total = q.anomaly_runs(
+                cur, project_id=project_id, since=to_db(since), until=to_db(until), limit=limit
+            )
+        for r in rows:
+            r["key"] = CheckKey(r["project_id"], r["pipeline_id"], r["check_name"]).text
+        return aware(rows), total

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 import streamlit as st
 
 from batchcore.store import analytics
-from ui_components import charts, core, fmt
+from ui_components import charts, core, fmt, history_view
 from ui_components.status import type_label
 
 ANY = "(any)"
@@ -201,6 +201,7 @@ with core.guard("Computing analytics"):
         query_params={} if project == ANY else {"project": project},
         icon=":material/timeline:",
     )
+    history_view.anomalies_block(eng, start, end, None if project == ANY else project)
     if not s["jobs"]:
         st.info(
             "No job was created in this range for this project. Widen the dates or pick another project.",

@@ -92,3 +92,42 @@ def job_history_links(job: Any, limit: int = 8) -> None:
             query_params={"project": job.project_id} if job.project_id else {},
             icon=":material/timeline:",
         )
+
+
+def anomalies_block(eng: Any, start: Any, end: Any, project_id: str | None) -> None:
+    """Analytics: the check runs that learned alert bands flagged in the selected scope (created
+    range and project), newest first, each linking to its check's history."""
+    import streamlit as st
+
+    rows, total = eng.anomalies(project_id=project_id, since=start, until=end, limit=200)
+    if not total:
+        st.caption("No anomaly: no check with a learned band ran outside it in this range.")
+        return
+    st.warning(
+        f"**{total:,} anomal{'y' if total == 1 else 'ies'}** in this range: check runs outside "
+        "the band learned from their own history (median ± sensitivity × 1.4826 × MAD).",
+        icon=":material/troubleshoot:",
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Run at (UTC)": fmt.ts(r["run_at"]),
+                    "Check": f"{r['pipeline_id']} · {r['check_name']}",
+                    "Metric": r["metric"],
+                    "Value": r["value"],
+                    "Band": f"{r['lower']:,.4g} – {r['upper']:,.4g}"
+                    if r["lower"] is not None
+                    else "",
+                    "Why": r["reason"],
+                    "History": f"{PAGE_URL_PATH}?{check_link(r['key'])}",
+                }
+                for r in rows
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "History": st.column_config.LinkColumn("History", display_text="open history")
+        },
+    )

@@ -516,3 +516,52 @@ def metric_history(
 def _json_field(name: str) -> str:
     """A JSON path member for `name` (quoted, so any field name is one member)."""
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def anomaly_runs(
+    cur,
+    *,
+    project_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 200,
+) -> tuple[list[dict[str, Any]], int]:
+    """Check runs in [since, until) whose learned band judged them outside (the verdict stored
+    in `observed.anomaly` when the check ran), newest first, and how many there are. Each:
+    project_id, pipeline_id, check_name, run_at, job_id, status, metric, value, lower, upper,
+    median, runs, reason."""
+    rng, rp = _range(since, until)
+    proj, pp = (" AND c.project_id = ?", [project_id]) if project_id else ("", [])
+    cond = f"json_extract_string(c.observed, '$.anomaly.state') = 'anomaly'{rng}{proj}"
+    total = cur.execute(f"SELECT count(*) FROM check_results c WHERE {cond}", rp + pp).fetchall()[
+        0
+    ][0]
+    rows = cur.execute(
+        f"""SELECT c.project_id, c.pipeline_id, c.check_name, c.created_at, c.job_id, c.status,
+                   json_extract_string(c.observed, '$.anomaly.metric'),
+                   TRY_CAST(json_extract_string(c.observed, '$.anomaly.value') AS DOUBLE),
+                   TRY_CAST(json_extract_string(c.observed, '$.anomaly.lower') AS DOUBLE),
+                   TRY_CAST(json_extract_string(c.observed, '$.anomaly.upper') AS DOUBLE),
+                   TRY_CAST(json_extract_string(c.observed, '$.anomaly.median') AS DOUBLE),
+                   TRY_CAST(json_extract_string(c.observed, '$.anomaly.runs') AS INTEGER),
+                   json_extract_string(c.observed, '$.anomaly.reason')
+            FROM check_results c WHERE {cond}
+            ORDER BY c.created_at DESC, c.job_id, c.check_index LIMIT {int(limit)}""",
+        rp + pp,
+    ).fetchall()
+    keys = (
+        "project_id",
+        "pipeline_id",
+        "check_name",
+        "run_at",
+        "job_id",
+        "status",
+        "metric",
+        "value",
+        "lower",
+        "upper",
+        "median",
+        "runs",
+        "reason",
+    )
+    return [dict(zip(keys, r, strict=True)) for r in rows], int(total)

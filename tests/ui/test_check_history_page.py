@@ -74,3 +74,25 @@ def test_job_details_links_to_each_pipelines_history(engine):
     checks = at.dataframe[0].value
     assert list(checks["Check"]) == ["not_null(ledger.id)", "unique(ledger(id))"]
     assert list(checks["Runs"]) == [1, 1]
+
+
+def test_analytics_flags_anomalies_in_its_scope(engine, workspace):
+    from tests.history.test_anomaly import PIPELINE, _run
+
+    (workspace / "projects/retail_migration/pipelines/orders_validation.yaml").write_text(PIPELINE)
+    for n in (100, 104, 98, 101, 103, 99):
+        _run(engine, workspace, n)
+    at = open_page("pages/analytics.py")
+    assert any("No anomaly" in c.value for c in at.caption)
+    _run(engine, workspace, 130)
+    rows, total = engine.anomalies()
+    assert total == 1 and rows[0]["check_name"] == "row_count(orders)" and rows[0]["value"] == 130
+    at = open_page("pages/analytics.py")
+    assert not at.error, [e.value for e in at.error]
+    assert "1 anomaly" in at.warning[0].value
+    df = next(d.value for d in at.dataframe if "Why" in d.value.columns)
+    assert list(df["Check"]) == ["orders_validation · row_count(orders)"]
+    assert df["Why"][0].startswith("row_count 130 is above the band 94.57 – 106.4 by 23.57")
+    # another project's scope has none
+    assert engine.anomalies(project_id="finance_checks") == ([], 0)
+    assert engine.anomalies(project_id="retail_migration")[1] == 1
