@@ -200,12 +200,12 @@ class Dialect:
     def row_checksum_text(self, parts: Sequence[tuple[str, str]]) -> str:
         """One unambiguous text of several normalised values [(normed expr, common family)]:
         NULL → `-`, a value → `<length>:<text>` (module doc)."""
-        return self.framed_concat([self.canonical_text(n, fam) for n, fam in parts])
+        return self.concat([self.frame(self.canonical_text(n, fam)) for n, fam in parts])
 
     def framed_concat(self, texts: Sequence[str]) -> str:
-        """`row_checksum_text` of values already in canonical text (`canonical_text`): each
-        framed, then concatenated. Callers that reference each text by a column name (an inner
-        query computing the canonical texts) keep the database from computing a value twice."""
+        """`row_checksum_text` of values already in canonical text (`canonical_text`), given as
+        column references (an inner query computes the texts, so no value is computed twice):
+        each framed, then concatenated."""
         return self.concat([self.frame(t) for t in texts])
 
     def frame(self, text: str) -> str:
