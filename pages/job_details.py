@@ -67,7 +67,7 @@ def show() -> None:
         details.operations_table(job)
         details.operation_inspector(eng, job)
         details.checks_section(eng, job)
-        history_view.job_history_links(job)
+        history_view.job_history_links(job, eng)
         compare_view.compare_section(eng, job)
         schedules_view.job_notes(eng, job.job_id)
 
