@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import re
 import sqlite3
+import sys
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
@@ -694,22 +695,63 @@ def connection_semaphore(name: str, limit: int) -> threading.BoundedSemaphore:
         return held[1]
 
 
+# the progress message of an operation waiting for a connection slot starts with this, then the
+# connection's name (store.reads lists those names in a job's progress: Active Jobs shows them)
+WAITING_PREFIX = "waiting for connection "
+
+
+def _on_dask_worker() -> bool:
+    """True inside a task on a Dask worker (the attempt runs on a cluster)."""
+    if "distributed" not in sys.modules:
+        return False
+    try:
+        from distributed import get_worker
+
+        get_worker()
+        return True
+    except (ValueError, ImportError):
+        return False
+
+
+def _cluster_semaphore(name: str, limit: int):
+    """The cluster-wide semaphore of connection `name` (a Dask distributed Semaphore kept by the
+    scheduler; a lease held by a worker that dies is released after the lease timeout)."""
+    from distributed import Semaphore
+
+    return Semaphore(max_leases=limit, name=f"batch-connection-{name}-{limit}")
+
+
 @contextmanager
 def connection_slot(
-    spec: ConnectionSpec, *, cancelled: Callable[[], bool] | None = None
+    spec: ConnectionSpec,
+    *,
+    cancelled: Callable[[], bool] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Iterator[None]:
-    """Hold one of `spec.max_concurrency` slots (default 4, connections.yaml) while inside the block.
+    """Hold one of `spec.max_concurrency` slots (connections.yaml `max_concurrent`, default 4)
+    while inside the block.
 
     A batch of hundreds of pipelines thus never opens more than `max_concurrency` connections to
-    one database at once. While waiting, `cancelled()` is polled every 0.2 s; when it returns True
-    the wait ends with OperationCancelled.
+    one database at once: in this process on the threads backend, across the whole cluster when
+    the attempt runs on a Dask worker (a distributed Semaphore). When no slot is free at once,
+    `on_wait("waiting for connection NAME ...")` is called (shown live on Active Jobs); while
+    waiting, `cancelled()` is polled every 0.2 s and ends the wait with OperationCancelled.
     """
-    sem = connection_semaphore(spec.name, spec.max_concurrency)
-    while not sem.acquire(timeout=0.2):
-        if cancelled is not None and cancelled():
-            raise OperationCancelled(
-                f"cancelled while waiting for a free slot of connection {spec.name}"
+    if _on_dask_worker():
+        sem = _cluster_semaphore(spec.name, spec.max_concurrency)
+    else:
+        sem = connection_semaphore(spec.name, spec.max_concurrency)
+    if not sem.acquire(timeout=0):
+        if on_wait is not None:
+            on_wait(
+                f"{WAITING_PREFIX}{spec.name} (all {spec.max_concurrency} of its "
+                "max_concurrent slots in use)"
             )
+        while not sem.acquire(timeout=0.2):
+            if cancelled is not None and cancelled():
+                raise OperationCancelled(
+                    f"cancelled while waiting for a free slot of connection {spec.name}"
+                )
     try:
         yield
     finally:

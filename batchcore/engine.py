@@ -13,12 +13,14 @@ import os
 import secrets
 import threading
 import time
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
 from batchcore import jsonutil
+from batchcore.backends import BackendStatus, make_backend
 from batchcore.config import Settings
 from batchcore.errors import Conflict, NotFound, RequestError, StoreUnavailable
 from batchcore.executor import Executor, RetryPolicy
@@ -36,6 +38,7 @@ from batchcore.models import (
 )
 from batchcore.notify.sender import Notifier
 from batchcore.notify.service import NotifyMethods
+from batchcore.operations import get_handler
 from batchcore.planning import JobPlan, OpPlan, plan_job
 from batchcore.schedules.scheduler import Clock, Scheduler
 from batchcore.schedules.service import ScheduleMethods
@@ -109,6 +112,13 @@ class Engine(ScheduleMethods, NotifyMethods, HistoryMethods):
                 "recorded as interrupted attempts and queued to run again",
                 self.recovery["interrupted"],
             )
+        self.backend = make_backend(self.settings, get_handler)
+        if start:
+            try:
+                self.backend.start()  # ConfigError when the Dask scheduler cannot be reached
+            except BaseException:
+                self.store.close()
+                raise
         self.executor = Executor(
             self.store,
             max_workers=self.settings.max_workers,
@@ -117,6 +127,7 @@ class Engine(ScheduleMethods, NotifyMethods, HistoryMethods):
             retry_policy=retry_policy,
             staging_dir=self.settings.staging_dir,
             on_jobs_finished=self.notify_jobs_finished,
+            backend=self.backend,
         )
         self.executor.history_source = metric_history_source(self.store)
         self._key_locks = [threading.Lock() for _ in range(64)]
@@ -394,8 +405,18 @@ class Engine(ScheduleMethods, NotifyMethods, HistoryMethods):
         return self.store.call(DeleteJobs(job_ids), timeout=600)
 
     def health(self) -> HealthReport:
-        """Whether the job store writes and reads now, and why not (see store.health)."""
-        return self.store.health_report()
+        """Whether the job store writes and reads now, and why not (see store.health); with
+        the Dask backend also whether its cluster takes operations (`degraded` with the reason
+        when its scheduler is unreachable or it has no worker)."""
+        report = self.store.health_report()
+        cluster = self.backend.status()
+        if cluster.up:
+            return report
+        return replace(report, status="degraded", reasons=[*report.reasons, cluster.reason])
+
+    def cluster_status(self) -> BackendStatus:
+        """Where operations run (`threads` or `dask`) and whether that works now."""
+        return self.backend.status()
 
     def apply_retention(self) -> int:
         """Delete terminal jobs older than BATCH_RETENTION_DAYS (when set). Returns how many."""
@@ -527,6 +548,7 @@ class Engine(ScheduleMethods, NotifyMethods, HistoryMethods):
         self._closed = True
         self.scheduler.stop()
         self.executor.stop(wait_s=wait_s)
+        self.backend.close()
         self.notifier.stop()
         self.store.close()
 

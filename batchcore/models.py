@@ -377,6 +377,8 @@ class Progress(BaseModel):
     percent_complete: float
     estimated_time_remaining_ms: int | None
     current_operations: list[str] = Field(default_factory=list)
+    # connections that running operations of the job wait for (connections.yaml max_concurrent)
+    waiting_for_connections: list[str] = Field(default_factory=list)
 
 
 class OperationView(BaseModel):

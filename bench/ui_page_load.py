@@ -28,6 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchutil import machine_line  # noqa: E402
 
 from batchcore.store import Store  # noqa: E402
 from tests.servers import start_streamlit_process, stop_process  # noqa: E402
@@ -238,6 +240,7 @@ def main() -> None:
     ap.add_argument("--no-browser", action="store_true")
     ap.add_argument("--check-runs", type=int, default=100_000)
     args = ap.parse_args()
+    print(machine_line())
     with tempfile.TemporaryDirectory(prefix="ui-bench-") as tmp:
         base = Path(tmp)
         seed(base, args.jobs, args.check_runs)

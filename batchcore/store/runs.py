@@ -42,6 +42,7 @@ class OpSchedule:
     attempts: int
     max_attempts: int
     next_attempt_at: datetime | None
+    interruptions: int = 0
 
 
 def job_schedule(cur, job_id: str) -> tuple[JobSchedule, list[OpSchedule]] | None:
@@ -59,12 +60,12 @@ def job_schedule(cur, job_id: str) -> tuple[JobSchedule, list[OpSchedule]] | Non
     )
     rows = cur.execute(
         "SELECT op_key, operation_id, seq, kind, spec, status, attempts, max_attempts, "
-        "next_attempt_at FROM operations WHERE job_id = ? ORDER BY seq",
+        "next_attempt_at, interruptions FROM operations WHERE job_id = ? ORDER BY seq",
         [job_id],
     ).fetchall()
     ops = [
-        OpSchedule(k, oid, seq, kind, jsonutil.loads(spec) or {}, st, att, mx, nxt)
-        for k, oid, seq, kind, spec, st, att, mx, nxt in rows
+        OpSchedule(k, oid, seq, kind, jsonutil.loads(spec) or {}, st, att, mx, nxt, intr)
+        for k, oid, seq, kind, spec, st, att, mx, nxt, intr in rows
     ]
     return job, ops
 

@@ -53,7 +53,13 @@ def open_pipeline_connections(
     cancelled = (lambda: ctx.cancelled) if ctx else None
     with ExitStack() as stack:
         for name in sorted(specs):
-            stack.enter_context(connection_slot(specs[name], cancelled=cancelled))
+            stack.enter_context(
+                connection_slot(
+                    specs[name],
+                    cancelled=cancelled,
+                    on_wait=(lambda msg: ctx.progress(msg, force=True)) if ctx else None,
+                )
+            )
         opened: dict[str, DbConnection] = {}
         for side, name in names.items():
             if name not in opened:
