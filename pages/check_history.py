@@ -13,7 +13,12 @@ import streamlit as st
 
 from batchcore.errors import BatchError
 from batchcore.history import CheckKey, parse_since
-from batchcore.report.figures import check_trend_figure, pipeline_heatmap
+from batchcore.report.figures import (
+    anomaly_band_figure,
+    check_trend_figure,
+    has_band,
+    pipeline_heatmap,
+)
 from ui_components import core, fmt
 from ui_components.history_view import (
     ALL,
@@ -22,6 +27,7 @@ from ui_components.history_view import (
     PERIODS,
     check_link,
     pipeline_link,
+    report_button,
     runs_frame,
     status_mark,
 )
@@ -117,6 +123,13 @@ if check != ALL:
         )
         st.caption(f"Failed rows and pass rate, {note}; dashed: the threshold.")
         st.plotly_chart(check_trend_figure(h["trend"]), key="trend", width="stretch")
+        if has_band(h["runs"]):
+            banded = eng.check_history(check, since=since, limit=500)["runs"]
+            st.caption(
+                "The judged metric inside the band each run was judged by (learned from earlier "
+                "runs: median ± sensitivity × 1.4826 × MAD; the latest 500 runs)."
+            )
+            st.plotly_chart(anomaly_band_figure(banded), key="band", width="stretch")
     total = h["total_runs"]
     pages = max(1, -(-total // 100))
     st.markdown(f"**Runs** · {total:,} in the period, newest first")
@@ -237,6 +250,7 @@ with core.guard("Loading the scorecard"):
         else f"{(now['run_pass_rate'] - prev['run_pass_rate']) * 100:+.1f} pts"
     )
     m[3].metric("Runs passed", fmt.pct(now["run_pass_rate"]), delta=rate_delta)
+    report_button(st, eng, project_id=proj, days=days)
     if card["pipelines"]:
         st.markdown("**Pipelines**")
         st.dataframe(

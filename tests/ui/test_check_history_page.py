@@ -46,6 +46,7 @@ def test_pipeline_strip_and_scorecard(engine):
     now = card["current"]
     assert metrics["Checks passing now"] == f"{now['passing']} of {now['checks']}"
     assert metrics["Failing now"] == str(now["failing"])
+    assert "Review report (HTML)" in [b.proto.label for b in at.get("download_button")]
     failing = at.dataframe[1].value
     assert f"fact_sales_validation · {WORSENING[2]}" in list(failing["Check"])
 
@@ -69,6 +70,7 @@ def test_job_details_links_to_each_pipelines_history(engine):
         "Check history · ledger_validation",
         "Check history · fx_rates_validation",
     ]
+    assert [b.proto.label for b in at.get("download_button")].count("Review report (HTML)") == 1
     # and the link's target shows that pipeline's checks from this very run
     at = open_page(PAGE, project="finance_checks", pipeline="ledger_validation", period="all")
     checks = at.dataframe[0].value
@@ -92,7 +94,7 @@ def test_analytics_flags_anomalies_in_its_scope(engine, workspace):
     assert "1 anomaly" in at.warning[0].value
     df = next(d.value for d in at.dataframe if "Why" in d.value.columns)
     assert list(df["Check"]) == ["orders_validation · row_count(orders)"]
-    assert df["Why"][0].startswith("row_count 130 is above the band 94.57 – 106.4 by 23.57")
+    assert df["Why"][0].startswith("row_count 130 is above the band 94.57 – 106.43 by 23.57")
     # another project's scope has none
     assert engine.anomalies(project_id="finance_checks") == ([], 0)
     assert engine.anomalies(project_id="retail_migration")[1] == 1
