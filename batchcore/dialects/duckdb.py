@@ -11,6 +11,7 @@ _FMT = "'%Y-%m-%d %H:%M:%S.%f'"
 
 class DuckDBDialect(Dialect):
     name = "duckdb"
+    system_schemas = ("information_schema", "pg_catalog")
     file_based = True
     sqlglot_name = "duckdb"
     file_named_tables = True  # FROM 'x.csv' and FROM "x.csv" read the file

@@ -23,6 +23,7 @@ DEFAULT_TIME_ZONE = "+00:00"
 
 class MySQLDialect(Dialect):
     name = "mysql"
+    system_schemas = ("information_schema", "mysql", "performance_schema", "sys")
     quote_char = "`"
     sqlglot_name = "mysql"
     # server files (LOAD_FILE works for a FILE-privileged account inside a READ ONLY

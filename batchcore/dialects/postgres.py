@@ -12,6 +12,7 @@ _FMT = "'YYYY-MM-DD HH24:MI:SS.US'"
 
 class PostgresDialect(Dialect):
     name = "postgres"
+    system_schemas = ("information_schema", "pg_catalog", "pg_toast")
     sqlglot_name = "postgres"
     # server files and large objects (lo_import works even in a read-only transaction), SQL
     # given as text, other servers, settings, other sessions, the server itself, locks, sequences

@@ -74,6 +74,11 @@ def canonical_ts_text(value: Any) -> str | None:
 
 class SQLiteDialect(Dialect):
     name = "sqlite"
+
+    def schemas_sql(self) -> None:
+        """SQLite has one schema, `main`: nothing to list."""
+        return None
+
     file_based = True
     sqlglot_name = "sqlite"
     # extensions and files (the CLI's readfile/writefile, should a build register them)
