@@ -202,6 +202,12 @@ class Dialect:
         NULL → `-`, a value → `<length>:<text>` (module doc)."""
         return self.concat([self.frame(self.canonical_text(n, fam)) for n, fam in parts])
 
+    def framed_concat(self, texts: Sequence[str]) -> str:
+        """`row_checksum_text` of values already in canonical text (`canonical_text`), given as
+        column references (an inner query computes the texts, so no value is computed twice):
+        each framed, then concatenated."""
+        return self.concat([self.frame(t) for t in texts])
+
     def frame(self, text: str) -> str:
         """`<length>:<text>`, or `-` when `text` is NULL (concatenation with NULL is NULL)."""
         framed = self.concat([self.to_text(self.char_length(text)), "':'", text])

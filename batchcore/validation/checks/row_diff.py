@@ -261,13 +261,23 @@ class RowDiffCheck(CompareCheck):
         md5 sums of the rows' checksum text (rows with a complete key only)."""
         conn = ctx.conn(side)
         d = conn.dialect
-        bucket = self._bucket_expr(ctx, side, fams, n)
-        # each row's checksum text is built and hashed ONCE (the inner query); the two sums
-        # take their 32 bits from that one md5
+        # innermost: each column's canonical text once, as t0..tN (no value computed twice for
+        # its frame's length); then ONE md5 of the row's framed text and the bucket from the
+        # key's texts (the same text _bucket_expr builds); then the sums of two 32-bit parts
+        normed = self._normed(ctx, side, cols, fams)
+        canon = ", ".join(
+            f"{d.canonical_text(e, fams[c][2])} AS t{i}"
+            for i, (e, c) in enumerate(zip(normed, cols, strict=True))
+        )
         inner = (
-            f"SELECT {bucket} AS b, {d.md5(self._row_text(ctx, side, cols, fams))} AS m "
-            f"FROM {conn.table_ref(self._table(side))}"
+            f"SELECT {canon} FROM {conn.table_ref(self._table(side))}"
             f"{self.where_sql(conn, self._key_complete(ctx, side))}"
+        )
+        texts = [f"t{i}" for i in range(len(cols))]
+        nk = len(self.keys)
+        key_hash = d.hex_to_int(d.substr(d.md5(d.framed_concat(texts[:nk])), 1, 8))
+        middle = (
+            f"SELECT ({key_hash} % {n}) AS b, {d.md5(d.framed_concat(texts))} AS m FROM ({inner}) x"
         )
         exprs = [
             "b",
@@ -275,7 +285,7 @@ class RowDiffCheck(CompareCheck):
             f"sum({d.hex_to_int(d.substr('m', 1, 8))})",
             f"sum({d.hex_to_int(d.substr('m', 9, 8))})",
         ]
-        return f"SELECT {', '.join(exprs)} FROM ({inner}) x GROUP BY {d.group_by_position(1, 'b')}"
+        return f"SELECT {', '.join(exprs)} FROM ({middle}) y GROUP BY {d.group_by_position(1, 'b')}"
 
     def _pull(
         self, ctx: RunContext, cols: list[str], fams: dict, buckets: list[int] | None, n: int = 1
