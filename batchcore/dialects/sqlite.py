@@ -74,6 +74,8 @@ def canonical_ts_text(value: Any) -> str | None:
 
 class SQLiteDialect(Dialect):
     name = "sqlite"
+    pull_us_per_value = 1.0
+    checksum_us_per_value = 4.0
     file_based = True
     sqlglot_name = "sqlite"
     # extensions and files (the CLI's readfile/writefile, should a build register them)
