@@ -81,7 +81,7 @@ def show() -> None:
         details.operations_table(job)
         details.operation_inspector(eng, job)
         checks_view.checks_section(eng, job, checks)
-        history_view.job_history_links(job)
+        history_view.job_history_links(job, eng)
         compare_view.compare_section(eng, job)
         schedules_view.job_notes(eng, job.job_id)
 

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from batchcore.history import CheckKey
+from batchcore.validation.anomaly import fmt_value
 from ui_components import fmt
 
 ALL = "(all)"
@@ -15,11 +16,12 @@ PAGE_URL = "pages/check_history.py"  # st.page_link / st.switch_page path
 PAGE_URL_PATH = "check-history"  # url_path in ui.py (LinkColumn cells)
 DETAILS_URL_PATH = "job"
 PERIODS = {"7d": "7d", "30d": "30d", "60d": "60d", "90d": "90d", "all": None}
-MARKS = {"passed": "✅ passed", "failed": "❌ failed", "warned": "⚠️ warned", "error": "⛔ error"}
+# plain symbols (every font has them; emoji are missing from many servers' and kiosks' fonts)
+MARKS = {"passed": "✓ passed", "failed": "✗ failed", "warned": "! warned", "error": "⊘ error"}
 
 
 def status_mark(status: str | None) -> str:
-    """A status with its mark (`❌ failed`); `—` for none."""
+    """A status with its mark (`✗ failed`); `—` for none."""
     return MARKS.get(status or "", status or "—")
 
 
@@ -63,9 +65,9 @@ def runs_frame(runs: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def job_history_links(job: Any, limit: int = 8) -> None:
+def job_history_links(job: Any, eng: Any = None, limit: int = 8) -> None:
     """Links from Job Details to the history of each pipeline the job validated (at most
-    `limit`, then a link to the project's scorecard)."""
+    `limit`, then a link to the project's scorecard), and the job's review report button."""
     import streamlit as st
 
     pipes = []
@@ -92,6 +94,8 @@ def job_history_links(job: Any, limit: int = 8) -> None:
             query_params={"project": job.project_id} if job.project_id else {},
             icon=":material/timeline:",
         )
+    if eng is not None and job.status.is_terminal:
+        report_button(st, eng, job_id=job.job_id, key="job_review_report")
 
 
 def anomalies_block(eng: Any, start: Any, end: Any, project_id: str | None) -> None:
@@ -116,7 +120,7 @@ def anomalies_block(eng: Any, start: Any, end: Any, project_id: str | None) -> N
                     "Check": f"{r['pipeline_id']} · {r['check_name']}",
                     "Metric": r["metric"],
                     "Value": r["value"],
-                    "Band": f"{r['lower']:,.4g} – {r['upper']:,.4g}"
+                    "Band": f"{fmt_value(r['lower'])} – {fmt_value(r['upper'])}"
                     if r["lower"] is not None
                     else "",
                     "Why": r["reason"],
@@ -130,4 +134,37 @@ def anomalies_block(eng: Any, start: Any, end: Any, project_id: str | None) -> N
         column_config={
             "History": st.column_config.LinkColumn("History", display_text="open history")
         },
+    )
+
+
+def report_button(
+    where: Any,
+    eng: Any,
+    *,
+    job_id: str | None = None,
+    project_id: str | None = None,
+    days: float | None = None,
+    key: str = "review_report",
+) -> None:
+    """A download button for the review report (one self-contained HTML file, made when
+    clicked): of a job, or of a project (None: all) over the last `days` days."""
+    from datetime import timedelta
+
+    from batchcore.timeutil import utcnow
+    from ui_components import core
+
+    def make() -> str:
+        if job_id:
+            return eng.review_report(job_id=job_id)
+        return eng.review_report(project_id=project_id, since=utcnow() - timedelta(days=days or 7))
+
+    stem = job_id or project_id or "all_projects"
+    core.download(
+        where,
+        "Review report (HTML)",
+        make,
+        f"review_{stem}.html",
+        key,
+        help="One self-contained HTML file (charts embedded, opens offline, prints to PDF): "
+        "scorecard, changes, anomalies, failing checks with samples and SQL, trends, metadata.",
     )

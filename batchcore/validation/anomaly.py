@@ -95,10 +95,16 @@ def metric_value(row: dict[str, Any], metric: str) -> float | None:
         return None
 
 
-def _num(v: float) -> str:
+def fmt_value(v: float) -> str:
+    """A metric value for reasons: whole numbers with thousands separators (12,400), at most two
+    decimals from 1 up (107.43), four significant digits below 1 (0.01234)."""
     if float(v).is_integer() and abs(v) < 1e15:
         return f"{int(v):,}"
-    return f"{v:,.4g}" if abs(v) >= 1 else f"{v:.4g}"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if abs(v) >= 1:
+        return f"{v:,.2f}".rstrip("0").rstrip(".")
+    return f"{v:.4g}"
 
 
 @dataclass(frozen=True)
@@ -159,18 +165,18 @@ def judge(
         )
     b = learn_band(history[: spec.window], spec.sensitivity)
     rule = (
-        f"median {_num(b.median)} ± {spec.sensitivity:g} × 1.4826 × MAD {_num(b.mad)} over the "
+        f"median {fmt_value(b.median)} ± {spec.sensitivity:g} × 1.4826 × MAD {fmt_value(b.mad)} over the "
         f"last {b.runs} runs{on}"
     )
     if value < b.lower:
-        why = f"{spec.metric} {_num(value)} is below the band {_num(b.lower)} – {_num(b.upper)} by {_num(b.lower - value)} ({rule})"
+        why = f"{spec.metric} {fmt_value(value)} is below the band {fmt_value(b.lower)} – {fmt_value(b.upper)} by {fmt_value(b.lower - value)} ({rule})"
         return AnomalyVerdict("anomaly", reason=why, band=b, **common)
     if value > b.upper:
-        why = f"{spec.metric} {_num(value)} is above the band {_num(b.lower)} – {_num(b.upper)} by {_num(value - b.upper)} ({rule})"
+        why = f"{spec.metric} {fmt_value(value)} is above the band {fmt_value(b.lower)} – {fmt_value(b.upper)} by {fmt_value(value - b.upper)} ({rule})"
         return AnomalyVerdict("anomaly", reason=why, band=b, **common)
     return AnomalyVerdict(
         "normal",
-        reason=f"{spec.metric} {_num(value)} is within the band {_num(b.lower)} – {_num(b.upper)} ({rule})",
+        reason=f"{spec.metric} {fmt_value(value)} is within the band {fmt_value(b.lower)} – {fmt_value(b.upper)} ({rule})",
         band=b,
         **common,
     )
