@@ -56,6 +56,11 @@ class Dialect:
     sqlglot_name = ""
     denied_functions: frozenset[str] = frozenset()
     file_named_tables = False  # a table name that looks like a file reads the file (DuckDB)
+    # row_diff's choice of mode (checks/row_diff.py): measured microseconds per value (row ×
+    # column) to read rows into Arrow, and to checksum them in the database (bench/rowdiff.py,
+    # 200,000 flights rows x 20 columns, load average ~10; only their ratios matter)
+    pull_us_per_value = 0.5
+    checksum_us_per_value = 1.5
 
     # ------------------------------------------------------------ names and literals
     def quote(self, ident: str) -> str:

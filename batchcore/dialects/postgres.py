@@ -13,6 +13,8 @@ _FMT = "'YYYY-MM-DD HH24:MI:SS.US'"
 class PostgresDialect(Dialect):
     name = "postgres"
     system_schemas = ("information_schema", "pg_catalog", "pg_toast")
+    pull_us_per_value = 0.5
+    checksum_us_per_value = 1.75
     sqlglot_name = "postgres"
     # server files and large objects (lo_import works even in a read-only transaction), SQL
     # given as text, other servers, settings, other sessions, the server itself, locks, sequences
