@@ -16,11 +16,12 @@ PAGE_URL = "pages/check_history.py"  # st.page_link / st.switch_page path
 PAGE_URL_PATH = "check-history"  # url_path in ui.py (LinkColumn cells)
 DETAILS_URL_PATH = "job"
 PERIODS = {"7d": "7d", "30d": "30d", "60d": "60d", "90d": "90d", "all": None}
-MARKS = {"passed": "✅ passed", "failed": "❌ failed", "warned": "⚠️ warned", "error": "⛔ error"}
+# plain symbols (every font has them; emoji are missing from many servers' and kiosks' fonts)
+MARKS = {"passed": "✓ passed", "failed": "✗ failed", "warned": "! warned", "error": "⊘ error"}
 
 
 def status_mark(status: str | None) -> str:
-    """A status with its mark (`❌ failed`); `—` for none."""
+    """A status with its mark (`✗ failed`); `—` for none."""
     return MARKS.get(status or "", status or "—")
 
 

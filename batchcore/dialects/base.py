@@ -312,6 +312,18 @@ class Dialect:
         connection's database where schemas are databases), or None where unsupported."""
         return None
 
+    system_schemas: tuple[str, ...] = ("information_schema",)  # never offered as a source
+
+    def schemas_sql(self) -> str | None:
+        """SQL answering (schema name, tables and views in it) for every user schema of the
+        connection, by name; None when the database has a single unnamed one (SQLite)."""
+        hidden = ", ".join(self.literal(s) for s in self.system_schemas)
+        return (
+            "SELECT table_schema, count(*) FROM information_schema.tables "
+            f"WHERE table_schema NOT IN ({hidden}){self.describe_filter} "
+            "GROUP BY table_schema ORDER BY table_schema"
+        )
+
     def read_only_sql(self) -> list[str]:
         """Statements that make a session read-only (validation, lint, metadata), run after
         `session_sql`; empty where the database has no such mode (docs/security.md)."""
