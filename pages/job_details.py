@@ -8,6 +8,7 @@ import streamlit as st
 
 from batchcore.errors import NotFound
 from ui_components import compare_view, core, details, fmt, history_view, jobs, schedules_view
+from ui_components.partitions import partitions_section
 from ui_components.status import status_label
 
 st.title("Job Details")
@@ -67,6 +68,7 @@ def show() -> None:
         details.operations_table(job)
         details.operation_inspector(eng, job)
         details.checks_section(eng, job)
+        partitions_section(eng, job.job_id)
         history_view.job_history_links(job)
         compare_view.compare_section(eng, job)
         schedules_view.job_notes(eng, job.job_id)

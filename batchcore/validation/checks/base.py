@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 from batchcore.connections import DbConnection
 from batchcore.validation.anomaly import AnomalySpec
 from batchcore.validation.catalog import ColumnInfo, describe_table
+from batchcore.validation.partition import PartitionBy
 from batchcore.validation.sqlguard import safe_where
 
 ColumnName = Annotated[StrictStr, Field(min_length=1, max_length=256)]
@@ -48,6 +49,8 @@ class CheckSpec(BaseModel):
     threshold: Annotated[float, Field(ge=0, le=1)] | None = None
     where: Annotated[StrictStr, Field(min_length=1)] | None = None
     anomaly: AnomalySpec | None = None
+    # split the check into partitions, one operation each (batchcore.validation.partition)
+    partition_by: PartitionBy | None = None
 
     @property
     def band_spec(self) -> AnomalySpec | None:
