@@ -52,6 +52,12 @@ class CheckSpec(BaseModel):
     # split the check into partitions, one operation each (batchcore.validation.partition)
     partition_by: PartitionBy | None = None
 
+    @model_validator(mode="after")
+    def _partition_needs_a_table(self):
+        if self.partition_by is not None and not getattr(self, "table", None):
+            raise ValueError(f"partition_by: a {self.type} check has no table to split")
+        return self
+
     @property
     def band_spec(self) -> AnomalySpec | None:
         """The learned band this check is judged by as well (`anomaly:`), or None."""
