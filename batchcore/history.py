@@ -346,7 +346,7 @@ class HistoryMethods:
             card = q.project_scorecard(
                 cur, project_id, start=start, end=end, previous_start=previous_start
             )
-        for c in card["checks"]:
+        for c in card["checks"] + card["previous_only"]:
             c["key"] = CheckKey(c["project_id"], c["pipeline_id"], c["check_name"]).text
         return aware(
             {
@@ -375,3 +375,30 @@ class HistoryMethods:
         for r in rows:
             r["key"] = CheckKey(r["project_id"], r["pipeline_id"], r["check_name"]).text
         return aware(rows), total
+
+    def latest_check_run(
+        self, key: CheckKey | str, *, until: datetime | None = None
+    ) -> dict[str, Any] | None:
+        """The check's latest run before `until` with its sample, SQL and details, or None."""
+        key = CheckKey.parse(key) if isinstance(key, str) else key
+        with self.store.reader() as cur:
+            row = q.latest_run_details(
+                cur, key.project_id, key.pipeline_id, key.check_name, until=to_db(until)
+            )
+        return aware(row)
+
+    def review_report(
+        self,
+        *,
+        job_id: str | None = None,
+        project_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> str:
+        """The review report (issue 15 §4) as one self-contained HTML document: of a job, or of
+        a project (None: all) over [since, until) (default: the last 7 days). Raises NotFound,
+        RequestError (see batchcore.report.review.collect)."""
+        from batchcore.report.html import render
+        from batchcore.report.review import collect
+
+        return render(collect(self, job_id=job_id, project_id=project_id, since=since, until=until))

@@ -36,6 +36,7 @@ _CONNECTION_KEYS = {
     "max_concurrent",
     "readonly",
     "allow_generate",
+    "setup",
 }
 PIPELINE_SUFFIXES = (".yaml", ".yml")
 _PROJECT_KEYS = {"name", "description", "source", "target", "tags", "owner"}
@@ -73,7 +74,8 @@ class ConnectionSpec:
     `max_concurrent`) bounds the operations using it at once (default 4) — in this process on
     the threads backend, across the whole cluster on Dask (batchcore.connections.connection_slot). `readonly: true`: data generation never writes
     into it; `allow_generate: true`: it may be a generation target (the shipped `generated`
-    connection is one without it; see batchcore.datagen.ownership).
+    connection is one without it; see batchcore.datagen.ownership). `setup`: the command that
+    builds its data (batchcore.readiness shows it while the data is missing).
     """
 
     name: str
@@ -85,6 +87,7 @@ class ConnectionSpec:
     max_concurrency: int = 4
     readonly: bool = False
     allow_generate: bool = False
+    setup: str = ""
     root: Path | None = None
     location: str = ""
 
@@ -332,6 +335,7 @@ class Workspace:
                 description=str(body.get("description") or ""),
                 options=opts,
                 max_concurrency=mc,
+                setup=str(body.get("setup") or ""),
                 root=root,
                 **flags,
                 location=loc,

@@ -122,7 +122,13 @@ def build(folder: Path, rows: int, pairs: list[str]) -> Path:
         text = src.set_column(
             src.column_names.index("time_hour"),
             "time_hour",
-            src["time_hour"].cast(pa.string()),
+            pa.array(
+                [
+                    None if v is None else v.strftime("%Y-%m-%d %H:%M:%S")
+                    for v in src["time_hour"].to_pylist()
+                ],
+                pa.string(),
+            ),
         )
         lite.executemany(
             f"INSERT INTO {TABLE} VALUES ({', '.join('?' * src.num_columns)})",
@@ -260,7 +266,7 @@ def read_floor(pair: str, folder: Path, duck: Path, case: str):
         con.register("s", src)
         con.register("t", tgt)
         same = " AND ".join(
-            f"CAST(s.{c} AS VARCHAR) IS NOT DISTINCT FROM CAST(t.{c} AS VARCHAR)"
+            f"CAST(s.{c} AS TIMESTAMP) IS NOT DISTINCT FROM CAST(t.{c} AS TIMESTAMP)"
             if c == "time_hour"
             else f"s.{c} IS NOT DISTINCT FROM t.{c}"
             for c in COLS

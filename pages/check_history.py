@@ -13,7 +13,12 @@ import streamlit as st
 
 from batchcore.errors import BatchError
 from batchcore.history import CheckKey, parse_since
-from batchcore.report.figures import check_trend_figure, pipeline_heatmap
+from batchcore.report.figures import (
+    anomaly_band_figure,
+    check_trend_figure,
+    has_band,
+    pipeline_heatmap,
+)
 from ui_components import core, fmt
 from ui_components.history_view import (
     ALL,
@@ -22,6 +27,7 @@ from ui_components.history_view import (
     PERIODS,
     check_link,
     pipeline_link,
+    report_button,
     runs_frame,
     status_mark,
 )
@@ -46,6 +52,8 @@ if wanted_check and "project" not in params:  # a deep link to a check sets its 
         k = CheckKey.parse(wanted_check)
         st.query_params["project"] = k.project_id or "-"
         st.query_params["pipeline"] = k.pipeline_id
+        st.session_state.setdefault("project", k.project_id or "-")
+        st.session_state.setdefault("pipeline", k.pipeline_id)
     except Exception:
         pass
 
@@ -106,6 +114,10 @@ if check != ALL:
         fmt.pct(s["pass_rate"], 3),
         help=f"threshold {fmt.pct(s['threshold'], 3)}" if s["threshold"] is not None else None,
     )
+    latest_band = ((h["runs"][0].get("observed") or {}).get("anomaly") if h["runs"] else None) or {}
+    if latest_band.get("reason"):
+        show = st.error if latest_band.get("state") == "anomaly" else st.caption
+        show(f"Learned band, latest run in the period: {latest_band['reason']}")
     if not h["trend"]["points"]:
         st.info("No run of this check in the chosen period.", icon=":material/event_busy:")
     else:
@@ -115,6 +127,13 @@ if check != ALL:
             if h["trend"]["bucket"]
             else "one point per run; the mark's colour is the run's status"
         )
+        if has_band(h["runs"]):  # judged by a learned band: the band first, the counts after
+            banded = eng.check_history(check, since=since, limit=500)["runs"]
+            st.caption(
+                "The judged metric inside the band each run was judged by (learned from earlier "
+                "runs: median ± sensitivity × 1.4826 × MAD; the latest 500 runs)."
+            )
+            st.plotly_chart(anomaly_band_figure(banded), key="band", width="stretch")
         st.caption(f"Failed rows and pass rate, {note}; dashed: the threshold.")
         st.plotly_chart(check_trend_figure(h["trend"]), key="trend", width="stretch")
     total = h["total_runs"]
@@ -237,6 +256,7 @@ with core.guard("Loading the scorecard"):
         else f"{(now['run_pass_rate'] - prev['run_pass_rate']) * 100:+.1f} pts"
     )
     m[3].metric("Runs passed", fmt.pct(now["run_pass_rate"]), delta=rate_delta)
+    report_button(st, eng, project_id=proj, days=days)
     if card["pipelines"]:
         st.markdown("**Pipelines**")
         st.dataframe(

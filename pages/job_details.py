@@ -7,7 +7,17 @@ History set it), or from the id typed or picked here.
 import streamlit as st
 
 from batchcore.errors import NotFound
-from ui_components import compare_view, core, details, fmt, history_view, jobs, schedules_view
+from ui_components import (
+    checks_view,
+    compare_view,
+    core,
+    details,
+    fmt,
+    history_view,
+    jobs,
+    schedules_view,
+    timeline,
+)
 from ui_components.partitions import partitions_section
 from ui_components.status import status_label
 
@@ -55,21 +65,25 @@ live = details.is_live(first)
 
 @st.fragment(run_every=details.LIVE_EVERY_S if live else None)
 def show() -> None:
-    """The job, re-read every 2 s while it is active (see `details.follow`)."""
+    """The job, re-read every 2 s while it is active (see `details.follow`): what needs
+    attention first (failed operations, checks that did not pass), then progress, settings, the
+    run timeline, operations, the passing checks and the comparison with other runs."""
     with core.guard("Loading the job"):
         job = eng.get_job(job_id)
         details.follow(job, live)
+        checks = eng.check_results(job.job_id)
         details.header(eng, job)
-        details.metadata(job)
+        checks_view.needs_attention(job, checks)
         st.subheader("Progress")
         details.progress(job)
-        details.failures(job)
+        details.metadata(job)
+        timeline.timeline_section(eng, job)
         st.subheader("Operations")
         details.operations_table(job)
         details.operation_inspector(eng, job)
-        details.checks_section(eng, job)
+        checks_view.checks_section(eng, job, checks)
         partitions_section(eng, job.job_id)
-        history_view.job_history_links(job)
+        history_view.job_history_links(job, eng)
         compare_view.compare_section(eng, job)
         schedules_view.job_notes(eng, job.job_id)
 

@@ -141,4 +141,34 @@ def history_router(source: EngineSource) -> APIRouter:
         period passed; `previous` is the period of the same length before."""
         return _json(eng.quality_scorecard(project_id, period=timedelta(days=days)))
 
+    @router.get(
+        "/report",
+        summary="The review report: one self-contained HTML file",
+        response_class=Response,
+        responses={200: {"content": {"text/html": {}}, "description": "The report"}, **errors(404)},
+    )
+    def report(
+        job_id: Annotated[str | None, Query(max_length=128, pattern=r"^[A-Za-z0-9_.-]+$")] = None,
+        project_id: ProjectQ = None,
+        since: Since = None,
+        until: Until = None,
+        eng: Engine = Depends(engine),
+    ) -> Response:
+        """Of one job (`job_id`), or of a project (or every project) over [since, until)
+        (default: the last 7 days): scorecard, changes since the previous period (or run),
+        anomalies, failing checks with samples and SQL, trend charts, run metadata. Charts are
+        embedded (plotly.js inlined): the file opens offline and prints to PDF."""
+        text = eng.review_report(
+            job_id=job_id,
+            project_id=project_id,
+            since=parse_since(since),
+            until=parse_since(until),
+        )
+        stem = f"review_{job_id or project_id or 'all'}"
+        return Response(
+            content=text,
+            media_type="text/html; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{stem}.html"'},
+        )
+
     return router

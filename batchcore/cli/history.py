@@ -4,6 +4,7 @@ JSON or a CSV/JSON file.
     python -m batchcore history CHECK_KEY [--since 30d] [--limit 20] [--json] [-o FILE --format csv]
     python -m batchcore history --pipeline PIPELINE [--project P] [--runs 20]
     python -m batchcore history --project P            (the checks with history, latest state)
+    python -m batchcore report --project P --since 7d -o review.html   (the review report)
 
 CHECK_KEY is `<project>/<pipeline>/<check name>`. Exit 0 when the check's (or every check's)
 latest run passed, 1 when one failed, 2 when it could not be read.
@@ -123,3 +124,39 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="write every run to FILE ('-': stdout)")
     p.add_argument("--format", choices=["csv", "json"], default="csv", help="with -o (default csv)")
     p.set_defaults(func=_cmd_history)
+    register_report(sub)
+
+
+def _cmd_report(args) -> int:
+    if args.job and (args.project or args.since or args.until):
+        raise RequestError("--job makes a report of that job: drop --project/--since/--until")
+    params = {
+        k: v
+        for k, v in (
+            ("job_id", args.job),
+            ("project_id", args.project),
+            ("since", args.since),
+            ("until", args.until),
+        )
+        if v
+    }
+    client = ApiClient(args.url, timeout=args.http_timeout)
+    _write(client.raw("GET", "/report", params=params).text, args.output)
+    return EXIT_OK
+
+
+def register_report(sub) -> None:
+    p = sub.add_parser(
+        "report",
+        parents=[_common()],
+        help="the review report (self-contained HTML) of a job, a project or a date range",
+        description="Writes one HTML file that opens offline (charts embedded) and prints to "
+        "PDF: scorecard, changes since the previous period, anomalies, failing checks with "
+        "samples and SQL, trends, run metadata. E.g. `report --project P --since 7d -o out.html`.",
+    )
+    p.add_argument("--job", metavar="JOB_ID", help="a report of this job")
+    p.add_argument("--project", help="a report of this project (default: every project)")
+    p.add_argument("--since", help="start: 7d, 24h, 2w or an ISO date (default 7d)")
+    p.add_argument("--until", help="end (exclusive; default now)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="HTML file ('-': stdout)")
+    p.set_defaults(func=_cmd_report)

@@ -56,6 +56,11 @@ class Dialect:
     sqlglot_name = ""
     denied_functions: frozenset[str] = frozenset()
     file_named_tables = False  # a table name that looks like a file reads the file (DuckDB)
+    # row_diff's choice of mode (checks/row_diff.py): measured microseconds per value (row ×
+    # column) to read rows into Arrow, and to checksum them in the database (bench/rowdiff.py,
+    # 200,000 flights rows x 20 columns, load average ~10; only their ratios matter)
+    pull_us_per_value = 0.5
+    checksum_us_per_value = 1.5
 
     # ------------------------------------------------------------ names and literals
     def quote(self, ident: str) -> str:
@@ -202,6 +207,12 @@ class Dialect:
         NULL → `-`, a value → `<length>:<text>` (module doc)."""
         return self.concat([self.frame(self.canonical_text(n, fam)) for n, fam in parts])
 
+    def framed_concat(self, texts: Sequence[str]) -> str:
+        """`row_checksum_text` of values already in canonical text (`canonical_text`), given as
+        column references (an inner query computes the texts, so no value is computed twice):
+        each framed, then concatenated."""
+        return self.concat([self.frame(t) for t in texts])
+
     def frame(self, text: str) -> str:
         """`<length>:<text>`, or `-` when `text` is NULL (concatenation with NULL is NULL)."""
         framed = self.concat([self.to_text(self.char_length(text)), "':'", text])
@@ -300,6 +311,18 @@ class Dialect:
         """(SQL, params) answering (name, comment) of every table and view of `schema` (the
         connection's database where schemas are databases), or None where unsupported."""
         return None
+
+    system_schemas: tuple[str, ...] = ("information_schema",)  # never offered as a source
+
+    def schemas_sql(self) -> str | None:
+        """SQL answering (schema name, tables and views in it) for every user schema of the
+        connection, by name; None when the database has a single unnamed one (SQLite)."""
+        hidden = ", ".join(self.literal(s) for s in self.system_schemas)
+        return (
+            "SELECT table_schema, count(*) FROM information_schema.tables "
+            f"WHERE table_schema NOT IN ({hidden}){self.describe_filter} "
+            "GROUP BY table_schema ORDER BY table_schema"
+        )
 
     def read_only_sql(self) -> list[str]:
         """Statements that make a session read-only (validation, lint, metadata), run after

@@ -23,6 +23,9 @@ DEFAULT_TIME_ZONE = "+00:00"
 
 class MySQLDialect(Dialect):
     name = "mysql"
+    system_schemas = ("information_schema", "mysql", "performance_schema", "sys")
+    pull_us_per_value = 2.5
+    checksum_us_per_value = 1.5
     quote_char = "`"
     sqlglot_name = "mysql"
     # server files (LOAD_FILE works for a FILE-privileged account inside a READ ONLY

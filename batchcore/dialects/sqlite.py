@@ -74,6 +74,9 @@ def canonical_ts_text(value: Any) -> str | None:
 
 class SQLiteDialect(Dialect):
     name = "sqlite"
+
+    pull_us_per_value = 1.0
+    checksum_us_per_value = 4.0
     file_based = True
     sqlglot_name = "sqlite"
     # extensions and files (the CLI's readfile/writefile, should a build register them)
@@ -81,6 +84,10 @@ class SQLiteDialect(Dialect):
         {"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"}
     )
     native_timestamps = False
+
+    def schemas_sql(self) -> None:
+        """SQLite has one schema, `main`: nothing to list."""
+        return None
 
     def literal(self, value: Any) -> str:
         if isinstance(value, bool):
@@ -120,6 +127,11 @@ class SQLiteDialect(Dialect):
 
     def frame(self, text: str) -> str:
         return f"bo_frame({text})"
+
+    def framed_concat(self, texts) -> str:
+        # the texts are column references: framing them in SQL costs less than a Python call
+        # each (bench/rowdiff.py); bo_frame stays for expressions (computed once in the call)
+        return self.concat([f"coalesce(length({t}) || ':' || {t}, '-')" for t in texts])
 
     def now_local_text(self) -> str:
         return "bo_ts_text(strftime('%Y-%m-%d %H:%M:%f', 'now'))"

@@ -99,14 +99,22 @@ def check_trend_figure(trend: dict[str, Any], *, title: str | None = None) -> go
         )
     lows = [r for r in rate if r is not None] + ([thresholds[-1] * 100] if thresholds else [])
     low = min(lows) if lows else 0
+    pad = max((100 - low) * 0.25, 0.05)
+    top = max((f for f in failed if f is not None), default=0)
     fig.update_yaxes(
-        title_text="failed rows", rangemode="tozero", tickformat=",d", secondary_y=False
+        title_text="failed rows",
+        rangemode="tozero",
+        tickformat=",d",
+        secondary_y=False,
+        **({"range": [0, 1], "dtick": 1} if not top else {"dtick": 1} if top <= 8 else {}),
     )
     fig.update_yaxes(
         title_text="pass rate %",
-        range=[max(0, low - max(1, (100 - low) * 0.1)), 100.5],
+        range=[max(0, low - pad), min(100 + pad * 0.5, 101)],
         secondary_y=True,
         showgrid=False,
+        tickmode="auto",
+        nticks=6,
     )
     fig.update_layout(
         title=label(title) if title else None,
@@ -147,7 +155,7 @@ def pipeline_heatmap(matrix: dict[str, Any], *, title: str | None = None) -> go.
         go.Heatmap(
             z=z,
             x=list(range(len(runs))),
-            y=[label(n) for n in names],
+            y=list(range(len(names))),
             text=text,
             hovertemplate="%{text}<extra></extra>",
             colorscale=scale,
@@ -174,7 +182,13 @@ def pipeline_heatmap(matrix: dict[str, Any], *, title: str | None = None) -> go.
         ticktext=[x[i] for i in range(0, len(runs), step)],
         title_text="run (oldest → newest)",
     )
-    fig.update_yaxes(autorange="reversed")
+    fig.update_yaxes(
+        autorange="reversed",
+        automargin=True,
+        tickmode="array",
+        tickvals=list(range(len(names))),
+        ticktext=[label(n) for n in names],
+    )
     fig.update_layout(
         title=label(title) if title else None,
         height=max(220, 60 + 28 * len(names)),
@@ -182,5 +196,101 @@ def pipeline_heatmap(matrix: dict[str, Any], *, title: str | None = None) -> go.
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
         font=FONT,
         plot_bgcolor="rgba(0,0,0,0)",
+    )
+    return fig
+
+
+ANOMALY_COLOURS = {"normal": "#2e7d32", "anomaly": "#c62828", "learning": "#9e9e9e"}
+
+
+def has_band(runs: list[dict[str, Any]]) -> bool:
+    """Whether any of the runs carries a learned-band verdict (`observed.anomaly`)."""
+    return any(isinstance((r.get("observed") or {}).get("anomaly"), dict) for r in runs)
+
+
+def anomaly_band_figure(runs: list[dict[str, Any]], *, title: str | None = None) -> go.Figure:
+    """The judged metric per run (line; mark colour: normal, anomaly, learning) inside the band
+    each run was judged by (shaded: median ± sensitivity × 1.4826 × MAD). `runs`: check runs
+    (any order) whose `observed.anomaly` holds the verdict stored when they ran."""
+    pts = sorted(
+        (
+            (r["run_at"], r["observed"]["anomaly"])
+            for r in runs
+            if isinstance((r.get("observed") or {}).get("anomaly"), dict)
+        ),
+        key=lambda p: p[0],
+    )
+    t = [p[0] for p in pts]
+    a = [p[1] for p in pts]
+    metric = next((x.get("metric") for x in a if x.get("metric")), "value")
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=t,
+            y=[x.get("upper") for x in a],
+            mode="lines",
+            line={"width": 0},
+            showlegend=False,
+            hoverinfo="skip",
+            connectgaps=False,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=t,
+            y=[x.get("lower") for x in a],
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor="rgba(21, 101, 192, 0.15)",
+            name="learned band",
+            hoverinfo="skip",
+            connectgaps=False,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=t,
+            y=[x.get("median") for x in a],
+            mode="lines",
+            line={"color": "rgba(21, 101, 192, 0.6)", "dash": "dot", "width": 1},
+            name="median",
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=t,
+            y=[x.get("value") for x in a],
+            mode="lines+markers",
+            name=label(metric),
+            line={"color": "#424242", "width": 1.5},
+            marker={
+                "color": [ANOMALY_COLOURS.get(x.get("state"), "#757575") for x in a],
+                "size": 8 if len(a) <= 200 else 5,
+            },
+            text=[label(x.get("reason") or "") for x in a],
+            hovertemplate="%{x}<br>%{y:,}<br>%{text}<extra></extra>",
+        )
+    )
+    for state, colour in ANOMALY_COLOURS.items():
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=state,
+                marker={"color": colour, "size": 8},
+                showlegend=any(x.get("state") == state for x in a),
+            )
+        )
+    fig.update_yaxes(title_text=label(metric), tickformat=",")
+    fig.update_layout(
+        title=label(title) if title else None,
+        height=340,
+        margin={"l": 60, "r": 20, "t": 40 if title else 20, "b": 40},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
+        font=FONT,
+        hovermode="closest",
     )
     return fig

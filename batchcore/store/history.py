@@ -387,7 +387,9 @@ def project_scorecard(
     "pipeline_id", "checks", "passing", "previous_checks", "previous_passing"}], "checks":
     [{"project_id", "pipeline_id", "check_name", "status", "previous_status", "runs",
     "failed_runs", "last_failed_rows", "previous_failed_rows", "last_pass_rate",
-    "previous_pass_rate", "last_run"}] failing first}.
+    "previous_pass_rate", "last_run"}] failing first, "previous_only": checks that ran in the
+    previous period only [{"project_id", "pipeline_id", "check_name", "previous_status",
+    "last_run"}]}.
     """
     proj, pp = ("c.project_id = ? AND ", [project_id]) if project_id else ("", [])
     rows = cur.execute(
@@ -457,6 +459,17 @@ def project_scorecard(
                 "last_run": v[6],
             }
         )
+    gone = [
+        {
+            "project_id": key[0],
+            "pipeline_id": key[1],
+            "check_name": key[2],
+            "previous_status": v[0],
+            "last_run": v[6],
+        }
+        for key, v in prev_p.items()
+        if key not in cur_p
+    ]
     rank = {"failed": 0, "error": 1, "warned": 2, "passed": 3}
     checks.sort(
         key=lambda c: (
@@ -473,6 +486,7 @@ def project_scorecard(
             pipes.values(), key=lambda d: (d["project_id"] or "", d["pipeline_id"])
         ),
         "checks": checks,
+        "previous_only": sorted(gone, key=lambda c: (c["pipeline_id"], c["check_name"])),
     }
 
 
@@ -565,3 +579,37 @@ def anomaly_runs(
         "reason",
     )
     return [dict(zip(keys, r, strict=True)) for r in rows], int(total)
+
+
+def latest_run_details(
+    cur,
+    project_id: str | None,
+    pipeline_id: str,
+    check_name: str,
+    *,
+    until: datetime | None = None,
+) -> dict[str, Any] | None:
+    """The check's latest run before `until` with everything it stored (RUN_KEYS plus
+    check_type, table_name, sample, sql, details), or None."""
+    where, params = _ident(project_id, pipeline_id, check_name)
+    rng, rp = _range(None, until)
+    rows = cur.execute(
+        f"""SELECT {_RUN_SELECT}, c.check_type, c.table_name, c.sample, c.sql, c.details
+            FROM check_results c LEFT JOIN jobs j USING (job_id) WHERE {where}{rng}
+            ORDER BY c.created_at DESC, c.job_id DESC, c.attempt DESC LIMIT 1""",
+        params + rp,
+    ).fetchall()
+    if not rows:
+        return None
+    r = rows[0]
+    d = _run(r[: len(RUN_KEYS)])
+    extra = dict(
+        zip(
+            ("check_type", "table_name", "sample", "sql", "details"),
+            r[len(RUN_KEYS) :],
+            strict=True,
+        )
+    )
+    extra["sample"] = jsonutil.loads(extra["sample"])
+    extra["details"] = jsonutil.loads(extra["details"])
+    return {**d, **extra}

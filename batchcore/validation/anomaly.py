@@ -95,10 +95,16 @@ def metric_value(row: dict[str, Any], metric: str) -> float | None:
         return None
 
 
-def _num(v: float) -> str:
+def fmt_value(v: float) -> str:
+    """A metric value for reasons: whole numbers with thousands separators (12,400), at most two
+    decimals from 1 up (107.43), four significant digits below 1 (0.01234)."""
     if float(v).is_integer() and abs(v) < 1e15:
         return f"{int(v):,}"
-    return f"{v:,.4g}" if abs(v) >= 1 else f"{v:.4g}"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if abs(v) >= 1:
+        return f"{v:,.2f}".rstrip("0").rstrip(".")
+    return f"{v:.4g}"
 
 
 @dataclass(frozen=True)
@@ -159,18 +165,18 @@ def judge(
         )
     b = learn_band(history[: spec.window], spec.sensitivity)
     rule = (
-        f"median {_num(b.median)} ± {spec.sensitivity:g} × 1.4826 × MAD {_num(b.mad)} over the "
+        f"median {fmt_value(b.median)} ± {spec.sensitivity:g} × 1.4826 × MAD {fmt_value(b.mad)} over the "
         f"last {b.runs} runs{on}"
     )
     if value < b.lower:
-        why = f"{spec.metric} {_num(value)} is below the band {_num(b.lower)} – {_num(b.upper)} by {_num(b.lower - value)} ({rule})"
+        why = f"{spec.metric} {fmt_value(value)} is below the band {fmt_value(b.lower)} – {fmt_value(b.upper)} by {fmt_value(b.lower - value)} ({rule})"
         return AnomalyVerdict("anomaly", reason=why, band=b, **common)
     if value > b.upper:
-        why = f"{spec.metric} {_num(value)} is above the band {_num(b.lower)} – {_num(b.upper)} by {_num(value - b.upper)} ({rule})"
+        why = f"{spec.metric} {fmt_value(value)} is above the band {fmt_value(b.lower)} – {fmt_value(b.upper)} by {fmt_value(value - b.upper)} ({rule})"
         return AnomalyVerdict("anomaly", reason=why, band=b, **common)
     return AnomalyVerdict(
         "normal",
-        reason=f"{spec.metric} {_num(value)} is within the band {_num(b.lower)} – {_num(b.upper)} ({rule})",
+        reason=f"{spec.metric} {fmt_value(value)} is within the band {fmt_value(b.lower)} – {fmt_value(b.upper)} ({rule})",
         band=b,
         **common,
     )
@@ -202,3 +208,56 @@ def evaluate(
             )
         ]
     return judge(metric_value(row, spec.metric), past, spec, weekday=weekday)
+
+
+def prefetch_history(
+    spec: dict[str, Any], workspace_root: Any, history: HistorySource, *, at: datetime
+) -> dict[str, list[float]]:
+    """For an attempt that runs away from the job store (a Dask worker): the history every
+    banded check of the `pipeline_execution` spec will ask for, read now in the app process.
+    Keys: JSON of [project_id, pipeline_id, check_name, metric]; values newest first. A pipeline
+    that cannot load gives {} (the worker then reports the real error)."""
+    import json
+
+    from batchcore.validation.runner import expand
+    from batchcore.validation.spec import load_pipeline
+    from batchcore.workspace import Workspace
+
+    try:
+        ws = Workspace.load(workspace_root)
+        pipeline = load_pipeline(
+            ws.resolve_pipeline(spec["pipeline_id"], spec.get("project_id")), ws
+        )
+    except Exception:
+        return {}
+    out: dict[str, list[float]] = {}
+    for plan in expand(pipeline):
+        band = plan.spec.band_spec
+        if band is None:
+            continue
+        weekday = at.isoweekday() if band.seasonality == "weekday" else None
+        key = json.dumps([pipeline.project_id, pipeline.pipeline_id, plan.name, band.metric])
+        out[key] = [
+            v
+            for _t, v in history(
+                pipeline.project_id,
+                pipeline.pipeline_id,
+                plan.name,
+                band.metric,
+                before=at,
+                limit=band.window,
+                isoweekday=weekday,
+            )
+        ]
+    return out
+
+
+def frozen_history(data: dict[str, list[float]]) -> HistorySource:
+    """A HistorySource answering from `prefetch_history`'s result (on the worker)."""
+    import json
+
+    def source(project_id, pipeline_id, check_name, metric, *, before, limit, isoweekday=None):
+        values = data.get(json.dumps([project_id, pipeline_id, check_name, metric]), [])
+        return [(before, v) for v in values[:limit]]
+
+    return source

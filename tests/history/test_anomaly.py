@@ -80,7 +80,7 @@ def test_band_matches_a_hand_computation_on_real_history(tmp_path, make_engine):
     assert (a["median"], a["mad"]) == (101.5, 2.0)
     assert a["lower"] == pytest.approx(95.5696) and a["upper"] == pytest.approx(107.4304)
     assert got["details"]["reason"].startswith(
-        "row_count 130 is above the band 95.57 – 107.4 by 22.57 (median 101.5 ± 2 × 1.4826 × "
+        "row_count 130 is above the band 95.57 – 107.43 by 22.57 (median 101.5 ± 2 × 1.4826 × "
         "MAD 2 over the last 6 runs)"
     )
     # the check history shows the failure of the row count check on the latest run

@@ -22,6 +22,7 @@ from batchcore.store import Store
 from batchcore.store.commands import CreateJob, insert_check_rows
 from batchcore.store.writer import FnCommand
 from batchcore.timeutil import utcnow_naive
+from batchcore.validation.anomaly import AnomalySpec, judge
 
 CONNECTIONS = """\
 connections:
@@ -409,8 +410,10 @@ def seed_check_history(
     `runs_per_day` times, one bulk job per project of HISTORY_PROJECTS runs each of its pipelines
     (6 checks each, 30 checks in all). Row counts grow slowly and are ~25% lower on weekends;
     `WORSENING` fails more every day of the last 30; accepted_values fails now and then (~6%);
-    a relationships check could not run (status error) about once in 100 runs; retail's
-    dim_customer row count on the last day is 3x its usual (an anomaly).
+    a relationships check could not run (status error) about once in 100 runs. Row count checks
+    carry the verdict of `anomaly: {metric: row_count, seasonality: weekday}` (judged as the
+    executor would, from the runs before them); retail's dim_customer row count on the last day
+    is 3x its usual: an anomaly.
 
     Stored as the executor stores them (jobs, operations, attempts, check_results), in one
     transaction. Returns {"jobs", "check_runs", "checks", "first", "last", "seconds"}.
@@ -441,6 +444,11 @@ def seed_check_history(
     checks: list[dict[str, Any]] = []
     key = 0
     step = timedelta(hours=24 / runs_per_day)
+    band = AnomalySpec(metric="row_count", window=20, seasonality="weekday")
+    last_day = days if day0 + timedelta(days=days, hours=1) < now else days - 1
+    past: dict[
+        tuple, list[float]
+    ] = {}  # (project, pipeline, isoweekday) -> row counts, newest first
     for d in range(days + 1):
         for slot in range(runs_per_day):
             created = day0 + timedelta(days=d, hours=1) + slot * step
@@ -464,7 +472,7 @@ def seed_check_history(
                     if (project, pl) == (
                         "retail_migration",
                         "dim_customer_validation",
-                    ) and d == days:
+                    ) and d == last_day:
                         rows *= 3
                     results = []
                     for i, (name, ctype, cols, thr) in enumerate(_history_checks(table)):
@@ -496,10 +504,23 @@ def seed_check_history(
                         )
                         r["columns"] = cols
                         r["status"] = status
+                        r["passed"] = status == "passed"
                         r["duration_ms"] = rng.uniform(5, 400)
-                        if ctype == "row_count":
-                            r["observed"] = {"row_count": rows, "min": 1, "max": None}
+                        if ctype == "row_count":  # declared with anomaly: {row_count, weekday}
+                            wk = (project, pl, created.isoweekday())
+                            v = judge(float(rows), past.get(wk, []), band, weekday=wk[2])
+                            past.setdefault(wk, []).insert(0, float(rows))
+                            r["observed"] = {
+                                "row_count": rows,
+                                "min": 1,
+                                "max": None,
+                                "anomaly": v.as_dict(),
+                            }
                             r["non_null_rows"] = None
+                            r["sql"] = f"SELECT count(*) FROM {table}"
+                            if v.state == "anomaly":
+                                r["status"], r["passed"] = "failed", False
+                                r["details"] = {"reason": v.reason}
                         if status == "error":
                             r.update(
                                 total_rows=None,

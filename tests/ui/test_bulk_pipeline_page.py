@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.ui.conftest import open_page
+from ui_components import details
 
 PAGE = "pages/bulk_pipeline.py"
 FIX_1 = "Fix the 1 problem above, then submit again."
@@ -59,7 +60,7 @@ def test_form_submits_a_bulk_job_with_the_chosen_pipelines(engine):
     )
     at.query_params["job_id"] = job.job_id
     at.switch_page("pages/job_details.py").run()
-    assert list(at.dataframe[0].value["Operation"]) == [o.operation_id for o in job.operations]
+    assert list(at.dataframe[0].value["Operation"]) == [details.op_title(o) for o in job.operations]
 
 
 def test_missing_name_and_no_pipeline_show_inline_errors(engine):

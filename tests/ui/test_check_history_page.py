@@ -23,7 +23,7 @@ def test_one_check_by_its_url(engine):
     assert at.subheader[0].value == WORSENING[2]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Runs (all time)"] == "61"
-    assert metrics["Latest run"] == "❌ failed"
+    assert metrics["Latest run"] == "✗ failed"
     assert metrics["Failed rows, latest"] == f"{h['runs'][0]['failed_rows']:,}"
     df = at.dataframe[0].value
     assert len(df) == 61
@@ -46,6 +46,7 @@ def test_pipeline_strip_and_scorecard(engine):
     now = card["current"]
     assert metrics["Checks passing now"] == f"{now['passing']} of {now['checks']}"
     assert metrics["Failing now"] == str(now["failing"])
+    assert "Review report (HTML)" in [b.proto.label for b in at.get("download_button")]
     failing = at.dataframe[1].value
     assert f"fact_sales_validation · {WORSENING[2]}" in list(failing["Check"])
 
@@ -69,6 +70,7 @@ def test_job_details_links_to_each_pipelines_history(engine):
         "Check history · ledger_validation",
         "Check history · fx_rates_validation",
     ]
+    assert [b.proto.label for b in at.get("download_button")].count("Review report (HTML)") == 1
     # and the link's target shows that pipeline's checks from this very run
     at = open_page(PAGE, project="finance_checks", pipeline="ledger_validation", period="all")
     checks = at.dataframe[0].value
@@ -92,7 +94,20 @@ def test_analytics_flags_anomalies_in_its_scope(engine, workspace):
     assert "1 anomaly" in at.warning[0].value
     df = next(d.value for d in at.dataframe if "Why" in d.value.columns)
     assert list(df["Check"]) == ["orders_validation · row_count(orders)"]
-    assert df["Why"][0].startswith("row_count 130 is above the band 94.57 – 106.4 by 23.57")
+    assert df["Why"][0].startswith("row_count 130 is above the band 94.57 – 106.43 by 23.57")
     # another project's scope has none
     assert engine.anomalies(project_id="finance_checks") == ([], 0)
     assert engine.anomalies(project_id="retail_migration")[1] == 1
+
+
+def test_a_check_judged_by_its_band_says_why(engine):
+    seed_check_history(engine.store, days=60, runs_per_day=1)
+    key = "retail_migration/dim_customer_validation/row_count(dim_customer)"
+    latest = engine.check_history(key, limit=1)["runs"][0]
+    verdict = latest["observed"]["anomaly"]
+    assert verdict["state"] == "anomaly"  # the seeded 3x row count of the last day
+    at = open_page(PAGE, check=key, period="all")
+    assert at.error[0].value == f"Learned band, latest run in the period: {verdict['reason']}"
+    assert len(at.get("plotly_chart")) == 2  # the band, then failed rows and pass rate
+    observed = at.dataframe[0].value["Observed"][0]
+    assert observed.startswith(f"row_count={latest['total_rows']:,}, min=1, band: anomaly (")

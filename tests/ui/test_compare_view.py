@@ -5,24 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from batchcore.engine import get_engine, shutdown_engine
-from tests.compare_runs import prepare_workspace, run_jobs_on
+from tests.compare_runs import run_jobs_on
 from tests.ui.conftest import open_page
 
 PAGE = "pages/job_details.py"
 
 
 @pytest.fixture
-def runs(tmp_path, monkeypatch):
-    ws = prepare_workspace(tmp_path)
-    monkeypatch.setenv("BATCH_JOBS_DIR", str(tmp_path / "jobs"))
-    monkeypatch.setenv("BATCH_WORKSPACE", str(ws))
-    monkeypatch.setenv("BATCH_AUTO_BUILD_EXAMPLE", "0")
-    monkeypatch.setenv("BATCH_MAX_WORKERS", "3")
-    monkeypatch.delenv("BATCH_API_TOKEN", raising=False)
-    shutdown_engine()
-    yield run_jobs_on(get_engine(), ws)
-    shutdown_engine()
+def runs(example_engine):
+    return run_jobs_on(example_engine, example_engine.settings.workspace)
 
 
 def _compare_table(at):

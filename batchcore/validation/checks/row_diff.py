@@ -23,7 +23,10 @@ pass rate 1.0.
 
 Both sides' values are normalised in their own database by the Dialect (`Dialect.norm`: dates
 and times as canonical UTC / as-written text, booleans as 0/1). Tables up to `max_pull_rows`
-rows are read whole (normalised) and diffed in memory. Larger ones are split into hash buckets
+rows are read whole (normalised) and diffed in memory — unless, from 100,000 rows, comparing
+checksums is estimated cheaper from the dialects' measured costs (`Dialect.pull_us_per_value`,
+`checksum_us_per_value`: e.g. MySQL rows cross PyMySQL as Python tuples) and no float or decimal
+column is compared without a tolerance of at least 10^-6 (`details.chosen_by: cost`). Larger ones are split into hash buckets
 of the key (`segment_rows` rows each, default 1,000, at most 4,096 buckets: small buckets make a
 few scattered changes pull few rows, and the checksum query costs the same for 10 or 4,096
 groups); both databases answer per bucket its row count and two 32-bit sums from ONE md5 of
@@ -45,6 +48,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictStr, field_validator
 
+from batchcore.dialects.base import SCALE_DIGITS
 from batchcore.jsonutil import to_jsonable
 from batchcore.validation.checks.base import (
     ColumnName,
@@ -59,6 +63,7 @@ from batchcore.validation.compare import common_family
 from batchcore.validation.rowdiff import ColumnPlan, DiffResult, diff_tables
 
 PULL_SEGMENTS = 200  # differing segments read per query
+COST_MIN_ROWS = 100_000  # below this, rows are always read whole (cheap either way, and exact)
 
 
 class RowDiffSpec(TableCheckSpec):
@@ -174,7 +179,10 @@ class RowDiffCheck(CompareCheck):
         details: dict[str, Any] = {"key": self.keys, "columns": values}
         res = DiffResult()
         opts = dict(tolerance=self.spec.tolerance, sample_size=ctx.sample_size, out=res)
-        if biggest <= self.spec.max_pull_rows:
+        by_cost = biggest <= self.spec.max_pull_rows and self._checksums_cheaper(
+            ctx, counts, cols, fams
+        )
+        if biggest <= self.spec.max_pull_rows and not by_cost:
             details["mode"] = "full"
             src, tgt, pulled = self._pull(ctx, cols, fams, None)
             diff_tables(src, tgt, key_plans, value_plans, **opts)
@@ -189,7 +197,10 @@ class RowDiffCheck(CompareCheck):
                 segments_pulled=differing,
                 segment_sql=seg_sql,
             )
-            sql = _segmented_header(counts, self.spec.max_pull_rows, n, differing) + seg_sql
+            details["chosen_by"] = "cost" if by_cost else "max_pull_rows"
+            sql = (
+                _segmented_header(counts, self.spec.max_pull_rows, n, differing, by_cost) + seg_sql
+            )
             for chunk in range(0, len(differing), PULL_SEGMENTS):
                 src, tgt, pulled = self._pull(
                     ctx, cols, fams, differing[chunk : chunk + PULL_SEGMENTS], n
@@ -222,6 +233,28 @@ class RowDiffCheck(CompareCheck):
         if samples and ctx.sample_size > 0:
             out.sample = {"columns": ["diff", "key", "values"], "rows": samples[: ctx.sample_size]}
         return out
+
+    def _checksums_cheaper(
+        self, ctx: RunContext, counts: dict[str, int], cols: list[str], fams: dict
+    ) -> bool:
+        """True when comparing segment checksums is estimated cheaper than reading every row,
+        for a table within max_pull_rows: from each dialect's measured costs per value
+        (`pull_us_per_value`, `checksum_us_per_value`; the two sides run at once, so the slower
+        side counts). Never below COST_MIN_ROWS rows, and never when a float or decimal column
+        is compared without a tolerance of at least 10^-6: checksums round those to 10^-6, and
+        a full pull finds smaller differences (module doc)."""
+        if max(counts.values()) < COST_MIN_ROWS:
+            return False
+        if (
+            any(fams[c][2] in ("float", "decimal") for c in cols)
+            and (self.spec.tolerance or 0) < 10**-SCALE_DIGITS
+        ):
+            return False
+        values = {side: counts[side] * len(cols) for side in counts}
+        dialect = {side: ctx.conn(side).dialect for side in counts}
+        full = max(values[s] * dialect[s].pull_us_per_value for s in counts)
+        checksums = max(values[s] * dialect[s].checksum_us_per_value for s in counts)
+        return checksums < full
 
     def _null_key_samples(
         self, ctx: RunContext, cols: list[str], fams: dict, null_keys: dict, values: list[str]
@@ -261,13 +294,23 @@ class RowDiffCheck(CompareCheck):
         md5 sums of the rows' checksum text (rows with a complete key only)."""
         conn = ctx.conn(side)
         d = conn.dialect
-        bucket = self._bucket_expr(ctx, side, fams, n)
-        # each row's checksum text is built and hashed ONCE (the inner query); the two sums
-        # take their 32 bits from that one md5
+        # innermost: each column's canonical text once, as t0..tN (no value computed twice for
+        # its frame's length); then ONE md5 of the row's framed text and the bucket from the
+        # key's texts (the same text _bucket_expr builds); then the sums of two 32-bit parts
+        normed = self._normed(ctx, side, cols, fams)
+        canon = ", ".join(
+            f"{d.canonical_text(e, fams[c][2])} AS t{i}"
+            for i, (e, c) in enumerate(zip(normed, cols, strict=True))
+        )
         inner = (
-            f"SELECT {bucket} AS b, {d.md5(self._row_text(ctx, side, cols, fams))} AS m "
-            f"FROM {conn.table_ref(self._table(side))}"
+            f"SELECT {canon} FROM {conn.table_ref(self._table(side))}"
             f"{self.where_sql(conn, self._key_complete(ctx, side))}"
+        )
+        texts = [f"t{i}" for i in range(len(cols))]
+        nk = len(self.keys)
+        key_hash = d.hex_to_int(d.substr(d.md5(d.framed_concat(texts[:nk])), 1, 8))
+        middle = (
+            f"SELECT ({key_hash} % {n}) AS b, {d.md5(d.framed_concat(texts))} AS m FROM ({inner}) x"
         )
         exprs = [
             "b",
@@ -275,7 +318,7 @@ class RowDiffCheck(CompareCheck):
             f"sum({d.hex_to_int(d.substr('m', 1, 8))})",
             f"sum({d.hex_to_int(d.substr('m', 9, 8))})",
         ]
-        return f"SELECT {', '.join(exprs)} FROM ({inner}) x GROUP BY {d.group_by_position(1, 'b')}"
+        return f"SELECT {', '.join(exprs)} FROM ({middle}) y GROUP BY {d.group_by_position(1, 'b')}"
 
     def _pull(
         self, ctx: RunContext, cols: list[str], fams: dict, buckets: list[int] | None, n: int = 1
@@ -338,7 +381,9 @@ def _both_sides(ctx: RunContext, fn: Callable[[str], Any]) -> dict[str, Any]:
         return {"source": source.result(), "target": target}
 
 
-def _segmented_header(counts: dict[str, int], max_pull: int, n: int, differing: list[int]) -> str:
+def _segmented_header(
+    counts: dict[str, int], max_pull: int, n: int, differing: list[int], by_cost: bool = False
+) -> str:
     """The leading comment of a segmented row_diff's SQL: how segments were compared and which
     were pulled."""
     pulled = (
@@ -349,8 +394,12 @@ def _segmented_header(counts: dict[str, int], max_pull: int, n: int, differing: 
     )
     return (
         f"-- segmented row_diff: {counts['source']:,} source / {counts['target']:,} target rows "
-        f"exceed max_pull_rows {max_pull:,}.\n"
-        f"-- Rows were split into {n:,} segments by an md5 hash of the key; each side answered per "
+        + (
+            "(checksums estimated cheaper than reading every row).\n"
+            if by_cost
+            else f"exceed max_pull_rows {max_pull:,}.\n"
+        )
+        + f"-- Rows were split into {n:,} segments by an md5 hash of the key; each side answered per "
         "segment a row count and two md5 checksums (the queries below).\n"
         f"-- {pulled}.\n"
     )
