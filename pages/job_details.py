@@ -61,6 +61,7 @@ except NotFound:
 
 
 live = details.is_live(first)
+jobs.pending_cancel_dialog(eng)  # drawn by the page, never inside the live fragment
 
 
 @st.fragment(run_every=details.LIVE_EVERY_S if live else None)
