@@ -109,3 +109,5 @@ def test_a_check_judged_by_its_band_says_why(engine):
     at = open_page(PAGE, check=key, period="all")
     assert at.error[0].value == f"Learned band, latest run in the period: {verdict['reason']}"
     assert len(at.get("plotly_chart")) == 2  # the band, then failed rows and pass rate
+    observed = at.dataframe[0].value["Observed"][0]
+    assert observed.startswith(f"row_count={latest['total_rows']:,}, min=1, band: anomaly (")
