@@ -183,9 +183,11 @@ class Dialect:
             return self.bool_to_int(expr)
         return expr
 
-    def scaled_int_text(self, expr: str) -> str:
-        """round(expr × 10^6) as decimal digits (float and decimal checksums)."""
-        return self.to_text(f"CAST(round({expr} * {10**SCALE_DIGITS}) AS DECIMAL(38,0))")
+    def decimal_text(self, expr: str) -> str:
+        """A number rounded to 10^-6 as fixed-point text with 6 decimals (`-2.250000`,
+        `0.000000` for -0), for float and decimal checksums. Cast, never multiplied: a BIGINT
+        or DECIMAL(38,6) times 10^6 overflows (MySQL, DuckDB), and SQLite saturates."""
+        return self.to_text(f"CAST({expr} AS DECIMAL(38,{SCALE_DIGITS}))")
 
     def int_text(self, expr: str) -> str:
         """An integer as decimal digits."""
@@ -193,12 +195,12 @@ class Dialect:
 
     def canonical_text(self, normed: str, common: str) -> str:
         """The text of a normalised value (`norm`) that is identical across dialects when the
-        values are equal (NULL stays NULL). Float and decimal values are written as
-        round(value × 10^6) in digits: equal within 10^-6 gives equal text."""
+        values are equal (NULL stays NULL). Float and decimal values are written rounded to
+        10^-6 with 6 decimals (`decimal_text`)."""
         if common in TIME_FAMILIES:
             return normed
         if common in ("float", "decimal"):
-            return self.scaled_int_text(normed)
+            return self.decimal_text(normed)
         if common == "integer":
             return self.int_text(normed)
         return self.to_text(normed)

@@ -80,8 +80,8 @@ class SQLServerDialect(Dialect):
             )
         return f"CONVERT(VARCHAR(26), CAST({expr} AS DATETIME2(6)), 121)"
 
-    def scaled_int_text(self, expr: str) -> str:
-        return self.to_text(f"CAST(round({expr} * 1000000, 0) AS DECIMAL(38,0))")
+    def decimal_text(self, expr: str) -> str:
+        return self.to_text(f"CAST({expr} AS DECIMAL(38,6))")
 
     def now_local_text(self) -> str:
         return self.ts_text("SYSDATETIME()", "timestamp")

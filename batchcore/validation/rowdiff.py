@@ -5,8 +5,11 @@ the key columns first, then the compared ones), already normalised by each side'
 (`Dialect.norm`: dates and times as canonical text, booleans as 0/1), loads them into a private
 in-memory DuckDB, casts each column to its family's comparison type, and pairs rows by key:
 
-- within a key, rows are numbered after sorting by their values, so duplicates pair up with
-  their multiplicity (source ('x', 6) once, target twice → one extra row in target);
+- identical rows (same key, same normalised values) pair first, with their multiplicity
+  (source ('x', 6) once, target twice → one extra row in target); the rest are numbered within
+  their key after sorting by their values and pair by that number, so a key with rows
+  (1, NULL), (1, 0) in the source and (1, NULL) in the target has one missing row, not one
+  changed and one missing;
 - keys join as tuples with `=`: the caller never passes a row whose key has a NULL part (those
   are a finding of their own, never paired);
 - a paired row is changed when any compared column differs: NULL equals NULL, NULL differs from
@@ -74,8 +77,17 @@ def _norm(c: str, arrow_type: pa.DataType, plan: ColumnPlan) -> str:
 
 
 def _equal(a: str, b: str, plan: ColumnPlan, tolerance: float | None) -> str:
+    """TRUE or FALSE (never NULL): equal, numbers within `tolerance`. NULL equals only NULL
+    (a NULL beside a number is a difference, whatever the tolerance). Integers and decimals
+    subtract exactly (as doubles, 2^53 and 2^53 + 1 would be 0 apart)."""
     if tolerance and plan.family in ("float", "decimal", "integer"):
-        return f"(({a} IS NULL AND {b} IS NULL) OR abs(CAST({a} AS DOUBLE) - CAST({b} AS DOUBLE)) <= {float(tolerance)!r})"
+        diff = (
+            f"CAST({a} AS DOUBLE) - CAST({b} AS DOUBLE)" if plan.family == "float" else f"{a} - {b}"
+        )
+        return (
+            f"(({a} IS NULL AND {b} IS NULL) OR "
+            f"({a} IS NOT NULL AND {b} IS NOT NULL AND abs({diff}) <= {float(tolerance)!r}))"
+        )
     return f"({a} IS NOT DISTINCT FROM {b})"
 
 
@@ -102,19 +114,31 @@ def diff_tables(
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
+        allcols = ", ".join(f"c{i}" for i in range(len(plans)))
         for name, tbl in (("s", src), ("t", tgt)):
             con.register(f"{name}_raw", tbl)
             sel = ", ".join(
                 f"{_norm(f'c{i}', tbl.schema.field(i).type, p)} AS c{i}"
                 for i, p in enumerate(plans)
             )
-            part = ", ".join(f"c{i}" for i in range(nk))
-            order = ", ".join(f"c{i} NULLS LAST" for i in range(nk, len(plans))) or "1"
+            # _en numbers identical rows, so that equal rows pair first (below)
             con.execute(
-                f"CREATE TEMP TABLE {name} AS SELECT *, 1 AS _p, row_number() OVER (PARTITION BY {part} "
-                f"ORDER BY {order}) AS _rn FROM (SELECT {sel} FROM {name}_raw)"
+                f"CREATE TEMP TABLE {name}0 AS SELECT *, row_number() OVER "
+                f"(PARTITION BY {allcols}) AS _en FROM (SELECT {sel} FROM {name}_raw)"
             )
             con.unregister(f"{name}_raw")
+        same_row = " AND ".join(
+            [*(f"a.c{i} IS NOT DISTINCT FROM b.c{i}" for i in range(len(plans))), "a._en = b._en"]
+        )
+        part = ", ".join(f"c{i}" for i in range(nk))
+        order = ", ".join(f"c{i} NULLS LAST" for i in range(nk, len(plans))) or "1"
+        for name, other in (("s", "t0"), ("t", "s0")):
+            # rows without an identical row on the other side, numbered within their key
+            con.execute(
+                f"CREATE TEMP TABLE {name} AS SELECT *, 1 AS _p, row_number() OVER "
+                f"(PARTITION BY {part} ORDER BY {order}) AS _rn FROM "
+                f"(SELECT a.* EXCLUDE (_en) FROM {name}0 a ANTI JOIN {other} b ON {same_row})"
+            )
         on = " AND ".join([*(f"s.c{i} = t.c{i}" for i in range(nk)), "s._rn = t._rn"])
         eqs = [_equal(f"s.c{i}", f"t.c{i}", plans[i], tolerance) for i in range(nk, len(plans))]
         same = " AND ".join(eqs) if eqs else "TRUE"

@@ -72,6 +72,8 @@ class ColumnAggregatesMatchCheck(CompareCheck):
         for c, m, common in plan:
             fam = ctx.column(side, table, c).family
             q = d.quote(c)
+            if fam == "boolean" and common != "boolean":  # beside numbers: 0/1, like row_diff
+                q, fam = d.bool_to_int(q), "integer"
             # dates and times compare as instants / as written (Dialect.ts_text), like row_diff
             ts = (
                 (fam if fam in (*TIME_FAMILIES, "string") else "timestamp")
