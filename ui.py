@@ -63,6 +63,12 @@ pages = {
             core.PAGE_ANALYTICS, title="Analytics", icon=":material/insights:", url_path="analytics"
         ),
         st.Page(
+            core.PAGE_CHECK_HISTORY,
+            title="Check history",
+            icon=":material/timeline:",
+            url_path="check-history",
+        ),
+        st.Page(
             core.PAGE_CATALOG, title="Catalog", icon=":material/menu_book:", url_path="catalog"
         ),
         st.Page(

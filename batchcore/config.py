@@ -16,11 +16,14 @@
 | BATCH_AUTO_BUILD_EXAMPLE | build the example databases on first start when missing | 1 |
 | BATCH_BASE_URL | the UI's address, for Job Details links in notifications | http://127.0.0.1:8501 |
 | BATCH_SCHEDULER | 0 turns the schedule thread off (schedules then fire only by "run now") | 1 |
+| BATCH_EXECUTOR | where operations run: `threads` (in this process) or `dask` (a Dask cluster) | threads |
+| BATCH_DASK_SCHEDULER | with `dask`: `tcp://host:port` (an existing cluster) or `local:N` (N worker processes started here) | `local:2` |
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +59,9 @@ def _float_env(name: str, default: float | None, lo: float) -> float | None:
     return value
 
 
+_DASK_SCHEDULER = re.compile(r"^(tls|tcp)://[^\s/:]+:\d{1,5}$|^local:([1-9]|[1-5][0-9]|6[0-4])$")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Engine settings. Build with `Settings.from_env()`; tests pass explicit values."""
@@ -74,8 +80,23 @@ class Settings:
     auto_build_example: bool = True
     base_url: str = "http://127.0.0.1:8501"
     scheduler_enabled: bool = True
+    executor: str = "threads"
+    dask_scheduler: str = "local:2"
 
     def __post_init__(self) -> None:
+        if self.executor not in ("threads", "dask"):
+            raise ConfigError(
+                f"BATCH_EXECUTOR={self.executor!r} is not one of threads, dask",
+                field="BATCH_EXECUTOR",
+                value=self.executor,
+            )
+        if self.executor == "dask" and not _DASK_SCHEDULER.match(self.dask_scheduler):
+            raise ConfigError(
+                f"BATCH_DASK_SCHEDULER={self.dask_scheduler!r} is neither tcp://host:port nor "
+                "local:N (N worker processes, 1..64)",
+                field="BATCH_DASK_SCHEDULER",
+                value=self.dask_scheduler,
+            )
         if self.api_token_read and not self.api_token:
             raise ConfigError(
                 "BATCH_API_TOKEN_READ is set without BATCH_API_TOKEN: set the full-access token "
@@ -122,6 +143,8 @@ class Settings:
             not in ("0", "false", "no"),
             base_url=(os.environ.get("BATCH_BASE_URL") or "http://127.0.0.1:8501").rstrip("/"),
             scheduler_enabled=os.environ.get("BATCH_SCHEDULER", "1") not in ("0", "false", "no"),
+            executor=(os.environ.get("BATCH_EXECUTOR") or "threads").strip().lower(),
+            dask_scheduler=(os.environ.get("BATCH_DASK_SCHEDULER") or "local:2").strip(),
         )
         values.update(overrides)
         return cls(**values)

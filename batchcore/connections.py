@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import re
 import sqlite3
+import sys
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
@@ -123,8 +124,10 @@ class DbConnection(ABC):
 
         cols, rows = self.query(sql)
         arrays = []
-        for i in range(len(cols)):
-            values = [r[i] for r in rows]
+        columns = list(zip(*rows, strict=True)) if rows else [()] * len(cols)
+        del rows
+        for values in columns:
+            values = list(values)
             try:
                 arrays.append(pa.array(values))
             except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
@@ -341,6 +344,23 @@ def _connect_error(exc: BaseException, context: str) -> BatchError:
     )
 
 
+def _plain_arrow(t) -> bool:
+    """An Arrow type every comparison reads like the tuple path's values."""
+    import pyarrow as pa
+
+    return (
+        pa.types.is_integer(t)
+        or pa.types.is_floating(t)
+        or pa.types.is_boolean(t)
+        or pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_binary(t)
+        or pa.types.is_large_binary(t)
+        or pa.types.is_null(t)
+        or pa.types.is_decimal(t)
+    )
+
+
 class PostgresConnection(DbConnection):
     """psycopg 3 in autocommit mode; `cancel()` sends the server a cancel request."""
 
@@ -348,6 +368,9 @@ class PostgresConnection(DbConnection):
         super().__init__(resolved, read_only)
         import psycopg
 
+        self._url = resolved.url
+        self._adbc: Any = None  # ADBC session for query_arrow: None = not yet, False = none
+        self._adbc_cursor: Any = None
         try:
             self.con = psycopg.connect(resolved.url, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:
@@ -366,14 +389,76 @@ class PostgresConnection(DbConnection):
                 return [], []
             return [d.name for d in cur.description], cur.fetchall()
 
+    def query_arrow(self, sql: str):
+        """Rows straight into Arrow through ADBC (`adbc-driver-postgresql`: the server's binary
+        COPY, no Python object per value) on a second session with the same session settings;
+        the tuple path of the base class when the driver is missing or a column comes back in a
+        type the comparison might not read the same way (anything but numbers, text, binary and
+        booleans: row_diff pulls dates and times as canonical text; NUMERIC arrives as its
+        text)."""
+        import pyarrow as pa
+
+        adbc = self._adbc_session()
+        if adbc is None:
+            return super().query_arrow(sql)
+        cur = adbc.cursor()
+        self._adbc_cursor = cur
+        try:
+            cur.execute(sql)
+            tbl = cur.fetch_arrow_table()
+        finally:
+            self._adbc_cursor = None
+            cur.close()
+        arrays = []
+        for col in tbl.columns:
+            arr = col
+            if isinstance(arr.type, pa.ExtensionType) and pa.types.is_string(arr.type.storage_type):
+                arr = pa.chunked_array([c.storage for c in arr.chunks], arr.type.storage_type)
+            if not _plain_arrow(arr.type):
+                return super().query_arrow(sql)
+            arrays.append(arr)
+        return pa.table(arrays, names=[f"c{i}" for i in range(tbl.num_columns)])
+
+    def _adbc_session(self):
+        """The ADBC connection (opened on first use, session settings applied), or None."""
+        if self._adbc is False:
+            return None
+        if self._adbc is None:
+            try:
+                import adbc_driver_postgresql.dbapi as adbc_pg
+            except ImportError:
+                self._adbc = False
+                return None
+            con = adbc_pg.connect(self._url, autocommit=True)
+            cur = con.cursor()
+            for stmt in self.dialect.session_sql(self.options) + (
+                self.dialect.read_only_sql() if self.read_only else []
+            ):
+                cur.execute(stmt)
+            cur.close()
+            self._adbc = con
+        return self._adbc
+
     def cancel(self) -> None:
         try:
             self.con.cancel_safe(timeout=5)
         except Exception:
             pass
+        cur = self._adbc_cursor
+        if cur is not None:
+            try:
+                cur.adbc_cancel()
+            except Exception:
+                pass
 
     def close(self) -> None:
         self.con.close()
+        if self._adbc:
+            try:
+                self._adbc.close()
+            except Exception:
+                pass
+            self._adbc = False
 
 
 # ---------------------------------------------------------------- MySQL / MariaDB
@@ -610,22 +695,63 @@ def connection_semaphore(name: str, limit: int) -> threading.BoundedSemaphore:
         return held[1]
 
 
+# the progress message of an operation waiting for a connection slot starts with this, then the
+# connection's name (store.reads lists those names in a job's progress: Active Jobs shows them)
+WAITING_PREFIX = "waiting for connection "
+
+
+def _on_dask_worker() -> bool:
+    """True inside a task on a Dask worker (the attempt runs on a cluster)."""
+    if "distributed" not in sys.modules:
+        return False
+    try:
+        from distributed import get_worker
+
+        get_worker()
+        return True
+    except (ValueError, ImportError):
+        return False
+
+
+def _cluster_semaphore(name: str, limit: int):
+    """The cluster-wide semaphore of connection `name` (a Dask distributed Semaphore kept by the
+    scheduler; a lease held by a worker that dies is released after the lease timeout)."""
+    from distributed import Semaphore
+
+    return Semaphore(max_leases=limit, name=f"batch-connection-{name}-{limit}")
+
+
 @contextmanager
 def connection_slot(
-    spec: ConnectionSpec, *, cancelled: Callable[[], bool] | None = None
+    spec: ConnectionSpec,
+    *,
+    cancelled: Callable[[], bool] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Iterator[None]:
-    """Hold one of `spec.max_concurrency` slots (default 4, connections.yaml) while inside the block.
+    """Hold one of `spec.max_concurrency` slots (connections.yaml `max_concurrent`, default 4)
+    while inside the block.
 
     A batch of hundreds of pipelines thus never opens more than `max_concurrency` connections to
-    one database at once. While waiting, `cancelled()` is polled every 0.2 s; when it returns True
-    the wait ends with OperationCancelled.
+    one database at once: in this process on the threads backend, across the whole cluster when
+    the attempt runs on a Dask worker (a distributed Semaphore). When no slot is free at once,
+    `on_wait("waiting for connection NAME ...")` is called (shown live on Active Jobs); while
+    waiting, `cancelled()` is polled every 0.2 s and ends the wait with OperationCancelled.
     """
-    sem = connection_semaphore(spec.name, spec.max_concurrency)
-    while not sem.acquire(timeout=0.2):
-        if cancelled is not None and cancelled():
-            raise OperationCancelled(
-                f"cancelled while waiting for a free slot of connection {spec.name}"
+    if _on_dask_worker():
+        sem = _cluster_semaphore(spec.name, spec.max_concurrency)
+    else:
+        sem = connection_semaphore(spec.name, spec.max_concurrency)
+    if not sem.acquire(timeout=0):
+        if on_wait is not None:
+            on_wait(
+                f"{WAITING_PREFIX}{spec.name} (all {spec.max_concurrency} of its "
+                "max_concurrent slots in use)"
             )
+        while not sem.acquire(timeout=0.2):
+            if cancelled is not None and cancelled():
+                raise OperationCancelled(
+                    f"cancelled while waiting for a free slot of connection {spec.name}"
+                )
     try:
         yield
     finally:

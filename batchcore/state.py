@@ -1,20 +1,21 @@
-"""The state machine: the one table of allowed status moves for jobs and operations.
+"""The state machine: the one table of allowed status moves for jobs and operations, the status
+sets as SQL, and the final-status rule (Python and SQL, one definition).
 
 Every status write in the store is a compare-and-set whose `WHERE status IN (...)` comes from
-`sources()`, so an illegal move cannot be written. Terminal states are write-once, with one
+`job_sources()` / `operation_sources()`, so an illegal move cannot be written. Terminal states are write-once, with one
 exception each, the explicit retry: a failed operation may go back to `pending`, and a finished
 job with failed operations may go back to `pending` (DESIGN §4).
 """
 
 from __future__ import annotations
 
+from batchcore.models import (
+    ACTIVE_JOB_STATUSES,
+    TERMINAL_JOB_STATUSES,
+    TERMINAL_OPERATION_STATUSES,
+)
 from batchcore.models import JobStatus as J
 from batchcore.models import OperationStatus as O
-
-
-class IllegalTransition(ValueError):
-    """A move the table does not allow (a bug in the caller: raised, never swallowed)."""
-
 
 JOB_MOVES: dict[J, frozenset[J]] = {
     J.PENDING: frozenset({J.RUNNING, J.CANCELLING, J.CANCELLED}),
@@ -38,18 +39,6 @@ OPERATION_MOVES: dict[O, frozenset[O]] = {
 }
 
 
-def check_job_move(old: J, new: J) -> None:
-    """Raise IllegalTransition unless a job may move from `old` to `new`."""
-    if new not in JOB_MOVES[J(old)]:
-        raise IllegalTransition(f"job status {old} -> {new} is not allowed")
-
-
-def check_operation_move(old: O, new: O) -> None:
-    """Raise IllegalTransition unless an operation may move from `old` to `new`."""
-    if new not in OPERATION_MOVES[O(old)]:
-        raise IllegalTransition(f"operation status {old} -> {new} is not allowed")
-
-
 def job_sources(new: J) -> tuple[str, ...]:
     """Statuses a job may leave to enter `new` (for the CAS `WHERE status IN (...)`)."""
     return tuple(sorted(s.value for s, moves in JOB_MOVES.items() if new in moves))
@@ -65,9 +54,16 @@ def sql_in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
+# the status sets of models.py as SQL lists, for `WHERE status IN ...`
+ACTIVE_JOBS = sql_in(tuple(sorted(s.value for s in ACTIVE_JOB_STATUSES)))
+TERMINAL_JOBS = sql_in(tuple(sorted(s.value for s in TERMINAL_JOB_STATUSES)))
+TERMINAL_OPS = sql_in(tuple(sorted(s.value for s in TERMINAL_OPERATION_STATUSES)))
+
+
 def final_job_status(total: int, completed: int, cancel_requested: bool) -> J:
     """DESIGN §4: cancelled if the user cancelled; else completed when every operation completed,
-    failed when none completed, partial_success otherwise."""
+    failed when none completed, partial_success otherwise. `final_status_sql` is the same rule
+    for the store's UPDATE (tests check that both agree)."""
     if cancel_requested:
         return J.CANCELLED
     if completed == total:
@@ -75,3 +71,14 @@ def final_job_status(total: int, completed: int, cancel_requested: bool) -> J:
     if completed == 0:
         return J.FAILED
     return J.PARTIAL_SUCCESS
+
+
+def final_status_sql(cancel_requested: str, total: str, completed: str) -> str:
+    """`final_job_status` as a SQL CASE over the given column expressions (a cancel-requested
+    timestamp, the operation count and the completed operation count)."""
+    return (
+        f"CASE WHEN {cancel_requested} IS NOT NULL THEN '{J.CANCELLED.value}' "
+        f"WHEN {completed} = {total} THEN '{J.COMPLETED.value}' "
+        f"WHEN {completed} = 0 THEN '{J.FAILED.value}' "
+        f"ELSE '{J.PARTIAL_SUCCESS.value}' END"
+    )

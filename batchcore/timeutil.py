@@ -42,6 +42,12 @@ def duration_ms(start: datetime | None, end: datetime | None) -> float | None:
     return ms if ms >= 0 else None
 
 
+def duration_ms_sql(start: str, end: str) -> str:
+    """`duration_ms` as a SQL expression over two naive-UTC timestamp expressions (DuckDB):
+    milliseconds as a DOUBLE, microsecond precision."""
+    return f"date_diff('microsecond', {start}, {end}) / 1000.0"
+
+
 # A datetime as every API and view model returns it: timezone-aware UTC. A naive value (the store's
 # representation) is read as UTC, so no response can carry a time without its zone (OpenAPI's
 # `date-time` format requires one).

@@ -33,8 +33,10 @@ _CONNECTION_KEYS = {
     "description",
     "options",
     "max_concurrency",
+    "max_concurrent",
     "readonly",
     "allow_generate",
+    "setup",
 }
 PIPELINE_SUFFIXES = (".yaml", ".yml")
 _PROJECT_KEYS = {"name", "description", "source", "target", "tags", "owner"}
@@ -68,10 +70,12 @@ class ConnectionSpec:
     """A named connection as written in connections.yaml (unexpanded: may hold `${VAR}`).
 
     `path` is relative to the workspace root unless absolute (duckdb, sqlite); `url` is a
-    driver URL (postgres, mysql, sqlserver, snowflake). `max_concurrency` bounds the
-    operations using it at once (default 4). `readonly: true`: data generation never writes
+    driver URL (postgres, mysql, sqlserver, snowflake). `max_concurrency` (also spelled
+    `max_concurrent`) bounds the operations using it at once (default 4) — in this process on
+    the threads backend, across the whole cluster on Dask (batchcore.connections.connection_slot). `readonly: true`: data generation never writes
     into it; `allow_generate: true`: it may be a generation target (the shipped `generated`
-    connection is one without it; see batchcore.datagen.ownership).
+    connection is one without it; see batchcore.datagen.ownership). `setup`: the command that
+    builds its data (batchcore.readiness shows it while the data is missing).
     """
 
     name: str
@@ -83,6 +87,7 @@ class ConnectionSpec:
     max_concurrency: int = 4
     readonly: bool = False
     allow_generate: bool = False
+    setup: str = ""
     root: Path | None = None
     location: str = ""
 
@@ -282,12 +287,21 @@ class Workspace:
                     location=loc,
                     field="url",
                 )
-            mc = body.get("max_concurrency", 4)
+            mc_key = "max_concurrent" if "max_concurrent" in body else "max_concurrency"
+            mc = body.get(mc_key, 4)
+            if "max_concurrency" in body and body["max_concurrency"] != mc:
+                raise ConfigError(
+                    f"connection {name}: max_concurrent {mc!r} and max_concurrency "
+                    f"{body['max_concurrency']!r} disagree: give one of them",
+                    location=doc.location(("connections", name, "max_concurrent")),
+                    field="max_concurrent",
+                    value=mc,
+                )
             if not isinstance(mc, int) or isinstance(mc, bool) or not 1 <= mc <= 64:
                 raise ConfigError(
-                    f"connection {name}: max_concurrency {mc!r} must be a whole number 1..64",
-                    location=doc.location(("connections", name, "max_concurrency")),
-                    field="max_concurrency",
+                    f"connection {name}: {mc_key} {mc!r} must be a whole number 1..64",
+                    location=doc.location(("connections", name, mc_key)),
+                    field=mc_key,
                     value=mc,
                 )
             flags = {}
@@ -321,6 +335,7 @@ class Workspace:
                 description=str(body.get("description") or ""),
                 options=opts,
                 max_concurrency=mc,
+                setup=str(body.get("setup") or ""),
                 root=root,
                 **flags,
                 location=loc,

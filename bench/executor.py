@@ -6,7 +6,11 @@ In one process and one run:
      claim, attempt and result committed to the DuckDB job store), as one job and as many jobs;
   3. for context, the rate of one committed single-row UPDATE per state change on this disk;
   4. list / filter / statistics queries over 10,000 stored jobs (50,000 operations).
-Prints operations per second and the ratios. Usage: python bench/executor.py [N] [--workers W]
+  5. small jobs (issue 13 §3): 1,000 jobs x 10 operations, submission included, and the time to
+     submit 10,000 jobs of one operation (--submit-jobs).
+Every figure runs --repeat times (at least 3, fresh store each time): min/median; rates use the
+best run. The output starts and ends with the machine's load average.
+Usage: python bench/executor.py [N] [--workers W] [--repeat R] [--submit-jobs J]
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import duckdb
+from benchutil import Timing, machine_line
 
 from batchcore.config import Settings
 from batchcore.engine import Engine
@@ -72,6 +78,21 @@ def product(n: int, workers: int, jobs: int, root: Path) -> tuple[float, dict]:
             "commands": eng.store.writer.commands,
         }
         return dt, stats
+    finally:
+        eng.close()
+
+
+def submit_only(jobs: int, workers: int, root: Path) -> float:
+    """Seconds to submit `jobs` jobs of one no-op operation each (until the last submit returns:
+    every job is stored)."""
+    eng = Engine(
+        Settings(jobs_dir=root, workspace=root, max_workers=workers, auto_build_example=False)
+    )
+    try:
+        t0 = time.perf_counter()
+        for k in range(jobs):
+            eng.submit_operations(f"bench-{k}", [OpPlan("op", "noop", {})], max_parallel=1)
+        return time.perf_counter() - t0
     finally:
         eng.close()
 
@@ -149,28 +170,47 @@ def main() -> None:
     ap.add_argument(
         "--workers", type=int, default=10, help="pool size (default 10, the product default)"
     )
+    ap.add_argument("--repeat", type=int, default=3, help="runs per figure (at least 3)")
+    ap.add_argument(
+        "--submit-jobs", type=int, default=10_000, help="jobs submitted in the submission figure"
+    )
     args = ap.parse_args()
-    n, w = args.n, args.workers
+    n, w, rep = args.n, args.workers, max(3, args.repeat)
+    print(machine_line())
+    t_bare, t_one, t_many, t_small, t_submit = Timing(), Timing(), Timing(), Timing(), Timing()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        bare = bare_pool(n, w)
-        one_job, s1 = product(n, w, 1, tmp / "one")
-        many_jobs, s2 = product(n, w, 100, tmp / "many")
+        for r in range(rep):  # interleaved rounds, fresh stores
+            t_bare.add(bare_pool(n, w))
+            dt, s1 = product(n, w, 1, tmp / f"one{r}")
+            t_one.add(dt)
+            dt, s2 = product(n, w, 100, tmp / f"many{r}")
+            t_many.add(dt)
+            dt, s3 = product(10_000, w, 1_000, tmp / f"small{r}")
+            t_small.add(dt)
+            t_submit.add(submit_only(args.submit_jobs, w, tmp / f"submit{r}"))
         naive = single_row_commits(tmp)
         hist = history_queries(tmp / "hist")
+    one_job, many_jobs, bare = t_one.min, t_many.min, t_bare.min
     print(
-        f"Executor benchmark: {n:,} no-op operations, {w} worker threads, DuckDB {duckdb.__version__}"
+        f"Executor benchmark: {n:,} no-op operations, {w} worker threads, DuckDB {duckdb.__version__}; "
+        f"seconds as min/median of {rep}"
     )
+    print(f"  bare ThreadPoolExecutor (no persistence)    {n / bare:>10,.0f} ops/s   ({t_bare} s)")
     print(
-        f"  bare ThreadPoolExecutor (no persistence)    {n / bare:>10,.0f} ops/s   ({bare:.3f} s)"
-    )
-    print(
-        f"  product, 1 job of {n:,} ops (persisted)    {n / one_job:>10,.0f} ops/s   ({one_job:.3f} s; "
+        f"  product, 1 job of {n:,} ops (persisted)    {n / one_job:>10,.0f} ops/s   ({t_one} s; "
         f"{s1['commits']} commits for {s1['commands']} state-change commands)"
     )
     print(
-        f"  product, 100 jobs of {n // 100:,} ops (persisted)  {n / many_jobs:>10,.0f} ops/s   ({many_jobs:.3f} s; "
+        f"  product, 100 jobs of {n // 100:,} ops (persisted)  {n / many_jobs:>10,.0f} ops/s   ({t_many} s; "
         f"{s2['commits']} commits)"
+    )
+    print(
+        f"  product, 1,000 jobs of 10 ops (persisted)  {10_000 / t_small.min:>10,.0f} ops/s   ({t_small} s; "
+        f"{s3['commits']} commits; submission included)"
+    )
+    print(
+        f"  submit {args.submit_jobs:,} jobs of 1 op           {args.submit_jobs / t_submit.min:>10,.0f} jobs/s   ({t_submit} s)"
     )
     print(
         f"  naive: one committed UPDATE per change      {naive:>10,.0f} updates/s "
@@ -183,10 +223,20 @@ def main() -> None:
     print(
         f"  goal >= 2,000 persisted ops/s: {'met' if n / one_job >= 2000 and n / many_jobs >= 2000 else 'NOT met'}"
     )
+    print(
+        f"  goal 1,000 jobs x 10 ops >= 3,000 ops/s: {10_000 / t_small.min:,.0f} "
+        f"({'met' if 10_000 / t_small.min >= 3000 else 'NOT met'})"
+    )
+    print(
+        f"  goal 10,000 jobs submitted < 10 s: {t_submit.min * 10_000 / args.submit_jobs:.2f} s "
+        f"({'met' if t_submit.min * 10_000 / args.submit_jobs < 10 else 'NOT met'})"
+    )
     assert s1["completed"] == n and s1["attempt_rows"] == n, s1
+    assert s3["completed"] == 10_000, s3
     print("History queries over 10,000 jobs / 50,000 operations (ms, mean of 5):")
     for k, v in hist.items():
         print(f"  {k:<30} {v:8.1f} ms")
+    print(machine_line())
 
 
 if __name__ == "__main__":

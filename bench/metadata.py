@@ -29,6 +29,8 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchutil import machine_line
 
 from batchcore.connections import open_connection
 from batchcore.metadata.extract import extract_catalog
@@ -160,7 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     n = args.tables
-    print(f"{n} tables x 20 columns (PK, FK to the previous table, UNIQUE, one index each)\n")
+    print(machine_line())
+    print(
+        f"{n} tables x 20 columns (PK, FK to the previous table, UNIQUE, one index each); seconds = min of 3 runs\n"
+    )
     print(
         f"{'database':<10} {'ours':>10} {'':>11} | {'inspector bulk  ratio':>19} | {'inspector per table, x' + str(n) + ', ratio':>32}"
     )

@@ -10,6 +10,9 @@
    visible: a new tab (page.goto; browser cache warm, as for a returning user), the first
    in-app navigation to the page in that tab (sidebar click; the page's front-end parts load),
    and moving to it again (sidebar click in a tab that has shown it).
+4. Check history (issue 15): a 60-day validation history of --check-runs check runs (default
+   100,000) is seeded too; one full run of the Check history page for one check, one pipeline
+   and the all-projects scorecard (AppTest, median), against the 1 s target.
 The machine's load average is printed with the results: on a shared machine it dominates.
 """
 
@@ -25,10 +28,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchutil import machine_line  # noqa: E402
 
 from batchcore.store import Store  # noqa: E402
 from tests.servers import start_streamlit_process, stop_process  # noqa: E402
-from tests.ui.seed import create_pending_job, seed_history, write_workspace  # noqa: E402
+from tests.ui.seed import (  # noqa: E402
+    WORSENING,
+    create_pending_job,
+    seed_check_history,
+    seed_history,
+    write_workspace,
+)
 
 PAGES = {  # name: (script, url path, text that shows the content is there)
     "Job History": ("pages/job_history.py", "/history", "matching · newest first"),
@@ -36,14 +47,31 @@ PAGES = {  # name: (script, url path, text that shows the content is there)
     "Job Details": ("pages/job_details.py", "/job", "Recent jobs"),
     "Analytics": ("pages/analytics.py", "/analytics", "Operation duration per"),
     "Bulk Pipeline Execution": ("pages/bulk_pipeline.py", "/", "pipelines selected"),
+    "Check history": ("pages/check_history.py", "/check-history", "Checks passing now"),
 }
+HISTORY_VIEWS = {  # name: query parameters of the Check history page
+    "one check (all runs)": {"check": "/".join(WORSENING), "period": "all"},
+    "one pipeline (60 runs x 6 checks)": {
+        "project": WORSENING[0],
+        "pipeline": WORSENING[1],
+        "period": "all",
+    },
+    "scorecard, all projects (60d)": {"period": "60d"},
+}
+TARGET_S = 1.0
 
 
-def seed(base: Path, n_jobs: int) -> None:
+def seed(base: Path, n_jobs: int, check_runs: int = 100_000) -> None:
     write_workspace(base / "workspace")
     store = Store(base / "jobs" / "batch.duckdb")
     store.start()
     t = seed_history(store, n_jobs, ops_per_job=4, days=30)
+    per_day = max(1, round(check_runs / (30 * 61)))
+    h = seed_check_history(store, days=60, runs_per_day=per_day)
+    print(
+        f"seeded a 60-day check history: {h['check_runs']:,} check runs of {h['checks']} checks "
+        f"({h['jobs']:,} jobs) in {h['seconds']:.1f} s"
+    )
     for i in range(20):
         create_pending_job(
             store,
@@ -79,6 +107,55 @@ def apptest_times(base: Path, repeat: int) -> dict[str, float]:
                 times.append(time.perf_counter() - t0)
                 assert not at.exception, [e.value for e in at.exception]
             out[name] = statistics.median(times)
+    finally:
+        shutdown_engine()
+    return out
+
+
+def history_times(base: Path, repeat: int) -> dict[str, tuple[float, float, int]]:
+    """Median seconds of one full run of the Check history page per view (AppTest), the median
+    seconds of the Engine call behind it, and the runs the view covers."""
+    from datetime import timedelta
+
+    from streamlit.testing.v1 import AppTest
+
+    from batchcore.engine import get_engine, shutdown_engine
+
+    os.environ.update(
+        BATCH_JOBS_DIR=str(base / "jobs"),
+        BATCH_WORKSPACE=str(base / "workspace"),
+        BATCH_AUTO_BUILD_EXAMPLE="0",
+    )
+    eng = get_engine()
+    calls = {
+        "one check (all runs)": lambda: eng.check_history("/".join(WORSENING), limit=100),
+        "one pipeline (60 runs x 6 checks)": lambda: eng.pipeline_history(
+            WORSENING[1], WORSENING[0]
+        ),
+        "scorecard, all projects (60d)": lambda: eng.quality_scorecard(
+            None, period=timedelta(days=60)
+        ),
+    }
+    out = {}
+    try:
+        for name, query in HISTORY_VIEWS.items():
+            times, engine_times = [], []
+            for _ in range(repeat):
+                at = AppTest.from_file(str(ROOT / "ui.py"), default_timeout=60)
+                for k, v in query.items():
+                    at.query_params[k] = v
+                at.run()
+                t0 = time.perf_counter()
+                at.switch_page("pages/check_history.py").run()
+                times.append(time.perf_counter() - t0)
+                assert not at.exception, [e.value for e in at.exception]
+                assert not at.error, [e.value for e in at.error]
+                t0 = time.perf_counter()
+                calls[name]()
+                engine_times.append(time.perf_counter() - t0)
+            with eng.store.reader() as cur:
+                n = cur.execute("SELECT count(*) FROM check_results").fetchall()[0][0]
+            out[name] = (statistics.median(times), statistics.median(engine_times), n)
     finally:
         shutdown_engine()
     return out
@@ -161,10 +238,21 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=10_000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--check-runs", type=int, default=100_000)
     args = ap.parse_args()
+    print(machine_line())
     with tempfile.TemporaryDirectory(prefix="ui-bench-") as tmp:
         base = Path(tmp)
-        seed(base, args.jobs)
+        seed(base, args.jobs, args.check_runs)
+        print(
+            f"\nCheck history page, one full run (AppTest, median of {args.repeat}), "
+            f"target {TARGET_S:g} s:"
+        )
+        for name, (s, e, n) in history_times(base, args.repeat).items():
+            print(
+                f"  {name:<36} {s * 1000:7.0f} ms  (engine {e * 1000:5.0f} ms; "
+                f"{n:,} check runs stored; {s / TARGET_S:.2f} of the target)"
+            )
         print(f"\nAppTest, one full page run (median of {args.repeat}):")
         for name, s in apptest_times(base, args.repeat).items():
             print(f"  {name:<26} {s * 1000:7.0f} ms")

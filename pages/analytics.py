@@ -9,8 +9,8 @@ from datetime import UTC, datetime, time, timedelta
 
 import streamlit as st
 
-from batchcore import analytics
-from ui_components import charts, core, fmt
+from batchcore.store import analytics
+from ui_components import charts, core, fmt, history_view
 from ui_components.status import type_label
 
 ANY = "(any)"
@@ -33,11 +33,11 @@ eng = core.engine()
 
 def overview(scope: analytics.Scope, bucket: str) -> None:
     """Status and type distributions, job and operation durations."""
-    with eng.store.reader() as cur:
-        statuses = analytics.status_distribution(cur, scope)
-        types = analytics.type_distribution(cur, scope)
-        job_d = analytics.job_durations(cur, scope, bucket)
-        op_d = analytics.operation_durations(cur, scope, bucket)
+    an = eng.analytics()
+    statuses = an.status_distribution(scope)
+    types = an.type_distribution(scope)
+    job_d = an.job_durations(scope, bucket)
+    op_d = an.operation_durations(scope, bucket)
     left, right = st.columns(2)
     with left:
         charts.chart_block(
@@ -68,10 +68,10 @@ def overview(scope: analytics.Scope, bucket: str) -> None:
 
 def failures(scope: analytics.Scope, bucket: str) -> None:
     """Failure rate per pipeline and per check over time; the checks getting worse."""
-    with eng.store.reader() as cur:
-        pipe = analytics.pipeline_failure_rates(cur, scope, bucket)
-        chk = analytics.check_failure_rates(cur, scope, bucket)
-        trends = analytics.check_trends(cur, scope)
+    an = eng.analytics()
+    pipe = an.pipeline_failure_rates(scope, bucket)
+    chk = an.check_failure_rates(scope, bucket)
+    trends = an.check_trends(scope)
     charts.chart_block(
         f"Failure rate per pipeline, per {bucket}",
         charts.failure_lines(pipe, "pipeline", bucket),
@@ -116,9 +116,9 @@ def failures(scope: analytics.Scope, bucket: str) -> None:
 
 def performance(scope: analytics.Scope, bucket: str) -> None:
     """Slowest operations and data generation throughput, full width (long labels)."""
-    with eng.store.reader() as cur:
-        slow = analytics.slowest_operations(cur, scope, limit=15)
-        gen = analytics.datagen_throughput(cur, scope, bucket)
+    an = eng.analytics()
+    slow = an.slowest_operations(scope, limit=15)
+    gen = an.datagen_throughput(scope, bucket)
     charts.chart_block(
         "Slowest operations",
         charts.slowest_bars(slow) if not slow.empty else None,
@@ -138,8 +138,7 @@ def performance(scope: analytics.Scope, bucket: str) -> None:
 
 
 with core.guard("Computing analytics"):
-    with eng.store.reader() as cur:
-        opts = analytics.filter_options(cur)
+    opts = eng.filter_options()
     if opts["first_created"] is None:
         st.info(
             "No jobs yet, so nothing to chart. Launch jobs from the launch pages; their results appear here "
@@ -179,8 +178,7 @@ with core.guard("Computing analytics"):
         else bucket_choice
     )
 
-    with eng.store.reader() as cur:
-        s = analytics.summary(cur, scope)
+    s = eng.analytics().summary(scope)
     m = st.columns(6)
     m[0].metric("Jobs", fmt.count(s["jobs"]))
     m[1].metric(
@@ -197,6 +195,13 @@ with core.guard("Computing analytics"):
         "(unknown table, connection, SQL error, timeout).",
     )
     m[5].metric("Mean job duration", fmt.duration(s["mean_job_duration_ms"]))
+    st.page_link(
+        core.PAGE_CHECK_HISTORY,
+        label="Check history and quality scorecard",
+        query_params={} if project == ANY else {"project": project},
+        icon=":material/timeline:",
+    )
+    history_view.anomalies_block(eng, start, end, None if project == ANY else project)
     if not s["jobs"]:
         st.info(
             "No job was created in this range for this project. Widen the dates or pick another project.",

@@ -3,7 +3,6 @@
 import streamlit as st
 
 from batchcore.metadata import diff as catalog_diff
-from batchcore.metadata import snapshots
 from ui_components import catalog_view as cv
 from ui_components import core, fmt
 
@@ -14,8 +13,7 @@ st.caption(
 eng = core.engine()
 
 with core.guard("Reading snapshots"):
-    with eng.store.reader() as cur:
-        snaps = snapshots.list_snapshots(cur)
+    snaps = eng.snapshots().list_snapshots()
     if not snaps:
         st.info(
             "No snapshots yet. Run a **Bulk Metadata Extraction** job: each source it reads becomes a snapshot "
@@ -33,8 +31,7 @@ with core.guard("Reading snapshots"):
         sid = st.selectbox(
             "Snapshot", ids, format_func=lambda i: cv.snapshot_label(by_id[i]), key="cat_snapshot"
         )
-        with eng.store.reader() as cur:
-            snap = snapshots.get_snapshot(cur, sid)
+        snap = eng.snapshots().get_snapshot(sid)
         meta = by_id[sid]
         st.markdown(cv.source_text(meta))
         st.caption(f"Taken {cv.taken_at(meta)} UTC · snapshot `{sid}`")
@@ -65,8 +62,7 @@ with core.guard("Reading snapshots"):
                 st.info(info, icon=":material/compare_arrows:")
             if caption:
                 st.caption(caption)
-            with eng.store.reader() as cur:
-                a, b = snapshots.get_snapshot(cur, older), snapshots.get_snapshot(cur, newer)
+            a, b = eng.snapshots().resolve(older, newer)
             d = catalog_diff.diff(a, b)
             as_csv, as_json = catalog_diff.diff_to_csv(d), catalog_diff.diff_to_json(d)
             df = cv.diff_frame(catalog_diff.diff_rows(d))

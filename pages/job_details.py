@@ -7,7 +7,17 @@ History set it), or from the id typed or picked here.
 import streamlit as st
 
 from batchcore.errors import NotFound
-from ui_components import core, details, fmt, jobs, schedules_view
+from ui_components import (
+    checks_view,
+    compare_view,
+    core,
+    details,
+    fmt,
+    history_view,
+    jobs,
+    schedules_view,
+    timeline,
+)
 from ui_components.status import status_label
 
 st.title("Job Details")
@@ -36,7 +46,7 @@ if not job_id:
             for j in recent:
                 st.page_link(
                     core.PAGE_DETAILS,
-                    label=f"{j.name} · {status_label(j.status.value)} · {fmt.ts(j.created_at)}",
+                    label=f"{fmt.md_escape(j.name)} · {status_label(j.status.value)} · {fmt.ts(j.created_at)}",
                     query_params={"job_id": j.job_id},
                 )
     st.stop()
@@ -54,19 +64,25 @@ live = details.is_live(first)
 
 @st.fragment(run_every=details.LIVE_EVERY_S if live else None)
 def show() -> None:
-    """The job, re-read every 2 s while it is active (see `details.follow`)."""
+    """The job, re-read every 2 s while it is active (see `details.follow`): what needs
+    attention first (failed operations, checks that did not pass), then progress, settings, the
+    run timeline, operations, the passing checks and the comparison with other runs."""
     with core.guard("Loading the job"):
         job = eng.get_job(job_id)
         details.follow(job, live)
+        checks = eng.check_results(job.job_id)
         details.header(eng, job)
-        details.metadata(job)
+        checks_view.needs_attention(job, checks)
         st.subheader("Progress")
         details.progress(job)
-        details.failures(job)
+        details.metadata(job)
+        timeline.timeline_section(eng, job)
         st.subheader("Operations")
         details.operations_table(job)
         details.operation_inspector(eng, job)
-        details.checks_section(eng, job)
+        checks_view.checks_section(eng, job, checks)
+        history_view.job_history_links(job, eng)
+        compare_view.compare_section(eng, job)
         schedules_view.job_notes(eng, job.job_id)
 
 

@@ -6,7 +6,6 @@ page is read from the store; exports of a whole filter read it in chunks.
 
 import streamlit as st
 
-from batchcore import analytics
 from batchcore.models import JobStatus, JobType
 from batchcore.store.reads import JobFilter
 from ui_components import core, exports, jobs
@@ -44,8 +43,7 @@ jobs.show_flash()
 eng = core.engine()
 
 with core.guard("Loading filters"):
-    with eng.store.reader() as cur:
-        opts = analytics.filter_options(cur)
+    opts = eng.filter_options()
     try:
         ws_projects = list(eng.workspace().projects)
     except Exception:  # a broken workspace file must not hide the history

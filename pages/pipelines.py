@@ -4,7 +4,7 @@ problem shown at its line."""
 import streamlit as st
 
 from batchcore.validation import lint_pipeline
-from ui_components import core, forms
+from ui_components import core, fmt, forms
 from ui_components.lint_view import annotate, lint_warning, skipped_files_markdown
 
 st.title("Pipelines")
@@ -38,7 +38,7 @@ with core.guard("Reading the workspace"):
     with left:
         pid = st.selectbox("Project", list(ws.projects), key="pl_project", bind="query-params")
         proj = ws.projects[pid]
-        st.markdown(f"**{proj.name}**")
+        st.markdown(f"**{fmt.md_escape(proj.name)}**")
         if proj.description:
             st.caption(proj.description)
         st.caption(f"Source: `{proj.source or '—'}` · target: `{proj.target or '—'}`")

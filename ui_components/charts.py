@@ -20,6 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from batchcore.export import frame_csv
 from ui_components.core import download
 from ui_components.status import JOB_STATUS_COLOURS, status_label, type_label
 
@@ -80,11 +81,9 @@ def chart_block(
 
 
 def frame_downloads(cols: list, data: pd.DataFrame, file_stem: str, key_stem: str) -> None:
-    """`data` as CSV and as JSON records (ISO dates) in the first two of `cols`: files
-    `<file_stem>.csv|json`, widget keys `dl-<key_stem>-csv|json`."""
-    download(
-        cols[0], "CSV", lambda: data.to_csv(index=False), f"{file_stem}.csv", f"dl-{key_stem}-csv"
-    )
+    """`data` as CSV (the product's one writer, formula-safe) and as JSON records (ISO dates) in
+    the first two of `cols`: files `<file_stem>.csv|json`, widget keys `dl-<key_stem>-csv|json`."""
+    download(cols[0], "CSV", lambda: frame_csv(data), f"{file_stem}.csv", f"dl-{key_stem}-csv")
     download(
         cols[1],
         "JSON",

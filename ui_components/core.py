@@ -19,6 +19,7 @@ import streamlit as st
 from batchcore.engine import Engine, get_engine
 from batchcore.errors import BatchError, Forbidden
 from batchcore.netguard import token_role
+from ui_components.fmt import md_escape
 
 log = logging.getLogger("batchcore.ui")
 
@@ -34,6 +35,7 @@ PAGE_ANALYTICS = "pages/analytics.py"
 PAGE_CATALOG = "pages/catalog.py"
 PAGE_PIPELINES = "pages/pipelines.py"
 PAGE_SCHEDULES = "pages/schedules.py"
+PAGE_CHECK_HISTORY = "pages/check_history.py"
 
 MY_JOBS_KEY = "bo_my_jobs"
 TOKEN_OK_KEY = "bo_token_ok"
@@ -66,7 +68,8 @@ def guard(action: str | None = None) -> Iterator[None]:
     except Exception as exc:
         if not isinstance(exc, BatchError):
             log.exception("UI action failed: %s", action or "page")
-        st.error(f"{action}: {error_text(exc)}" if action else error_text(exc))
+        text = md_escape(error_text(exc))
+        st.error(f"{action}: {text}" if action else text)
 
 
 def engine() -> Engine:
@@ -76,7 +79,7 @@ def engine() -> Engine:
         return get_engine()
     except Exception as exc:
         log.exception("engine start failed")
-        st.error(f"The job engine could not start: {error_text(exc)}")
+        st.error(f"The job engine could not start: {md_escape(error_text(exc))}")
         st.stop()
         raise  # unreachable: st.stop() raises
 

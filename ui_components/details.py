@@ -1,18 +1,16 @@
-"""Job Details rendering: metadata, progress, failures at a glance, operations, check results."""
+"""Job Details rendering: header, metadata, progress, failures at a glance, operations (check
+results: checks_view.py, the run timeline: timeline.py)."""
 
 from __future__ import annotations
-
-import html
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from batchcore.engine import Engine
 from batchcore.export import job_export_csv, job_export_json
-from batchcore.models import JobView
+from batchcore.models import JobView, OperationView
+from batchcore.planning import operation_title
 from batchcore.textutil import clip
-from batchcore.validation.checks import unit_of
 from ui_components import fmt, jobs
 from ui_components.core import PAGE_HISTORY, can_write, download, read_only_note
 from ui_components.status import (
@@ -23,10 +21,14 @@ from ui_components.status import (
     type_label,
 )
 
-MAX_CHECK_PANELS = 100
 MAX_FAILURES_SHOWN = 5  # failed operations shown at a glance
 MAX_FAILURE_CHARS = 300  # characters of one error shown at a glance
 LIVE_EVERY_S = 2
+
+
+def op_title(op: OperationView) -> str:
+    """The operation's readable name: `project · pipeline` for a validation (operation_title)."""
+    return operation_title(op.operation_type.value, op.metadata or {}, op.operation_id)
 
 
 def is_live(job: JobView) -> bool:
@@ -49,7 +51,8 @@ def follow(job: JobView, live: bool) -> None:
 def header(eng: Engine, job: JobView) -> None:
     """Name, status, type and id, with the actions that fit the job's state and the exports."""
     st.markdown(
-        f"### {html.escape(job.name)} &nbsp; {badge_html(job.status.value)}", unsafe_allow_html=True
+        f"### {fmt.md_escape(job.name)} &nbsp; {badge_html(job.status.value)}",
+        unsafe_allow_html=True,
     )
     st.caption(f"{type_label(job.job_type.value)} · job id `{job.job_id}`")
     cols = st.columns([1, 1, 1, 1, 2])
@@ -115,11 +118,11 @@ def metadata(job: JobView) -> None:
         fields.append(("Cancel requested (UTC)", fmt.ts(job.cancel_requested_at)))
         fields.append(("Cancel reason", job.cancel_reason or "—"))
     if job.description:
-        st.markdown(job.description)
+        st.markdown(fmt.md_escape(job.description))
     cols = st.columns(4)
     for i, (label, val) in enumerate(fields):
         cols[i % 4].markdown(
-            f"<small>{label}</small><br><b>{html.escape(val)}</b>", unsafe_allow_html=True
+            f"<small>{label}</small><br><b>{fmt.md_escape(val)}</b>", unsafe_allow_html=True
         )
 
 
@@ -145,17 +148,22 @@ def progress(job: JobView) -> None:
     ):
         col.metric(label, n)
     if p.current_operations:
-        st.caption("Running now: " + ", ".join(f"`{o}`" for o in p.current_operations))
+        titles = {o.operation_id: op_title(o) for o in job.operations or []}
+        st.caption(
+            "Running now: "
+            + ", ".join(fmt.md_escape(titles.get(o, o)) for o in p.current_operations)
+        )
 
 
-def failure_text(operation_id: str, message: str | None, could_not_run: bool = False) -> str:
-    """`**op** failed: <message>` for one failed operation (`**op** error: <message>` when it
+def failure_text(title: str, message: str | None, could_not_run: bool = False) -> str:
+    """`**project · pipeline** failed: <message>` for one failed operation (its `op_title`;
+    `**…** error: <message>` when it
     could not run: failure_kind error, the chip it shows), the message cut to MAX_FAILURE_CHARS
     characters (with a pointer to the operation inspector, which shows it all)."""
     text = message or "no error message"
     if len(text) > MAX_FAILURE_CHARS:
         text = clip(text, MAX_FAILURE_CHARS) + " (full text: inspect the operation below)"
-    return f"**{operation_id}** {'error' if could_not_run else 'failed'}: {text}"
+    return f"**{fmt.md_escape(title)}** {'error' if could_not_run else 'failed'}: {text}"
 
 
 def failures(job: JobView, limit: int = MAX_FAILURES_SHOWN) -> None:
@@ -165,7 +173,7 @@ def failures(job: JobView, limit: int = MAX_FAILURES_SHOWN) -> None:
     for op in failed[:limit]:
         could_not_run = operation_status(op) == "error"
         st.error(
-            failure_text(op.operation_id, op.error or op.summary, could_not_run),
+            failure_text(op_title(op), op.error or op.summary, could_not_run),
             icon=":material/error:",
         )
     if len(failed) > limit:
@@ -178,7 +186,7 @@ def operations_table(job: JobView) -> None:
     df = pd.DataFrame(
         {
             "#": [o.seq for o in ops],
-            "Operation": [o.operation_id for o in ops],
+            "Operation": [op_title(o) for o in ops],
             "Type": [o.operation_type.value for o in ops],
             "Status": [status_cell(operation_status(o)) for o in ops],
             "Attempts": [f"{o.attempts}/{o.max_attempts}" for o in ops],
@@ -187,6 +195,7 @@ def operations_table(job: JobView) -> None:
             "Error": [o.error or o.status_reason or "" for o in ops],
             "Started (UTC)": [fmt.ts(o.started_at) for o in ops],
             "Finished (UTC)": [fmt.ts(o.completed_at) for o in ops],
+            "Operation id": [o.operation_id for o in ops],
         }
     )
     st.dataframe(style_status(df), hide_index=True, height=min(420, 38 + 35 * max(1, len(ops))))
@@ -199,7 +208,14 @@ def operation_inspector(eng: Engine, job: JobView) -> None:
         return
     ids = [o.operation_id for o in ops]
     first_failed = next((i for i, o in enumerate(ops) if o.status.value == "failed"), 0)
-    chosen = st.selectbox("Inspect operation", ids, index=first_failed, key=f"inspect-{job.job_id}")
+    titles = {o.operation_id: op_title(o) for o in ops}
+    chosen = st.selectbox(
+        "Inspect operation",
+        ids,
+        index=first_failed,
+        format_func=lambda i: titles[i] if titles[i] == i else f"{titles[i]} ({i})",
+        key=f"inspect-{job.job_id}",
+    )
     op = ops[ids.index(chosen)]
     c1, c2 = st.columns(2)
     with c1:
@@ -209,9 +225,9 @@ def operation_inspector(eng: Engine, job: JobView) -> None:
             unsafe_allow_html=True,
         )
         if op.error:
-            st.error(op.error)
+            st.error(fmt.md_escape(op.error))
         if op.status_reason:
-            st.caption(f"Reason: {op.status_reason}")
+            st.caption(f"Reason: {fmt.md_escape(op.status_reason)}")
         st.markdown("**Specification**")
         st.json(op.metadata, expanded=False)
     with c2:
@@ -232,122 +248,3 @@ def operation_inspector(eng: Engine, job: JobView) -> None:
                 ),
                 hide_index=True,
             )
-
-
-def checks_frame(checks: list[dict[str, Any]]) -> pd.DataFrame:
-    """One row per check result, for the checks table (what failed first, operation last).
-    Failed and Total count the check's Unit (rows, columns or metrics). Rates are for a
-    `format="percent"` column: one under 1 never shows as 100 %."""
-    return pd.DataFrame(
-        {
-            "Check": [c["check_name"] for c in checks],
-            "Pipeline": [c["pipeline_id"] or "" for c in checks],
-            "Type": [c["check_type"] for c in checks],
-            "Table": [c["table_name"] or "" for c in checks],
-            "Columns": [", ".join(c["columns"]) for c in checks],
-            "Status": [status_cell(c["status"]) for c in checks],
-            "Failed": [c["failed_rows"] for c in checks],
-            "Total": [c["total_rows"] for c in checks],
-            "Unit": [unit_of(c["check_type"]) for c in checks],
-            "Pass rate": [fmt.shown_rate(c["pass_rate"]) for c in checks],
-            "Threshold": [fmt.shown_rate(c["threshold"]) for c in checks],
-            "Severity": [c["severity"] for c in checks],
-            "Operation": [c["operation_id"] for c in checks],
-        }
-    )
-
-
-def check_title(c: dict[str, Any]) -> str:
-    """`✗ dim_customer · not_null_email — 40 of 1,000 rows failed · pass rate 96.0% (needs 100%)`;
-    counts in the check's unit (`1 of 3 columns failed` for a schema check)."""
-    where = (
-        c["table_name"] + (f".{', '.join(c['columns'])}" if c["columns"] else "")
-        if c["table_name"]
-        else ""
-    )
-    failed = (
-        f"{fmt.count(c['failed_rows'])} of {fmt.count(c['total_rows'])} "
-        f"{unit_of(c['check_type'])} failed"
-        if c["failed_rows"] is not None
-        else c["status"]
-    )
-    rate = "" if c["pass_rate"] is None else f" · pass rate {fmt.pct(c['pass_rate'])}"
-    need = "" if c["threshold"] is None else f" (needs {fmt.pct(c['threshold'])})"
-    return (
-        f"{status_cell(c['status'])} · {c['pipeline_id'] or c['operation_id']} · {c['check_name']} "
-        f"[{c['check_type']}{' on ' + where if where else ''}] — {failed}{rate}{need}"
-    )
-
-
-def sample_frame(sample: dict[str, Any]) -> pd.DataFrame:
-    """A check's failing-row sample as a table Arrow can serialise: row_diff keys and values
-    (lists, dicts) as JSON text, a column mixing types (aggregates' source/target) as text."""
-    return fmt.arrow_safe(pd.DataFrame(sample["rows"], columns=sample.get("columns") or None))
-
-
-def check_panel(c: dict[str, Any]) -> None:
-    """Everything about one check: numbers, failing-row sample, the SQL it ran, error."""
-    unit = unit_of(c["check_type"])
-    cols = st.columns(5)
-    cols[0].metric(f"Failed {unit}", fmt.count(c["failed_rows"]))
-    cols[1].metric(f"Total {unit}", fmt.count(c["total_rows"]))
-    cols[2].metric("Pass rate", fmt.pct(c["pass_rate"], 2))
-    cols[3].metric("Threshold", fmt.pct(c["threshold"], 2))
-    cols[4].metric(
-        "Duplicate keys" if c["duplicate_keys"] is not None else "Severity",
-        fmt.count(c["duplicate_keys"]) if c["duplicate_keys"] is not None else c["severity"],
-    )
-    if c["error"]:
-        st.error(f"The check could not run: {c['error']}")
-    sample = c.get("sample") or {}
-    if sample.get("rows"):
-        st.markdown(f"**Failing {unit} (sample of {len(sample['rows'])})**")
-        st.dataframe(sample_frame(sample), hide_index=True)
-    if c["sql"]:
-        st.markdown("**SQL**")
-        st.code(c["sql"], language="sql")
-    if c.get("observed"):
-        st.markdown("**Observed**")
-        st.json(c["observed"], expanded=False)
-
-
-def validates(job: JobView) -> bool:
-    """Whether the job runs validation pipelines (the operations that produce check results)."""
-    return any(o.operation_type.value == "pipeline_execution" for o in job.operations or [])
-
-
-def checks_section(eng: Engine, job: JobView) -> None:
-    """The "Check results" section: the check results of the job's validation operations (latest
-    attempt of each). Left out entirely, heading included, for a job that has none and runs no
-    validation (data generation, metadata extraction)."""
-    checks = eng.check_results(job.job_id)
-    if not checks and not validates(job):
-        return
-    st.subheader("Check results")
-    if not checks:
-        st.info(
-            "No check results yet: they appear here as each validation operation finishes.",
-            icon=":material/hourglass_empty:",
-        )
-        return
-    bad = [c for c in checks if not c["passed"]]
-    st.caption(f"{len(checks)} checks · {len(bad)} not passed")
-    st.dataframe(
-        style_status(checks_frame(checks)),
-        hide_index=True,
-        column_config={
-            "Pass rate": st.column_config.ProgressColumn(
-                "Pass rate", format="percent", min_value=0.0, max_value=1.0
-            ),
-            "Threshold": st.column_config.NumberColumn("Threshold", format="percent"),
-        },
-    )
-    show_all = st.toggle("Show passing checks too", key=f"checks-all-{job.job_id}", value=not bad)
-    chosen = checks if show_all else bad
-    for c in chosen[:MAX_CHECK_PANELS]:
-        with st.expander(check_title(c), expanded=len(chosen) <= 3 and not c["passed"]):
-            check_panel(c)
-    if len(chosen) > MAX_CHECK_PANELS:
-        st.caption(
-            f"Showing {MAX_CHECK_PANELS} of {len(chosen)}; export the job as JSON for all of them."
-        )

@@ -6,13 +6,11 @@ these combine them. CSV cells are neutralised against spreadsheet formula inject
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator, Sequence
 
 from batchcore import jsonutil
 from batchcore.engine import Engine
-from batchcore.export import job_export_csv, job_export_dict, neutralise
+from batchcore.export import CSV_COLUMNS, csv_text, job_export_dict, job_export_rows
 from batchcore.models import JobView
 from batchcore.store.reads import JobFilter
 
@@ -76,12 +74,7 @@ def _list_row(j: JobView) -> list:
 
 def jobs_list_csv(jobs: Iterator[JobView] | Sequence[JobView]) -> str:
     """CSV, one row per job (columns LIST_COLUMNS)."""
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(LIST_COLUMNS)
-    for j in jobs:
-        w.writerow([neutralise(v) for v in _list_row(j)])
-    return buf.getvalue()
+    return csv_text(LIST_COLUMNS, (_list_row(j) for j in jobs))
 
 
 def jobs_list_json(jobs: Iterator[JobView] | Sequence[JobView]) -> str:
@@ -100,8 +93,4 @@ def selection_json(eng: Engine, job_ids: Sequence[str]) -> str:
 
 def selection_csv(eng: Engine, job_ids: Sequence[str]) -> str:
     """CSV, one row per operation of every selected job (batchcore.export's columns, one header)."""
-    parts = []
-    for i, job_id in enumerate(job_ids):
-        text = job_export_csv(eng, job_id)
-        parts.append(text if i == 0 else text.split("\n", 1)[1] if "\n" in text else "")
-    return "".join(parts)
+    return csv_text(CSV_COLUMNS, (row for j in job_ids for row in job_export_rows(eng, j)))

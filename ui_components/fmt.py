@@ -11,7 +11,11 @@ from typing import Any
 import pandas as pd
 
 PERCENT_COLUMN_STEP = 0.0001  # the smallest step a `format="percent"` column shows: 0.01 %
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$:])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$:&!@])")
+# Streamlit turns bare `https://…`, `www.…` and `a@b.cc` into links even when escaped (its
+# autolinker reads the text after escapes are resolved): an invisible WORD JOINER breaks them
+WORD_JOINER = "\u2060"
+_MD_AUTOLINK = re.compile(r"(?i)(?<=\\:)(?=//)|(?<=\bwww)(?=\\\.)|(?=\\@)")
 
 
 def duration(ms: float | None) -> str:
@@ -96,9 +100,15 @@ def ops_summary(
 
 
 def md_escape(text: str) -> str:
-    """`text` shown as it is in Streamlit markdown (st.warning, help tooltips): markdown, HTML,
-    LaTeX (`$`) and `:emoji:` characters are backslash-escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """`text` shown as it is in Streamlit markdown (st.markdown, st.success, st.warning, dialogs,
+    page-link and expander labels, help tooltips): the characters of markdown, HTML (`<`, `&`),
+    LaTeX (`$`), `:emoji:` / `:red[...]` and links (`[`, `www.`, `@`) are backslash-escaped
+    (a line's leading `- ` or `1. ` still makes a list item: multi-line reasons use them), and
+    an invisible WORD_JOINER (U+2060) splits what Streamlit would still turn into a link
+    (`://`, `www.`, `@`), so a user's job name shows as typed."""
+    out = _MD_SPECIAL.sub(r"\\\1", str(text))
+    out = re.sub(r"(?i)\b(www)\.", r"\1\\.", out)
+    return _MD_AUTOLINK.sub(WORD_JOINER, out)
 
 
 def arrow_safe(df: pd.DataFrame) -> pd.DataFrame:

@@ -23,10 +23,9 @@ from typing import Any
 
 import streamlit as st
 
-from batchcore import analytics
 from batchcore.engine import get_engine
 from batchcore.errors import BatchError
-from batchcore.models import JobType
+from batchcore.models import DESCRIPTION_MAX, JOB_NAME_MAX, JobType
 from batchcore.textutil import clip
 from batchcore.workspace import Workspace
 from ui_components import schedule_form
@@ -42,6 +41,7 @@ from ui_components.core import (
     remember_job,
     require_write,
 )
+from ui_components.fmt import md_escape
 
 Errors = dict[str, str]
 Builder = Callable[[], tuple[dict[str, Any], Errors]]
@@ -98,25 +98,57 @@ def field_error(prefix: str, *fields: str) -> bool:
     return hit
 
 
+CUT_AT = {"job_name": JOB_NAME_MAX, "description": DESCRIPTION_MAX}
+CUT_LABELS = {"job_name": "job name", "description": "description"}
+
+
+def cut_to_limit(prefix: str) -> None:
+    """Keep the first CUT_AT characters of each text field that is longer (a long paste), and
+    remember how long it was for `cut_note`. Call from a widget callback (before the widgets
+    are drawn), e.g. the submit button's."""
+    for name, limit in CUT_AT.items():
+        text = str(value(prefix, name, "") or "")
+        if len(text.strip()) > limit:
+            st.session_state[key(prefix, name)] = text.strip()[:limit]
+            st.session_state[key(prefix, f"_cut.{name}")] = len(text.strip())
+
+
+def cut_note(prefix: str, name: str) -> None:
+    """Under a field cut by `cut_to_limit`: what was kept, while the text is the cut one."""
+    had = st.session_state.get(key(prefix, f"_cut.{name}"))
+    if had is None:
+        return
+    if len(str(value(prefix, name, "") or "")) != CUT_AT[name]:
+        st.session_state.pop(key(prefix, f"_cut.{name}"), None)  # edited since: no longer true
+        return
+    st.warning(
+        f"The {CUT_LABELS[name]} had {had:,} characters: only the first {CUT_AT[name]:,} are kept "
+        "(the limit). Edit it if the cut lands badly.",
+        icon=":material/content_cut:",
+    )
+
+
 def job_fields(prefix: str, *, placeholder: str, known_tags: list[str] | None = None) -> None:
     """Job name, description and tags."""
     st.session_state[key(prefix, "_shown")] = set()
+    # no max_chars: Streamlit's browser input drops a pasted text longer than it whole (the
+    # field came back empty); a submit keeps the first CUT_AT characters and says so instead
     st.text_input(
         "Job name",
         key=key(prefix, "job_name"),
-        max_chars=200,
         placeholder=placeholder,
         persist_state=PERSIST,
     )
+    cut_note(prefix, "job_name")
     field_error(prefix, "job_name")
     st.text_area(
         "Description",
         key=key(prefix, "description"),
         height=68,
-        max_chars=2000,
         placeholder="What this batch is for (optional)",
         persist_state=PERSIST,
     )
+    cut_note(prefix, "description")
     field_error(prefix, "description")
     st.multiselect(
         "Tags",
@@ -184,7 +216,7 @@ def read_options(prefix: str) -> tuple[dict[str, Any], Errors]:
     """The common request fields from the widgets, with inline validation errors."""
     errs: Errors = {}
     raw_name = str(value(prefix, "job_name", "") or "")
-    name = raw_name.strip()
+    name = raw_name.strip()[:JOB_NAME_MAX]  # a longer one is cut (cut_to_limit tells the user)
     if not name:
         errs["job_name"] = "Give the job a name" + (" (got only spaces)." if raw_name else ".")
     parallel = bool(value(prefix, "parallel_execution", True))
@@ -199,7 +231,7 @@ def read_options(prefix: str) -> tuple[dict[str, Any], Errors]:
         )
     opts = {
         "job_name": name,
-        "description": str(value(prefix, "description", "") or "").strip(),
+        "description": str(value(prefix, "description", "") or "").strip()[:DESCRIPTION_MAX],
         "tags": [str(t).strip() for t in value(prefix, "tags", []) or [] if str(t).strip()],
         "parallel_execution": parallel,
         "max_parallel": max_parallel if parallel else 1,
@@ -302,6 +334,7 @@ def _submit(
     notes: Notes | None = None,
 ) -> None:
     st.session_state[key(prefix, "_result")] = None
+    cut_to_limit(prefix)
     request, errs = _check(prefix, build)
     if errs:
         _set_errors(prefix, errs, _digest(request, errs))
@@ -388,7 +421,8 @@ def submit_area(
     result = st.session_state.get(key(prefix, "_result"))
     if result:
         st.success(
-            f"Submitted job **{result['name']}** (`{result['job_id']}`): {result['message']}.",
+            f"Submitted job **{md_escape(result['name'])}** (`{result['job_id']}`): "
+            f"{md_escape(result['message'])}.",
             icon=":material/check_circle:",
         )
         if result.get("note"):
@@ -433,8 +467,7 @@ def launch_page(
     with guard("Reading the workspace"):
         refresh_errors(prefix, build)
         ws = eng.workspace()
-        with eng.store.reader() as cur:
-            tags = analytics.distinct_tags(cur)
+        tags = eng.analytics().distinct_tags()
 
         st.subheader("Job")
         job_fields(prefix, placeholder=placeholder, known_tags=tags)

@@ -136,7 +136,7 @@ def cancel_dialog(eng: Engine, job_id: str, name: str) -> None:
 @st.dialog("Cancel job")
 def _cancel_dialog(eng: Engine, job_id: str, name: str) -> None:
     st.write(
-        f"Cancel **{name}**? Pending operations are skipped; running ones finish and keep their results."
+        f"Cancel **{fmt.md_escape(name)}**? Pending operations are skipped; running ones finish and keep their results."
     )
     _cancel_form(eng, job_id, name, force_key=f"cancel-force-{job_id}", forced=False)
 
@@ -144,7 +144,7 @@ def _cancel_dialog(eng: Engine, job_id: str, name: str) -> None:
 @st.dialog("Force cancel")
 def _force_dialog(eng: Engine, job: JobView, name: str) -> None:
     st.write(
-        f"**{name}** is already cancelling: its pending operations were skipped and the running "
+        f"**{fmt.md_escape(name)}** is already cancelling: its pending operations were skipped and the running "
         "ones are being left to finish. **Force** stops the running operations now: they are "
         "interrupted and marked cancelled, and their results are not kept."
     )
@@ -152,7 +152,7 @@ def _force_dialog(eng: Engine, job: JobView, name: str) -> None:
     if running:
         st.caption("Running now: " + ", ".join(f"`{o}`" for o in running))
     if job.cancel_reason:
-        st.caption(f"Cancel reason given: {job.cancel_reason}")
+        st.caption(f"Cancel reason given: {fmt.md_escape(job.cancel_reason)}")
     _cancel_form(eng, job.job_id, name, force_key=f"cancel-force-now-{job.job_id}", forced=True)
 
 
@@ -174,9 +174,11 @@ def _cancel_form(eng: Engine, job_id: str, name: str, *, force_key: str, forced:
         try:
             require_write()  # a read-only session never cancels (its buttons are disabled too)
             res = eng.cancel(job_id, reason.strip() or None, force)
-            flash("success", f"{res['message']}: **{name}** is {res['job_status']}.")
+            flash("success", f"{res['message']}: **{fmt.md_escape(name)}** is {res['job_status']}.")
         except Exception as exc:
-            flash("error", f"Could not cancel {name}: {error_text(exc)}")
+            flash(
+                "error", f"Could not cancel {fmt.md_escape(name)}: {fmt.md_escape(error_text(exc))}"
+            )
         st.rerun()
     if b.button("Keep running", key=f"cancel-keep-{job_id}"):
         st.rerun()
@@ -189,7 +191,7 @@ def retry(eng: Engine, job_id: str, operation_ids: list[str] | None = None) -> N
         res = eng.retry(job_id, operation_ids)
         flash("success", f"{res['message']} of job `{job_id[:8]}…`.")
     except Exception as exc:
-        flash("error", f"Could not retry: {error_text(exc)}")
+        flash("error", f"Could not retry: {fmt.md_escape(error_text(exc))}")
 
 
 def delete_jobs(eng: Engine, job_ids: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -210,7 +212,9 @@ def delete_dialog(
     """Confirm, then delete the listed jobs with their operations, attempts and check results;
     afterwards go to `then_page` (or rerun the current page)."""
     n = len(job_ids)
-    shown = ", ".join(f"**{x}**" for x in names[:5]) + (f" and {n - 5} more" if n > 5 else "")
+    shown = ", ".join(f"**{fmt.md_escape(x)}**" for x in names[:5]) + (
+        f" and {n - 5} more" if n > 5 else ""
+    )
     st.write(
         f"Delete {n} job{'s' if n != 1 else ''} ({shown})? Their operations, attempts and check results "
         "are removed too. This cannot be undone."
@@ -221,9 +225,11 @@ def delete_dialog(
         if deleted:
             flash("success", f"Deleted {len(deleted)} job{'s' if len(deleted) != 1 else ''}.")
         for msg in problems:
-            flash("warning", msg)
+            flash("warning", fmt.md_escape(msg))
         if then_page and deleted:
-            st.switch_page(then_page)
+            # an empty mapping, not None: None clears the URL through a check that refuses
+            # while Job Details' `job_id` box is bound to it (StreamlitAPIException)
+            st.switch_page(then_page, query_params={})
         st.rerun()
     if b.button("Keep", key="delete-keep"):
         st.rerun()

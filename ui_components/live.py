@@ -65,6 +65,10 @@ def row_html(job: JobView) -> str:
         if running
         else "—"
     )
+    if p.waiting_for_connections:
+        now += "".join(
+            f"<br><i>waiting for connection {html.escape(c)}</i>" for c in p.waiting_for_connections
+        )
     cells = [
         f"<b>{html.escape(job.name)}</b><br><code>{job.job_id[:8]}…</code>",
         html.escape(type_label(job.job_type.value)),

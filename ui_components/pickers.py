@@ -6,6 +6,10 @@ pipeline: what `batchcore.validation.lint_pipeline` finds without opening connec
 offered, marked `⚠ does not load` with the reason; ticking one warns before submit, and the
 success message warns again, since its operation will fail unless the file is fixed before it
 runs. The check is cached per file (path, modification time, size) and workspace settings.
+
+Pipelines whose data is not built yet (batchcore.readiness: a connection with a `setup` command
+whose file, tables or database schema are missing) are marked `⚙ needs setup`, with the command
+to run in their help and in a warning once ticked.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 import streamlit as st
 
+from batchcore.readiness import needs_setup
 from batchcore.validation import LintProblem, lint_pipeline
 from batchcore.workspace import PipelineRef, Workspace
 from ui_components.core import PAGE_PIPELINES, error_text
@@ -32,6 +37,37 @@ from ui_components.forms import (
 )
 
 UNLOADABLE = "⚠ does not load"
+NEEDS_SETUP = "⚙ needs setup"
+
+
+def setup_help(command: str) -> str:
+    """The help of a pipeline whose data is not built: the command to run."""
+    return (
+        f"Its data is not built yet. Run `{command}` in the project folder, then reload this "
+        "page; until then its operation fails."
+    )
+
+
+def _label(pid: str, found: tuple[str, ...], setup: str | None) -> str:
+    return pid + (f" {UNLOADABLE}" if found else "") + (f" {NEEDS_SETUP}" if setup else "")
+
+
+def _setup_warning(ws: Workspace, pairs: list[tuple[str, str]]) -> None:
+    """Under a picker: the ticked pipelines whose data is not built, with the commands."""
+    todo: dict[str, list[str]] = {}
+    for project_id, pid in pairs:
+        ref = ws.projects[project_id].pipelines.get(pid) if project_id in ws.projects else None
+        command = needs_setup(ws, ref) if ref else None
+        if command:
+            todo.setdefault(command, []).append(f"`{project_id}/{pid}`")
+    for command, names in todo.items():
+        st.warning(
+            f"{', '.join(names)} {'needs' if len(names) == 1 else 'need'} data that is not built "
+            f"yet: run `{command}` in the project folder first, or their operations fail.",
+            icon=":material/build:",
+        )
+
+
 _LOAD_CACHE: dict[tuple, tuple[str, ...]] = {}
 _LOAD_CACHE_MAX = 4096
 _LOAD_LOCK = threading.Lock()
@@ -217,8 +253,8 @@ def pipeline_picker(prefix: str, ws: Workspace) -> None:
         with st.container(border=True):
             head, toggle = st.columns([3, 1])
             head.markdown(
-                f"**{proj.name}** · `{proj.project_id}`"
-                + (f"  \n{proj.description}" if proj.description else "")
+                f"**{md_escape(proj.name)}** · `{proj.project_id}`"
+                + (f"  \n{md_escape(proj.description)}" if proj.description else "")
             )
             ak = _all_key(prefix, proj.project_id)
             st.session_state[ak] = all(
@@ -233,10 +269,11 @@ def pipeline_picker(prefix: str, ws: Workspace) -> None:
             cols = st.columns(3)
             for i, pid in enumerate(visible):
                 found = load_problems(ws, proj.pipelines[pid])
+                setup = None if found else needs_setup(ws, proj.pipelines[pid])
                 cols[i % 3].checkbox(
-                    f"{pid} {UNLOADABLE}" if found else pid,
+                    _label(pid, found, setup),
                     key=_pl_key(prefix, proj.project_id, pid),
-                    help=_load_help(found),
+                    help=_load_help(found) or (setup_help(setup) if setup else None),
                     persist_state=PERSIST,
                 )
     if not shown:
@@ -253,6 +290,7 @@ def pipeline_picker(prefix: str, ws: Workspace) -> None:
     _unloadable_warning(
         ws, {"pipelines": [{"project_id": p, "pipeline_id": pid} for p, pid in chosen]}
     )
+    _setup_warning(ws, chosen)
 
 
 def picked_pipelines(prefix: str, ws: Workspace) -> list[tuple[str, str]]:
@@ -330,8 +368,20 @@ def project_picker(prefix: str, ws: Workspace) -> None:
                 for pid, ref in proj.pipelines.items()
                 if (reason := load_reason(ws, ref))
             }
-            label = f"**{proj.name}** · `{proj.project_id}` — {n} pipeline{'s' if n != 1 else ''}"
-            helps = [proj.description] if proj.description else []
+            label = f"**{md_escape(proj.name)}** · `{proj.project_id}` — {n} pipeline{'s' if n != 1 else ''}"
+            helps = [md_escape(proj.description)] if proj.description else []
+            setups = {
+                pid: cmd
+                for pid, ref in proj.pipelines.items()
+                if pid not in broken and (cmd := needs_setup(ws, ref))
+            }
+            if setups:
+                label += f" · {NEEDS_SETUP}"
+                helps.append(
+                    "Data not built yet: run "
+                    + ", ".join(f"`{c}`" for c in dict.fromkeys(setups.values()))
+                    + " in the project folder, then reload this page."
+                )
             if broken:
                 label += f" · ⚠ {len(broken)} {'do' if len(broken) != 1 else 'does'} not load"
                 helps.append(
@@ -355,11 +405,13 @@ def project_picker(prefix: str, ws: Workspace) -> None:
                     key=key(prefix, f"pls.{proj.project_id}"),
                     persist_state=PERSIST,
                     placeholder=f"All {n} pipelines",
-                    format_func=lambda pid, bad=broken: (
-                        f"{pid} {UNLOADABLE}" if pid in bad else pid
+                    format_func=lambda pid, bad=broken, todo=setups: _label(
+                        pid, (bad[pid],) if pid in bad else (), todo.get(pid)
                     ),
                 )
-    _unloadable_warning(ws, {"projects": picked_projects(prefix, ws)})
+    picked = picked_projects(prefix, ws)
+    _unloadable_warning(ws, {"projects": picked})
+    _setup_warning(ws, request_pipelines(ws, {"projects": picked}))
 
 
 def picked_projects(prefix: str, ws: Workspace) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ import streamlit as st
 from batchcore.errors import BatchError
 from batchcore.models import JobType
 from ui_components.core import PAGE_SCHEDULES, can_write, engine, error_text, require_write
+from ui_components.fmt import md_escape
 
 Check = Callable[[], tuple[dict[str, Any], dict[str, str]]]
 ZONES = (
@@ -119,7 +120,7 @@ def _dialog(prefix: str, job_type: JobType, request: dict[str, Any]) -> None:
             return
         nxt = sch.next_run_at.strftime("%Y-%m-%d %H:%M UTC") if sch.next_run_at else "—"
         st.session_state[_k(prefix, "saved")] = (
-            f"Saved schedule **{sch.name}** (`{sch.schedule_id}`): `{sch.cron}` in "
+            f"Saved schedule **{md_escape(sch.name)}** (`{sch.schedule_id}`): `{sch.cron}` in "
             f"{sch.timezone}, next run {nxt}."
         )
         st.rerun()

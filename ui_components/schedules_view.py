@@ -71,7 +71,7 @@ def _act(fn, ok: str) -> None:
         fn()
         jobs.flash("success", ok)
     except BatchError as exc:
-        jobs.flash("error", error_text(exc))
+        jobs.flash("error", fmt.md_escape(error_text(exc)))
 
 
 def _run_now(eng: Engine, sid: str) -> None:
@@ -81,7 +81,7 @@ def _run_now(eng: Engine, sid: str) -> None:
         st.session_state["sched.last_job"] = res.job_id
         jobs.flash("success", f"Run now: job `{res.job_id}` {res.message}.")
     except BatchError as exc:
-        jobs.flash("error", error_text(exc))
+        jobs.flash("error", fmt.md_escape(error_text(exc)))
 
 
 def actions(eng: Engine, s: ScheduleDetail) -> None:
@@ -103,7 +103,7 @@ def actions(eng: Engine, s: ScheduleDetail) -> None:
             key="sched.pause",
             icon=":material/pause:",
             on_click=_act,
-            args=(lambda: eng.pause_schedule(s.schedule_id), f"Paused {s.name}."),
+            args=(lambda: eng.pause_schedule(s.schedule_id), f"Paused {fmt.md_escape(s.name)}."),
             disabled=read_only,
         )
     else:
@@ -112,7 +112,7 @@ def actions(eng: Engine, s: ScheduleDetail) -> None:
             key="sched.resume",
             icon=":material/play_circle:",
             on_click=_act,
-            args=(lambda: eng.resume_schedule(s.schedule_id), f"Resumed {s.name}."),
+            args=(lambda: eng.resume_schedule(s.schedule_id), f"Resumed {fmt.md_escape(s.name)}."),
             disabled=read_only,
         )
     read_only_note(c[3])
@@ -130,9 +130,9 @@ def actions(eng: Engine, s: ScheduleDetail) -> None:
 
 @st.dialog("Delete schedule")
 def _delete_dialog(eng: Engine, sid: str, name: str) -> None:
-    st.write(f"Delete **{name}**? The jobs it created stay in Job History.")
+    st.write(f"Delete **{fmt.md_escape(name)}**? The jobs it created stay in Job History.")
     if st.button("Delete schedule", type="primary", key="sched.delete.confirm"):
-        _act(lambda: eng.delete_schedule(sid), f"Deleted schedule {name}.")
+        _act(lambda: eng.delete_schedule(sid), f"Deleted schedule {fmt.md_escape(name)}.")
         st.session_state.pop(PICK_KEY, None)
         st.rerun()
 
@@ -168,7 +168,7 @@ def edit_form(eng: Engine, s: ScheduleDetail) -> None:
             try:
                 require_write()
                 eng.update_schedule(s.schedule_id, change)
-                jobs.flash("success", f"Saved {name}.")
+                jobs.flash("success", f"Saved {fmt.md_escape(name)}.")
                 st.rerun()
             except BatchError as exc:
                 st.error(error_text(exc), icon=":material/error:")
@@ -224,7 +224,7 @@ def notifications(eng: Engine) -> None:
     st.subheader("Channels")
     for ch in cfg["channels"]:
         c1, c2 = st.columns([3, 1])
-        c1.markdown(f"**{ch['name']}** · {ch['type']} · `{ch['target']}`")
+        c1.markdown(f"**{fmt.md_escape(ch['name'])}** · {ch['type']} · `{ch['target']}`")
         if c2.button(
             "Send test message",
             key=f"sched.test.{ch['name']}",
@@ -237,9 +237,13 @@ def notifications(eng: Engine) -> None:
             except BatchError as exc:
                 res = {"status": "failed", "error": error_text(exc)}
             if res["status"] == "sent":
-                st.success(f"Test message sent to {ch['name']} ({res['outcome']}).")
+                st.success(
+                    f"Test message sent to {fmt.md_escape(ch['name'])} ({fmt.md_escape(res['outcome'])})."
+                )
             else:
-                st.error(f"Test message to {ch['name']} failed: {res['error']}")
+                st.error(
+                    f"Test message to {fmt.md_escape(ch['name'])} failed: {fmt.md_escape(res['error'])}"
+                )
     st.subheader("Rules")
     st.dataframe(
         pd.DataFrame(
@@ -298,7 +302,7 @@ def job_notes(eng: Engine, job_id: str) -> None:
     if link:
         name = link["name"] or f"{link['schedule_id']} (deleted)"
         st.caption(
-            f"Created by schedule **{name}** ({link['trigger']} run planned for "
+            f"Created by schedule **{fmt.md_escape(name)}** ({link['trigger']} run planned for "
             f"{fmt.ts(link['planned_at'])} UTC)"
         )
         st.page_link(PAGE_SCHEDULES, label="Open Schedules", icon=":material/schedule:")

@@ -35,6 +35,7 @@ from batchcore.api.deps import EngineSource, engine_source
 from batchcore.api.errors import install_error_handlers
 from batchcore.api.routes_catalog import catalog_router
 from batchcore.api.routes_create import create_router
+from batchcore.api.routes_history import history_router
 from batchcore.api.routes_info import health_router, info_router
 from batchcore.api.routes_jobs import jobs_router
 from batchcore.api.routes_schedules import schedules_router
@@ -138,6 +139,7 @@ def create_api(
     api.include_router(info_router(source), dependencies=protected)
     api.include_router(catalog_router(source), dependencies=protected)
     api.include_router(schedules_router(source), dependencies=protected)
+    api.include_router(history_router(source), dependencies=protected)
     return api
 
 

@@ -54,7 +54,6 @@ class SnapshotResponse(SnapshotInfo):
 def catalog_router(source: EngineSource) -> APIRouter:
     """The /catalog routes (relative to the /batch mount)."""
     from batchcore.metadata.diff import diff, diff_to_csv, diff_to_json, diff_to_text
-    from batchcore.metadata.snapshots import list_snapshots, resolve
 
     router = APIRouter(tags=["catalog"])
 
@@ -70,10 +69,11 @@ def catalog_router(source: EngineSource) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
         offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     ) -> SnapshotListResponse:
-        with source().store.reader() as cur:
-            rows = list_snapshots(
-                cur, connection=connection, schema=schema, limit=limit, offset=offset
-            )
+        rows = (
+            source()
+            .snapshots()
+            .list_snapshots(connection=connection, schema=schema, limit=limit, offset=offset)
+        )
         return SnapshotListResponse(snapshots=[SnapshotInfo(**r) for r in rows], total=len(rows))
 
     @router.get(
@@ -83,8 +83,8 @@ def catalog_router(source: EngineSource) -> APIRouter:
         summary="One snapshot with its catalog",
     )
     def snapshot(ref: Ref) -> SnapshotResponse:
-        with source().store.reader() as cur:
-            return SnapshotResponse(**resolve(cur, ref))
+        (snap,) = source().snapshots().resolve(ref)
+        return SnapshotResponse(**snap)
 
     @router.get(
         "/catalog/diff",
@@ -106,8 +106,7 @@ def catalog_router(source: EngineSource) -> APIRouter:
         types: Literal["auto", "exact", "family"] = "auto",
         format: Literal["json", "csv", "text"] = "json",
     ) -> Response:
-        with source().store.reader() as cur:
-            older, newer = resolve(cur, a), resolve(cur, b)
+        older, newer = source().snapshots().resolve(a, b)
         d = diff(older, newer, types=types)
         if format == "csv":
             return PlainTextResponse(diff_to_csv(d), media_type="text/csv")

@@ -1,4 +1,4 @@
-"""Job endpoints: list, details, progress, operations, cancel, retry, delete, export.
+"""Job endpoints: list, details, progress, operations, cancel, retry, delete, export, compare.
 
 Unknown job → 404; cancel of a finished job, delete of an active one, retry of an active job or
 of a job without failed operations → 409; an `operation_ids` entry that is not a failed
@@ -25,9 +25,10 @@ from batchcore.api.schemas import (
     errors,
 )
 from batchcore.engine import Engine
-from batchcore.export import job_export_csv, job_export_json
+from batchcore.export import comparison_csv, job_export_csv, job_export_json
 from batchcore.ids import ID_PATTERN
 from batchcore.models import CancelRequest, JobType, RetryRequest
+from batchcore.store.compare import JobComparison
 from batchcore.store.reads import JobFilter
 
 TAG = "jobs"
@@ -201,5 +202,56 @@ def jobs_router(source: EngineSource) -> APIRouter:
             media_type=media,
             headers={"Content-Disposition": f'attachment; filename="job_{job_id}.{format}"'},
         )
+
+    def _comparison_answer(cmp: JobComparison, format: str) -> JobComparison | Response:
+        if format == "json":
+            return cmp
+        name = f"compare_{cmp.job_a.job_id}_{cmp.job_b.job_id}.csv"
+        return Response(
+            content=comparison_csv(cmp),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    compare_responses = {
+        200: {
+            "description": "The comparison (JSON), or one row per check and operation (CSV)",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        },
+        **errors(404),
+    }
+
+    @router.get(
+        "/jobs/{job_id}/compare/previous",
+        response_model=JobComparison,
+        responses=compare_responses,
+        summary="Compare a job with the previous run of the same pipelines",
+    )
+    def compare_previous(
+        job_id: JobId,
+        format: Annotated[Literal["json", "csv"], Query()] = "json",
+        eng: Engine = Depends(engine),
+    ):
+        """Job A = the newest earlier finished job that ran the same pipelines (else the newest
+        that ran any of them), job B = `job_id`. 404 when the job is unknown or has no previous
+        run."""
+        return _comparison_answer(eng.compare_with_previous(job_id), format)
+
+    @router.get(
+        "/jobs/{job_a}/compare/{job_b}",
+        response_model=JobComparison,
+        responses=compare_responses,
+        summary="Compare two jobs' checks and operations",
+    )
+    def compare_jobs(
+        job_a: JobId,
+        job_b: JobId,
+        format: Annotated[Literal["json", "csv"], Query()] = "json",
+        eng: Engine = Depends(engine),
+    ):
+        """Job A is the reference (usually the earlier run), job B the run under review: checks
+        newly failing, fixed, still failing (with both figures), new, removed, not run; and
+        operations that errored. 404 names the unknown job."""
+        return _comparison_answer(eng.compare_jobs(job_a, job_b), format)
 
     return router

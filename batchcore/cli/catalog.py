@@ -27,7 +27,7 @@ from batchcore.errors import NotFound
 
 
 @contextmanager
-def _store_cursor(args):
+def _store_snapshots(args):
     from batchcore.config import Settings
     from batchcore.store import Store
 
@@ -39,10 +39,11 @@ def _store_cursor(args):
             field="jobs_dir",
             value=str(settings.db_path),
         )
+    from batchcore.store.snapshots import Snapshots
+
     store = Store(settings.db_path)
     try:
-        with store.reader() as cur:
-            yield cur
+        yield Snapshots(store)
     finally:
         store.close()
 
@@ -67,7 +68,6 @@ def _emit(text: str, out: str | None) -> None:
 
 def _cmd_list(args) -> int:
     from batchcore.jsonutil import dumps
-    from batchcore.metadata.snapshots import list_snapshots
 
     if args.url:
         params = {
@@ -84,9 +84,9 @@ def _cmd_list(args) -> int:
         for r in rows:
             r["created_at"] = _when(r["created_at"])
     else:
-        with _store_cursor(args) as cur:
-            rows = list_snapshots(
-                cur, connection=args.connection, schema=args.schema, limit=args.limit
+        with _store_snapshots(args) as snaps:
+            rows = snaps.list_snapshots(
+                connection=args.connection, schema=args.schema, limit=args.limit
             )
     if args.format == "json":
         print(dumps(rows, indent=2))
@@ -136,22 +136,20 @@ def _show_text(snap: dict) -> str:
 
 def _cmd_show(args) -> int:
     from batchcore.jsonutil import dumps
-    from batchcore.metadata.snapshots import resolve
 
     if args.url:
         with _remote(args) as api:
             snap = api.json("GET", "/catalog/snapshot", params={"ref": args.ref})
         snap["created_at"] = _when(snap["created_at"])
     else:
-        with _store_cursor(args) as cur:
-            snap = resolve(cur, args.ref)
+        with _store_snapshots(args) as snaps:
+            (snap,) = snaps.resolve(args.ref)
     _emit(dumps(snap, indent=2) + "\n" if args.format == "json" else _show_text(snap), args.output)
     return EXIT_OK
 
 
 def _cmd_diff(args) -> int:
     from batchcore.metadata.diff import diff, diff_to_csv, diff_to_json, diff_to_text
-    from batchcore.metadata.snapshots import resolve
 
     if args.url:
         with _remote(args) as api:
@@ -159,8 +157,8 @@ def _cmd_diff(args) -> int:
                 "GET", "/catalog/diff", params={"a": args.a, "b": args.b, "types": args.types}
             )
     else:
-        with _store_cursor(args) as cur:
-            a, b = resolve(cur, args.a), resolve(cur, args.b)
+        with _store_snapshots(args) as snaps:
+            a, b = snaps.resolve(args.a, args.b)
         d = diff(a, b, types=args.types)
     render = {"text": diff_to_text, "json": lambda x: diff_to_json(x) + "\n", "csv": diff_to_csv}[
         args.format

@@ -5,6 +5,10 @@ The request is the guide's JSON body of any of the four job types; the type come
 `connection_name`/`connection_type`). The job is recorded in the job store like the app does.
 Exit 0 when every operation completed, 1 when operations failed because their checks found bad
 data, 2 when any could not run or the job was cancelled (`batchcore.outcome.job_failure_kind`).
+
+`run --job REQUEST.json --url URL` runs it on that server instead (the app or `serve` holding the
+job store): the same as `submit --job REQUEST.json --url URL --wait` — it submits, shows the
+progress and exits by the job's verdict.
 """
 
 from __future__ import annotations
@@ -50,10 +54,42 @@ def load_request(path: str) -> dict:
     return body
 
 
+def _run_remote(args) -> int:
+    """`run --url`: submit to that server and wait (batchcore.cli.remote's `submit --wait`)."""
+    import argparse
+
+    from batchcore.cli.remote import _cmd_submit
+
+    if args.workspace or args.jobs_dir:
+        print(
+            "error: --workspace and --jobs-dir belong to the server that --url names; "
+            "leave them out with --url",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    remote = argparse.Namespace(
+        request=None,
+        job_file=args.job,
+        type=args.type,
+        idempotency_key=None,
+        retries=3,
+        url=args.url,
+        http_timeout=args.http_timeout,
+        wait=True,
+        timeout=args.timeout,
+        poll=args.poll,
+        junit=args.junit,
+        quiet=args.quiet,
+    )
+    return _cmd_submit(remote)
+
+
 def _cmd_run(args) -> int:
     from batchcore.config import Settings
     from batchcore.engine import Engine
 
+    if args.url:
+        return _run_remote(args)
     body = load_request(args.job)
     job_type = JobType(args.type) if args.type else detect_job_type(body)
     overrides = {}
@@ -107,7 +143,11 @@ def _cmd_run(args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("run", help="run one job request (JSON) headless to the end in this process")
+    p = sub.add_parser(
+        "run",
+        help="run one job request (JSON) headless to the end in this process, or on the server "
+        "--url names",
+    )
     p.add_argument(
         "--job", required=True, metavar="REQUEST.json", help="the guide's JSON request body"
     )
@@ -125,4 +165,20 @@ def register(sub) -> None:
         "--jobs-dir", metavar="DIR", help="job store folder (default: BATCH_JOBS_DIR or ./data)"
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    p.add_argument(
+        "--url",
+        default=None,
+        help="run it on this server instead (the app or `serve` holding the job store, e.g. "
+        "http://127.0.0.1:8501/batch): submit and wait, as `submit --wait` does",
+    )
+    p.add_argument(
+        "--http-timeout", type=float, default=30.0, metavar="S", help="with --url: per request"
+    )
+    p.add_argument(
+        "--timeout", type=float, default=None, metavar="S", help="with --url: give up after S s"
+    )
+    p.add_argument(
+        "--poll", type=float, default=1.0, metavar="S", help="with --url: seconds between polls"
+    )
+    p.add_argument("--junit", metavar="FILE", help="with --url: write a JUnit XML report")
     p.set_defaults(func=_cmd_run, exit_error=EXIT_ERROR)

@@ -45,7 +45,6 @@ class Dialect:
     name = "ansi"
     quote_char = '"'
     file_based = False
-    tuple_distinct = True  # count(DISTINCT (a, b)) works (else: distinct_tuple_count is None)
     bitmap_distinct = False  # bitmap_distinct_count answers (DuckDB)
     native_timestamps = True  # date/time columns hold typed values (SQLite: text)
     current_schema = "current_schema()"  # SQL of the current schema (describe_columns)
@@ -57,6 +56,11 @@ class Dialect:
     sqlglot_name = ""
     denied_functions: frozenset[str] = frozenset()
     file_named_tables = False  # a table name that looks like a file reads the file (DuckDB)
+    # row_diff's choice of mode (checks/row_diff.py): measured microseconds per value (row ×
+    # column) to read rows into Arrow, and to checksum them in the database (bench/rowdiff.py,
+    # 200,000 flights rows x 20 columns, load average ~10; only their ratios matter)
+    pull_us_per_value = 0.5
+    checksum_us_per_value = 1.5
 
     # ------------------------------------------------------------ names and literals
     def quote(self, ident: str) -> str:
@@ -134,11 +138,6 @@ class Dialect:
         """`expr` prepared for count(DISTINCT ...): byte-exact text."""
         return self.column_for(expr, family)
 
-    def distinct_tuple_count(self, cols: Sequence[str], complete: str) -> str | None:
-        """count(DISTINCT (cols)) over rows where `complete` holds; None when the database
-        cannot count distinct tuples (the caller then groups)."""
-        return f"count(DISTINCT CASE WHEN {complete} THEN ({', '.join(cols)}) END)"
-
     def bitmap_distinct_count(self, packed: str, bits: int) -> str | None:
         """Distinct values of the non-negative integer `packed` < `bits` counted with a bitmap;
         None when the database has no bitmap aggregate."""
@@ -209,6 +208,12 @@ class Dialect:
         """One unambiguous text of several normalised values [(normed expr, common family)]:
         NULL → `-`, a value → `<length>:<text>` (module doc)."""
         return self.concat([self.frame(self.canonical_text(n, fam)) for n, fam in parts])
+
+    def framed_concat(self, texts: Sequence[str]) -> str:
+        """`row_checksum_text` of values already in canonical text (`canonical_text`), given as
+        column references (an inner query computes the texts, so no value is computed twice):
+        each framed, then concatenated."""
+        return self.concat([self.frame(t) for t in texts])
 
     def frame(self, text: str) -> str:
         """`<length>:<text>`, or `-` when `text` is NULL (concatenation with NULL is NULL)."""

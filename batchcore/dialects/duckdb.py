@@ -11,6 +11,8 @@ _FMT = "'%Y-%m-%d %H:%M:%S.%f'"
 
 class DuckDBDialect(Dialect):
     name = "duckdb"
+    pull_us_per_value = 0.1
+    checksum_us_per_value = 0.75
     file_based = True
     sqlglot_name = "duckdb"
     file_named_tables = True  # FROM 'x.csv' and FROM "x.csv" read the file

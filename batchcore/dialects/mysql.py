@@ -23,6 +23,8 @@ DEFAULT_TIME_ZONE = "+00:00"
 
 class MySQLDialect(Dialect):
     name = "mysql"
+    pull_us_per_value = 2.5
+    checksum_us_per_value = 1.5
     quote_char = "`"
     sqlglot_name = "mysql"
     # server files (LOAD_FILE works for a FILE-privileged account inside a READ ONLY
@@ -66,9 +68,6 @@ class MySQLDialect(Dialect):
 
     def min_max_expr(self, expr: str, family: str) -> str:
         return f"CAST({expr} AS CHAR) COLLATE utf8mb4_bin" if family == "string" else expr
-
-    def distinct_tuple_count(self, cols, complete: str) -> str | None:
-        return f"count(DISTINCT {', '.join(cols)})"  # MySQL skips tuples with a NULL itself
 
     def bool_to_int(self, expr: str) -> str:
         return f"CASE WHEN {expr} IS NULL THEN NULL WHEN {expr} <> 0 THEN 1 ELSE 0 END"

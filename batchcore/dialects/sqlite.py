@@ -74,13 +74,14 @@ def canonical_ts_text(value: Any) -> str | None:
 
 class SQLiteDialect(Dialect):
     name = "sqlite"
+    pull_us_per_value = 1.0
+    checksum_us_per_value = 4.0
     file_based = True
     sqlglot_name = "sqlite"
     # extensions and files (the CLI's readfile/writefile, should a build register them)
     denied_functions = frozenset(
         {"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"}
     )
-    tuple_distinct = False
     native_timestamps = False
 
     def literal(self, value: Any) -> str:
@@ -96,9 +97,6 @@ class SQLiteDialect(Dialect):
 
     def regex_full_match(self, expr: str, pattern: str) -> str:
         return f"({self.to_text(expr)} REGEXP {self.literal(f'^(?:{pattern})$')})"
-
-    def distinct_tuple_count(self, cols, complete: str) -> str | None:
-        return None
 
     def bool_to_int(self, expr: str) -> str:
         return f"CASE WHEN {expr} IS NULL THEN NULL WHEN {expr} <> 0 THEN 1 ELSE 0 END"
@@ -128,6 +126,11 @@ class SQLiteDialect(Dialect):
 
     def frame(self, text: str) -> str:
         return f"bo_frame({text})"
+
+    def framed_concat(self, texts) -> str:
+        # the texts are column references: framing them in SQL costs less than a Python call
+        # each (bench/rowdiff.py); bo_frame stays for expressions (computed once in the call)
+        return self.concat([f"coalesce(length({t}) || ':' || {t}, '-')" for t in texts])
 
     def now_local_text(self) -> str:
         return "bo_ts_text(strftime('%Y-%m-%d %H:%M:%f', 'now'))"

@@ -14,7 +14,6 @@ class SQLServerDialect(Dialect):
     sqlglot_name = "tsql"
     denied_functions = frozenset({"openrowset", "opendatasource", "openquery"})  # files, servers
     current_schema = "SCHEMA_NAME()"
-    tuple_distinct = False
 
     def quote(self, ident: str) -> str:
         return "[" + str(ident).replace("]", "]]") + "]"
@@ -56,9 +55,6 @@ class SQLServerDialect(Dialect):
 
     def exact_text(self, expr: str) -> str:
         return f"{expr} COLLATE Latin1_General_100_BIN2_UTF8"
-
-    def distinct_tuple_count(self, cols, complete: str) -> str | None:
-        return None
 
     def bool_to_int(self, expr: str) -> str:
         return f"CASE WHEN {expr} IS NULL THEN NULL WHEN {expr} <> 0 THEN 1 ELSE 0 END"

@@ -16,12 +16,10 @@ Rules:
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
-from batchcore.export import neutralise
+from batchcore.export import csv_text
 
 CSV_COLUMNS = ("change", "object", "table", "column", "attribute", "from", "to")
 
@@ -267,12 +265,8 @@ def diff_to_json(d: dict[str, Any], indent: int | None = 2) -> str:
 
 def diff_to_csv(d: dict[str, Any]) -> str:
     """The diff as CSV, one row per change (CSV_COLUMNS), spreadsheet-formula safe."""
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    w.writeheader()
-    for r in diff_rows(d):
-        w.writerow({k: neutralise("" if v is None else str(v)) for k, v in r.items()})
-    return buf.getvalue()
+    rows = (["" if r[k] is None else str(r[k]) for k in CSV_COLUMNS] for r in diff_rows(d))
+    return csv_text(CSV_COLUMNS, rows)
 
 
 def diff_to_text(d: dict[str, Any]) -> str:

@@ -20,8 +20,9 @@ from typing import Any
 
 from batchcore import __version__
 from batchcore.errors import BatchError, ConfigError
-from batchcore.notify.config import EmailChannel, WebhookChannel, redact, resolve_channel
+from batchcore.notify.config import EmailChannel, WebhookChannel, resolve_channel
 from batchcore.notify.message import as_json, as_slack, as_text
+from batchcore.redact import redact_secrets, redact_url_credentials, value_secrets
 
 RETRYABLE_HTTP = {408, 425, 429}
 
@@ -46,6 +47,12 @@ def send(channel: WebhookChannel | EmailChannel, message: dict[str, Any], where:
         return _guarded(lambda: _webhook(resolved, message), secrets)
     secrets = [*secrets, *(v for v in (resolved.password, resolved.username) if v)]
     return _guarded(lambda: _email(resolved, message), secrets)
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """`text` with every secret value shown as `***` and URL credentials hidden
+    (batchcore.redact, the product's one redaction)."""
+    return redact_url_credentials(redact_secrets(text, value_secrets(secrets)))
 
 
 def _guarded(fn, secrets: list[str]) -> str:

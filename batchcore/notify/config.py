@@ -30,7 +30,6 @@ no notifications. Errors are ConfigError `file:line: field: message`, all proble
 
 from __future__ import annotations
 
-import re
 import threading
 from enum import StrEnum
 from pathlib import Path
@@ -211,10 +210,3 @@ def resolve_channel(channel: WebhookChannel | EmailChannel, where: str) -> tuple
 
     data = {k: expand(v) for k, v in channel.model_dump(by_alias=True).items()}
     return type(channel).model_validate(data), [s for s in secrets if len(s) >= 3]
-
-
-def redact(text: str, secrets: list[str]) -> str:
-    """`text` with every secret (longest first) replaced by `***`, and URL credentials hidden."""
-    for s in sorted(set(secrets), key=len, reverse=True):
-        text = text.replace(s, "***")
-    return re.sub(r"(//)[^/@\s:]+:[^/@\s]+@", r"\1***@", text)

@@ -81,6 +81,9 @@ class OperationContext:
         self._workspace = None
         self._secrets: list[tuple[str, str]] | None = None
         self._last_progress = 0.0
+        # the executor's check history source (batchcore.validation.anomaly.HistorySource) for
+        # learned alert bands; None outside the engine
+        self.history = None
 
     # ---------------------------------------------------------------- cancel
     @property

@@ -41,7 +41,8 @@ def _locked_message(path: Path, exc: Exception) -> str:
     return (
         f"the job store {path} is locked by {who} (DuckDB lets one process write a database file). "
         "Another `streamlit run app.py` or `python -m batchcore serve` owns it: talk to that server "
-        "with `--url http://127.0.0.1:<port>/batch`, stop it, or set BATCH_JOBS_DIR to another folder."
+        "with `--url http://127.0.0.1:<port>/batch` (`run --job FILE --url ...` and `submit` "
+        "accept it), stop it, or set BATCH_JOBS_DIR to another folder."
     )
 
 

@@ -22,18 +22,21 @@ from batchcore.errors import Conflict, NotFound, RequestError
 from batchcore.models import FailureKind
 from batchcore.models import JobStatus as J
 from batchcore.models import OperationStatus as O
-from batchcore.state import job_sources, operation_sources, sql_in
+from batchcore.state import (
+    ACTIVE_JOBS,
+    TERMINAL_JOBS,
+    TERMINAL_OPS,
+    final_status_sql,
+    job_sources,
+    operation_sources,
+    sql_in,
+)
 from batchcore.store.writer import Command
+from batchcore.timeutil import duration_ms_sql
 
 log = logging.getLogger("batchcore.store")
 
-TERMINAL_OPS = sql_in(
-    tuple(sorted(s.value for s in (O.COMPLETED, O.FAILED, O.SKIPPED, O.CANCELLED)))
-)
-ACTIVE_JOBS = sql_in((J.PENDING.value, J.RUNNING.value, J.CANCELLING.value))
-TERMINAL_JOBS = sql_in(
-    tuple(sorted(s.value for s in (J.COMPLETED, J.PARTIAL_SUCCESS, J.FAILED, J.CANCELLED)))
-)
+__all__ = ["ACTIVE_JOBS", "TERMINAL_JOBS", "TERMINAL_OPS"]  # re-exported for store modules
 
 
 def _ph(n: int) -> str:
@@ -50,11 +53,7 @@ def finalize_jobs(cur, job_ids: Iterable[str], now: datetime) -> dict[str, str]:
         return {}
     finishing = sql_in(tuple(sorted({*job_sources(J.COMPLETED), *job_sources(J.CANCELLED)})))
     rows = cur.execute(
-        f"""UPDATE jobs SET status = CASE
-                WHEN jobs.cancel_requested_at IS NOT NULL THEN '{J.CANCELLED.value}'
-                WHEN c.completed = c.total THEN '{J.COMPLETED.value}'
-                WHEN c.completed = 0 THEN '{J.FAILED.value}'
-                ELSE '{J.PARTIAL_SUCCESS.value}' END,
+        f"""UPDATE jobs SET status = {final_status_sql("jobs.cancel_requested_at", "c.total", "c.completed")},
               finished_at = ?
             FROM (SELECT job_id, count(*) AS total,
                          count(*) FILTER (WHERE status = '{O.COMPLETED.value}') AS completed,
@@ -647,6 +646,24 @@ def cancel_conflict(job_id: str, status: str) -> Conflict:
     )
 
 
+def second_cancel_conflict(job_id: str, status: str, earlier: dict) -> Conflict:
+    """The 409 of a cancel of a job whose cancel was already asked (`earlier`: cancel_state):
+    the first request stands; only force=true (if not forced yet) still changes something."""
+    at = earlier["requested_at"]
+    reason = f" with reason {earlier['reason']!r}" if earlier["reason"] else " without a reason"
+    if earlier["force"]:
+        then = "it was already forced, so nothing is left to do"
+    else:
+        then = "send force=true to interrupt its running operations now"
+    return Conflict(
+        f"job {job_id} is already {status}: cancel was requested at "
+        f"{at.isoformat(sep=' ', timespec='seconds')} UTC{reason}, and that request stands; {then}",
+        field="job_id",
+        value=job_id,
+        current_status=status,
+    )
+
+
 class CancelJob(Command):
     """Apply a cancel: job → cancelling (or straight to cancelled when nothing runs).
 
@@ -724,7 +741,7 @@ def force_cancel_running(
         params = list(op_keys)
     moved = cur.execute(
         f"""UPDATE operations SET status = ?, finished_at = CASE WHEN ? IN {TERMINAL_OPS} THEN ?::TIMESTAMP END,
-                duration_ms = CASE WHEN ? IN {TERMINAL_OPS} THEN date_diff('microsecond', attempt_started_at, ?::TIMESTAMP) / 1000.0 END,
+                duration_ms = CASE WHEN ? IN {TERMINAL_OPS} THEN {duration_ms_sql("attempt_started_at", "?::TIMESTAMP")} END,
                 status_reason = ?, error = CASE WHEN ? = '{O.FAILED.value}' THEN ? ELSE error END, progress_message = NULL,
                 failure_kind = CASE WHEN ? = '{O.FAILED.value}' THEN '{FailureKind.ERROR.value}' END
             WHERE job_id = ? AND status = '{O.RUNNING.value}'{extra}

@@ -11,9 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from batchcore import jsonutil
+from batchcore.connections import WAITING_PREFIX
 from batchcore.models import JobStatus, JobView, OperationView, Progress
 from batchcore.store.commands import ACTIVE_JOBS, TERMINAL_JOBS
-from batchcore.timeutil import duration_ms, from_db, to_db, utcnow_naive
+from batchcore.timeutil import duration_ms, duration_ms_sql, from_db, to_db, utcnow_naive
 
 JOB_COLUMNS = (
     "job_id, job_type, status, name, description, project_id, tags, parallel_execution, max_parallel, "
@@ -94,7 +95,10 @@ def progress_for(cur, jobs: dict[str, tuple], max_workers: int) -> dict[str, Pro
                    count(*) FILTER (WHERE status = 'skipped'), count(*) FILTER (WHERE status = 'cancelled'),
                    count(*) FILTER (WHERE status = 'running'), count(*) FILTER (WHERE status = 'pending'),
                    avg(duration_ms) FILTER (WHERE status IN ('completed', 'failed') AND duration_ms IS NOT NULL),
-                   list(operation_id ORDER BY seq) FILTER (WHERE status = 'running')
+                   list(operation_id ORDER BY seq) FILTER (WHERE status = 'running'),
+                   list(DISTINCT regexp_extract(progress_message, '^{WAITING_PREFIX}(\\S+)', 1))
+                       FILTER (WHERE status = 'running'
+                               AND starts_with(progress_message, '{WAITING_PREFIX}'))
             FROM operations WHERE job_id IN ({_ph(len(ids))}) GROUP BY job_id""",
         ids,
     ).fetchall()
@@ -111,6 +115,7 @@ def progress_for(cur, jobs: dict[str, tuple], max_workers: int) -> dict[str, Pro
         pending,
         mean_ms,
         running_ids,
+        waiting,
     ) in rows:
         parallel, max_parallel = jobs[job_id]
         finished = done + failed + skipped + cancelled
@@ -134,6 +139,7 @@ def progress_for(cur, jobs: dict[str, tuple], max_workers: int) -> dict[str, Pro
             else 100.0,  # floored: 100 only when all finished
             estimated_time_remaining_ms=eta,
             current_operations=list(running_ids or []),
+            waiting_for_connections=sorted(waiting or []),
         )
     return out
 
@@ -400,7 +406,7 @@ def statistics(cur, *, recent: int = 10, max_workers: int = 10) -> dict[str, Any
     )
     by_type_rows = cur.execute(
         f"""SELECT job_type, count(*),
-                   avg(date_diff('microsecond', started_at, finished_at) / 1000.0)
+                   avg({duration_ms_sql("started_at", "finished_at")})
                        FILTER (WHERE finished_at IS NOT NULL AND started_at IS NOT NULL),
                    count(*) FILTER (WHERE status IN ('failed', 'partial_success')),
                    count(*) FILTER (WHERE status IN {TERMINAL_JOBS} AND status <> 'cancelled')

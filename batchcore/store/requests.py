@@ -92,6 +92,29 @@ class RecordCancel(Command):
         )
 
 
+def cancel_state(cur, job_id: str) -> dict | None:
+    """The cancel already asked of a job, applied (the job's row) or only recorded (a
+    `cancel_requests` row not applied yet): {"requested_at", "reason" (the first request's),
+    "force" (any request forced)}; None when no cancel was asked."""
+    rows = cur.execute(
+        """SELECT requested_at, reason, force FROM (
+               SELECT cancel_requested_at AS requested_at, cancel_reason AS reason,
+                      coalesce(cancel_force, FALSE) AS force
+               FROM jobs WHERE job_id = ? AND cancel_requested_at IS NOT NULL
+               UNION ALL
+               SELECT requested_at, reason, force FROM cancel_requests WHERE job_id = ?)
+           ORDER BY requested_at""",
+        [job_id, job_id],
+    ).fetchall()
+    if not rows:
+        return None
+    return {
+        "requested_at": rows[0][0],
+        "reason": rows[0][1],
+        "force": any(bool(r[2]) for r in rows),
+    }
+
+
 def recorded_cancels(cur) -> list[tuple[str, str | None, bool]]:
     """Cancel requests not applied yet, oldest first: (job_id, reason, force); a job asked twice
     appears once, forced if any request was."""

@@ -5,11 +5,12 @@ the key columns first, then the compared ones), already normalised by each side'
 (`Dialect.norm`: dates and times as canonical text, booleans as 0/1), loads them into a private
 in-memory DuckDB, casts each column to its family's comparison type, and pairs rows by key:
 
-- identical rows (same key, same normalised values) pair first, with their multiplicity
-  (source ('x', 6) once, target twice → one extra row in target); the rest are numbered within
-  their key after sorting by their values and pair by that number, so a key with rows
-  (1, NULL), (1, 0) in the source and (1, NULL) in the target has one missing row, not one
-  changed and one missing;
+- when the key is unique on both sides (one count of distinct keys per side tells), rows pair
+  by a plain join on the key; otherwise identical rows (same key, same normalised values) pair
+  first, with their multiplicity (source ('x', 6) once, target twice → one extra row in
+  target), and the rest are numbered within their key after sorting by their values and pair
+  by that number (so source (1, NULL), (1, 0) against target (1, NULL) is one missing row, not
+  one changed and one missing);
 - keys join as tuples with `=`: the caller never passes a row whose key has a NULL part (those
   are a finding of their own, never paired);
 - a paired row is changed when any compared column differs: NULL equals NULL, NULL differs from
@@ -51,6 +52,7 @@ class DiffResult:
     changed: int = 0
     column_diffs: dict[str, int] = field(default_factory=dict)
     samples: list[list[Any]] = field(default_factory=list)
+    key_unique: bool | None = None  # every diffed batch paired by a plain join (no duplicate key)
 
 
 def _norm(c: str, arrow_type: pa.DataType, plan: ColumnPlan) -> str:
@@ -114,32 +116,50 @@ def diff_tables(
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
-        allcols = ", ".join(f"c{i}" for i in range(len(plans)))
         for name, tbl in (("s", src), ("t", tgt)):
             con.register(f"{name}_raw", tbl)
             sel = ", ".join(
                 f"{_norm(f'c{i}', tbl.schema.field(i).type, p)} AS c{i}"
                 for i, p in enumerate(plans)
             )
-            # _en numbers identical rows, so that equal rows pair first (below)
-            con.execute(
-                f"CREATE TEMP TABLE {name}0 AS SELECT *, row_number() OVER "
-                f"(PARTITION BY {allcols}) AS _en FROM (SELECT {sel} FROM {name}_raw)"
-            )
-            con.unregister(f"{name}_raw")
-        same_row = " AND ".join(
-            [*(f"a.c{i} IS NOT DISTINCT FROM b.c{i}" for i in range(len(plans))), "a._en = b._en"]
-        )
+            con.execute(f"CREATE TEMP VIEW {name}_n AS SELECT {sel}, 1 AS _p FROM {name}_raw")
         part = ", ".join(f"c{i}" for i in range(nk))
-        order = ", ".join(f"c{i} NULLS LAST" for i in range(nk, len(plans))) or "1"
-        for name, other in (("s", "t0"), ("t", "s0")):
-            # rows without an identical row on the other side, numbered within their key
-            con.execute(
-                f"CREATE TEMP TABLE {name} AS SELECT *, 1 AS _p, row_number() OVER "
-                f"(PARTITION BY {part} ORDER BY {order}) AS _rn FROM "
-                f"(SELECT a.* EXCLUDE (_en) FROM {name}0 a ANTI JOIN {other} b ON {same_row})"
+        key = "c0" if nk == 1 else f"({part})"
+        # a key unique on both sides pairs rows by a plain join; only duplicated keys need
+        # numbering (an aggregate over the key alone costs far less than the sort by every value)
+        unique = con.execute(
+            f"SELECT (SELECT count(*) = count(DISTINCT {key}) FROM s_n) "
+            f"AND (SELECT count(*) = count(DISTINCT {key}) FROM t_n)"
+        ).fetchall()[0][0]
+        res.key_unique = bool(unique) if res.key_unique is None else res.key_unique and unique
+        if unique:
+            con.execute("CREATE TEMP VIEW s AS SELECT * FROM s_n")
+            con.execute("CREATE TEMP VIEW t AS SELECT * FROM t_n")
+            on = " AND ".join(f"s.c{i} = t.c{i}" for i in range(nk))
+        else:
+            # identical rows pair first: _en numbers the copies of a row, and a row with an
+            # identical copy of the same number on the other side leaves the diff
+            allcols = ", ".join(f"c{i}" for i in range(len(plans)))
+            for name in ("s", "t"):
+                con.execute(
+                    f"CREATE TEMP TABLE {name}0 AS SELECT *, row_number() OVER "
+                    f"(PARTITION BY {allcols}) AS _en FROM {name}_n"
+                )
+            same_row = " AND ".join(
+                [
+                    *(f"a.c{i} IS NOT DISTINCT FROM b.c{i}" for i in range(len(plans))),
+                    "a._en = b._en",
+                ]
             )
-        on = " AND ".join([*(f"s.c{i} = t.c{i}" for i in range(nk)), "s._rn = t._rn"])
+            order = ", ".join(f"c{i} NULLS LAST" for i in range(nk, len(plans))) or "1"
+            for name, other in (("s", "t0"), ("t", "s0")):
+                # the rest are numbered within their key, sorted by their values
+                con.execute(
+                    f"CREATE TEMP TABLE {name} AS SELECT *, row_number() OVER (PARTITION BY {part} "
+                    f"ORDER BY {order}) AS _rn FROM "
+                    f"(SELECT a.* EXCLUDE (_en) FROM {name}0 a ANTI JOIN {other} b ON {same_row})"
+                )
+            on = " AND ".join([*(f"s.c{i} = t.c{i}" for i in range(nk)), "s._rn = t._rn"])
         eqs = [_equal(f"s.c{i}", f"t.c{i}", plans[i], tolerance) for i in range(nk, len(plans))]
         same = " AND ".join(eqs) if eqs else "TRUE"
         both = "s._p IS NOT NULL AND t._p IS NOT NULL"

@@ -17,6 +17,9 @@ from typing import Any
 from batchcore.connections import DbConnection, connection_slot, open_connection
 from batchcore.errors import BatchError, ConnectionFailed, OperationCancelled, as_batch_error
 from batchcore.operations.base import OperationContext
+from batchcore.timeutil import utcnow_naive
+from batchcore.validation import anomaly
+from batchcore.validation.anomaly import HistorySource
 from batchcore.validation.checks import COMPARISON_TYPES, plans_for
 from batchcore.validation.checks.base import Check, Outcome, RunContext, ScanCheck, ratio
 from batchcore.validation.compiler import ScanGroup, group_scans
@@ -50,7 +53,13 @@ def open_pipeline_connections(
     cancelled = (lambda: ctx.cancelled) if ctx else None
     with ExitStack() as stack:
         for name in sorted(specs):
-            stack.enter_context(connection_slot(specs[name], cancelled=cancelled))
+            stack.enter_context(
+                connection_slot(
+                    specs[name],
+                    cancelled=cancelled,
+                    on_wait=(lambda msg: ctx.progress(msg, force=True)) if ctx else None,
+                )
+            )
         opened: dict[str, DbConnection] = {}
         for side, name in names.items():
             if name not in opened:
@@ -134,6 +143,7 @@ def run_pipeline(
                 _reraise_cancel(exc, ctx)
                 outcomes[id(p)] = (None, _message(exc), (time.perf_counter() - t0) * 1000)
         results = [_result(i, p, outcomes[id(p)], spec, target) for i, p in enumerate(plans)]
+    apply_anomalies(results, plans, getattr(ctx, "history", None), utcnow_naive())
     return PipelineResult(
         spec.project_id,
         spec.pipeline_id,
@@ -142,6 +152,37 @@ def run_pipeline(
         results,
         duration_ms=(time.perf_counter() - started) * 1000,
     )
+
+
+def apply_anomalies(
+    results: list[CheckResult], plans: list[Check], history: HistorySource | None, at
+) -> None:
+    """Judge every result whose check declares a learned band (`anomaly:` or metric_anomaly)
+    against the check's history before `at` (naive UTC), in place: the verdict goes to
+    `observed["anomaly"]`; a value outside the band fails the check (warned for severity warn)
+    with the reason; a check that could not run is not judged. `history` None (no job store,
+    e.g. `validate`): every band is still learning."""
+    for r, p in zip(results, plans, strict=True):
+        band = p.spec.band_spec
+        if band is None or r.status == "error":
+            continue
+        row = r.to_row()
+        try:
+            verdict = anomaly.evaluate(row, band, history, at=at)
+        except Exception as exc:  # the store could not be read: say so, never pass silently
+            r.status, r.passed, r.error = "error", False, f"anomaly history unreadable: {exc}"
+            continue
+        r.observed = {**r.observed, "anomaly": verdict.as_dict()}
+        own = p.spec.type == "metric_anomaly"
+        if verdict.state == "anomaly":
+            before = r.details.get("reason") if not own and not r.passed else None
+            r.details["reason"] = f"{before}; {verdict.reason}" if before else verdict.reason
+            r.passed = False
+            r.status = "warned" if p.severity == "warn" else "failed"
+            if own:
+                r.pass_rate = 0.0
+        elif own:
+            r.details["reason"] = verdict.reason
 
 
 def _reraise_cancel(exc: Exception, ctx: OperationContext | None) -> None:

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, StrictStr, Va
 
 from batchcore.errors import ConfigError
 from batchcore.textutil import ELLIPSIS, clip
+from batchcore.validation.anomaly import AnomalySpec
 from batchcore.validation.checks import CHECK_TYPES, COMPARISON_TYPES, known_types
 from batchcore.validation.checks.base import CheckSpec
 from batchcore.validation.sqlguard import SqlRefused, safe_query, safe_where
@@ -174,7 +175,10 @@ def _check_problems(doc: YamlDoc, i: int, item: Any) -> tuple[CheckSpec | None, 
                 if isinstance(p, int)
                 or p in item
                 or (isinstance(p, str) and p.isidentifier() and p in model.model_fields)
+                or (isinstance(item.get(loc[0]), dict) and p in item[loc[0]])  # anomaly.window
             )
+            if err["type"] == "extra_forbidden" and yaml_loc[:1] == ("anomaly",):
+                msg = f"unknown key; anomaly accepts: {', '.join(sorted(AnomalySpec.model_fields))}"
             out.append(
                 LintProblem(
                     f, doc.line((*base, *yaml_loc)), i + 1, ctype, _fmt_loc(yaml_loc) or None, msg

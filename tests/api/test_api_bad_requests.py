@@ -608,3 +608,33 @@ def test_no_job_is_created_by_a_bad_request(client):
         BE, json=w(OK_PIPE, pipelines=[{"pipeline_id": "pipeline1"}, {"pipeline_id": "ghost"}])
     )
     assert client.get("/jobs").json()["total"] == 0
+
+
+def test_a_job_without_operations_is_a_422_and_the_store_keeps_working(
+    client, api_engine, monkeypatch
+):
+    """engine.submit_operations(name, []) used to reach the store with an empty VALUES list and
+    crash it; every create path now refuses a plan without operations before the store."""
+    from batchcore import engine as engine_module
+    from batchcore.errors import RequestError
+
+    with pytest.raises(RequestError) as info:
+        api_engine.submit_operations("nothing", [])
+    assert info.value.field == "operations"
+    assert "at least one operation" in info.value.message
+
+    real = engine_module.plan_job  # a planner that plans nothing: the API answers 422
+    monkeypatch.setattr(
+        engine_module,
+        "plan_job",
+        lambda *a, **k: engine_module.JobPlan(real(*a, **k).job_type, [], None, "nothing"),
+    )
+    resp = client.post(BE, json=OK_PIPE)
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["message"] == (
+        "operations: a job needs at least one operation; this request planned none"
+    )
+    monkeypatch.undo()
+    ok = client.post(BE, json=OK_PIPE)
+    assert ok.status_code == 200, ok.text
+    assert api_engine.wait(ok.json()["job_id"], timeout=30).status.value == "completed"

@@ -334,3 +334,57 @@ def test_submit_takes_the_request_as_run_does_and_needs_it_once(
         rc, out, err = cli(capsys, *argv)
         assert (rc, out) == (2, "")
         assert "give the request file once" in err
+
+
+def test_run_with_url_submits_to_that_server_and_waits(capsys, tmp_path, live_url, api_engine):
+    """`run --job FILE` while a server holds the store says to use --url, and `run --url` then
+    works: the job runs on that server, the command waits and exits by the verdict."""
+    req = write_request(tmp_path, FAILING)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "BATCH_JOBS_DIR": str(api_engine.settings.jobs_dir),
+        "BATCH_WORKSPACE": str(api_engine.settings.workspace),
+        "BATCH_AUTO_BUILD_EXAMPLE": "0",
+    }
+    env.pop("BATCH_API_TOKEN", None)
+    env.pop("BATCH_API_URL", None)
+    locked = subprocess.run(
+        [sys.executable, "-m", "batchcore", "run", "--job", req],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert locked.returncode == 2, locked.stderr
+    assert "is locked by" in locked.stderr and "`run --job FILE --url ...`" in locked.stderr
+    assert "Traceback" not in locked.stderr
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "batchcore",
+            "run",
+            "--job",
+            req,
+            "--url",
+            live_url,
+            "--poll",
+            "0.1",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr  # the request's pipeline finds bad data
+    job_id = done.stdout.splitlines()[0]
+    job = api_engine.get_job(job_id)
+    assert job.name == "Nightly flights" and job.progress.checks_failed_operations == 1
+    assert f"job {job_id} failed" in done.stdout or f"job {job_id} partial" in done.stdout
+
+    rc, _out, err = cli(capsys, "run", "--job", req, "--url", live_url, "--jobs-dir", "x")
+    assert rc == 2 and "belong to the server that --url names" in err

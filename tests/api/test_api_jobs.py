@@ -135,6 +135,33 @@ def test_cancel_with_guide_body_then_force_then_conflict(client, api_engine, noo
     assert "already cancelled" in again.json()["message"]
 
 
+def test_a_second_cancel_says_the_first_stands_and_only_force_changes_it(
+    client, api_engine, noop_job
+):
+    jid = noop_job("to cancel twice", [{"sleep_ms": 10000}] * 2, parallel_execution=False)
+    while client.get(f"/jobs/{jid}/progress").json()["progress"]["running_operations"] == 0:
+        time.sleep(0.01)
+    first = client.post(f"/jobs/{jid}/cancel", json={"reason": "wrong input"})
+    assert first.status_code == 200 and first.json()["job_status"] == "cancelling"
+
+    second = client.post(f"/jobs/{jid}/cancel", json={"reason": "changed my mind"})
+    assert second.status_code == 409, second.text
+    body = second.json()
+    assert body["current_status"] == "cancelling"
+    assert "cancel was requested at" in body["message"]
+    assert "with reason 'wrong input', and that request stands" in body["message"]
+    assert "send force=true" in body["message"]
+
+    forced = client.post(f"/jobs/{jid}/cancel", json={"reason": "hung", "force": True})
+    assert forced.status_code == 200, forced.text
+    assert forced.json()["job_status"] == "cancelled"
+    assert "first cancel's reason 'wrong input' stays" in forced.json()["message"]
+    job = client.get(f"/jobs/{jid}").json()["job"]
+    assert job["cancel_reason"] == "wrong input"
+    assert job["operations"][0]["status_reason"] == "force-cancelled: hung"
+    assert client.post(f"/jobs/{jid}/cancel", json={"force": True}).status_code == 409
+
+
 def test_retry_all_failed_with_null_body_and_selected_ids(client, api_engine, noop_job):
     jid = noop_job("flaky", [{"fail_attempts": 1}, {"fail_attempts": 1}, {}])
     _wait(api_engine, jid)

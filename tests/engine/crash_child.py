@@ -15,7 +15,7 @@ from batchcore.engine import Engine
 from batchcore.planning import OpPlan
 
 eng = Engine(
-    Settings(
+    Settings.from_env(  # BATCH_EXECUTOR / BATCH_DASK_SCHEDULER from the test's environment
         jobs_dir=Path(sys.argv[1]),
         workspace=Path(sys.argv[1]),
         max_workers=4,

@@ -13,6 +13,9 @@ from batchcore.executor import RetryPolicy
 from batchcore.models import JobStatus, OperationStatus
 from tests.engine.conftest import counts_add_up, noops
 
+# every test that builds an engine runs on both executor backends (tests/engine/conftest.py)
+BACKENDS = ("threads", "dask")
+
 
 def _wait_for(pred, timeout=10.0):
     deadline = time.monotonic() + timeout
@@ -382,6 +385,9 @@ def test_concurrent_submissions_from_threads(make_engine):
         assert v.progress.completed_operations == 40 and counts_add_up(v.progress)
 
 
+@pytest.mark.threads_only(
+    "replaces the noop handler in this process; Dask workers import their own"
+)
 def test_a_result_the_store_rejects_is_recorded_without_payload_not_lost(make_engine, monkeypatch):
     from batchcore import operations
     from batchcore.operations.base import OperationOutcome

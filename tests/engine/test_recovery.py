@@ -22,11 +22,20 @@ from tests.engine.conftest import counts_add_up, noops
 
 CHILD = Path(__file__).with_name("crash_child.py")
 
+# every test that builds an engine runs on both executor backends (tests/engine/conftest.py)
+BACKENDS = ("threads", "dask")
 
-def test_sigkill_mid_job_then_recovery_finishes_every_operation(tmp_path):
+
+def test_sigkill_mid_job_then_recovery_finishes_every_operation(tmp_path, backend, request):
     jobs_dir = tmp_path / "jobs"
+    env = dict(os.environ)
+    extra = {}
+    if backend == "dask":  # the app process dies; the cluster (the session's) lives on
+        address = request.getfixturevalue("dask_cluster").scheduler_address
+        env.update(BATCH_EXECUTOR="dask", BATCH_DASK_SCHEDULER=address)
+        extra = {"executor": "dask", "dask_scheduler": address}
     proc = subprocess.Popen(
-        [sys.executable, str(CHILD), str(jobs_dir)], stdout=subprocess.PIPE, text=True
+        [sys.executable, str(CHILD), str(jobs_dir)], stdout=subprocess.PIPE, text=True, env=env
     )
     job_id = None
     try:
@@ -44,7 +53,13 @@ def test_sigkill_mid_job_then_recovery_finishes_every_operation(tmp_path):
         proc.wait(timeout=10)
     assert job_id is not None
     eng = Engine(
-        Settings(jobs_dir=jobs_dir, workspace=tmp_path, max_workers=4, auto_build_example=False),
+        Settings(
+            jobs_dir=jobs_dir,
+            workspace=tmp_path,
+            max_workers=4,
+            auto_build_example=False,
+            **extra,
+        ),
         retry_policy=RetryPolicy(0.01, 0.05),
     )
     try:

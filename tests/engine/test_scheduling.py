@@ -11,6 +11,9 @@ from batchcore.models import JobStatus, OperationStatus
 from batchcore.store import reads
 from tests.engine.conftest import counts_add_up, noops
 
+# every test that builds an engine runs on both executor backends (tests/engine/conftest.py)
+BACKENDS = ("threads", "dask")
+
 
 def test_max_parallel_is_respected_and_reached(make_engine, new_probe):
     eng = make_engine(max_workers=10)

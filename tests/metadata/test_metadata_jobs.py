@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from batchcore.metadata.diff import diff
-from batchcore.metadata.snapshots import get_snapshot, list_snapshots, resolve
+from batchcore.store.snapshots import get_snapshot, list_snapshots, resolve
 
 from .conftest import shop_ddl
 

@@ -10,7 +10,7 @@ import yaml
 from batchcore.connections import open_connection
 from batchcore.errors import NotFound
 from batchcore.metadata.extract import extract_catalog
-from batchcore.metadata.snapshots import list_snapshots
+from batchcore.store.snapshots import list_snapshots
 from batchcore.workspace import ResolvedConnection
 
 pytestmark = pytest.mark.snowflake

@@ -369,3 +369,31 @@ def test_a_bad_notifications_file_is_reported_with_its_line(open_engine, clock, 
     os.utime(workspace / "notifications.yaml", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     problem = eng.notification_settings()["problem"]
     assert "notifications.yaml:2" in problem and "channels.h" in problem
+
+
+def test_a_channel_error_goes_through_the_one_redaction(monkeypatch):
+    """A webhook URL holding a password full of URL-special characters (written percent-encoded,
+    from `${VAR}`) and an error text echoing it in every spelling: batchcore.redact hides all."""
+    from batchcore.notify import channels
+    from batchcore.notify.config import WebhookChannel
+
+    password = "p%40ss:w/rd#1"  # as written in the URL; decodes to p@ss:w/rd#1
+    monkeypatch.setenv("HOOK_PW", password)
+    ch = WebhookChannel.model_validate(
+        {"type": "webhook", "url": f"http://alice:${{HOOK_PW}}@127.0.0.1:{closed_port()}/h"}
+    )
+
+    def echo(resolved, message):
+        raise RuntimeError(f"failed {resolved.url} pw={password} decoded=p@ss:w/rd#1")
+
+    monkeypatch.setattr(channels, "_webhook", echo)
+    with pytest.raises(channels.DeliveryFailed) as info:
+        channels.send(ch, {}, "notifications.yaml")
+    text = info.value.message
+    assert "p%40ss" not in text and "p@ss" not in text and "127.0.0.1" not in text, text
+    assert text.startswith("RuntimeError: failed ***") and "pw=***" in text, text
+    assert "decoded=***" in text, text
+    # a URL with credentials that no variable brought in is hidden too
+    assert channels.redact("see https://bob:hunter22@example.org/x", []) == (
+        "see https://***@example.org/x"
+    )

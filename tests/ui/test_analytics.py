@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from batchcore import analytics
-from batchcore.analytics import Scope
+from batchcore.store import analytics
+from batchcore.store.analytics import Scope
 from batchcore.store.writer import FnCommand
 from batchcore.timeutil import utcnow_naive
 from tests.ui.seed import add_checks, check_row, noop_job

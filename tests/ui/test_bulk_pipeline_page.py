@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.ui.conftest import open_page
+from ui_components import details
 
 PAGE = "pages/bulk_pipeline.py"
 FIX_1 = "Fix the 1 problem above, then submit again."
@@ -59,7 +60,7 @@ def test_form_submits_a_bulk_job_with_the_chosen_pipelines(engine):
     )
     at.query_params["job_id"] = job.job_id
     at.switch_page("pages/job_details.py").run()
-    assert list(at.dataframe[0].value["Operation"]) == [o.operation_id for o in job.operations]
+    assert list(at.dataframe[0].value["Operation"]) == [details.op_title(o) for o in job.operations]
 
 
 def test_missing_name_and_no_pipeline_show_inline_errors(engine):
@@ -172,3 +173,22 @@ def test_a_second_identical_submit_within_5_s_creates_no_second_job(engine):
     jobs, total = engine.list_jobs()
     assert total == 2 and jobs[0].job_id != first
     assert jobs[0].job_id in at.success[0].value and not at.info
+
+
+def test_a_job_name_over_200_characters_keeps_the_first_200_and_says_so(engine):
+    long_name = "nightly retail reconciliation " * 10  # 300 characters
+    at = open_page()
+    at.text_input(key="bulk.job_name").input(long_name)
+    at.checkbox(key="bulk.pl.finance_checks.ledger_validation").check()
+    at.button(key="bulk.submit").click().run()
+    assert not at.error, [e.value for e in at.error]
+    (job,) = engine.list_jobs()[0]
+    assert job.name == long_name.strip()[:200]
+    assert at.text_input(key="bulk.job_name").value == long_name.strip()[:200]
+    assert any(
+        w.value.startswith("The job name had 299 characters: only the first 200 are kept")
+        for w in at.warning
+    ), [w.value for w in at.warning]
+    # once edited, the note goes
+    at.text_input(key="bulk.job_name").input("short").run()
+    assert not any("characters: only the first" in w.value for w in at.warning)

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from batchcore.engine import Engine
-from batchcore.metadata import snapshots
+from batchcore.store import snapshots
 from batchcore.store.writer import FnCommand
 from tests.ui.conftest import open_page
 from tests.ui.seed import write_workspace

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -11,7 +13,7 @@ from tests.ui import fragment_runs
 from tests.ui.conftest import open_page, wait_until
 from tests.ui.seed import add_checks, check_row, create_pending_job, noop_job
 from tests.validation.vhelpers import load_tables, make_ws, run_yaml
-from ui_components import details
+from ui_components import checks_view
 
 PAGE = "pages/job_details.py"
 
@@ -43,41 +45,59 @@ def _job_with_checks(engine) -> str:
     return job_id
 
 
+def _frame(at, column: str, index: int = 0):
+    """The `index`-th table of the page that has `column`."""
+    return [d.value for d in at.dataframe if column in d.value.columns][index]
+
+
 def test_details_show_metadata_operations_and_failures(engine):
     job_id = _job_with_checks(engine)
     at = open_page(PAGE, job_id=job_id)
     md = [m.value for m in at.markdown]
     assert any("nightly checks" in m and "partial success" in m for m in md)
-    assert any("nightly, retail" in m for m in md) and any("retail_migration" in m for m in md)
+    assert any("nightly, retail" in m for m in md) and any("retail\\_migration" in m for m in md)
     assert "after the migration" in md
     assert at.progress[0].value == 100
-    assert [m.value for m in at.metric][:2] == ["1", "1"]  # completed, failed
-    assert at.error[0].value == "**op_1** failed: requested failed result"
-    ops = at.dataframe[0].value
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Completed"], metrics["Failed"]) == ("1", "1")
+    assert at.subheader[0].value == "Needs attention"  # before Progress
+    assert at.error[0].value == "**op\\_1** failed: requested failed result"
+    ops = _frame(at, "Attempts")
     assert list(ops["Operation"]) == ["op_0", "op_1"]
     assert list(ops["Status"]) == ["✓ completed", "✗ failed"]
     assert list(ops["Attempts"]) == ["1/1", "1/1"]
     assert at.selectbox(key=f"inspect-{job_id}").value == "op_1"  # the first failed operation
 
 
-def test_details_show_every_check_with_sample_and_sql(engine):
+def test_details_lead_with_failing_checks_and_fold_passing_ones(engine):
     job_id = _job_with_checks(engine)
     at = open_page(PAGE, job_id=job_id)
-    checks = at.dataframe[2].value  # operations, attempts, checks
-    assert list(checks["Check"]) == ["not_null_id", "not_null_email", "unique_id"]
-    assert list(checks["Failed"]) == [0, 40, 0]
-    assert list(checks["Pass rate"]) == [1.0, 0.96, 1.0]
-    assert list(checks["Status"]) == ["✓ passed", "✗ failed", "✓ passed"]
-    # only the failing check is expanded below the table, with its sample and SQL
+    bad = _frame(at, "Pass rate")  # the first checks table: what did not pass
+    assert list(bad["Check"]) == ["not_null_email"]
+    assert list(bad["Failed"]) == [40] and list(bad["Total"]) == [1000]
+    # the threshold sits right beside the pass rate
+    cols = list(bad.columns)
+    assert cols.index("Threshold") == cols.index("Pass rate") + 1
+    assert (list(bad["Pass rate"]), list(bad["Threshold"])) == ([0.96], [1.0])
+    assert list(bad["Pipeline"]) == ["retail_migration · dim_customer_validation"]
+    assert any(m.value == "**1 of 3 checks did not pass**" for m in at.markdown)
+    # the failing check is expanded, with its sample and SQL; the passing ones are folded
     assert [e.label for e in at.expander] == [
-        "✗ failed · dim_customer_validation · not_null_email [not_null on customers.email] — "
-        "40 of 1,000 rows failed · pass rate 96.0% (needs 100%)"
+        "✗ failed · retail\\_migration · dim\\_customer\\_validation · not\\_null\\_email "
+        "\\[not\\_null on customers.email\\] — 40 of 1,000 rows failed · pass rate 96.0% (needs 100%)",
+        "Passing checks (2)",
     ]
-    sample = at.dataframe[3].value
+    good = _frame(at, "Pass rate", 1)
+    assert list(good["Check"]) == ["not_null_id", "unique_id"]
+    assert list(good["Status"]) == ["✓ passed", "✓ passed"]
+    sample = _frame(at, "email")
     assert list(sample.columns) == ["id", "email"] and list(sample["id"]) == [7, 19]
     assert at.code[0].value == "SELECT count(*) FILTER (WHERE email IS NULL) FROM customers"
+    assert "3 checks · 2 passed · 1 not passed" in at.caption[-1].value or any(
+        "3 checks · 2 passed · 1 not passed" in c.value for c in at.caption
+    )
     at.toggle(key=f"checks-all-{job_id}").set_value(True).run()
-    assert len(at.expander) == 3
+    assert len(at.expander) == 4
 
 
 def test_details_of_a_running_job_offer_cancel_and_unknown_id_says_so(engine):
@@ -85,7 +105,7 @@ def test_details_of_a_running_job_offer_cancel_and_unknown_id_says_so(engine):
     wait_until(lambda: engine.get_job(job_id, with_operations=False).status.value == "running")
     at = open_page(PAGE, job_id=job_id)
     assert at.button(key="details-cancel").label == "Cancel job"
-    assert "Running now: `op_0`" in [c.value for c in at.caption]
+    assert "Running now: op\\_0" in [c.value for c in at.caption]
     assert "No check results yet" not in " ".join(
         i.value for i in at.info
     )  # noop operations have no checks
@@ -108,8 +128,9 @@ def test_user_text_is_escaped_not_rendered_as_html(engine):
     engine.wait(job_id, timeout=10)
     at = open_page(PAGE, job_id=job_id)
     md = " ".join(m.value for m in at.markdown)
-    assert "<img" not in md and "&lt;img src=x onerror=alert(1)&gt;" in md
-    assert "<b>t</b>" not in md and "&lt;b&gt;t&lt;/b&gt;" in md
+    # every `<` is backslash-escaped (fmt.md_escape): markdown shows it as text, never as a tag
+    assert not re.search(r"(?<!\\)<(img|b>t)", md)
+    assert "\\<img src=x onerror=alert(1)\\>" in md and "\\<b\\>t\\</b\\>" in md
 
 
 def test_retry_on_a_finished_job_follows_it_live_again(engine):
@@ -135,7 +156,7 @@ def test_retry_on_a_finished_job_follows_it_live_again(engine):
 
 
 def test_cancel_from_details_follows_the_job_until_it_has_stopped(engine):
-    job_id = noop_job(engine, "long", 2, sleep_ms=1500, max_parallel=1)
+    job_id = noop_job(engine, "long", 2, sleep_ms=4000, max_parallel=1)
     wait_until(lambda: engine.get_job(job_id, with_operations=False).status.value == "running")
     at = open_page(PAGE, job_id=job_id)
     msgs = fragment_runs.run(at)
@@ -171,12 +192,12 @@ def test_a_pass_rate_just_under_1_is_never_shown_as_100_percent(engine):
     )
     at = open_page(PAGE, job_id=job_id)
     assert [e.label for e in at.expander] == [
-        "✗ failed · dim_customer_validation · not_null_email [not_null on customers.email] — "
-        "1 of 25,000 rows failed · pass rate >99.9% (needs 100%)"
+        "✗ failed · retail\\_migration · dim\\_customer\\_validation · not\\_null\\_email "
+        "\\[not\\_null on customers.email\\] — 1 of 25,000 rows failed · pass rate >99.9% (needs 100%)"
     ]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Pass rate"] == ">99.99%" and metrics["Threshold"] == "100%"
-    checks = at.dataframe[-2].value  # checks, then the failing-row sample
+    checks = _frame(at, "Pass rate")  # the checks that did not pass
     assert list(checks["Pass rate"]) == [0.9999] and list(checks["Threshold"]) == [1.0]
     assert engine.check_results(job_id)[0]["pass_rate"] == 0.99996  # the stored value is exact
 
@@ -222,7 +243,7 @@ def test_jobs_without_validation_have_no_check_results_section(engine):
         assert job.status.value == "completed"
         assert [o.operation_type.value for o in job.operations] == [kind]
         at = open_page(PAGE, job_id=job_id)
-        assert [s.value for s in at.subheader] == ["Progress", "Operations"]
+        assert [s.value for s in at.subheader] == ["Progress", "Run timeline", "Operations"]
         assert not at.info and not at.expander
 
 
@@ -237,7 +258,13 @@ def test_a_validation_job_without_results_yet_says_they_will_appear(engine):
         )
     )
     at = open_page(PAGE, job_id=job_id)
-    assert [s.value for s in at.subheader] == ["Progress", "Operations", "Check results"]
+    assert [s.value for s in at.subheader] == [
+        "Progress",
+        "Run timeline",
+        "Operations",
+        "Check results",
+        "Compare runs",
+    ]
     assert at.info[0].value.startswith("No check results yet")
 
 
@@ -258,16 +285,16 @@ def test_failures_at_a_glance_of_108_checks_on_a_missing_table_are_one_short_lin
         },
     ).job_id
     job = engine.wait(job_id, timeout=30)
-    (op,) = job.operations
+    assert len(job.operations) == 1
     at = open_page(PAGE, job_id=job_id)
     assert at.error[0].value == (
-        f"**{op.operation_id}** error: 108 of 108 checks could not run: not_null(flights.c0), "
+        "**retail\\_migration · flights\\_validation** error: 108 of 108 checks could not run: not_null(flights.c0), "
         "not_null(flights.c1), not_null(flights.c2) … and 105 more: "
         "table 'flights' not found in connection warehouse (duckdb)"
     )
     # every check is still listed, with its full error
-    assert "108 checks · 108 not passed" in [c.value for c in at.caption]
-    assert len(at.dataframe[-1].value) == 108
+    assert any(c.value.startswith("108 checks · 0 passed · 108 not passed") for c in at.caption)
+    assert len(_frame(at, "Pass rate")) == 108
 
 
 def test_failures_at_a_glance_cut_long_errors_and_show_five_operations(engine):
@@ -284,7 +311,7 @@ def test_failures_at_a_glance_cut_long_errors_and_show_five_operations(engine):
     at = open_page(PAGE, job_id=job_id)
     glance = [e.value for e in at.error][:5]
     cut = long_error[:299].rstrip() + "… (full text: inspect the operation below)"
-    assert glance == [f"**op_{i}** error: {cut}" for i in range(5)]  # they raised: error
+    assert glance == [f"**op\\_{i}** error: {cut}" for i in range(5)]  # they raised: error
     assert "… and 3 more failed operations (see the table below)." in [c.value for c in at.caption]
     assert at.error[5].value == long_error.strip()  # the inspector shows the whole error
 
@@ -354,14 +381,15 @@ def test_check_counts_are_labelled_in_each_checks_unit(engine, tmp_path):
     engine.wait(job_id, timeout=10)
     add_checks(engine.store, job_id, _real_check_rows(tmp_path / "vws"))
     at = open_page(PAGE, job_id=job_id)
+    # most failed first (all of severity error)
     assert [e.label.split(" — ")[1] for e in at.expander] == [
-        "3 of 3 rows failed · pass rate 0% (needs 100%)",
         "4 of 12 metrics failed · pass rate 66.7%",
+        "3 of 3 rows failed · pass rate 0% (needs 100%)",
         "1 of 3 columns failed · pass rate 66.7%",
     ]
-    checks = at.dataframe[2].value
-    assert list(checks["Unit"]) == ["rows", "metrics", "columns"]
-    assert list(checks["Failed"]) == [3, 4, 1] and list(checks["Total"]) == [3, 12, 3]
+    checks = _frame(at, "Unit")
+    assert list(checks["Unit"]) == ["metrics", "rows", "columns"]
+    assert list(checks["Failed"]) == [4, 3, 1] and list(checks["Total"]) == [12, 3, 3]
     labels = [m.label for m in at.metric]
     assert {"Failed rows", "Failed metrics", "Failed columns", "Total columns"} <= set(labels)
 
@@ -373,19 +401,19 @@ def test_failing_row_samples_are_arrow_safe_tables_with_their_values(engine, tmp
     for sample in (diff, agg):
         with pytest.raises(pa.ArrowException):  # what st.dataframe met before
             pa.Table.from_pandas(pd.DataFrame(sample["rows"], columns=sample["columns"]))
-        pa.Table.from_pandas(details.sample_frame(sample))
+        pa.Table.from_pandas(checks_view.sample_frame(sample))
     job_id = noop_job(engine, "samples", 1)
     engine.wait(job_id, timeout=10)
     add_checks(engine.store, job_id, rows)
     caplog.clear()
     at = open_page(PAGE, job_id=job_id)
-    shown = at.dataframe[3].value  # operations, attempts, checks, then the row_diff sample
+    shown = _frame(at, "diff")  # the row_diff sample
     assert shown.to_dict("list") == {
         "diff": ["changed", "extra_in_target", "missing_in_target"],
         "key": ['[2, "b"]', '[4, "d"]', '[3, "c"]'],
         "values": ['{"v": {"source": "y", "target": "Y"}}', '{"v": "w"}', '{"v": "z"}'],
     }
-    metrics = at.dataframe[4].value
+    metrics = _frame(at, "metric")
     assert metrics.to_dict("list") == {
         "column": ["id", "id", "v", "v"],
         "metric": ["max", "sum", "min", "max"],

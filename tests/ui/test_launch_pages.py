@@ -288,8 +288,8 @@ def unloadable_files(workspace: Path) -> Path:
 REASONS = {  # what each file's mark says (the first problem; `+n more` when there are more)
     "a_list": "line 1: a pipeline file must be a mapping with 'checks' (got a list)",
     "bad_check": "line 3: check 1 (not_a_check): type: unknown check type 'not_a_check'; known "
-    "types: accepted_values, between, column_aggregates_match, freshness, not_null, regex, "
-    "relationships, row_count, row_count_match, row_diff, schema, schema_match, sql, unique "
+    "types: accepted_values, between, column_aggregates_match, freshness, metric_anomaly, not_null, "
+    "regex, relationships, row_count, row_count_match, row_diff, schema, schema_match, sql, unique "
     "(+1 more)",
     "bad_yaml": "line 3: YAML syntax error: expected the node content, but found '-'",
     "empty": "the file is empty",

@@ -257,3 +257,31 @@ def test_segmented_row_diff_shows_the_sql_that_ran(ws):
         _, rows = conn.query(statements[f"-- source: rows of segments {ids}"])
     got = {r[0] for r in rows}
     assert {5, 100} <= got and len(got) < 2000 and len(pulled) <= 2
+
+
+def test_mode_chosen_by_cost_never_hides_a_small_float_change(ws, monkeypatch):
+    # reading SQLite made to look expensive: within max_pull_rows, checksums are chosen by cost
+    # (same findings as a full pull) — except when a float column is compared exactly, where
+    # only a full pull sees a change below 10^-6
+    from batchcore.dialects.sqlite import SQLiteDialect
+    from batchcore.validation.checks import row_diff
+
+    monkeypatch.setattr(row_diff, "COST_MIN_ROWS", 10)
+    monkeypatch.setattr(SQLiteDialect, "pull_us_per_value", 100.0)
+    rows = [(i, f"v{i}", i * 0.5) for i in range(200)]
+    changed = [(k, "other" if k == 17 else v, x + (1e-9 if k == 42 else 0)) for k, v, x in rows]
+    both(ws, "c", [("k", "int"), ("v", "text"), ("x", "float")], rows, changed)
+    text_only = diff(ws, "{type: row_diff, table: c, key: k, columns: [v]}")
+    assert text_only.details["mode"] == "segmented" and text_only.details["chosen_by"] == "cost"
+    assert text_only.observed["changed"] == 1 and text_only.sample["rows"][0][1] == [17]
+    exact = diff(ws, "{type: row_diff, table: c, key: k}")
+    assert exact.details["mode"] == "full"
+    assert exact.observed["changed"] == 2 and exact.observed["column_differences"] == {
+        "v": 1,
+        "x": 1,
+    }
+    tolerant = diff(ws, "{type: row_diff, table: c, key: k, tolerance: 0.001}")
+    assert tolerant.details["mode"] == "segmented" and tolerant.observed["changed"] == 1
+    monkeypatch.setattr(SQLiteDialect, "pull_us_per_value", 0.01)
+    cheap_reads = diff(ws, "{type: row_diff, table: c, key: k, columns: [v]}")
+    assert cheap_reads.details["mode"] == "full" and cheap_reads.observed["changed"] == 1

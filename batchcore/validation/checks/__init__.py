@@ -14,6 +14,7 @@ from batchcore.validation.checks import (
     between,
     column_aggregates_match,
     freshness,
+    metric_anomaly,
     not_null,
     regex,
     relationships,
@@ -45,6 +46,7 @@ CHECK_TYPES: dict[str, tuple[type[CheckSpec], Callable[..., list[Check]]]] = {
     ),
     "schema_match": (schema_match.SchemaMatchSpec, schema_match.plans),
     "row_diff": (row_diff.RowDiffSpec, row_diff.plans),
+    "metric_anomaly": (metric_anomaly.MetricAnomalySpec, metric_anomaly.plans),
 }
 
 COMPARISON_TYPES = frozenset(

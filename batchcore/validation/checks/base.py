@@ -22,6 +22,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
 from batchcore.connections import DbConnection
+from batchcore.validation.anomaly import AnomalySpec
 from batchcore.validation.catalog import ColumnInfo, describe_table
 from batchcore.validation.sqlguard import safe_where
 
@@ -30,7 +31,8 @@ Scalar = StrictStr | int | float | bool
 
 
 class CheckSpec(BaseModel):
-    """Keys every check accepts (DESIGN §7): `type`, optional `name`, `severity`, `threshold`, `where`.
+    """Keys every check accepts (DESIGN §7): `type`, optional `name`, `severity`, `threshold`,
+    `where`, and `anomaly` (a learned alert band, batchcore.validation.anomaly).
 
     `unit` is what the check's `failed_rows` and `total_rows` count (`rows` unless the kind
     overrides it: `columns` for schema checks, `metrics` for column_aggregates_match); the UI,
@@ -45,6 +47,12 @@ class CheckSpec(BaseModel):
     severity: Literal["error", "warn"] = "error"
     threshold: Annotated[float, Field(ge=0, le=1)] | None = None
     where: Annotated[StrictStr, Field(min_length=1)] | None = None
+    anomaly: AnomalySpec | None = None
+
+    @property
+    def band_spec(self) -> AnomalySpec | None:
+        """The learned band this check is judged by as well (`anomaly:`), or None."""
+        return self.anomaly
 
 
 class TableCheckSpec(CheckSpec):

@@ -10,6 +10,7 @@ YAML:
   source_table: carriers    # optional
   null_keys: fail           # optional: fail (default) or ignore rows whose key has a NULL part
   max_pull_rows: 1000000    # optional: above this, compare segment checksums first
+  segment_rows: 1000        # optional: rows per segment (at most 4,096 segments)
 ```
 `failed_rows` = missing in target + extra in target + changed (+ rows whose key has a NULL
 part, on either side, unless `null_keys: ignore`); `total_rows` = source rows (after `where`,
@@ -22,11 +23,16 @@ pass rate 1.0.
 
 Both sides' values are normalised in their own database by the Dialect (`Dialect.norm`: dates
 and times as canonical UTC / as-written text, booleans as 0/1). Tables up to `max_pull_rows`
-rows are read whole (normalised) and diffed in memory. Larger ones are split into hash buckets
-of the key (`segment_rows` rows each, default 100,000); both databases answer per bucket its row
-count and two 32-bit md5 sums over the canonical text of the SAME normalised values
-(`Dialect.row_checksum_text`), and only buckets whose figures differ are read and diffed
-exactly. Limit of that mode: float and decimal values enter the checksum rounded to 10^-6, so a
+rows are read whole (normalised) and diffed in memory — unless, from 100,000 rows, comparing
+checksums is estimated cheaper from the dialects' measured costs (`Dialect.pull_us_per_value`,
+`checksum_us_per_value`: e.g. MySQL rows cross PyMySQL as Python tuples) and no float or decimal
+column is compared without a tolerance of at least 10^-6 (`details.chosen_by: cost`). Larger ones are split into hash buckets
+of the key (`segment_rows` rows each, default 1,000, at most 4,096 buckets: small buckets make a
+few scattered changes pull few rows, and the checksum query costs the same for 10 or 4,096
+groups); both databases answer per bucket its row count and two 32-bit sums from ONE md5 of
+each row's canonical text of the SAME normalised values (`Dialect.row_checksum_text`), and only
+buckets whose figures differ are read and diffed exactly. The two sides' queries run at the same
+time when source and target are different connections. Limit of that mode: float and decimal values enter the checksum rounded to 10^-6, so a
 bucket whose only change is smaller than that is not read; raise `max_pull_rows` for a full
 comparison. The result's `sql` is what ran: in that mode a leading comment (segments, which
 differed), the per-segment checksum query of each side, then the pull queries of the differing
@@ -36,10 +42,13 @@ segments.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictStr, field_validator
 
+from batchcore.dialects.base import SCALE_DIGITS
 from batchcore.jsonutil import to_jsonable
 from batchcore.validation.checks.base import (
     ColumnName,
@@ -54,6 +63,7 @@ from batchcore.validation.compare import common_family
 from batchcore.validation.rowdiff import ColumnPlan, DiffResult, diff_tables
 
 PULL_SEGMENTS = 200  # differing segments read per query
+COST_MIN_ROWS = 100_000  # below this, rows are always read whole (cheap either way, and exact)
 
 
 class RowDiffSpec(TableCheckSpec):
@@ -65,7 +75,7 @@ class RowDiffSpec(TableCheckSpec):
     source_table: Annotated[StrictStr, Field(min_length=1, max_length=256)] | None = None
     tolerance: Annotated[float, Field(ge=0)] | None = None
     max_pull_rows: Annotated[int, Field(ge=0)] = 1_000_000
-    segment_rows: Annotated[int, Field(ge=100)] = 100_000
+    segment_rows: Annotated[int, Field(ge=100)] = 1_000
     null_keys: Literal["fail", "ignore"] = "fail"
 
     @field_validator("key")
@@ -161,14 +171,18 @@ class RowDiffCheck(CompareCheck):
         key_plans = [self._plan(ctx, c, fams) for c in self.keys]
         value_plans = [self._plan(ctx, c, fams) for c in values]
         counts, null_keys = {}, {}
+        answers = _both_sides(ctx, lambda side: ctx.query(side, self.count_sql(ctx, side)))
         for side in ("source", "target"):
-            row = ctx.query(side, self.count_sql(ctx, side))[1][0]
+            row = answers[side][1][0]
             counts[side], null_keys[side] = as_int(row[0]), as_int(row[1])
         biggest = max(counts.values())
         details: dict[str, Any] = {"key": self.keys, "columns": values}
         res = DiffResult()
         opts = dict(tolerance=self.spec.tolerance, sample_size=ctx.sample_size, out=res)
-        if biggest <= self.spec.max_pull_rows:
+        by_cost = biggest <= self.spec.max_pull_rows and self._checksums_cheaper(
+            ctx, counts, cols, fams
+        )
+        if biggest <= self.spec.max_pull_rows and not by_cost:
             details["mode"] = "full"
             src, tgt, pulled = self._pull(ctx, cols, fams, None)
             diff_tables(src, tgt, key_plans, value_plans, **opts)
@@ -183,7 +197,10 @@ class RowDiffCheck(CompareCheck):
                 segments_pulled=differing,
                 segment_sql=seg_sql,
             )
-            sql = _segmented_header(counts, self.spec.max_pull_rows, n, differing) + seg_sql
+            details["chosen_by"] = "cost" if by_cost else "max_pull_rows"
+            sql = (
+                _segmented_header(counts, self.spec.max_pull_rows, n, differing, by_cost) + seg_sql
+            )
             for chunk in range(0, len(differing), PULL_SEGMENTS):
                 src, tgt, pulled = self._pull(
                     ctx, cols, fams, differing[chunk : chunk + PULL_SEGMENTS], n
@@ -216,6 +233,28 @@ class RowDiffCheck(CompareCheck):
         if samples and ctx.sample_size > 0:
             out.sample = {"columns": ["diff", "key", "values"], "rows": samples[: ctx.sample_size]}
         return out
+
+    def _checksums_cheaper(
+        self, ctx: RunContext, counts: dict[str, int], cols: list[str], fams: dict
+    ) -> bool:
+        """True when comparing segment checksums is estimated cheaper than reading every row,
+        for a table within max_pull_rows: from each dialect's measured costs per value
+        (`pull_us_per_value`, `checksum_us_per_value`; the two sides run at once, so the slower
+        side counts). Never below COST_MIN_ROWS rows, and never when a float or decimal column
+        is compared without a tolerance of at least 10^-6: checksums round those to 10^-6, and
+        a full pull finds smaller differences (module doc)."""
+        if max(counts.values()) < COST_MIN_ROWS:
+            return False
+        if (
+            any(fams[c][2] in ("float", "decimal") for c in cols)
+            and (self.spec.tolerance or 0) < 10**-SCALE_DIGITS
+        ):
+            return False
+        values = {side: counts[side] * len(cols) for side in counts}
+        dialect = {side: ctx.conn(side).dialect for side in counts}
+        full = max(values[s] * dialect[s].pull_us_per_value for s in counts)
+        checksums = max(values[s] * dialect[s].checksum_us_per_value for s in counts)
+        return checksums < full
 
     def _null_key_samples(
         self, ctx: RunContext, cols: list[str], fams: dict, null_keys: dict, values: list[str]
@@ -254,42 +293,60 @@ class RowDiffCheck(CompareCheck):
         """Per segment (hash bucket of the key, 0..n-1) of `side`: row count and two 32-bit
         md5 sums of the rows' checksum text (rows with a complete key only)."""
         conn = ctx.conn(side)
-        bucket = self._bucket_expr(ctx, side, fams, n)
-        exprs = [
-            f"{bucket} AS b",
-            "count(*)",
-            f"sum({self._hash32(ctx, side, cols, fams, 0)})",
-            f"sum({self._hash32(ctx, side, cols, fams, 1)})",
-        ]
-        return (
-            f"SELECT {', '.join(exprs)} FROM {conn.table_ref(self._table(side))}"
-            f"{self.where_sql(conn, self._key_complete(ctx, side))} "
-            f"GROUP BY {conn.dialect.group_by_position(1, bucket)}"
+        d = conn.dialect
+        # innermost: each column's canonical text once, as t0..tN (no value computed twice for
+        # its frame's length); then ONE md5 of the row's framed text and the bucket from the
+        # key's texts (the same text _bucket_expr builds); then the sums of two 32-bit parts
+        normed = self._normed(ctx, side, cols, fams)
+        canon = ", ".join(
+            f"{d.canonical_text(e, fams[c][2])} AS t{i}"
+            for i, (e, c) in enumerate(zip(normed, cols, strict=True))
         )
+        inner = (
+            f"SELECT {canon} FROM {conn.table_ref(self._table(side))}"
+            f"{self.where_sql(conn, self._key_complete(ctx, side))}"
+        )
+        texts = [f"t{i}" for i in range(len(cols))]
+        nk = len(self.keys)
+        key_hash = d.hex_to_int(d.substr(d.md5(d.framed_concat(texts[:nk])), 1, 8))
+        middle = (
+            f"SELECT ({key_hash} % {n}) AS b, {d.md5(d.framed_concat(texts))} AS m FROM ({inner}) x"
+        )
+        exprs = [
+            "b",
+            "count(*)",
+            f"sum({d.hex_to_int(d.substr('m', 1, 8))})",
+            f"sum({d.hex_to_int(d.substr('m', 9, 8))})",
+        ]
+        return f"SELECT {', '.join(exprs)} FROM ({middle}) y GROUP BY {d.group_by_position(1, 'b')}"
 
     def _pull(
         self, ctx: RunContext, cols: list[str], fams: dict, buckets: list[int] | None, n: int = 1
     ):
         """Both sides' normalised rows (of the segments `buckets`, or all) and the SQL that
         read them."""
-        tables, shown = {}, []
+        sqls, shown = {}, []
         for side in ("source", "target"):
             extra, label = None, side
             if buckets is not None:
                 ids = ", ".join(str(b) for b in buckets)
                 extra = f"{self._bucket_expr(ctx, side, fams, n)} IN ({ids})"
                 label = f"{side}: rows of segments {ids}"
-            sql = self._select(ctx, side, cols, fams, extra)
-            tables[side] = ctx.query_arrow(side, sql)
-            shown.append(f"-- {label}\n{sql};")
+            sqls[side] = self._select(ctx, side, cols, fams, extra)
+            shown.append(f"-- {label}\n{sqls[side]};")
+        tables = _both_sides(ctx, lambda side: ctx.query_arrow(side, sqls[side]))
         return tables["source"], tables["target"], "\n".join(shown)
+
+    def _row_text(self, ctx: RunContext, side: str, cols: list[str], fams: dict) -> str:
+        """The columns' checksum text (Dialect.row_checksum_text of the normalised values)."""
+        d = ctx.conn(side).dialect
+        normed = self._normed(ctx, side, cols, fams)
+        return d.row_checksum_text([(e, fams[c][2]) for e, c in zip(normed, cols, strict=True)])
 
     def _hash32(self, ctx: RunContext, side: str, cols: list[str], fams: dict, part: int) -> str:
         """32 bits (hex digits 8·part+1 .. 8·part+8) of the md5 of the columns' checksum text."""
         d = ctx.conn(side).dialect
-        normed = self._normed(ctx, side, cols, fams)
-        text = d.row_checksum_text([(e, fams[c][2]) for e, c in zip(normed, cols, strict=True)])
-        return d.hex_to_int(d.substr(d.md5(text), 8 * part + 1, 8))
+        return d.hex_to_int(d.substr(d.md5(self._row_text(ctx, side, cols, fams)), 8 * part + 1, 8))
 
     def _bucket_expr(self, ctx: RunContext, side: str, fams: dict, n: int) -> str:
         return f"({self._hash32(ctx, side, self.keys, fams, 0)} % {n})"
@@ -299,17 +356,34 @@ class RowDiffCheck(CompareCheck):
     ) -> tuple[list[int], str]:
         figures: dict[str, dict[int, tuple[int, ...]]] = {}
         shown = ""
+        sqls = {side: self.segment_sql(ctx, side, cols, fams, n) for side in ("source", "target")}
+        answers = _both_sides(ctx, lambda side: ctx.query(side, sqls[side]))
         for side in ("source", "target"):
-            sql = self.segment_sql(ctx, side, cols, fams, n)
-            shown += f"-- {side}: row count and checksums per segment\n{sql};\n"
-            figures[side] = {
-                int(r[0]): tuple(as_int(v) for v in r[1:]) for r in ctx.query(side, sql)[1]
-            }
+            shown += f"-- {side}: row count and checksums per segment\n{sqls[side]};\n"
+            figures[side] = {int(r[0]): tuple(as_int(v) for v in r[1:]) for r in answers[side][1]}
         differing = [b for b in range(n) if figures["source"].get(b) != figures["target"].get(b)]
         return differing, shown.strip()
 
 
-def _segmented_header(counts: dict[str, int], max_pull: int, n: int, differing: list[int]) -> str:
+def _both_sides(ctx: RunContext, fn: Callable[[str], Any]) -> dict[str, Any]:
+    """{side: fn(side)} for "source" and "target": both at once on two threads when they are
+    different connections (two databases work in parallel; the drivers release the GIL while
+    the server works), one after the other when they are the same connection. An error of
+    either side is raised once both have finished."""
+    if ctx.conn("source") is ctx.conn("target"):
+        return {side: fn(side) for side in ("source", "target")}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="row_diff-source") as pool:
+        source = pool.submit(fn, "source")
+        try:
+            target = fn("target")
+        finally:
+            wait([source])
+        return {"source": source.result(), "target": target}
+
+
+def _segmented_header(
+    counts: dict[str, int], max_pull: int, n: int, differing: list[int], by_cost: bool = False
+) -> str:
     """The leading comment of a segmented row_diff's SQL: how segments were compared and which
     were pulled."""
     pulled = (
@@ -320,8 +394,12 @@ def _segmented_header(counts: dict[str, int], max_pull: int, n: int, differing: 
     )
     return (
         f"-- segmented row_diff: {counts['source']:,} source / {counts['target']:,} target rows "
-        f"exceed max_pull_rows {max_pull:,}.\n"
-        f"-- Rows were split into {n:,} segments by an md5 hash of the key; each side answered per "
+        + (
+            "(checksums estimated cheaper than reading every row).\n"
+            if by_cost
+            else f"exceed max_pull_rows {max_pull:,}.\n"
+        )
+        + f"-- Rows were split into {n:,} segments by an md5 hash of the key; each side answered per "
         "segment a row count and two md5 checksums (the queries below).\n"
         f"-- {pulled}.\n"
     )

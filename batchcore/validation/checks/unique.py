@@ -5,12 +5,14 @@ key column are ignored (DESIGN §7), so (x, NULL) twice passes. `failed_rows` = 
 duplicated key groups; `duplicate_keys` = number of such keys (p, p, q, q, q → 5 and 2);
 `non_null_rows` = rows with a complete key; denominator: every row.
 
-Speed (bench/validation.py): the shared scan answers "any duplicates?" as complete-key rows
-minus distinct keys. On DuckDB integer keys the distinct count is `bit_count(bitstring_agg(k))`
-over the key's range (one bit per possible value; composite integer keys are packed into one
-number when the ranges multiply to at most 2^28 bits), several times faster than
-`count(DISTINCT k)`. Only when the scan finds duplicates (or cannot count distinct tuples, as in
-SQLite) does a GROUP BY query count the exact failed rows and duplicate keys and fetch the sample.
+Speed (bench/validation.py, issue 13 §2): ONE hash aggregation per check on every key shape
+(sparse, duplicated, composite, text). The shared scan counts the complete-key rows; then one
+GROUP BY query over the key keeps the duplicated groups (HAVING count(*) > 1) and answers, with
+window totals over those few groups, the exact duplicate keys and failed rows AND the sample
+rows at once (`group_sql`). The one shortcut: a DENSE integer key on DuckDB (its packed range
+at most 2^28 values and at most 4x the table's rows) adds `bit_count(bitstring_agg(k))` to the
+scan (a bitmap pass, several times cheaper than grouping) and skips the GROUP BY when that
+proves every key distinct.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from batchcore.connections import DbConnection
+from batchcore.jsonutil import to_jsonable
 from batchcore.validation.checks.base import (
     ColumnsCheckSpec,
     Outcome,
@@ -27,6 +30,7 @@ from batchcore.validation.checks.base import (
 )
 
 MAX_BITMAP_BITS = 1 << 28
+DENSE_FACTOR = 4  # bitmap only when the key's range is at most this many times the rows
 
 
 class UniqueSpec(ColumnsCheckSpec):
@@ -44,76 +48,65 @@ class UniqueCheck(ScanCheck):
 
     def prepare(self, ctx: RunContext) -> None:
         super().prepare(ctx)
+        self.mode, self.ranges = "group_by", None
         conn = ctx.target
         d = conn.dialect
-        if len(self.columns) > 1 and not d.tuple_distinct:
-            self.mode = "group_by"  # no tuple DISTINCT: count duplicates by grouping
-        elif d.bitmap_distinct and all(self.families[c] == "integer" for c in self.columns):
-            q = d.quote
-            sel = ", ".join(f"min({q(c)}), max({q(c)})" for c in self.columns)
-            _, rows = ctx.query("target", f"SELECT {sel} FROM {conn.table_ref(self.table)}")
-            vals = rows[0]
-            ranges = [(vals[2 * i], vals[2 * i + 1]) for i in range(len(self.columns))]
-            if any(lo is None for lo, _ in ranges):
-                self.mode, self.ranges = "empty", None
-                return
-            bits = 1
-            for lo, hi in ranges:
-                bits *= int(hi) - int(lo) + 1
-            if bits <= MAX_BITMAP_BITS:
-                self.mode, self.ranges = "bitmap", [(int(lo), int(hi)) for lo, hi in ranges]
+        if not (d.bitmap_distinct and all(self.families[c] == "integer" for c in self.columns)):
+            return
+        q = d.quote
+        sel = ", ".join(f"min({q(c)}), max({q(c)})" for c in self.columns)
+        _, rows = ctx.query("target", f"SELECT count(*), {sel} FROM {conn.table_ref(self.table)}")
+        total, vals = int(rows[0][0]), rows[0][1:]
+        ranges = [(vals[2 * i], vals[2 * i + 1]) for i in range(len(self.columns))]
+        if any(lo is None for lo, _ in ranges):
+            return  # no complete key in the table: the GROUP BY finds nothing, cheaply
+        bits = 1
+        for lo, hi in ranges:
+            bits *= int(hi) - int(lo) + 1
+        if bits <= min(MAX_BITMAP_BITS, DENSE_FACTOR * total):
+            self.mode, self.ranges = "bitmap", [(int(lo), int(hi)) for lo, hi in ranges]
 
     def _complete(self, conn: DbConnection) -> str:
         return " AND ".join(f"{conn.dialect.quote(c)} IS NOT NULL" for c in self.columns)
 
-    def _distinct(self, conn: DbConnection) -> str | None:
+    def _bitmap(self, conn: DbConnection) -> str | None:
         d = conn.dialect
-        cols = [self.col(conn, c) for c in self.columns]
-        if self.mode == "bitmap":
-            parts, mult = [], 1
-            for c, (lo, hi) in reversed(list(zip(self.columns, self.ranges, strict=True))):
-                parts.append(
-                    f"(CAST({d.quote(c)} AS BIGINT) - {lo}) * {mult}"
-                    if mult != 1
-                    else f"(CAST({d.quote(c)} AS BIGINT) - {lo})"
-                )
-                mult *= hi - lo + 1
-            return d.bitmap_distinct_count(" + ".join(parts), mult)
-        if self.mode in ("group_by", "empty"):
-            return None
-        if len(cols) == 1:
-            return f"count(DISTINCT {cols[0]})"
-        return d.distinct_tuple_count(cols, self._complete(conn))
+        parts, mult = [], 1
+        for c, (lo, hi) in reversed(list(zip(self.columns, self.ranges, strict=True))):
+            term = f"(CAST({d.quote(c)} AS BIGINT) - {lo})"
+            parts.append(f"{term} * {mult}" if mult != 1 else term)
+            mult *= hi - lo + 1
+        return d.bitmap_distinct_count(" + ".join(parts), mult)
 
     def aggregates(self, conn: DbConnection) -> list[str]:
         if len(self.columns) == 1:  # count(c) reads the validity mask only: cheaper than a filter
             out = [f"count({conn.dialect.quote(self.columns[0])})"]
         else:
             out = [conn.dialect.count_if(self._complete(conn))]
-        dist = self._distinct(conn)
-        if dist is not None:
-            out.append(dist)
+        if self.mode == "bitmap":
+            out.append(self._bitmap(conn))
         return out
 
-    def group_sql(self, conn: DbConnection) -> str:
-        """Exact figures: duplicate keys and the rows in them."""
-        cols = ", ".join(self.col(conn, c) for c in self.columns)
-        return (
-            f"SELECT count(*) AS duplicate_keys, coalesce(sum(n), 0) AS failed_rows FROM "
-            f"(SELECT count(*) AS n FROM {conn.table_ref(self.table)}{self.where_sql(conn, self._complete(conn))} "
-            f"GROUP BY {cols} HAVING count(*) > 1) g"
+    def group_sql(self, conn: DbConnection, limit: int = 1) -> str:
+        """THE query of the check (one GROUP BY over the key): up to `limit` (at least 1)
+        duplicated keys, most repeated first, each row being the key columns, `row_count`, and
+        the totals over every duplicated key: `duplicate_keys`, `failed_rows` (no row: no
+        duplicate)."""
+        q = conn.dialect.quote
+        names = ", ".join(q(c) for c in self.columns)
+        grp = ", ".join(self.col(conn, c) for c in self.columns)
+        keys = ", ".join(f"{self.col(conn, c)} AS {q(c)}" for c in self.columns)
+        return conn.dialect.limit(
+            f"SELECT {names}, {q('row_count')}, count(*) OVER () AS {q('duplicate_keys')}, "
+            f"sum({q('row_count')}) OVER () AS {q('failed_rows')} FROM "
+            f"(SELECT {keys}, count(*) AS {q('row_count')} FROM {conn.table_ref(self.table)}"
+            f"{self.where_sql(conn, self._complete(conn))} GROUP BY {grp} HAVING count(*) > 1) g "
+            f"ORDER BY {q('row_count')} DESC, {names}",
+            max(1, int(limit)),
         )
 
     def sample_sql(self, conn: DbConnection, limit: int) -> str:
-        q = conn.dialect.quote
-        cols = ", ".join(q(c) for c in self.columns)
-        grp = ", ".join(self.col(conn, c) for c in self.columns)
-        return conn.dialect.limit(
-            f"SELECT {cols}, count(*) AS {q('row_count')} FROM {conn.table_ref(self.table)}"
-            f"{self.where_sql(conn, self._complete(conn))} GROUP BY {grp} HAVING count(*) > 1 "
-            "ORDER BY count(*) DESC",
-            limit,
-        )
+        return self.group_sql(conn, limit)
 
     def failing_filter(self, conn: DbConnection) -> str | None:
         return None
@@ -124,12 +117,8 @@ class UniqueCheck(ScanCheck):
     def evaluate(self, total: int, values: list[Any], ctx: RunContext) -> Outcome:
         complete = as_int(values[0])
         details: dict[str, Any] = {"method": self.mode}
-        # nothing to group, or as many distinct values as complete rows: no duplicate
-        if (
-            self.mode == "empty"
-            or complete == 0
-            or (len(values) > 1 and as_int(values[1]) == complete)
-        ):
+        # nothing to group, or the bitmap counted as many distinct values as complete rows
+        if complete == 0 or (self.mode == "bitmap" and as_int(values[1]) == complete):
             return Outcome(
                 total_rows=total,
                 non_null_rows=complete,
@@ -137,9 +126,10 @@ class UniqueCheck(ScanCheck):
                 duplicate_keys=0,
                 details=details,
             )
-        sql = self.group_sql(ctx.target)
-        _, rows = ctx.query("target", sql)
-        dup_keys, failed = as_int(rows[0][0]), as_int(rows[0][1])
+        sql = self.group_sql(ctx.target, ctx.sample_size)
+        cols, rows = ctx.query("target", sql)
+        nk = len(self.columns)
+        dup_keys, failed = (as_int(rows[0][nk + 1]), as_int(rows[0][nk + 2])) if rows else (0, 0)
         details["group_sql"] = sql
         out = Outcome(
             total_rows=total,
@@ -149,10 +139,11 @@ class UniqueCheck(ScanCheck):
             details=details,
             observed={"surplus_rows": failed - dup_keys},
         )
-        if failed:
-            sample_sql = self.sample_sql(ctx.target, ctx.sample_size)
-            out.sample = ctx.sample("target", sample_sql)
-            details["sample_sql"] = sample_sql
+        if failed and ctx.sample_size > 0:
+            out.sample = {
+                "columns": list(cols[: nk + 1]),
+                "rows": to_jsonable([list(r[: nk + 1]) for r in rows[: ctx.sample_size]]),
+            }
         return out
 
 

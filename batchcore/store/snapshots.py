@@ -1,7 +1,7 @@
 """Reading metadata snapshots from the job store (`catalog_snapshots`). Read-only.
 
-Callers pass a cursor of the job store: `with engine.store.reader() as cur:` (or a `Store`
-opened by the CLI). Snapshots are written only by the executor, from the snapshot a
+Callers use `engine.snapshots()` (or `Snapshots(store)` on a `Store` opened by the CLI): each
+call one read transaction. The functions taking a reader cursor are the implementation. Snapshots are written only by the executor, from the snapshot a
 `metadata_extraction` operation returns.
 
 A snapshot reference (`resolve`) is a snapshot id, a unique prefix of one, or
@@ -115,3 +115,35 @@ def resolve(cur, ref: str) -> dict[str, Any]:
             value=ref,
         )
     return get_snapshot(cur, found[0]["snapshot_id"])
+
+
+class Snapshots:
+    """Snapshot reads bound to a job store; each method opens its own read transaction."""
+
+    def __init__(self, store):
+        self._store = store
+
+    def list_snapshots(
+        self,
+        *,
+        connection: str | None = None,
+        schema: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Snapshots without their catalog, newest first (see `list_snapshots`)."""
+        with self._store.reader() as cur:
+            return list_snapshots(
+                cur, connection=connection, schema=schema, limit=limit, offset=offset
+            )
+
+    def get_snapshot(self, snapshot_id: str) -> dict[str, Any]:
+        """One snapshot with its catalog. Raises NotFound / RequestError (see `get_snapshot`)."""
+        with self._store.reader() as cur:
+            return get_snapshot(cur, snapshot_id)
+
+    def resolve(self, *refs: str) -> list[dict[str, Any]]:
+        """The snapshots the references name, read in one transaction (see `resolve`).
+        Raises NotFound / RequestError naming the first bad reference."""
+        with self._store.reader() as cur:
+            return [resolve(cur, r) for r in refs]

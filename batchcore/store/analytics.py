@@ -1,8 +1,9 @@
 """Analytics over the job store: every aggregate the Analytics page and the page filters need.
 
 All aggregation runs in DuckDB; functions return small pandas DataFrames (one row per group or
-period), never the job table. Call them with a reader cursor:
-`with engine.store.reader() as cur: status_distribution(cur, scope)`.
+period), never the job table. Pages and the API call them through `engine.analytics()` (an
+`Analytics` bound to the store, each call in its own read transaction); the functions taking a
+reader cursor are the implementation.
 
 `Scope` narrows the jobs by creation date (inclusive from, exclusive to) and project. Job-level
 figures use the job's own `project_id`; operation- and check-level figures use the project of
@@ -24,10 +25,10 @@ from typing import Any
 
 import pandas as pd
 
-from batchcore.timeutil import to_db
+from batchcore.state import ACTIVE_JOBS
+from batchcore.timeutil import duration_ms_sql, to_db
 
 BUCKETS = ("hour", "day", "week")
-_TERMINAL = "('completed', 'partial_success', 'failed', 'cancelled')"
 _OP_PROJECT = "json_extract_string(o.spec, '$.project_id')"
 _OP_SCOPE_PROJECT = f"coalesce({_OP_PROJECT}, j.project_id)"
 _OP_PIPELINE = "json_extract_string(o.spec, '$.pipeline_id')"
@@ -142,12 +143,12 @@ def summary(cur, scope: Scope) -> dict[str, Any]:
     row = cur.execute(
         f"""{cte}
         SELECT count(*),
-               count(*) FILTER (WHERE status IN ('pending', 'running', 'cancelling')),
+               count(*) FILTER (WHERE status IN {ACTIVE_JOBS}),
                count(*) FILTER (WHERE status = 'completed'),
                count(*) FILTER (WHERE status = 'partial_success'),
                count(*) FILTER (WHERE status = 'failed'),
                count(*) FILTER (WHERE status = 'cancelled'),
-               avg(date_diff('microsecond', started_at, finished_at) / 1000.0)
+               avg({duration_ms_sql("started_at", "finished_at")})
                    FILTER (WHERE started_at IS NOT NULL AND finished_at IS NOT NULL)
         FROM j""",
         params,
@@ -206,7 +207,7 @@ def job_durations(cur, scope: Scope, bucket: str = "day") -> pd.DataFrame:
         cur,
         f"""{cte}, d AS (
             SELECT date_trunc('{_bucket(bucket)}', created_at) AS period, job_type,
-                   date_diff('microsecond', started_at, finished_at) / 1e6 AS s
+                   {duration_ms_sql("started_at", "finished_at")} / 1000 AS s
             FROM j WHERE started_at IS NOT NULL AND finished_at IS NOT NULL)
         SELECT period, job_type, count(*) AS jobs, avg(s) AS mean_s, quantile_cont(s, 0.5) AS p50_s,
                quantile_cont(s, 0.95) AS p95_s, max(s) AS max_s
@@ -374,3 +375,64 @@ def check_trends(cur, scope: Scope, limit: int = 50) -> pd.DataFrame:
         FROM t WHERE failed > 0 ORDER BY change DESC NULLS LAST, failure_rate DESC, "check" LIMIT ?""",
         params + p2 + [int(limit)],
     )
+
+
+class Analytics:
+    """The analytics queries bound to a job store: every method opens its own read
+    transaction (`store.reader()`), so callers never hold a cursor. See the module functions
+    of the same name for the columns returned."""
+
+    def __init__(self, store):
+        self._store = store
+
+    def _run(self, fn, *args, **kwargs):
+        with self._store.reader() as cur:
+            return fn(cur, *args, **kwargs)
+
+    def filter_options(self) -> dict[str, Any]:
+        """{projects, tags, first_created, last_created} for filter widgets."""
+        return self._run(filter_options)
+
+    def distinct_tags(self) -> list[str]:
+        """Every tag used on a job, sorted (at most 1,000)."""
+        return self._run(distinct_tags)
+
+    def summary(self, scope: Scope) -> dict[str, Any]:
+        """Headline numbers (see `summary`)."""
+        return self._run(summary, scope)
+
+    def status_distribution(self, scope: Scope) -> pd.DataFrame:
+        """Columns status, jobs."""
+        return self._run(status_distribution, scope)
+
+    def type_distribution(self, scope: Scope) -> pd.DataFrame:
+        """Columns job_type, status, jobs."""
+        return self._run(type_distribution, scope)
+
+    def job_durations(self, scope: Scope, bucket: str = "day") -> pd.DataFrame:
+        """Finished jobs' wall time per period (see `job_durations`)."""
+        return self._run(job_durations, scope, bucket)
+
+    def operation_durations(self, scope: Scope, bucket: str = "day") -> pd.DataFrame:
+        """Finished operations' duration per period (see `operation_durations`)."""
+        return self._run(operation_durations, scope, bucket)
+
+    def pipeline_failure_rates(self, scope: Scope, bucket: str = "day") -> pd.DataFrame:
+        """Pipeline runs, failures and errors per period (see `pipeline_failure_rates`)."""
+        return self._run(pipeline_failure_rates, scope, bucket)
+
+    def slowest_operations(self, scope: Scope, limit: int = 20) -> pd.DataFrame:
+        """The longest finished operations (see `slowest_operations`)."""
+        return self._run(slowest_operations, scope, limit)
+
+    def datagen_throughput(self, scope: Scope, bucket: str = "day") -> pd.DataFrame:
+        """Data generation rows per second per period (see `datagen_throughput`)."""
+        return self._run(datagen_throughput, scope, bucket)
+
+    def check_failure_rates(self, scope: Scope, bucket: str = "day") -> pd.DataFrame:
+        """Check runs and failures per period (see `check_failure_rates`)."""
+        return self._run(check_failure_rates, scope, bucket)
+
+    def check_trends(self, scope: Scope, limit: int = 50) -> pd.DataFrame:
+        """Checks getting worse, worst first (see `check_trends`)."""
+        return self._run(check_trends, scope, limit)
