@@ -180,7 +180,23 @@ class Dialect:
             return self.ts_text(expr, own if own in (*TIME_FAMILIES, "string") else "timestamp")
         if own == "boolean":
             return self.bool_to_int(expr)
+        if own == "string" and common in ("decimal", "float", "integer"):
+            return self.text_to_number(expr, "float" if common == "float" else "decimal")
         return expr
+
+    # a text the comparisons read as a number (no spaces, no exponent: every database casts it
+    # alike); other text beside a number column is refused (number_text_problem)
+    NUMBER_TEXT = r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"
+
+    def text_to_number(self, expr: str, family: str) -> str:
+        """A text column holding numbers (NUMBER_TEXT) as a DECIMAL(38,6) (`family` decimal)
+        or a double (`family` float). Text that is not a number must be refused first: MySQL
+        and SQLite cast it to 0."""
+        return f"CAST({expr} AS {'DOUBLE PRECISION' if family == 'float' else 'DECIMAL(38,6)'})"
+
+    def not_number_text(self, expr: str) -> str:
+        """TRUE for a non-NULL text value that is not a number as NUMBER_TEXT writes one."""
+        return f"({expr} IS NOT NULL AND NOT {self.regex_full_match(expr, self.NUMBER_TEXT)})"
 
     def decimal_text(self, expr: str) -> str:
         """A number rounded to 10^-6 as fixed-point text with 6 decimals (`-2.250000`,

@@ -111,6 +111,9 @@ class SQLiteDialect(Dialect):
             f"WHEN {expr} IS NOT NULL THEN printf('%.6f', CAST({expr} AS REAL) + 0.0) END"
         )
 
+    def text_to_number(self, expr: str, family: str) -> str:
+        return f"CAST({expr} AS {'REAL' if family == 'float' else 'NUMERIC'})"
+
     def ts_text(self, expr: str, family: str) -> str:
         # the two commonest shapes are written out in SQL (a Python call costs ~4 µs a row);
         # anything else (offsets, fractions, other spellings) goes through bo_ts_text

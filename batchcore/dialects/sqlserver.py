@@ -65,6 +65,9 @@ class SQLServerDialect(Dialect):
     def hex_to_int(self, hex_expr: str) -> str:
         return f"CAST(CONVERT(VARBINARY(4), {hex_expr}, 2) AS BIGINT)"
 
+    def text_to_number(self, expr: str, family: str) -> str:
+        return f"CAST({expr} AS {'FLOAT' if family == 'float' else 'DECIMAL(38,6)'})"
+
     def ts_text(self, expr: str, family: str) -> str:
         if family == "timestamptz":
             expr = f"SWITCHOFFSET({expr}, '+00:00')"

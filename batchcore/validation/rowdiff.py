@@ -66,6 +66,10 @@ def _norm(c: str, arrow_type: pa.DataType, plan: ColumnPlan) -> str:
     if fam == "float":
         return f"(CAST({x} AS DOUBLE) + 0.0)"
     if fam == "decimal":
+        if pa.types.is_floating(arrow_type):
+            # through the double's shortest text: DuckDB's DOUBLE → DECIMAL cast is off in the
+            # last digits (-98765432109876.5 → -98765432109876.494336)
+            x = f"CAST({x} AS VARCHAR)"
         return (
             f"CAST({x} AS DECIMAL(38, {plan.scale or 0}))"
             if (plan.scale or 0) <= 18

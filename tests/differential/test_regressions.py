@@ -146,19 +146,99 @@ NUMTEXT = Example(
         (0, NumText(Decimal(5), "5")),
         (1, NumText(Decimal(0), "0")),
         (2, NumText(Decimal(10), "10")),
+        (3, NumText(Decimal(6), "6")),
     ],
     target=[
         (0, NumText(Decimal(5), "5.0")),
-        (1, NumText(Decimal(0), "0.0")),
+        (1, NumText(Decimal(0), "-0")),
         (2, NumText(Decimal(9), "9")),
+        (3, NumText(Decimal("5.5"), "5.5")),
     ],
 )
+BOTH = [
+    ("duckdb", "sqlite"),
+    ("sqlite", "duckdb"),
+    pytest.param(("duckdb", "postgres"), marks=[PG]),
+    pytest.param(("postgres", "mysql"), marks=[PG, MY]),
+    pytest.param(("mysql", "sqlite"), marks=[MY]),
+]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUGS.md 8: number beside text — segmented row_diff and aggregates"
-)
-@pytest.mark.parametrize("pair", [pytest.param(("duckdb", "postgres"), marks=[PG])])
-def test_number_beside_text_compares_by_value_in_every_comparison(diff_dbs, pair):
-    # INT 5 = TEXT '5.0'; 10 vs '9' differ; min/max by value, not by text order ('10' < '9')
+@pytest.mark.parametrize("pair", BOTH)
+@pytest.mark.parametrize("forced", [{}, SEGMENTED], ids=["full", "segmented"])
+def test_number_beside_text_compares_by_value(diff_dbs, pair, forced):
+    # INT 5 = TEXT '5.0', 0 = '-0'; 10 vs '9' and 6 vs '5.5' differ (6 vs '5.5' used to be
+    # equal: the text was cast to the INT column's scale 0). Segmented mode used to fail on
+    # PostgreSQL / DuckDB (text * 10^6)
+    out = run_check(diff_dbs, NUMTEXT, *pair, {"type": "row_diff", "key": "k0"}, **forced)
+    assert _counts(out) == (0, 0, 2, {"n": 2})
+
+
+@pytest.mark.parametrize("pair", BOTH)
+def test_aggregates_of_number_beside_text_by_value(diff_dbs, pair):
+    # sum(text) used to fail; distinct counts counted '5' and '5.0' apart; min/max by text order
+    same = Example(
+        columns=NUMTEXT.columns,
+        nkeys=1,
+        source=[(0, NumText(Decimal(5), "5")), (1, NumText(Decimal(10), "10"))],
+        target=[(0, NumText(Decimal(5), "5.0")), (1, NumText(Decimal(10), "10"))],
+    )
+    out = run_check(diff_dbs, same, *pair, {"type": "column_aggregates_match", "columns": ["n"]})
+    assert out.passed, [m for m in out.details["metrics"] if not m["match"]]
     assert check_pair(diff_dbs, NUMTEXT, *pair) == []
+
+
+@pytest.mark.parametrize(
+    "pair", [("duckdb", "sqlite"), pytest.param(("mysql", "duckdb"), marks=[MY])]
+)
+@pytest.mark.parametrize("check", ["row_diff", "column_aggregates_match"])
+def test_text_that_is_not_a_number_beside_a_number_is_refused(diff_dbs, pair, check):
+    # MySQL and SQLite read CAST('abc' AS DECIMAL) as 0: 'abc' would equal 0 — refused instead
+    ex = Example(
+        columns=[("k0", "int", "int", "int"), ("n", "text", "int", "text")],
+        nkeys=1,
+        source=[(0, 0)],
+        target=[(0, "abc")],
+    )
+    fields = (
+        {"type": check, "key": "k0"} if check == "row_diff" else {"type": check, "columns": ["n"]}
+    )
+    with pytest.raises(ValueError, match=r"column 'n' of the target table .* not a number: 'abc'"):
+        run_check(diff_dbs, ex, *pair, fields)
+
+
+@pytest.mark.parametrize("pair", [("sqlite", "duckdb"), ("duckdb", "duckdb")])
+@pytest.mark.parametrize("forced", [{}, SEGMENTED], ids=["full", "segmented"])
+def test_a_double_beside_a_decimal_keeps_its_digits(diff_dbs, pair, forced):
+    # SQLite stores NUMERIC -98765432109876.5 as that exact double; DuckDB's DOUBLE → DECIMAL
+    # cast made it -98765432109876.494336, a "changed" row beside the exact DECIMAL
+    ex = Example(
+        columns=[("k0", "int", "int", "int"), ("v", "dec", "dec", "dec")],
+        nkeys=1,
+        source=[(0, Decimal("-98765432109876.5"))],
+        target=[(0, Decimal("-98765432109876.5"))],
+    )
+    out = run_check(diff_dbs, ex, *pair, {"type": "row_diff", "key": "k0"}, **forced)
+    assert _counts(out) == (0, 0, 0, {})
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        pytest.param(("postgres", "mysql"), marks=[PG, MY]),
+        pytest.param(("mysql", "duckdb"), marks=[MY]),
+    ],
+)
+def test_text_max_is_byte_exact_on_mysql(diff_dbs, pair):
+    # utf8mb4_bin pads with spaces: max('', ' ') was '' on MariaDB, ' ' elsewhere
+    ex = Example(
+        columns=[("k0", "int", "int", "int"), ("t", "text", "text", "text")],
+        nkeys=1,
+        source=[(0, ""), (1, " "), (2, "a ")],
+        target=[(0, ""), (1, " "), (2, "a")],
+    )
+    out = run_check(diff_dbs, ex, *pair, {"type": "column_aggregates_match", "columns": ["t"]})
+    by = {m["metric"]: (m["source"], m["target"], m["match"]) for m in out.details["metrics"]}
+    assert by["min"] == ("", "", True)
+    assert by["max"] == ("a ", "a", False)
+    assert by["distinct_count"] == (3, 3, True)

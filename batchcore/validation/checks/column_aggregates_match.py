@@ -74,6 +74,8 @@ class ColumnAggregatesMatchCheck(CompareCheck):
             q = d.quote(c)
             if fam == "boolean" and common != "boolean":  # beside numbers: 0/1, like row_diff
                 q, fam = d.bool_to_int(q), "integer"
+            elif fam == "string" and common in NUMERIC_FAMILIES:  # text read as numbers
+                q, fam = d.norm(q, fam, common), common
             # dates and times compare as instants / as written (Dialect.ts_text), like row_diff
             ts = (
                 (fam if fam in (*TIME_FAMILIES, "string") else "timestamp")
@@ -103,6 +105,17 @@ class ColumnAggregatesMatchCheck(CompareCheck):
 
     def run(self, ctx: RunContext) -> Outcome:
         plan = self._plan(ctx)
+        self.refuse_text_that_is_not_a_number(
+            ctx,
+            {
+                c: (
+                    ctx.column("source", self.source_table, c).family,
+                    ctx.column("target", self.table, c).family,
+                    fam,
+                )
+                for c, _, fam in plan
+            },
+        )
         s_sql, t_sql = self._sql(ctx, "source", plan), self._sql(ctx, "target", plan)
         s_vals = list(ctx.query("source", s_sql)[1][0])
         t_vals = list(ctx.query("target", t_sql)[1][0])
