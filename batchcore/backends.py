@@ -33,6 +33,19 @@ from batchcore.operations.base import OperationContext, OperationOutcome
 log = logging.getLogger("batchcore.backends")
 
 
+def _band_history(
+    kind: str, spec: dict[str, Any], ctx: OperationContext, workspace_root: Path | None
+) -> dict[str, list[float]] | None:
+    """The check history a validation's learned bands need, read here (workers never open the
+    job store; batchcore.validation.anomaly.prefetch_history)."""
+    if kind != "pipeline_execution" or ctx.history is None or workspace_root is None:
+        return None
+    from batchcore.timeutil import utcnow_naive
+    from batchcore.validation.anomaly import prefetch_history
+
+    return prefetch_history(spec, workspace_root, ctx.history, at=utcnow_naive())
+
+
 class RemoteOperationError(Exception):
     """An attempt raised on a worker. `text`: the redacted `Type: message`; `etype`: the type
     name; `retryable`: the error class's attribute; `cancelled`: it was an OperationCancelled."""
@@ -200,6 +213,7 @@ class DaskBackend:
             "staging_dir": None if self.staging_dir is None else str(self.staging_dir),
             "remaining_s": remaining,
             "progress_topic": self.topic,
+            "history": _band_history(kind, spec, ctx, self.workspace_root),
         }
         from batchcore import worker
 

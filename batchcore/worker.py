@@ -59,6 +59,10 @@ def run_remote(payload: dict[str, Any]) -> tuple[str, Any]:
         deadline=None if remaining is None else time.monotonic() + remaining,
         on_progress=None if topic is None else (lambda msg: _publish(topic, key, msg)),
     )
+    if payload.get("history") is not None:  # learned bands' history, read by the app process
+        from batchcore.validation.anomaly import frozen_history
+
+        ctx.history = frozen_history(payload["history"])
     with _LOCK:
         early = _EARLY.pop(key, None)
         _RUNNING[key] = ctx

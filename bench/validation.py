@@ -14,9 +14,10 @@ between(amount, 0, 1000); accepted_values(status); relationships(customer_id →
 Timed per shape, interleaved rounds, --repeat runs (at least 3), min/median seconds:
   (a) our pipeline (YAML → run_pipeline, connection opening and catalog look-ups included);
   (b) the same checks as one SQL query each (how dbt-style tests run);
-  (c) the floor: the fastest hand-written SQL found for all seven giving the SAME figures (unique:
-      rows in duplicated groups), best of several candidates (GROUP BY; count(DISTINCT) first and
-      GROUP BY only when it finds duplicates; a bitmap first for integer keys);
+  (c) the floor: the fastest hand-written SQL found giving the SAME output as ours — the seven
+      figures (unique: rows in duplicated groups) and up to 10 sample rows per failing check —
+      best of several candidates (GROUP BY; count(DISTINCT) first and GROUP BY only when it finds
+      duplicates; a bitmap first for integer keys);
   (d) pandas: load the rows from DuckDB into a DataFrame plus the checks;
   (e) Great Expectations 1.x (pandas engine, load excluded) with the same seven checks — GE has no
       relationships expectation, so it gets `expect_column_values_to_be_in_set` with the 100,000
@@ -141,34 +142,63 @@ REST = """count(*) FILTER (WHERE amount < 0 OR amount > 1000),
 ANTI = "SELECT count(*) FROM orders o ANTI JOIN customers c ON o.customer_id = c.customer_id WHERE o.customer_id IS NOT NULL"
 
 
+SAMPLES = [  # what our pipeline also returns: up to 10 failing rows per failing check
+    "SELECT * FROM orders WHERE customer_id IS NULL LIMIT 10",
+    "SELECT * FROM orders WHERE status IS NULL LIMIT 10",
+    "SELECT * FROM orders WHERE amount IS NULL LIMIT 10",
+    "SELECT * FROM orders WHERE amount < 0 OR amount > 1000 LIMIT 10",
+    "SELECT * FROM orders WHERE status NOT IN ('new', 'paid', 'shipped', 'cancelled') LIMIT 10",
+    "SELECT o.* FROM orders o ANTI JOIN customers c ON o.customer_id = c.customer_id "
+    "WHERE o.customer_id IS NOT NULL LIMIT 10",
+]
+
+
+def _group_sample(keys: list[str]) -> str:
+    """Rows in duplicated groups AND the 10 most repeated keys, from one GROUP BY."""
+    k = ", ".join(keys)
+    return (
+        f"SELECT {k}, n, sum(n) OVER () FROM (SELECT {k}, count(*) AS n FROM orders "
+        f"WHERE {_complete(keys)} GROUP BY {k} HAVING count(*) > 1) ORDER BY n DESC LIMIT 10"
+    )
+
+
 def floor_candidates(con, keys: list[str]):
-    """Hand-written ways to the same seven figures (unique = rows in duplicated groups)."""
+    """Hand-written ways to the same output as ours: the seven figures (unique = rows in
+    duplicated groups) and up to 10 sample rows per failing check."""
+
+    def unique_with_sample() -> int:
+        rows = con.execute(_group_sample(keys)).fetchall()
+        return rows[0][-1] if rows else 0
+
+    def samples(figures: list) -> list:
+        for q, n in zip(SAMPLES, [*figures[:3], *figures[4:]], strict=True):
+            if n:
+                con.execute(q).fetchall()
+        return figures
 
     def group():
         a = con.execute(f"SELECT {SCAN}, {REST} FROM orders").fetchall()[0]
-        u = con.execute(_group(keys)).fetchall()[0][0]
-        return [*a[:3], u, *a[3:], con.execute(ANTI).fetchall()[0][0]]
+        u = unique_with_sample()
+        return samples([*a[:3], u, *a[3:], con.execute(ANTI).fetchall()[0][0]])
 
-    def all_in_one():
-        a = con.execute(
-            f"SELECT {SCAN}, ({_group(keys)}), {REST}, ({ANTI}) FROM orders"
-        ).fetchall()[0]
-        return list(a)
+    def scan_and_anti_in_one():
+        a = con.execute(f"SELECT {SCAN}, {REST}, ({ANTI}) FROM orders").fetchall()[0]
+        return samples([*a[:3], unique_with_sample(), *a[3:]])
 
     def first_then_group(distinct_sql: str):
         def run():
             a = con.execute(
                 f"SELECT {SCAN}, count(*) FILTER (WHERE {_complete(keys)}) - {distinct_sql}, {REST} FROM orders"
             ).fetchall()[0]
-            u = con.execute(_group(keys)).fetchall()[0][0] if a[3] else 0
-            return [*a[:3], u, *a[4:], con.execute(ANTI).fetchall()[0][0]]
+            u = unique_with_sample() if a[3] else 0
+            return samples([*a[:3], u, *a[4:], con.execute(ANTI).fetchall()[0][0]])
 
         return run
 
     tup = keys[0] if len(keys) == 1 else f"({', '.join(keys)})"
     out = {
         "scan; GROUP BY; anti join": group,
-        "all in one query (GROUP BY)": all_in_one,
+        "scan + anti join in one query; GROUP BY": scan_and_anti_in_one,
         "scan + count(DISTINCT), GROUP BY if dups; anti join": first_then_group(
             f"count(DISTINCT CASE WHEN {_complete(keys)} THEN {tup} END)"
         ),

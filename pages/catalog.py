@@ -12,6 +12,27 @@ st.caption(
 )
 eng = core.engine()
 
+
+def show_diff(older: str, newer: str) -> None:
+    """The diff of two snapshots: counts, the changes table, JSON and CSV downloads."""
+    a, b = eng.snapshots().resolve(older, newer)
+    d = catalog_diff.diff(a, b)
+    as_csv, as_json = catalog_diff.diff_to_csv(d), catalog_diff.diff_to_json(d)
+    df = cv.diff_frame(catalog_diff.diff_rows(d))
+    if df.empty:
+        st.success("No differences: both snapshots have the same tables and columns.")
+    else:
+        counts = cv.change_counts(df)
+        if counts:
+            cols = st.columns(len(counts))
+            for col, (k, n) in zip(cols, counts.items(), strict=True):
+                col.metric(k, n)
+        st.dataframe(df, hide_index=True)
+    e = st.columns(4)
+    core.download(e[0], "Diff JSON", as_json, "catalog-diff.json", "cat_json")
+    core.download(e[1], "Diff CSV", as_csv, "catalog-diff.csv", "cat_csv")
+
+
 with core.guard("Reading snapshots"):
     snaps = eng.snapshots().list_snapshots()
     if not snaps:
@@ -29,7 +50,13 @@ with core.guard("Reading snapshots"):
 
     with browse:
         sid = st.selectbox(
-            "Snapshot", ids, format_func=lambda i: cv.snapshot_label(by_id[i]), key="cat_snapshot"
+            "Snapshot",
+            ids,
+            index=ids.index(
+                cv.default_snapshot(snaps)
+            ),  # never an empty one when others hold tables
+            format_func=lambda i: cv.snapshot_label(by_id[i]),
+            key="cat_snapshot",
         )
         snap = eng.snapshots().get_snapshot(sid)
         meta = by_id[sid]
@@ -62,19 +89,10 @@ with core.guard("Reading snapshots"):
                 st.info(info, icon=":material/compare_arrows:")
             if caption:
                 st.caption(caption)
-            a, b = eng.snapshots().resolve(older, newer)
-            d = catalog_diff.diff(a, b)
-            as_csv, as_json = catalog_diff.diff_to_csv(d), catalog_diff.diff_to_json(d)
-            df = cv.diff_frame(catalog_diff.diff_rows(d))
-            if df.empty:
-                st.success("No differences: both snapshots have the same tables and columns.")
-            else:
-                counts = cv.change_counts(df)
-                if counts:
-                    cols = st.columns(len(counts))
-                    for col, (k, n) in zip(cols, counts.items(), strict=True):
-                        col.metric(k, n)
-                st.dataframe(df, hide_index=True)
-            e = st.columns(4)
-            core.download(e[0], "Diff JSON", as_json, "catalog-diff.json", "cat_json")
-            core.download(e[1], "Diff CSV", as_csv, "catalog-diff.csv", "cat_csv")
+            unrelated = cv.source_of(by_id[older]) != cv.source_of(by_id[newer])
+            if not unrelated or st.toggle(
+                "Compare these different sources anyway",
+                key="cat_anyway",
+                help="Every table that only one of them has shows as added or removed.",
+            ):
+                show_diff(older, newer)

@@ -52,6 +52,8 @@ if wanted_check and "project" not in params:  # a deep link to a check sets its 
         k = CheckKey.parse(wanted_check)
         st.query_params["project"] = k.project_id or "-"
         st.query_params["pipeline"] = k.pipeline_id
+        st.session_state.setdefault("project", k.project_id or "-")
+        st.session_state.setdefault("pipeline", k.pipeline_id)
     except Exception:
         pass
 
@@ -112,6 +114,10 @@ if check != ALL:
         fmt.pct(s["pass_rate"], 3),
         help=f"threshold {fmt.pct(s['threshold'], 3)}" if s["threshold"] is not None else None,
     )
+    latest_band = ((h["runs"][0].get("observed") or {}).get("anomaly") if h["runs"] else None) or {}
+    if latest_band.get("reason"):
+        show = st.error if latest_band.get("state") == "anomaly" else st.caption
+        show(f"Learned band, latest run in the period: {latest_band['reason']}")
     if not h["trend"]["points"]:
         st.info("No run of this check in the chosen period.", icon=":material/event_busy:")
     else:
@@ -121,15 +127,15 @@ if check != ALL:
             if h["trend"]["bucket"]
             else "one point per run; the mark's colour is the run's status"
         )
-        st.caption(f"Failed rows and pass rate, {note}; dashed: the threshold.")
-        st.plotly_chart(check_trend_figure(h["trend"]), key="trend", width="stretch")
-        if has_band(h["runs"]):
+        if has_band(h["runs"]):  # judged by a learned band: the band first, the counts after
             banded = eng.check_history(check, since=since, limit=500)["runs"]
             st.caption(
                 "The judged metric inside the band each run was judged by (learned from earlier "
                 "runs: median ± sensitivity × 1.4826 × MAD; the latest 500 runs)."
             )
             st.plotly_chart(anomaly_band_figure(banded), key="band", width="stretch")
+        st.caption(f"Failed rows and pass rate, {note}; dashed: the threshold.")
+        st.plotly_chart(check_trend_figure(h["trend"]), key="trend", width="stretch")
     total = h["total_runs"]
     pages = max(1, -(-total // 100))
     st.markdown(f"**Runs** · {total:,} in the period, newest first")

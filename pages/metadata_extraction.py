@@ -1,13 +1,60 @@
-"""Bulk Metadata Extraction: catalog snapshots of many connections (or connection types) at once."""
+"""Bulk Metadata Extraction: catalog snapshots of many connections (or connection types) at once.
+
+A named connection offers its schemas to choose from (read from the database, with their table
+counts); when its default schema holds no table, the schemas that do are chosen for you. Each
+chosen schema becomes one item (one snapshot).
+"""
 
 import streamlit as st
 
+from batchcore.connections import open_connection
+from batchcore.metadata.extract import list_schemas
 from batchcore.models import JobType
 from batchcore.workspace import Workspace
-from ui_components import forms
+from ui_components import core, fmt, forms
 
 P = "meta"
 BY_NAME, BY_TYPE = "Named connections", "Connection types"
+DEFAULT_SCHEMAS = {"main", "public", "dbo"}  # what "default schema" means on most databases
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def schemas_of(root: str, name: str, version: float) -> tuple[list[tuple[str, int]], str]:
+    """(schemas with their table counts, error text) of connection `name` of the workspace at
+    `root` (`version`: connections.yaml's modification time, so an edit is seen at once)."""
+    ws = Workspace.load(root)
+    try:
+        with open_connection(ws.connections[name], read_only=True) as conn:
+            return list_schemas(conn), ""
+    except Exception as exc:
+        return [], core.error_text(exc)
+
+
+def schema_picker(ws: Workspace, src: str, where) -> bool:
+    """The schemas of named connection `src` as a multiselect in `where`; False when they
+    cannot be listed (the caller offers a text field instead)."""
+    try:
+        version = (ws.root / "connections.yaml").stat().st_mtime
+    except OSError:
+        version = 0.0
+    found, error = schemas_of(str(ws.root), src, version)
+    if error or not found:
+        if error:
+            where.caption(f"Could not list the schemas of {src}: {fmt.md_escape(error)}")
+        return False
+    counts = dict(found)
+    k = forms.key(P, f"schemas.{src}")
+    if k not in st.session_state and not (DEFAULT_SCHEMAS & {s.lower() for s in counts}):
+        st.session_state[k] = [s for s, n in found if n]  # the default schema holds nothing
+    where.multiselect(
+        f"Schemas of {src}",
+        list(counts),
+        key=k,
+        format_func=lambda s: f"{s} ({counts[s]} table{'s' if counts[s] != 1 else ''})",
+        placeholder="default schema",
+        help="One snapshot per schema chosen; none chosen = the connection's default schema.",
+    )
+    return True
 
 
 def selection(ws: Workspace) -> None:
@@ -53,12 +100,13 @@ def selection(ws: Workspace) -> None:
         )
     for src in sources:
         c1, c2 = st.columns(2)
-        c1.text_input(
-            f"Schema of {src}",
-            key=forms.key(P, f"schema.{mode}.{src}"),
-            placeholder="default schema",
-            persist_state=forms.PERSIST,
-        )
+        if mode != BY_NAME or not schema_picker(ws, src, c1):
+            c1.text_input(
+                f"Schema of {src}",
+                key=forms.key(P, f"schema.{mode}.{src}"),
+                placeholder="default schema",
+                persist_state=forms.PERSIST,
+            )
         c2.text_input(
             f"Tables of {src}",
             key=forms.key(P, f"tables.{mode}.{src}"),
@@ -75,17 +123,20 @@ def build() -> tuple[dict, dict]:
     items = []
     for src in chosen:
         item = {"connection_name": src} if mode_now == BY_NAME else {"connection_type": src}
-        schema = str(forms.value(P, f"schema.{mode_now}.{src}", "") or "").strip()
+        picked = forms.value(P, f"schemas.{src}", None) if mode_now == BY_NAME else None
+        typed = str(forms.value(P, f"schema.{mode_now}.{src}", "") or "").strip()
         tables = [
             t.strip()
             for t in str(forms.value(P, f"tables.{mode_now}.{src}", "") or "").split(",")
             if t.strip()
         ]
-        if schema:
-            item["schema_name"] = schema
-        if tables:
-            item["table_names"] = tables
-        items.append(item)
+        for schema in picked or [typed]:
+            one = dict(item)
+            if schema:
+                one["schema_name"] = schema
+            if tables:
+                one["table_names"] = tables
+            items.append(one)
     return {"items": items}, (
         {} if items else {"items": "Choose at least one connection or connection type."}
     )

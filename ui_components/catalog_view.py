@@ -61,6 +61,26 @@ def source_text(s: dict[str, Any]) -> str:
     return f"`{s['connection_name']}` ({s.get('connection_type') or '?'}) · schema `{schema}`"
 
 
+def _has_tables(s: dict[str, Any]) -> bool:
+    return bool(s.get("table_count"))
+
+
+def default_snapshot(snaps: list[dict[str, Any]]) -> str:
+    """The snapshot Browse opens on: the newest one holding tables (an empty schema's snapshot
+    only when every snapshot is empty). `snaps` is newest first."""
+    return next((s for s in snaps if _has_tables(s)), snaps[0])["snapshot_id"]
+
+
+def default_newer(snaps: list[dict[str, Any]]) -> str:
+    """The snapshot Compare opens on as "Newer": the newest one holding tables that has an
+    earlier snapshot of the same source (so the default diff is a source against itself, over
+    time); else `default_snapshot`. `snaps` is newest first."""
+    for i, s in enumerate(snaps):
+        if _has_tables(s) and any(source_of(e) == source_of(s) for e in snaps[i + 1 :]):
+            return s["snapshot_id"]
+    return default_snapshot(snaps)
+
+
 def default_older(snaps: list[dict[str, Any]], newer_id: str) -> str | None:
     """The snapshot to compare `newer_id` with: the previous one of the same connection and
     schema; else the previous one of any source; else the newest other one (None when there is
@@ -78,7 +98,8 @@ def default_older(snaps: list[dict[str, Any]], newer_id: str) -> str | None:
 def snapshot_pickers(snaps: list[dict[str, Any]]) -> tuple[str, str]:
     """The "Older" and "Newer" pickers side by side; returns (older, newer) snapshot ids.
 
-    "Newer" defaults to the newest snapshot. "Older" never offers the snapshot chosen as
+    "Newer" defaults to `default_newer` (a source that has an earlier snapshot, so the first diff
+    shown never compares unrelated schemas). "Older" never offers the snapshot chosen as
     "Newer", and moves to `default_older` whenever "Newer" changes. Needs two snapshots.
     """
     by_id = {s["snapshot_id"]: s for s in snaps}
@@ -87,7 +108,10 @@ def snapshot_pickers(snaps: list[dict[str, Any]]) -> tuple[str, str]:
         return snapshot_label(by_id[i])
 
     left, right = st.columns(2)
-    newer = right.selectbox("Newer", list(by_id), format_func=label, key=NEWER_KEY)
+    ids = list(by_id)
+    newer = right.selectbox(
+        "Newer", ids, index=ids.index(default_newer(snaps)), format_func=label, key=NEWER_KEY
+    )
     others = [i for i in by_id if i != newer]
     state = st.session_state
     if state.get(_OLDER_FOR) != newer or state.get(OLDER_KEY) not in others:

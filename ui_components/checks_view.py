@@ -17,6 +17,7 @@ from ui_components import details, fmt
 from ui_components.status import status_cell, style_status
 
 MAX_CHECK_PANELS = 100
+MAX_ATTENTION_PANELS = 5  # failing checks shown as expanders; the others through a picker
 SEVERITY_RANK = {"error": 0, "warn": 1}
 
 
@@ -151,20 +152,30 @@ def validates(job: JobView) -> bool:
 
 
 def attention_checks(checks: list[dict[str, Any]], job_id: str) -> None:
-    """The checks that did not pass (`attention_order`) as a table, then each one's figures,
-    sample and SQL in an expander (the first three open)."""
+    """The checks that did not pass (`attention_order`) as a table, then the first
+    MAX_ATTENTION_PANELS with their figures, sample and SQL in expanders (open when there are
+    at most three), and any other one through a picker, so the page's next sections stay near."""
     bad = attention_order(checks)
     if not bad:
         return
     st.markdown(f"**{len(bad):,} of {len(checks):,} checks did not pass**")
     checks_table(bad, key=f"attention-{job_id}")
-    for c in bad[:MAX_CHECK_PANELS]:
+    for c in bad[:MAX_ATTENTION_PANELS]:
         with st.expander(check_title(c), expanded=len(bad) <= 3):
             check_panel(c)
-    if len(bad) > MAX_CHECK_PANELS:
-        st.caption(
-            f"Showing {MAX_CHECK_PANELS:,} of {len(bad):,}; export the job as JSON for all of them."
+    rest = bad[MAX_ATTENTION_PANELS:]
+    if rest:
+        pick = st.selectbox(
+            f"The other {len(rest):,} checks that did not pass",
+            range(len(rest)),
+            format_func=lambda i: check_title(rest[i]).replace("\\", ""),
+            index=None,
+            placeholder="Pick one to see its figures, sample and SQL",
+            key=f"attention-more-{job_id}",
         )
+        if pick is not None:
+            with st.container(border=True):
+                check_panel(rest[pick])
 
 
 def checks_section(eng: Engine, job: JobView, checks: list[dict[str, Any]]) -> None:

@@ -12,6 +12,7 @@ from batchcore.models import JobView
 from batchcore.store.compare import JobComparison
 from ui_components import fmt
 from ui_components.core import download
+from ui_components.status import status_colour
 
 PREVIOUS, OTHER = "Previous run", "Another job"
 PICK_FROM = 200  # recent jobs offered in the picker
@@ -106,6 +107,18 @@ def changes_frame(cmp: JobComparison, *, include_passing: bool = False) -> pd.Da
     )
 
 
+CHANGE_COLOURS = {
+    CHANGE_LABELS["newly_failing"]: status_colour("failed"),
+    CHANGE_LABELS["still_failing"]: status_colour("partial_success"),
+    CHANGE_LABELS["fixed"]: status_colour("completed"),
+}
+
+
+def _change_style(value: object) -> str:
+    colour = CHANGE_COLOURS.get(str(value))
+    return f"color: {colour}; font-weight: 600" if colour else ""
+
+
 def show_comparison(cmp: JobComparison) -> None:
     """Counts, operations that could not run, the table of changed checks, passing ones folded,
     and the CSV / JSON exports."""
@@ -146,7 +159,11 @@ def show_comparison(cmp: JobComparison) -> None:
             icon=":material/check_circle:",
         )
     else:
-        st.dataframe(changed, hide_index=True, key=f"cmp-table-{a.job_id}-{b.job_id}")
+        st.dataframe(
+            changed.style.map(_change_style, subset=["Change"]),
+            hide_index=True,
+            key=f"cmp-table-{a.job_id}-{b.job_id}",
+        )
     if cc["passing"]:
         with st.expander(f"Passing in both runs ({cc['passing']:,})"):
             passing = changes_frame(cmp, include_passing=True)

@@ -16,11 +16,12 @@ PAGE_URL = "pages/check_history.py"  # st.page_link / st.switch_page path
 PAGE_URL_PATH = "check-history"  # url_path in ui.py (LinkColumn cells)
 DETAILS_URL_PATH = "job"
 PERIODS = {"7d": "7d", "30d": "30d", "60d": "60d", "90d": "90d", "all": None}
-MARKS = {"passed": "✅ passed", "failed": "❌ failed", "warned": "⚠️ warned", "error": "⛔ error"}
+# plain symbols (every font has them; emoji are missing from many servers' and kiosks' fonts)
+MARKS = {"passed": "✓ passed", "failed": "✗ failed", "warned": "! warned", "error": "⊘ error"}
 
 
 def status_mark(status: str | None) -> str:
-    """A status with its mark (`❌ failed`); `—` for none."""
+    """A status with its mark (`✗ failed`); `—` for none."""
     return MARKS.get(status or "", status or "—")
 
 
@@ -43,6 +44,28 @@ def pipeline_link(
     return urlencode(p) if as_query else p
 
 
+def observed_text(observed: dict[str, Any] | None, limit: int = 160) -> str:
+    """A run's observed values in one line (`null_count=3, row_count=1,200`); a learned band's
+    verdict reads `band: anomaly (12,400 outside 9,800 – 11,900)`."""
+    if not observed:
+        return ""
+    parts = []
+    for k, v in observed.items():
+        if k == "anomaly" and isinstance(v, dict):
+            band = (
+                f" ({fmt_value(v['value'])} vs {fmt_value(v['lower'])} – {fmt_value(v['upper'])})"
+                if v.get("lower") is not None and v.get("value") is not None
+                else ""
+            )
+            parts.append(f"band: {v.get('state')}{band}")
+        elif isinstance(v, int | float) and not isinstance(v, bool):
+            parts.append(f"{k}={fmt_value(float(v))}")
+        elif v is not None:
+            parts.append(f"{k}={v}")
+    text = ", ".join(parts)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def runs_frame(runs: list[dict[str, Any]]) -> pd.DataFrame:
     """The runs table: newest first, counts as numbers, a link to each run's job."""
     rows = [
@@ -53,6 +76,7 @@ def runs_frame(runs: list[dict[str, Any]]) -> pd.DataFrame:
             "Total rows": r["total_rows"],
             "Pass rate": fmt.shown_rate(r["pass_rate"]),
             "Threshold": r["threshold"],
+            "Observed": observed_text(r["observed"]),
             "Duration": fmt.duration(r["duration_ms"]),
             "Job": f"{DETAILS_URL_PATH}?job_id={r['job_id']}",
             "Job name": r["job_name"] or "",

@@ -44,6 +44,14 @@ KIND_LABELS = {
 }
 
 
+def attempt_kind(a: dict[str, Any]) -> str:
+    """How an attempt ended, as its bar shows it: a failed attempt whose failure_kind is
+    `error` (its checks could not run) is `error`, like the status chip; else its status."""
+    if a["status"] == "failed" and a.get("failure_kind") == "error":
+        return "error"
+    return a["status"]
+
+
 def segments(job: JobView, attempts: list[dict[str, Any]], now: datetime) -> pd.DataFrame:
     """The bars of the timeline, one row per segment: `Operation` (title), `Attempt` (number,
     0 for a wait), `Kind` (attempt status, `running`, `queued` or `retry wait`), `Start`,
@@ -75,7 +83,7 @@ def segments(job: JobView, attempts: list[dict[str, Any]], now: datetime) -> pd.
         for a in done:
             start = a["started_at"]
             add(title, 0, "queued" if a["attempt"] == 1 else "retry wait", prev_end, start)
-            add(title, a["attempt"], a["status"], start, a["finished_at"])
+            add(title, a["attempt"], attempt_kind(a), start, a["finished_at"])
             prev_end = a["finished_at"] or prev_end
         if op.status.value == "running" and op.duration_ms is not None:
             start = now - pd.Timedelta(milliseconds=op.duration_ms)
@@ -84,6 +92,14 @@ def segments(job: JobView, attempts: list[dict[str, Any]], now: datetime) -> pd.
         elif op.status.value == "pending" and op.next_attempt_at is not None and done:
             add(title, 0, "retry wait", prev_end, max(op.next_attempt_at, now))
     return pd.DataFrame(rows, columns=["Operation", "Attempt", "Kind", "Start", "End", "Duration"])
+
+
+def tick_format(span_s: float) -> str:
+    """Time-axis labels that differ from tick to tick: milliseconds for a run under 10 s,
+    seconds under 2 hours, minutes beyond."""
+    if span_s < 10:
+        return "%H:%M:%S.%L"
+    return "%H:%M:%S" if span_s < 7200 else "%b %d %H:%M"
 
 
 def figure(seg: pd.DataFrame, order: list[str]) -> go.Figure:
@@ -111,7 +127,12 @@ def figure(seg: pd.DataFrame, order: list[str]) -> go.Figure:
         height=max(180, 70 + 34 * len(order)),
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
-        xaxis={"type": "date", "title": "time (UTC)"},
+        xaxis={
+            "type": "date",
+            "title": "time (UTC)",
+            "nticks": 6,
+            "tickformat": tick_format((seg["End"].max() - seg["Start"].min()).total_seconds()),
+        },
         yaxis={
             "categoryorder": "array",
             "categoryarray": [label(t) for t in reversed(order)],

@@ -185,7 +185,8 @@ class Dialect:
         return expr
 
     # a text the comparisons read as a number (no spaces, no exponent: every database casts it
-    # alike); other text beside a number column is refused (number_text_problem)
+    # alike); other text beside a number column is refused
+    # (CompareCheck.refuse_text_that_is_not_a_number)
     NUMBER_TEXT = r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"
 
     def text_to_number(self, expr: str, family: str) -> str:
@@ -329,6 +330,18 @@ class Dialect:
         """(SQL, params) answering (name, comment) of every table and view of `schema` (the
         connection's database where schemas are databases), or None where unsupported."""
         return None
+
+    system_schemas: tuple[str, ...] = ("information_schema",)  # never offered as a source
+
+    def schemas_sql(self) -> str | None:
+        """SQL answering (schema name, tables and views in it) for every user schema of the
+        connection, by name; None when the database has a single unnamed one (SQLite)."""
+        hidden = ", ".join(self.literal(s) for s in self.system_schemas)
+        return (
+            "SELECT table_schema, count(*) FROM information_schema.tables "
+            f"WHERE table_schema NOT IN ({hidden}){self.describe_filter} "
+            "GROUP BY table_schema ORDER BY table_schema"
+        )
 
     def read_only_sql(self) -> list[str]:
         """Statements that make a session read-only (validation, lint, metadata), run after

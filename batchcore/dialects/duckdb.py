@@ -11,6 +11,7 @@ _FMT = "'%Y-%m-%d %H:%M:%S.%f'"
 
 class DuckDBDialect(Dialect):
     name = "duckdb"
+    system_schemas = ("information_schema", "pg_catalog")
     pull_us_per_value = 0.1
     checksum_us_per_value = 0.75
     file_based = True

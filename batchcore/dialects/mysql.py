@@ -23,6 +23,7 @@ DEFAULT_TIME_ZONE = "+00:00"
 
 class MySQLDialect(Dialect):
     name = "mysql"
+    system_schemas = ("information_schema", "mysql", "performance_schema", "sys")
     pull_us_per_value = 2.5
     checksum_us_per_value = 1.5
     quote_char = "`"

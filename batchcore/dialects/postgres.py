@@ -12,6 +12,7 @@ _FMT = "'YYYY-MM-DD HH24:MI:SS.US'"
 
 class PostgresDialect(Dialect):
     name = "postgres"
+    system_schemas = ("information_schema", "pg_catalog", "pg_toast")
     pull_us_per_value = 0.5
     checksum_us_per_value = 1.75
     sqlglot_name = "postgres"

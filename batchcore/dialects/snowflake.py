@@ -17,6 +17,7 @@ _FMT = "'YYYY-MM-DD HH24:MI:SS.FF6'"
 
 class SnowflakeDialect(Dialect):
     name = "snowflake"
+    system_schemas = ("INFORMATION_SCHEMA",)
     sqlglot_name = "snowflake"
     denied_functions = frozenset({"system$"})  # SYSTEM$... functions act on the account
 

@@ -74,6 +74,7 @@ def canonical_ts_text(value: Any) -> str | None:
 
 class SQLiteDialect(Dialect):
     name = "sqlite"
+
     pull_us_per_value = 1.0
     checksum_us_per_value = 4.0
     file_based = True
@@ -83,6 +84,10 @@ class SQLiteDialect(Dialect):
         {"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"}
     )
     native_timestamps = False
+
+    def schemas_sql(self) -> None:
+        """SQLite has one schema, `main`: nothing to list."""
+        return None
 
     def literal(self, value: Any) -> str:
         if isinstance(value, bool):

@@ -11,6 +11,7 @@ from batchcore.dialects.base import Dialect
 
 class SQLServerDialect(Dialect):
     name = "sqlserver"
+    system_schemas = ("INFORMATION_SCHEMA", "sys")
     sqlglot_name = "tsql"
     denied_functions = frozenset({"openrowset", "opendatasource", "openquery"})  # files, servers
     current_schema = "SCHEMA_NAME()"

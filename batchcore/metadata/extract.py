@@ -89,3 +89,14 @@ def timed_extract(
     t0 = time.perf_counter()
     cat = extract_catalog(conn, schema, table_names)
     return cat, (time.perf_counter() - t0) * 1000.0
+
+
+def list_schemas(conn: DbConnection) -> list[tuple[str, int]]:
+    """(schema, tables and views in it) of every user schema of an open connection, by name;
+    `[("main", n)]` for SQLite. Raises the driver's error (redacted by the connection)."""
+    sql = conn.dialect.schemas_sql()
+    if sql is None:
+        _, rows = conn.query("SELECT count(*) FROM sqlite_master WHERE type IN ('table', 'view')")
+        return [("main", int(rows[0][0]))]
+    _, rows = conn.query(sql)
+    return [(str(r[0]), int(r[1])) for r in rows]

@@ -208,3 +208,56 @@ def evaluate(
             )
         ]
     return judge(metric_value(row, spec.metric), past, spec, weekday=weekday)
+
+
+def prefetch_history(
+    spec: dict[str, Any], workspace_root: Any, history: HistorySource, *, at: datetime
+) -> dict[str, list[float]]:
+    """For an attempt that runs away from the job store (a Dask worker): the history every
+    banded check of the `pipeline_execution` spec will ask for, read now in the app process.
+    Keys: JSON of [project_id, pipeline_id, check_name, metric]; values newest first. A pipeline
+    that cannot load gives {} (the worker then reports the real error)."""
+    import json
+
+    from batchcore.validation.runner import expand
+    from batchcore.validation.spec import load_pipeline
+    from batchcore.workspace import Workspace
+
+    try:
+        ws = Workspace.load(workspace_root)
+        pipeline = load_pipeline(
+            ws.resolve_pipeline(spec["pipeline_id"], spec.get("project_id")), ws
+        )
+    except Exception:
+        return {}
+    out: dict[str, list[float]] = {}
+    for plan in expand(pipeline):
+        band = plan.spec.band_spec
+        if band is None:
+            continue
+        weekday = at.isoweekday() if band.seasonality == "weekday" else None
+        key = json.dumps([pipeline.project_id, pipeline.pipeline_id, plan.name, band.metric])
+        out[key] = [
+            v
+            for _t, v in history(
+                pipeline.project_id,
+                pipeline.pipeline_id,
+                plan.name,
+                band.metric,
+                before=at,
+                limit=band.window,
+                isoweekday=weekday,
+            )
+        ]
+    return out
+
+
+def frozen_history(data: dict[str, list[float]]) -> HistorySource:
+    """A HistorySource answering from `prefetch_history`'s result (on the worker)."""
+    import json
+
+    def source(project_id, pipeline_id, check_name, metric, *, before, limit, isoweekday=None):
+        values = data.get(json.dumps([project_id, pipeline_id, check_name, metric]), [])
+        return [(before, v) for v in values[:limit]]
+
+    return source

@@ -87,3 +87,20 @@ def test_cli_history(capsys, api_engine, serve_api, tmp_path):  # noqa: F811
     target = tmp_path / "h.csv"
     assert main(["history", KEY, "--url", url, "-o", str(target)]) == 0
     assert len(target.read_text().strip().splitlines()) == 62
+
+
+def test_a_check_name_with_slash_spaces_and_symbols_round_trips(make_engine, tmp_path):
+    from tests.history.test_check_history import _run, _workspace
+
+    ws = _workspace(tmp_path, name=', name: "email / present (100%) & ok?"')
+    eng = make_engine(workspace=ws)
+    job = _run(eng, ws)
+    key = "retail_migration/people_validation/email / present (100%) & ok?"
+    with TestClient(create_api(engine=eng, token=None)) as c:
+        r = c.get(f"/checks/{quote(key, safe='/')}/history")
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["check_name"] == "email / present (100%) & ok?"
+        assert [x["job_id"] for x in body["runs"]] == [job]
+        listed = c.get("/checks", params={"search": "present (100%)"}).json()["checks"]
+        assert [x["key"] for x in listed] == [key]

@@ -445,6 +445,7 @@ def seed_check_history(
     key = 0
     step = timedelta(hours=24 / runs_per_day)
     band = AnomalySpec(metric="row_count", window=20, seasonality="weekday")
+    last_day = days if day0 + timedelta(days=days, hours=1) < now else days - 1
     past: dict[
         tuple, list[float]
     ] = {}  # (project, pipeline, isoweekday) -> row counts, newest first
@@ -471,7 +472,7 @@ def seed_check_history(
                     if (project, pl) == (
                         "retail_migration",
                         "dim_customer_validation",
-                    ) and d == days:
+                    ) and d == last_day:
                         rows *= 3
                     results = []
                     for i, (name, ctype, cols, thr) in enumerate(_history_checks(table)):

