@@ -220,12 +220,13 @@ def _aggregate_problems(out, s_rows, t_rows, names, fams, tolerance) -> list[str
     all_ok = True
     for i, (name, fam) in enumerate(zip(names, fams, strict=True)):
         sa, ta = oracle.aggregates(s_rows, i, fam), oracle.aggregates(t_rows, i, fam)
+        doubles = any(isinstance(r[i], float) for r in [*s_rows, *t_rows])
         for metric in sa:
             m = seen.get((name, metric))
             if m is None:
                 problems.append(f"column_aggregates_match: {name}.{metric} not compared")
                 continue
-            ok = oracle.metric_equal(metric, sa[metric], ta[metric], fam, tolerance)
+            ok = oracle.metric_equal(metric, sa[metric], ta[metric], fam, tolerance, doubles)
             all_ok &= ok
             if m["match"] != ok:
                 problems.append(

@@ -185,15 +185,18 @@ def aggregates(rows: list[tuple], col: int, fam: str) -> dict[str, Any]:
     return out
 
 
-def metric_equal(metric: str, a: Any, b: Any, fam: str, tolerance: float | None) -> bool:
-    """Whether two sides' metric values match (docs: float sums with a relative 1e-9)."""
+def metric_equal(
+    metric: str, a: Any, b: Any, fam: str, tolerance: float | None, doubles: bool = False
+) -> bool:
+    """Whether two sides' metric values match (docs: sums added in doubles — a float column,
+    or `doubles`: stored as doubles, SQLite's NUMERIC — with a relative 1e-9)."""
     if a is None or b is None:
         return a is None and b is None
     if metric in ("count", "null_count", "distinct_count"):
         return a == b
     tol = tolerance if metric in ("min", "max", "sum") else None
     if fam in NUMERIC:
-        if metric == "sum" and fam == "float":
+        if metric == "sum" and (fam == "float" or doubles):
             return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=tol or 0.0)
         if tol:
             return abs(float(a) - float(b)) <= tol

@@ -242,3 +242,20 @@ def test_text_max_is_byte_exact_on_mysql(diff_dbs, pair):
     assert by["min"] == ("", "", True)
     assert by["max"] == ("a ", "a", False)
     assert by["distinct_count"] == (3, 3, True)
+
+
+@pytest.mark.parametrize(
+    "pair", [("sqlite", "duckdb"), pytest.param(("sqlite", "postgres"), marks=[PG])]
+)
+def test_a_sum_added_in_doubles_matches_within_the_relative_tolerance(diff_dbs, pair):
+    # SQLite's NUMERIC holds REALs: -98765432109876.5 + 0.000001 adds to -98765432109876.5 in
+    # doubles, -98765432109876.499999 in DECIMAL; the sums used to "differ"
+    rows = [(0, Decimal("0.000001")), (1, Decimal("-98765432109876.5"))]
+    ex = Example(
+        columns=[("k0", "int", "int", "int"), ("v", "dec", "dec", "dec")],
+        nkeys=1,
+        source=rows,
+        target=rows,
+    )
+    out = run_check(diff_dbs, ex, *pair, {"type": "column_aggregates_match", "columns": ["v"]})
+    assert out.passed, [m for m in out.details["metrics"] if not m["match"]]
