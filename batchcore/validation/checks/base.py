@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 from batchcore.connections import DbConnection
 from batchcore.validation.anomaly import AnomalySpec
 from batchcore.validation.catalog import ColumnInfo, describe_table
+from batchcore.validation.partition import PartitionBy
 from batchcore.validation.sqlguard import safe_where
 
 ColumnName = Annotated[StrictStr, Field(min_length=1, max_length=256)]
@@ -48,6 +49,14 @@ class CheckSpec(BaseModel):
     threshold: Annotated[float, Field(ge=0, le=1)] | None = None
     where: Annotated[StrictStr, Field(min_length=1)] | None = None
     anomaly: AnomalySpec | None = None
+    # split the check into partitions, one operation each (batchcore.validation.partition)
+    partition_by: PartitionBy | None = None
+
+    @model_validator(mode="after")
+    def _partition_needs_a_table(self):
+        if self.partition_by is not None and not getattr(self, "table", None):
+            raise ValueError(f"partition_by: a {self.type} check has no table to split")
+        return self
 
     @property
     def band_spec(self) -> AnomalySpec | None:
