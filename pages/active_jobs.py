@@ -22,6 +22,7 @@ st.caption("Live: refreshes every 2 seconds without reloading the page. Times ar
 jobs.show_flash()
 eng = core.engine()
 core.read_only_note()  # cancel and retry are disabled for a read-only token
+jobs.pending_cancel_dialog(eng)  # drawn by the page, never inside the live fragment
 
 
 @st.fragment(run_every=2)

@@ -59,10 +59,15 @@ def header(eng: Engine, job: JobView) -> None:
     read_only = not can_write()  # a read-only token: the actions are shown, disabled
     if not job.status.is_terminal:
         label = "Force cancel…" if job.status.value == "cancelling" else "Cancel job"
-        if cols[0].button(
-            label, key="details-cancel", icon=":material/cancel:", disabled=read_only
-        ):
-            jobs.cancel_dialog(eng, job.job_id, job.name)
+        jobs.cancel_button(
+            cols[0],
+            label,
+            job.job_id,
+            job.name,
+            key="details-cancel",
+            icon=":material/cancel:",
+            disabled=read_only,
+        )
     else:
         if job.progress.failed_operations:
             cols[0].button(

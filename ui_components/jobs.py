@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -118,6 +119,48 @@ JOB_COLUMN_CONFIG = {
 # ---------------------------------------------------------------- actions
 
 
+CANCEL_TARGET = "bo_cancel_target"  # (job_id, name) whose cancel dialog is open
+
+
+def _fragment_only_run() -> bool:
+    """Whether this run reruns only fragments (a click inside a live fragment), not the page."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
+def _close_cancel() -> None:
+    st.session_state.pop(CANCEL_TARGET, None)
+
+
+def cancel_button(where: Any, label: str, job_id: str, name: str, **options: Any) -> None:
+    """A button that opens the cancel dialog of a job.
+
+    The dialog is drawn by the page itself (`pending_cancel_dialog`, outside any fragment), not
+    by the live fragment the button sits in: a dialog opened inside a fragment that reruns every
+    2 s lost its delta path when the fragment redrew (`Cannot set a node at a delta path`, a
+    blank tab, a dialog stuck open, a lost click). A click in a fragment-only run reruns the
+    page, which draws the dialog."""
+    if (
+        where.button(label, on_click=_open_cancel, args=(job_id, name), **options)
+        and _fragment_only_run()
+    ):
+        st.rerun(scope="app")
+
+
+def _open_cancel(job_id: str, name: str) -> None:
+    st.session_state[CANCEL_TARGET] = (job_id, name)
+
+
+def pending_cancel_dialog(eng: Engine) -> None:
+    """Draw the cancel dialog a `cancel_button` opened (call once per page run, outside the
+    page's fragments)."""
+    target = st.session_state.get(CANCEL_TARGET)
+    if target:
+        cancel_dialog(eng, *target)
+
+
 def cancel_dialog(eng: Engine, job_id: str, name: str) -> None:
     """Open the dialog that cancels a job: for a job already cancelling the force dialog
     (*Force* ticked, saying that force stops the running operations now), else the ordinary one
@@ -133,7 +176,7 @@ def cancel_dialog(eng: Engine, job_id: str, name: str) -> None:
         _cancel_dialog(eng, job_id, name)
 
 
-@st.dialog("Cancel job")
+@st.dialog("Cancel job", on_dismiss=_close_cancel)
 def _cancel_dialog(eng: Engine, job_id: str, name: str) -> None:
     st.write(
         f"Cancel **{fmt.md_escape(name)}**? Pending operations are skipped; running ones finish and keep their results."
@@ -141,7 +184,7 @@ def _cancel_dialog(eng: Engine, job_id: str, name: str) -> None:
     _cancel_form(eng, job_id, name, force_key=f"cancel-force-{job_id}", forced=False)
 
 
-@st.dialog("Force cancel")
+@st.dialog("Force cancel", on_dismiss=_close_cancel)
 def _force_dialog(eng: Engine, job: JobView, name: str) -> None:
     st.write(
         f"**{fmt.md_escape(name)}** is already cancelling: its pending operations were skipped and the running "
@@ -179,8 +222,10 @@ def _cancel_form(eng: Engine, job_id: str, name: str, *, force_key: str, forced:
             flash(
                 "error", f"Could not cancel {fmt.md_escape(name)}: {fmt.md_escape(error_text(exc))}"
             )
+        _close_cancel()
         st.rerun()
     if b.button("Keep running", key=f"cancel-keep-{job_id}"):
+        _close_cancel()
         st.rerun()
 
 

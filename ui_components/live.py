@@ -16,7 +16,7 @@ from batchcore.engine import Engine
 from batchcore.models import JobView
 from ui_components import fmt
 from ui_components.core import PAGE_DETAILS, can_write
-from ui_components.jobs import cancel_dialog, done_fraction, progress_text, retry, time_left
+from ui_components.jobs import cancel_button, done_fraction, progress_text, retry, time_left
 from ui_components.status import badge_html, status_colour, type_label
 
 HEADERS = ("Job", "Status", "Progress", "Time", "Running now")
@@ -125,14 +125,16 @@ def row(eng: Engine, job: JobView) -> None:
             )
             if not job.status.is_terminal:
                 label = "Force…" if job.status.value == "cancelling" else "Cancel"
-                if st.button(
+                cancel_button(
+                    st,
                     label,
+                    job.job_id,
+                    job.name,
                     key=f"cancel-{job.job_id}",
                     icon=":material/cancel:",
                     type="tertiary",
                     disabled=not can_write(),
-                ):
-                    cancel_dialog(eng, job.job_id, job.name)
+                )
             elif job.progress.failed_operations:
                 st.button(
                     "Retry failed",

@@ -43,6 +43,9 @@ def _seed(jobs_dir: Path) -> dict[str, str]:
             max_parallel=2,
             tags=["nightly"],
         )
+        two_tabs = create_pending_job(  # active for the whole session, until its test cancels it
+            store, "e2e two tabs job", [("op_0", {"sleep_ms": 600_000})], max_parallel=1
+        )
         checks_job = create_pending_job(
             store,
             "e2e checks job",
@@ -85,7 +88,7 @@ def _seed(jobs_dir: Path) -> dict[str, str]:
         )
     finally:
         store.close()
-    return {"long": long_job, "checks": checks_job, "running": running}
+    return {"long": long_job, "checks": checks_job, "running": running, "two_tabs": two_tabs}
 
 
 @pytest.fixture(scope="session")
@@ -99,7 +102,7 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[Si
         "BATCH_JOBS_DIR": str(tmp / "jobs"),
         "BATCH_WORKSPACE": str(workspace),
         "BATCH_AUTO_BUILD_EXAMPLE": "0",
-        "BATCH_MAX_WORKERS": "4",
+        "BATCH_MAX_WORKERS": "5",  # the seeded jobs hold 4 lanes; the journeys need one
         "BATCH_CANCEL_TIMEOUT_S": "10",
     }
     log_path = tmp / "server.log"
