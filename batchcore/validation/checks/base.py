@@ -349,6 +349,34 @@ class CompareCheck(QueryCheck):
             for c in self.columns
         ]
 
+    def refuse_text_that_is_not_a_number(
+        self, ctx: RunContext, families: dict[str, tuple[str, str, str]]
+    ) -> None:
+        """A text column compared with a number column (`families[c]` = (source family,
+        target family, common family)) is read as numbers (Dialect.text_to_number): raise
+        ValueError naming the column, the side and a value when it holds text that is not a
+        number (MySQL and SQLite would read it as 0; the others fail with a cast error)."""
+        numeric = ("decimal", "float", "integer")
+        for c, (s_fam, t_fam, common) in families.items():
+            for side, own in (("source", s_fam), ("target", t_fam)):
+                if own != "string" or common not in numeric:
+                    continue
+                conn = ctx.conn(side)
+                d = conn.dialect
+                table = self.table if side == "target" else self.source_table
+                sql = d.limit(
+                    f"SELECT {d.quote(c)} FROM {conn.table_ref(table)}"
+                    f"{self.where_sql(conn, d.not_number_text(d.quote(c)))}",
+                    1,
+                )
+                rows = ctx.query(side, sql)[1]
+                if rows:
+                    raise ValueError(
+                        f"column {c!r} of the {side} table {table!r} is text compared with a "
+                        f"number column, and holds text that is not a number: {str(rows[0][0])[:50]!r} "
+                        "(numbers are written like -12.5, without spaces or exponent)"
+                    )
+
 
 def problems_outcome(
     total: int, failed: int, problems: list, *, sql: str, observed: dict[str, Any]
