@@ -171,51 +171,60 @@ _DUCKDB_READ_STATEMENTS = frozenset({"SELECT", "EXPLAIN"})
 
 
 class _DuckInstance:
-    def __init__(self, path: str):
+    def __init__(self, path: str, read_only: bool = False):
         self.path = path
-        self.con = duckdb.connect(path, config=dict(DUCKDB_CONFIG))
+        self.con = duckdb.connect(path, read_only=read_only, config=dict(DUCKDB_CONFIG))
         self.users = 0
+
+
+def _instance_key(path: str, read_only: bool) -> str:
+    key = path if path == ":memory:" else str(Path(path).resolve())
+    return key + "\0ro" if read_only and key != ":memory:" else key
 
 
 _DUCK_LOCK = threading.Lock()
 _DUCK_INSTANCES: dict[str, _DuckInstance] = {}
 
 
-def duckdb_instance_acquire(path: str) -> duckdb.DuckDBPyConnection:
+def duckdb_instance_acquire(path: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A cursor on the process-wide DuckDB instance for `path` (opened on first use, with
-    DUCKDB_CONFIG: no external access).
+    DUCKDB_CONFIG: no external access). `read_only`: a separate instance opened read-only (used
+    on Dask workers, where several processes read one file at once; DuckDB lets many processes
+    open a file read-only, or one process read-write).
 
     Raises ConnectionFailed when another process holds the file's lock, ConnectionRejected when
     this process holds it with another configuration (e.g. the job store file). Pair with
     `duckdb_instance_release(path)`.
     """
-    key = path if path == ":memory:" else str(Path(path).resolve())
+    key = _instance_key(path, read_only)
+    file = key.split("\0")[0]
     with _DUCK_LOCK:
         inst = _DUCK_INSTANCES.get(key)
         if inst is None:
             if key != ":memory:":
-                Path(key).parent.mkdir(parents=True, exist_ok=True)
+                Path(file).parent.mkdir(parents=True, exist_ok=True)
             try:
-                inst = _DuckInstance(key)
+                inst = _DuckInstance(file, read_only)
             except duckdb.IOException as exc:
                 raise ConnectionFailed(
-                    f"cannot open DuckDB file {key}: {exc}", field="path", value=key
+                    f"cannot open DuckDB file {file}: {exc}", field="path", value=file
                 ) from None
             except duckdb.ConnectionException:
                 raise ConnectionRejected(
-                    f"cannot open DuckDB file {key}: this process already has it open with other "
-                    "settings (the job store, or a connection opened outside Batch Operations)",
+                    f"cannot open DuckDB file {file}: this process already has it open with other "
+                    "settings (the job store, a connection opened outside Batch Operations, or "
+                    "on a Dask worker: a generation writing it while a validation reads it)",
                     field="path",
-                    value=key,
+                    value=file,
                 ) from None
             _DUCK_INSTANCES[key] = inst
         inst.users += 1
         return inst.con.cursor()
 
 
-def duckdb_instance_release(path: str) -> None:
+def duckdb_instance_release(path: str, read_only: bool = False) -> None:
     """Drop one user of the shared instance for `path`; the last one closes the file."""
-    key = path if path == ":memory:" else str(Path(path).resolve())
+    key = _instance_key(path, read_only)
     with _DUCK_LOCK:
         inst = _DUCK_INSTANCES.get(key)
         if inst is None:
@@ -235,7 +244,9 @@ class DuckDBConnection(DbConnection):
     def __init__(self, resolved: ResolvedConnection, read_only: bool = False):
         super().__init__(resolved, read_only)
         self.path = resolved.path or ":memory:"
-        self.cur = duckdb_instance_acquire(self.path)
+        # on a Dask worker a reader opens the file read-only: other worker processes read it too
+        self._shared_ro = read_only and _on_dask_worker()
+        self.cur = duckdb_instance_acquire(self.path, self._shared_ro)
         self._closed = False
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
@@ -286,7 +297,7 @@ class DuckDBConnection(DbConnection):
             try:
                 self.cur.close()
             finally:
-                duckdb_instance_release(self.path)
+                duckdb_instance_release(self.path, self._shared_ro)
 
 
 # ---------------------------------------------------------------- SQLite

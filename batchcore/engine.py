@@ -55,6 +55,7 @@ from batchcore.store.commands import (
     second_cancel_conflict,
 )
 from batchcore.store.health import HealthReport
+from batchcore.store.partitions import PartitionedCheck, partitioned_checks
 from batchcore.store.recovery import Recover
 from batchcore.store.requests import (
     CreateJobWithKey,
@@ -522,6 +523,11 @@ class Engine(ScheduleMethods, NotifyMethods, HistoryMethods):
     def snapshots(self) -> Snapshots:
         """Metadata snapshot reads over this engine's job store (each call one read)."""
         return Snapshots(self.store)
+
+    def partitioned_checks(self, job_id: str) -> list[PartitionedCheck]:
+        """The job's checks split by `partition_by`, rolled up per check (Job Details)."""
+        with self.store.reader() as cur:
+            return partitioned_checks(cur, job_id)
 
     def filter_options(self) -> dict[str, Any]:
         """{projects, tags, first_created, last_created}: values for job filter widgets."""

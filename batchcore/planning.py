@@ -76,6 +76,38 @@ def _override(override: ConfigOverride | None, ws: Workspace, field_path: str) -
     return override.model_dump(exclude_none=True)
 
 
+def _pipeline_ops(op_id: str, spec: dict, ref, ws: Workspace) -> list[OpPlan]:
+    """The operations of one pipeline: one, or — when checks declare `partition_by` — one for
+    its other checks (if any) and one per partition of each partitioned check
+    (batchcore.validation.partition). A pipeline that does not load plans one operation (its
+    error is then the operation's, as for any pipeline)."""
+    kind = OperationKind.PIPELINE_EXECUTION.value
+    try:
+        from batchcore.validation import load_pipeline
+        from batchcore.validation.partition import partitioned_checks
+
+        pipeline = load_pipeline(ref, ws)
+        split = partitioned_checks(pipeline)
+    except Exception:
+        return [OpPlan(op_id, kind, spec)]
+    if not split:
+        return [OpPlan(op_id, kind, spec)]
+    ops = []
+    if len(split) < len(pipeline.checks):
+        ops.append(OpPlan(op_id, kind, {**spec, "skip_partitioned": True}))
+    for c in split:
+        n = pipeline.checks[c].partition_by.count
+        for k in range(n):
+            ops.append(
+                OpPlan(
+                    f"{op_id}_c{c}_p{k}",
+                    kind,
+                    {**spec, "partition": {"check": c, "index": k, "count": n}},
+                )
+            )
+    return ops
+
+
 def plan_bulk_pipeline(req: BulkPipelineRequest, ws: Workspace) -> JobPlan:
     """One `pipeline_execution` operation per listed pipeline, in the given order."""
     ops: list[OpPlan] = []
@@ -96,20 +128,15 @@ def plan_bulk_pipeline(req: BulkPipelineRequest, ws: Workspace) -> JobPlan:
         except BatchError as exc:
             raise _reraise(exc, f"pipelines.{i}.pipeline_id") from None
         projects.add(ref.project_id)
-        ops.append(
-            OpPlan(
-                f"pipeline_{i}_{slug(ref.pipeline_id)}",
-                OperationKind.PIPELINE_EXECUTION.value,
-                {
-                    "project_id": ref.project_id,
-                    "pipeline_id": ref.pipeline_id,
-                    "pipeline_name": item.pipeline_name or ref.pipeline_id,
-                    "config_override": _override(
-                        item.config_override, ws, f"pipelines.{i}.config_override"
-                    ),
-                },
-            )
-        )
+        spec = {
+            "project_id": ref.project_id,
+            "pipeline_id": ref.pipeline_id,
+            "pipeline_name": item.pipeline_name or ref.pipeline_id,
+            "config_override": _override(
+                item.config_override, ws, f"pipelines.{i}.config_override"
+            ),
+        }
+        ops.extend(_pipeline_ops(f"pipeline_{i}_{slug(ref.pipeline_id)}", spec, ref, ws))
     project = req.project_id or (next(iter(projects)) if len(projects) == 1 else None)
     return JobPlan(
         JobType.BULK_PIPELINE_EXECUTION,

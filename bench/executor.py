@@ -11,6 +11,9 @@ In one process and one run:
 Every figure runs --repeat times (at least 3, fresh store each time): min/median; rates use the
 best run. The output starts and ends with the machine's load average.
 Usage: python bench/executor.py [N] [--workers W] [--repeat R] [--submit-jobs J]
+       python bench/executor.py --dask [--repeat R]   the Dask backend vs threads (issue 14):
+       per-operation overhead, 200 real validation operations, partitioned vs whole row_diff
+       (bench/dask_backend.py)
 """
 
 from __future__ import annotations
@@ -163,6 +166,12 @@ def history_queries(root: Path, jobs: int = 10_000) -> dict[str, float]:
 
 
 def main() -> None:
+    if "--dask" in sys.argv:
+        import dask_backend
+
+        sys.argv.remove("--dask")
+        dask_backend.main()
+        return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
         "n", nargs="?", type=int, default=10_000, help="no-op operations (default 10,000)"

@@ -11,7 +11,7 @@ import streamlit as st
 
 from batchcore.store import analytics
 from ui_components import charts, core, fmt, history_view
-from ui_components.status import type_label
+from ui_components.status import kind_label, type_label
 
 ANY = "(any)"
 PCT = {
@@ -59,7 +59,9 @@ def overview(scope: analytics.Scope, bucket: str) -> None:
     with right:
         charts.chart_block(
             f"Operation duration per {bucket}",
-            charts.duration_lines(op_d, "kind", bucket) if not op_d.empty else None,
+            charts.duration_lines(op_d, "kind", bucket, label_fn=kind_label)
+            if not op_d.empty
+            else None,
             op_d,
             "operation-duration",
             caption="Mean duration of finished operations, by finish period.",
@@ -98,17 +100,35 @@ def failures(scope: analytics.Scope, bucket: str) -> None:
     with st.container(border=True, key="checks-getting-worse"):
         st.markdown("**Checks getting worse**")
         st.caption(
-            "Checks that failed at least once. Each check's runs split in half by time: failure rate "
-            "of the recent half minus the earlier half. Positive = more failures lately."
+            "Each check's runs split in half by time. Listed: checks that fail more often in the "
+            "recent half than in the earlier one, or as often with a lower pass rate at their last "
+            "run than at their first (more rows failing). Change = recent − earlier failure rate."
         )
         if trends.empty:
-            st.info("No check failed in this range.", icon=":material/fact_check:")
+            failing = chk[chk["failed"] > 0]["check"].nunique() if not chk.empty else 0
+            st.info(
+                f"No check got worse in this range ({failing:,} "
+                f"check{'' if failing == 1 else 's'} failed at least once; "
+                "none fails more often or on more rows lately)."
+                if failing
+                else "No check failed in this range.",
+                icon=":material/fact_check:",
+            )
             return
+        shown = trends.copy()
+        for col in ("first_pass_rate", "last_pass_rate"):  # a rate under 1 never reads 100 %
+            shown[col] = shown[col].map(fmt.shown_rate)
         st.dataframe(
-            trends,
+            shown,
             hide_index=True,
             column_config={
-                k: st.column_config.NumberColumn(v, format="percent") for k, v in PCT.items()
+                "check": st.column_config.TextColumn("pipeline · check"),
+                "runs": st.column_config.NumberColumn("runs", format="localized"),
+                "failed": st.column_config.NumberColumn("failed runs", format="localized"),
+                "last_run": st.column_config.DatetimeColumn(
+                    "last run (UTC)", format="YYYY-MM-DD HH:mm"
+                ),
+                **{k: st.column_config.NumberColumn(v, format="percent") for k, v in PCT.items()},
             },
         )
         charts.frame_downloads(st.columns(3), trends, "checks-getting-worse", "trends")

@@ -18,6 +18,7 @@ from ui_components import (
     schedules_view,
     timeline,
 )
+from ui_components.partitions import partitions_section
 from ui_components.status import status_label
 
 st.title("Job Details")
@@ -82,6 +83,7 @@ def show() -> None:
         details.operations_table(job)
         details.operation_inspector(eng, job)
         checks_view.checks_section(eng, job, checks)
+        partitions_section(eng, job.job_id)
         history_view.job_history_links(job, eng)
         compare_view.compare_section(eng, job)
         schedules_view.job_notes(eng, job.job_id)

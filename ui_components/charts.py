@@ -22,7 +22,7 @@ import streamlit as st
 
 from batchcore.export import frame_csv
 from ui_components.core import download
-from ui_components.status import JOB_STATUS_COLOURS, status_label, type_label
+from ui_components.status import JOB_STATUS_COLOURS, kind_label, status_label, type_label
 
 TOP_SERIES = 10
 LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0}
@@ -126,7 +126,13 @@ def type_bars(df: pd.DataFrame) -> go.Figure:
                 marker_color=JOB_STATUS_COLOURS.get(status, "#8c959f"),
             )
         )
-    return fig.update_layout(barmode="stack", xaxis_title="jobs")
+    totals = df.groupby("job_type")["jobs"].sum() if not df.empty else pd.Series([0])
+    return fig.update_layout(
+        barmode="stack",
+        xaxis_title="jobs",
+        xaxis=count_axis(float(totals.max())),
+        legend=LEGEND_BELOW,
+    )
 
 
 def time_axis(
@@ -160,6 +166,9 @@ def time_axis(
     }
 
 
+FEW_PERIODS = 2  # up to this many periods, a time chart draws labelled bars, not lines
+
+
 def _lines(
     df: pd.DataFrame,
     series: str,
@@ -168,34 +177,69 @@ def _lines(
     *,
     label_fn: Callable[[Any], str] | None = None,
     hover: tuple[list[str], str] | None = None,
+    text: str = "%{y:.3s}",
 ) -> go.Figure:
     """One line per value of `series` (in first-seen order): `value` over `period` (one point
     per `bucket` period, see `time_axis`), named by `label_fn` (default str), escaped; `hover`:
-    (customdata columns, hovertemplate)."""
+    (customdata columns, hovertemplate). With FEW_PERIODS periods or fewer a line would be a
+    lone dot: each series is a bar per period instead, its value written on it (`text`, a
+    Plotly texttemplate), grouped side by side."""
+    few = df["period"].nunique() <= FEW_PERIODS
     fig = go.Figure()
     for key in _series(df, series):
         d = df[df[series] == key]
         extra = {}
         if hover is not None:
             extra = {"customdata": d[hover[0]].to_numpy(), "hovertemplate": hover[1]}
-        fig.add_trace(
-            go.Scatter(
-                x=d["period"],
-                y=d[value],
-                mode="lines+markers",
-                name=label(label_fn(key) if label_fn else key),
-                **extra,
+        name = label(label_fn(key) if label_fn else key)
+        if few:
+            fig.add_trace(
+                go.Bar(
+                    x=[period_label(p, bucket) for p in d["period"]],
+                    y=d[value],
+                    name=name,
+                    texttemplate=text,
+                    textposition="outside",
+                    cliponaxis=False,
+                    **extra,
+                )
             )
+        else:
+            fig.add_trace(
+                go.Scatter(x=d["period"], y=d[value], mode="lines+markers", name=name, **extra)
+            )
+    if few:  # a category axis: a bar per period of a sensible width, named like the period
+        order = sorted(pd.to_datetime(df["period"]).unique())
+        return fig.update_layout(barmode="group", bargap=0.45).update_xaxes(
+            type="category",
+            categoryorder="array",
+            categoryarray=[period_label(p, bucket) for p in order],
         )
     return fig.update_xaxes(**time_axis(df["period"], bucket))
+
+
+def period_label(period: Any, bucket: str) -> str:
+    """`2026-12-05 11:00` (hour), `2026-12-05` (day), `week of 2026-11-30` (week)."""
+    return pd.Timestamp(period).strftime(HOVER_FORMAT[bucket])
+
+
+def count_axis(max_value: float) -> dict[str, Any]:
+    """Axis settings for counts (jobs, runs): whole numbers only (a tick every 1 up to 10, else
+    Plotly's own integer steps), thousands separators, from 0."""
+    axis: dict[str, Any] = {"tickformat": ",d", "rangemode": "tozero"}
+    if max_value <= 10:
+        axis["dtick"] = 1
+    return axis
 
 
 def duration_lines(
     df: pd.DataFrame, series: str, bucket: str, value: str = "mean_s", label_fn=None
 ) -> go.Figure:
     """Duration per `bucket` period (columns period, `series`, `value`), one line per series."""
-    fig = _lines(df, series, value, bucket, label_fn=label_fn)
-    return fig.update_layout(yaxis_title="seconds", legend=LEGEND_BELOW)
+    fig = _lines(df, series, value, bucket, label_fn=label_fn, text="%{y:,.2f} s")
+    return fig.update_layout(
+        yaxis_title="seconds", yaxis_rangemode="tozero", legend=LEGEND_BELOW, showlegend=True
+    )
 
 
 def top_series(df: pd.DataFrame, series: str, weight: str, n: int = TOP_SERIES) -> pd.DataFrame:
@@ -220,7 +264,9 @@ def rate_lines(df: pd.DataFrame, series: str, bucket: str) -> go.Figure:
     hover = (
         "%{y:.0%} failed (%{customdata[1]} of %{customdata[0]} runs)<extra>%{fullData.name}</extra>"
     )
-    fig = _lines(df, series, "failure_rate", bucket, hover=(["runs", "failed"], hover))
+    fig = _lines(
+        df, series, "failure_rate", bucket, hover=(["runs", "failed"], hover), text="%{y:.0%}"
+    )
     return fig.update_layout(
         yaxis_title="failure rate",
         yaxis_tickformat=".0%",
@@ -241,7 +287,7 @@ def slowest_bars(df: pd.DataFrame) -> go.Figure:
                 x=d["duration_s"][rows].tolist(),
                 y=[n for n, keep in zip(names, rows, strict=True) if keep],
                 orientation="h",
-                name=label(kind),
+                name=label(kind_label(kind)),
             )
         )
     return fig.update_layout(
@@ -255,5 +301,12 @@ def throughput_lines(df: pd.DataFrame, bucket: str) -> go.Figure:
     """Generation throughput per `bucket` period and schema (columns period, schema_type,
     rows_per_s, rows, operations)."""
     hover = "%{y:,.0f} rows/s (%{customdata[0]:,} rows, %{customdata[1]} runs)"
-    fig = _lines(df, "schema_type", "rows_per_s", bucket, hover=(["rows", "operations"], hover))
-    return fig.update_layout(yaxis_title="rows / s", legend=LEGEND_BELOW)
+    fig = _lines(
+        df,
+        "schema_type",
+        "rows_per_s",
+        bucket,
+        hover=(["rows", "operations"], hover),
+        text="%{y:,.0f}",
+    )
+    return fig.update_layout(yaxis_title="rows / s", yaxis_rangemode="tozero", legend=LEGEND_BELOW)

@@ -66,6 +66,12 @@ JOB_TYPE_LABELS: dict[str, str] = {
     "multi_project_validation": "Multi-project validation",
     "bulk_metadata_extraction": "Metadata extraction",
 }
+OPERATION_KIND_LABELS: dict[str, str] = {
+    "pipeline_execution": "Validation",
+    "data_generation": "Data generation",
+    "metadata_extraction": "Metadata extraction",
+    "noop": "Test operation (noop)",
+}
 TERMINAL_JOB_STATUSES = ("completed", "partial_success", "failed", "cancelled")
 ACTIVE_JOB_STATUSES = ("pending", "running", "cancelling")
 
@@ -100,6 +106,11 @@ def badge_html(status: str, text: str | None = None) -> str:
 def type_label(job_type: str) -> str:
     """Readable name of a job type."""
     return JOB_TYPE_LABELS.get(str(job_type), str(job_type))
+
+
+def kind_label(kind: str) -> str:
+    """Readable name of an operation kind (`pipeline_execution` → `Validation`)."""
+    return OPERATION_KIND_LABELS.get(str(kind), str(kind).replace("_", " "))
 
 
 def style_status(df: pd.DataFrame, columns: Iterable[str] = ("Status",)):

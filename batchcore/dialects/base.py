@@ -180,11 +180,30 @@ class Dialect:
             return self.ts_text(expr, own if own in (*TIME_FAMILIES, "string") else "timestamp")
         if own == "boolean":
             return self.bool_to_int(expr)
+        if own == "string" and common in ("decimal", "float", "integer"):
+            return self.text_to_number(expr, "float" if common == "float" else "decimal")
         return expr
 
-    def scaled_int_text(self, expr: str) -> str:
-        """round(expr × 10^6) as decimal digits (float and decimal checksums)."""
-        return self.to_text(f"CAST(round({expr} * {10**SCALE_DIGITS}) AS DECIMAL(38,0))")
+    # a text the comparisons read as a number (no spaces, no exponent: every database casts it
+    # alike); other text beside a number column is refused
+    # (CompareCheck.refuse_text_that_is_not_a_number)
+    NUMBER_TEXT = r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"
+
+    def text_to_number(self, expr: str, family: str) -> str:
+        """A text column holding numbers (NUMBER_TEXT) as a DECIMAL(38,6) (`family` decimal)
+        or a double (`family` float). Text that is not a number must be refused first: MySQL
+        and SQLite cast it to 0."""
+        return f"CAST({expr} AS {'DOUBLE PRECISION' if family == 'float' else 'DECIMAL(38,6)'})"
+
+    def not_number_text(self, expr: str) -> str:
+        """TRUE for a non-NULL text value that is not a number as NUMBER_TEXT writes one."""
+        return f"({expr} IS NOT NULL AND NOT {self.regex_full_match(expr, self.NUMBER_TEXT)})"
+
+    def decimal_text(self, expr: str) -> str:
+        """A number rounded to 10^-6 as fixed-point text with 6 decimals (`-2.250000`,
+        `0.000000` for -0), for float and decimal checksums. Cast, never multiplied: a BIGINT
+        or DECIMAL(38,6) times 10^6 overflows (MySQL, DuckDB), and SQLite saturates."""
+        return self.to_text(f"CAST({expr} AS DECIMAL(38,{SCALE_DIGITS}))")
 
     def int_text(self, expr: str) -> str:
         """An integer as decimal digits."""
@@ -192,12 +211,12 @@ class Dialect:
 
     def canonical_text(self, normed: str, common: str) -> str:
         """The text of a normalised value (`norm`) that is identical across dialects when the
-        values are equal (NULL stays NULL). Float and decimal values are written as
-        round(value × 10^6) in digits: equal within 10^-6 gives equal text."""
+        values are equal (NULL stays NULL). Float and decimal values are written rounded to
+        10^-6 with 6 decimals (`decimal_text`)."""
         if common in TIME_FAMILIES:
             return normed
         if common in ("float", "decimal"):
-            return self.scaled_int_text(normed)
+            return self.decimal_text(normed)
         if common == "integer":
             return self.int_text(normed)
         return self.to_text(normed)

@@ -57,6 +57,14 @@ class DuckDBDialect(Dialect):
     def hex_to_int(self, hex_expr: str) -> str:
         return f"CAST(('0x' || {hex_expr}) AS BIGINT)"
 
+    def decimal_text(self, expr: str) -> str:
+        # through the value's text: DuckDB's DOUBLE → DECIMAL cast is off in the last digits
+        # (-98765432109876.5 → -98765432109876.494336), so two doubles could share a text
+        return self.to_text(f"CAST(CAST({expr} AS VARCHAR) AS DECIMAL(38,6))")
+
+    def text_to_number(self, expr: str, family: str) -> str:
+        return f"CAST({expr} AS {'DOUBLE' if family == 'float' else 'DECIMAL(38,6)'})"
+
     def ts_text(self, expr: str, family: str) -> str:
         if family == "timestamptz":
             return f"strftime(timezone('UTC', {expr}), {_FMT})"

@@ -68,7 +68,9 @@ class MySQLDialect(Dialect):
         return f"(CAST({expr} AS CHAR) COLLATE utf8mb4_bin REGEXP {lit})"
 
     def min_max_expr(self, expr: str, family: str) -> str:
-        return f"CAST({expr} AS CHAR) COLLATE utf8mb4_bin" if family == "string" else expr
+        # BINARY, not utf8mb4_bin: that collation pads with spaces (' ' = ''); UTF-8 bytes
+        # order as code points
+        return f"BINARY {expr}" if family == "string" else expr
 
     def bool_to_int(self, expr: str) -> str:
         return f"CASE WHEN {expr} IS NULL THEN NULL WHEN {expr} <> 0 THEN 1 ELSE 0 END"
@@ -78,6 +80,9 @@ class MySQLDialect(Dialect):
 
     def int_text(self, expr: str) -> str:
         return self.to_text(f"CAST({expr} AS SIGNED)")
+
+    def text_to_number(self, expr: str, family: str) -> str:
+        return f"CAST({expr} AS {'DOUBLE' if family == 'float' else 'DECIMAL(38,6)'})"
 
     def ts_text(self, expr: str, family: str) -> str:
         if family == "timestamptz":

@@ -31,6 +31,9 @@ class SnowflakeDialect(Dialect):
     def min_max_expr(self, expr: str, family: str) -> str:
         return f"COLLATE({expr}, '')" if family == "string" else expr
 
+    def text_to_number(self, expr: str, family: str) -> str:
+        return f"CAST({expr} AS {'DOUBLE' if family == 'float' else 'NUMBER(38,6)'})"
+
     def ts_text(self, expr: str, family: str) -> str:
         if family == "timestamptz":
             return f"TO_CHAR(CAST(CONVERT_TIMEZONE('UTC', {expr}) AS TIMESTAMP_NTZ), {_FMT})"

@@ -109,8 +109,15 @@ class SQLiteDialect(Dialect):
     def hex_to_int(self, hex_expr: str) -> str:
         return f"hex_to_int({hex_expr})"
 
-    def scaled_int_text(self, expr: str) -> str:
-        return self.to_text(f"CAST(round({expr} * 1000000) AS INTEGER)")
+    def decimal_text(self, expr: str) -> str:
+        # integers exactly (a REAL has 53 bits); reals rounded to 6 decimals (+ 0.0: no -0)
+        return (
+            f"CASE WHEN typeof({expr}) = 'integer' THEN CAST({expr} AS TEXT) || '.000000' "
+            f"WHEN {expr} IS NOT NULL THEN printf('%.6f', CAST({expr} AS REAL) + 0.0) END"
+        )
+
+    def text_to_number(self, expr: str, family: str) -> str:
+        return f"CAST({expr} AS {'REAL' if family == 'float' else 'NUMERIC'})"
 
     def ts_text(self, expr: str, family: str) -> str:
         # the two commonest shapes are written out in SQL (a Python call costs ~4 µs a row);

@@ -66,6 +66,9 @@ class SQLServerDialect(Dialect):
     def hex_to_int(self, hex_expr: str) -> str:
         return f"CAST(CONVERT(VARBINARY(4), {hex_expr}, 2) AS BIGINT)"
 
+    def text_to_number(self, expr: str, family: str) -> str:
+        return f"CAST({expr} AS {'FLOAT' if family == 'float' else 'DECIMAL(38,6)'})"
+
     def ts_text(self, expr: str, family: str) -> str:
         if family == "timestamptz":
             expr = f"SWITCHOFFSET({expr}, '+00:00')"
@@ -77,8 +80,8 @@ class SQLServerDialect(Dialect):
             )
         return f"CONVERT(VARCHAR(26), CAST({expr} AS DATETIME2(6)), 121)"
 
-    def scaled_int_text(self, expr: str) -> str:
-        return self.to_text(f"CAST(round({expr} * 1000000, 0) AS DECIMAL(38,0))")
+    def decimal_text(self, expr: str) -> str:
+        return self.to_text(f"CAST({expr} AS DECIMAL(38,6))")
 
     def now_local_text(self) -> str:
         return self.ts_text("SYSDATETIME()", "timestamp")

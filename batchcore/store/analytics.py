@@ -347,11 +347,14 @@ def check_failure_rates(cur, scope: Scope, bucket: str = "day") -> pd.DataFrame:
 def check_trends(cur, scope: Scope, limit: int = 50) -> pd.DataFrame:
     """Which checks are getting worse. Columns check, runs, failed, failure_rate,
     earlier_failure_rate, recent_failure_rate, change (recent − earlier), first_pass_rate,
-    last_pass_rate, last_run: one row per check that failed at least once (status `failed`;
-    warned and errored runs are no failures), worst change first.
+    last_pass_rate, last_run: one row per check that got worse, worst change first.
 
-    Each check's runs are split at the midpoint of its own first and last run; a check with one
-    run has no change (NULL).
+    Each check's runs are split at the midpoint of its own first and last run. A check got
+    worse when it failed at least once (status `failed`; warned and errored runs are no
+    failures) and either fails more often in the recent half (change > 0), or as often while
+    its pass rate fell from its first run to its last (more rows failing). A check whose runs
+    all share one time (change NULL: nothing to compare) or that fails less often lately is
+    not listed.
     """
     cte, params = scope.jobs_cte(by_job_project=False)
     extra, p2 = scope.op_project("coalesce(c.project_id, j.project_id)")
@@ -372,7 +375,10 @@ def check_trends(cur, scope: Scope, limit: int = 50) -> pd.DataFrame:
             FROM r GROUP BY "check")
         SELECT "check", runs, failed, failure_rate, earlier_failure_rate, recent_failure_rate,
                recent_failure_rate - earlier_failure_rate AS change, first_pass_rate, last_pass_rate, last_run
-        FROM t WHERE failed > 0 ORDER BY change DESC NULLS LAST, failure_rate DESC, "check" LIMIT ?""",
+        FROM t WHERE failed > 0 AND recent_failure_rate IS NOT NULL AND earlier_failure_rate IS NOT NULL
+              AND (recent_failure_rate > earlier_failure_rate
+                   OR (recent_failure_rate = earlier_failure_rate AND last_pass_rate < first_pass_rate))
+        ORDER BY change DESC, first_pass_rate - last_pass_rate DESC, failure_rate DESC, "check" LIMIT ?""",
         params + p2 + [int(limit)],
     )
 

@@ -44,6 +44,8 @@ def normalize(value: Any, family: str) -> Any:
         return _ts(value)
     if isinstance(value, bool):
         return int(value)
+    if family == "float" and isinstance(value, (int, Decimal)):
+        value = float(value)  # compared with a float column: as doubles, like row_diff
     if isinstance(value, float):
         if math.isnan(value):
             return "NaN"

@@ -6,9 +6,11 @@ the key columns first, then the compared ones), already normalised by each side'
 in-memory DuckDB, casts each column to its family's comparison type, and pairs rows by key:
 
 - when the key is unique on both sides (one count of distinct keys per side tells), rows pair
-  by a plain join on the key; otherwise, within a key, rows are numbered after sorting by their
-  values, so duplicates pair up with their multiplicity (source ('x', 6) once, target twice →
-  one extra row in target);
+  by a plain join on the key; otherwise identical rows (same key, same normalised values) pair
+  first, with their multiplicity (source ('x', 6) once, target twice → one extra row in
+  target), and the rest are numbered within their key after sorting by their values and pair
+  by that number (so source (1, NULL), (1, 0) against target (1, NULL) is one missing row, not
+  one changed and one missing);
 - keys join as tuples with `=`: the caller never passes a row whose key has a NULL part (those
   are a finding of their own, never paired);
 - a paired row is changed when any compared column differs: NULL equals NULL, NULL differs from
@@ -64,6 +66,10 @@ def _norm(c: str, arrow_type: pa.DataType, plan: ColumnPlan) -> str:
     if fam == "float":
         return f"(CAST({x} AS DOUBLE) + 0.0)"
     if fam == "decimal":
+        if pa.types.is_floating(arrow_type):
+            # through the double's shortest text: DuckDB's DOUBLE → DECIMAL cast is off in the
+            # last digits (-98765432109876.5 → -98765432109876.494336)
+            x = f"CAST({x} AS VARCHAR)"
         return (
             f"CAST({x} AS DECIMAL(38, {plan.scale or 0}))"
             if (plan.scale or 0) <= 18
@@ -77,8 +83,17 @@ def _norm(c: str, arrow_type: pa.DataType, plan: ColumnPlan) -> str:
 
 
 def _equal(a: str, b: str, plan: ColumnPlan, tolerance: float | None) -> str:
+    """TRUE or FALSE (never NULL): equal, numbers within `tolerance`. NULL equals only NULL
+    (a NULL beside a number is a difference, whatever the tolerance). Integers and decimals
+    subtract exactly (as doubles, 2^53 and 2^53 + 1 would be 0 apart)."""
     if tolerance and plan.family in ("float", "decimal", "integer"):
-        return f"(({a} IS NULL AND {b} IS NULL) OR abs(CAST({a} AS DOUBLE) - CAST({b} AS DOUBLE)) <= {float(tolerance)!r})"
+        diff = (
+            f"CAST({a} AS DOUBLE) - CAST({b} AS DOUBLE)" if plan.family == "float" else f"{a} - {b}"
+        )
+        return (
+            f"(({a} IS NULL AND {b} IS NULL) OR "
+            f"({a} IS NOT NULL AND {b} IS NOT NULL AND abs({diff}) <= {float(tolerance)!r}))"
+        )
     return f"({a} IS NOT DISTINCT FROM {b})"
 
 
@@ -126,11 +141,27 @@ def diff_tables(
             con.execute("CREATE TEMP VIEW t AS SELECT * FROM t_n")
             on = " AND ".join(f"s.c{i} = t.c{i}" for i in range(nk))
         else:
-            order = ", ".join(f"c{i} NULLS LAST" for i in range(nk, len(plans))) or "1"
+            # identical rows pair first: _en numbers the copies of a row, and a row with an
+            # identical copy of the same number on the other side leaves the diff
+            allcols = ", ".join(f"c{i}" for i in range(len(plans)))
             for name in ("s", "t"):
                 con.execute(
+                    f"CREATE TEMP TABLE {name}0 AS SELECT *, row_number() OVER "
+                    f"(PARTITION BY {allcols}) AS _en FROM {name}_n"
+                )
+            same_row = " AND ".join(
+                [
+                    *(f"a.c{i} IS NOT DISTINCT FROM b.c{i}" for i in range(len(plans))),
+                    "a._en = b._en",
+                ]
+            )
+            order = ", ".join(f"c{i} NULLS LAST" for i in range(nk, len(plans))) or "1"
+            for name, other in (("s", "t0"), ("t", "s0")):
+                # the rest are numbered within their key, sorted by their values
+                con.execute(
                     f"CREATE TEMP TABLE {name} AS SELECT *, row_number() OVER (PARTITION BY {part} "
-                    f"ORDER BY {order}) AS _rn FROM {name}_n"
+                    f"ORDER BY {order}) AS _rn FROM "
+                    f"(SELECT a.* EXCLUDE (_en) FROM {name}0 a ANTI JOIN {other} b ON {same_row})"
                 )
             on = " AND ".join([*(f"s.c{i} = t.c{i}" for i in range(nk)), "s._rn = t._rn"])
         eqs = [_equal(f"s.c{i}", f"t.c{i}", plans[i], tolerance) for i in range(nk, len(plans))]

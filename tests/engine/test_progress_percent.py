@@ -12,11 +12,11 @@ def _progress(finished: int, total: int):
     con = duckdb.connect()
     con.execute(
         "CREATE TABLE operations (job_id VARCHAR, operation_id VARCHAR, seq INTEGER, status VARCHAR, "
-        "failure_kind VARCHAR, duration_ms BIGINT)"
+        "failure_kind VARCHAR, duration_ms BIGINT, progress_message VARCHAR)"
     )
     con.execute(
         """INSERT INTO operations
-           SELECT 'j', 'op' || i, i, CASE WHEN i < ? THEN 'completed' ELSE 'pending' END, NULL, 5
+           SELECT 'j', 'op' || i, i, CASE WHEN i < ? THEN 'completed' ELSE 'pending' END, NULL, 5, NULL
            FROM range(?) t(i)""",
         [finished, total],
     )

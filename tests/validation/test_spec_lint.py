@@ -63,7 +63,7 @@ def test_parse_reports_every_problem_with_line_check_and_field(ws):
         f"{f}:2: treshold: unknown key; a pipeline accepts: description, source, target, threshold, sample_size, checks, name, owner, tags",
         f"{f}:5: check 2 (uniq): type: unknown check type 'uniq'; known types: accepted_values, between, column_aggregates_match, "
         "freshness, metric_anomaly, not_null, regex, relationships, row_count, row_count_match, row_diff, schema, schema_match, sql, unique",
-        f"{f}:10: check 3 (between): minimum: unknown key; between accepts: anomaly, column, description, max, min, name, severity, table, threshold, type, where",
+        f"{f}:10: check 3 (between): minimum: unknown key; between accepts: anomaly, column, description, max, min, name, partition_by, severity, table, threshold, type, where",
         f"{f}:11: check 4 (accepted_values): values: List should have at least 1 item after validation, not 0 (got [])",
         f"{f}:12: check 5 (row_diff): source: a comparison check needs a source connection: set 'source' in the pipeline or project.yaml",
     ]

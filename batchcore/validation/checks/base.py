@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 from batchcore.connections import DbConnection
 from batchcore.validation.anomaly import AnomalySpec
 from batchcore.validation.catalog import ColumnInfo, describe_table
+from batchcore.validation.partition import PartitionBy
 from batchcore.validation.sqlguard import safe_where
 
 ColumnName = Annotated[StrictStr, Field(min_length=1, max_length=256)]
@@ -48,6 +49,14 @@ class CheckSpec(BaseModel):
     threshold: Annotated[float, Field(ge=0, le=1)] | None = None
     where: Annotated[StrictStr, Field(min_length=1)] | None = None
     anomaly: AnomalySpec | None = None
+    # split the check into partitions, one operation each (batchcore.validation.partition)
+    partition_by: PartitionBy | None = None
+
+    @model_validator(mode="after")
+    def _partition_needs_a_table(self):
+        if self.partition_by is not None and not getattr(self, "table", None):
+            raise ValueError(f"partition_by: a {self.type} check has no table to split")
+        return self
 
     @property
     def band_spec(self) -> AnomalySpec | None:
@@ -339,6 +348,34 @@ class CompareCheck(QueryCheck):
             for side, t in (("target", self.table), ("source", self.source_table))
             for c in self.columns
         ]
+
+    def refuse_text_that_is_not_a_number(
+        self, ctx: RunContext, families: dict[str, tuple[str, str, str]]
+    ) -> None:
+        """A text column compared with a number column (`families[c]` = (source family,
+        target family, common family)) is read as numbers (Dialect.text_to_number): raise
+        ValueError naming the column, the side and a value when it holds text that is not a
+        number (MySQL and SQLite would read it as 0; the others fail with a cast error)."""
+        numeric = ("decimal", "float", "integer")
+        for c, (s_fam, t_fam, common) in families.items():
+            for side, own in (("source", s_fam), ("target", t_fam)):
+                if own != "string" or common not in numeric:
+                    continue
+                conn = ctx.conn(side)
+                d = conn.dialect
+                table = self.table if side == "target" else self.source_table
+                sql = d.limit(
+                    f"SELECT {d.quote(c)} FROM {conn.table_ref(table)}"
+                    f"{self.where_sql(conn, d.not_number_text(d.quote(c)))}",
+                    1,
+                )
+                rows = ctx.query(side, sql)[1]
+                if rows:
+                    raise ValueError(
+                        f"column {c!r} of the {side} table {table!r} is text compared with a "
+                        f"number column, and holds text that is not a number: {str(rows[0][0])[:50]!r} "
+                        "(numbers are written like -12.5, without spaces or exponent)"
+                    )
 
 
 def problems_outcome(

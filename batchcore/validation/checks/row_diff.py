@@ -162,12 +162,15 @@ class RowDiffCheck(CompareCheck):
             ctx.column("target", self.table, c).scale,
         ]
         scale = max((x for x in scales if x is not None), default=None)
+        if "string" in fams[c][:2] and fams[c][2] == "decimal":
+            scale = max(scale or 0, 6)  # text read as DECIMAL(38,6) (Dialect.text_to_number)
         return ColumnPlan(c, fams[c][2], scale)
 
     def run(self, ctx: RunContext) -> Outcome:
         values = self._value_columns(ctx)
         cols = [*self.keys, *values]
         fams = self._families(ctx, cols)
+        self.refuse_text_that_is_not_a_number(ctx, fams)
         key_plans = [self._plan(ctx, c, fams) for c in self.keys]
         value_plans = [self._plan(ctx, c, fams) for c in values]
         counts, null_keys = {}, {}

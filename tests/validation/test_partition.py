@@ -1,0 +1,72 @@
+"""`partition_by` predicates: the partitions of a check cover every row exactly once (NULLs and
+values outside the ranges included), for numbers, dates, value lists and explicit ranges."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+from pydantic import ValidationError
+
+from batchcore.dialects import dialect_for
+from batchcore.validation.partition import PartitionBy, boundaries
+
+D = dialect_for("duckdb")
+
+
+def _counts(con, part: PartitionBy, bounds=None) -> list[int]:
+    return [
+        con.execute(f"SELECT count(*) FROM t WHERE {part.predicate(k, D, bounds)}").fetchall()[0][0]
+        for k in range(part.count)
+    ]
+
+
+@pytest.mark.parametrize(
+    "values_sql, n",
+    [
+        ("SELECT range AS c FROM range(1000) UNION ALL SELECT NULL", 8),
+        ("SELECT range / 7.0 AS c FROM range(-500, 500) UNION ALL SELECT NULL", 5),
+        ("SELECT DATE '2024-01-01' + INTERVAL (range) DAY AS c FROM range(400)", 12),
+        ("SELECT 5 AS c FROM range(10)", 4),  # one value: all in partition 0
+        ("SELECT range AS c FROM range(3)", 8),  # fewer values than partitions
+    ],
+)
+def test_ranges_cover_every_row_once(values_sql, n):
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE t AS {values_sql}")
+    total = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
+    lo, hi = con.execute("SELECT min(c), max(c) FROM t").fetchall()[0]
+    part = PartitionBy(column="c", ranges=n)
+    counts = _counts(con, part, (lo, hi))
+    assert sum(counts) == total
+    if lo != hi and total >= 100:
+        assert all(c > 0 for c in counts), counts  # evenly spread: no empty partition
+
+
+def test_values_and_explicit_ranges_get_a_rest_partition():
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE t AS SELECT * FROM (VALUES ('AA'), ('UA'), ('DL'), ('ZZ'), (NULL), ('AA')) v(c)"
+    )
+    part = PartitionBy(column="c", values=["AA", "UA", "DL"])
+    assert part.count == 4
+    assert _counts(con, part) == [2, 1, 1, 2]  # rest: ZZ and NULL
+    con.execute(
+        "CREATE OR REPLACE TABLE t AS SELECT DATE '2024-01-01' + INTERVAL (range) DAY AS c FROM range(90)"
+    )
+    con.execute("INSERT INTO t VALUES (NULL)")
+    part = PartitionBy(
+        column="c", ranges=[["2024-01-01", "2024-02-01"], ["2024-02-01", "2024-03-01"]]
+    )
+    assert _counts(con, part) == [31, 29, 31]
+
+
+def test_bad_partition_by_is_refused_naming_the_field():
+    with pytest.raises(ValidationError, match="exactly one of 'ranges' or 'values'"):
+        PartitionBy(column="c")
+    with pytest.raises(ValidationError):
+        PartitionBy(column="c", ranges=1)
+    with pytest.raises(ValueError, match="number or date column"):
+        boundaries(("a", "z"), 4)
+    assert boundaries((dt.date(2024, 1, 1), dt.date(2024, 1, 1)), 4) == []
