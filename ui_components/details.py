@@ -15,6 +15,7 @@ from ui_components import fmt, jobs
 from ui_components.core import PAGE_HISTORY, can_write, download, read_only_note
 from ui_components.status import (
     badge_html,
+    kind_label,
     operation_status,
     status_cell,
     style_status,
@@ -196,7 +197,7 @@ def operations_table(job: JobView) -> None:
         {
             "#": [o.seq for o in ops],
             "Operation": [op_title(o) for o in ops],
-            "Type": [o.operation_type.value for o in ops],
+            "Type": [kind_label(o.operation_type.value) for o in ops],
             "Status": [status_cell(operation_status(o)) for o in ops],
             "Attempts": [f"{o.attempts}/{o.max_attempts}" for o in ops],
             "Duration": [fmt.duration(o.duration_ms) for o in ops],
