@@ -23,6 +23,7 @@ import itertools
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,6 +130,9 @@ class DaskBackend:
         self._progress: dict[str, OperationContext] = {}
         self._lock = threading.Lock()
         self._seq = itertools.count()
+        self._closed = False
+        self._reconnecting = False
+        self._last_reconnect = 0.0
 
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> None:
@@ -174,6 +178,7 @@ class DaskBackend:
 
     def close(self) -> None:
         """Close the client (and the LocalCluster this backend started). Idempotent."""
+        self._closed = True
         client, cluster = self.client, self.cluster
         self.client = self.cluster = None
         for thing in (client, cluster):
@@ -199,8 +204,6 @@ class DaskBackend:
         key = f"batch-op-{self.token}-{op_key}-{ctx.attempt}-{next(self._seq)}"
         remaining = None
         if ctx.deadline is not None:
-            import time
-
             remaining = max(0.0, ctx.deadline - time.monotonic())
         payload = {
             "key": key,
@@ -294,9 +297,49 @@ class DaskBackend:
 
     # ---------------------------------------------------------------- state
     def available(self) -> bool:
-        """True while operations can be sent (the client is connected to the scheduler)."""
+        """True while operations can be sent (the client is connected to the scheduler). A
+        client that gave up on a lost `tcp://` scheduler is replaced by a new one, tried in the
+        background at most every RECONNECT_EVERY_S seconds, so the engine reconnects when the
+        scheduler is back."""
         client = self.client
-        return client is not None and client.status == "running"
+        if client is not None and client.status == "running":
+            return True
+        self._maybe_reconnect()
+        return False
+
+    RECONNECT_EVERY_S = 5.0
+
+    def _maybe_reconnect(self) -> None:
+        if self.address.startswith("local:") or self._closed:
+            return
+        client = self.client
+        if client is not None and client.status not in ("closed", "closing"):
+            return  # still trying by itself
+        now = time.monotonic()
+        with self._lock:
+            if self._reconnecting or now - self._last_reconnect < self.RECONNECT_EVERY_S:
+                return
+            self._reconnecting, self._last_reconnect = True, now
+        threading.Thread(target=self._reconnect, name="dask-reconnect", daemon=True).start()
+
+    def _reconnect(self) -> None:
+        from distributed import Client
+
+        try:
+            fresh = Client(self.address, set_as_default=False, timeout=self.connect_timeout_s)
+            fresh.subscribe_topic(self.topic, self._on_progress)
+            old, self.client = self.client, fresh
+            log.warning("reconnected to the Dask scheduler at %s", self.address)
+            if old is not None:
+                try:
+                    old.close()
+                except Exception:
+                    pass
+        except Exception as exc:
+            log.info("the Dask scheduler at %s is still unreachable: %s", self.address, exc)
+        finally:
+            with self._lock:
+                self._reconnecting = False
 
     def status(self) -> BackendStatus:
         """Whether the cluster takes operations now, and why not."""

@@ -9,8 +9,6 @@ the Check history page's URL (`-` stands for "no project"). Project and pipeline
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from batchcore import jsonutil
 from batchcore.errors import NotFound, RequestError
-from batchcore.export import neutralise
+from batchcore.export import csv_text
 from batchcore.store import history as q
 from batchcore.timeutil import from_db, to_db, utcnow_naive
 
@@ -79,54 +77,44 @@ def parse_since(text: str | None, *, now: datetime | None = None) -> datetime | 
 
 
 def runs_csv(runs: list[dict[str, Any]], key: CheckKey) -> str:
-    """One CSV row per run (formula-safe cells), with the check's identity on every row."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    """One CSV row per run, with the check's identity on every row (the product's one CSV
+    writer, batchcore.export.csv_text: formula-safe cells)."""
     cols = ("project_id", "pipeline_id", "check_name", *q.RUN_KEYS)
-    w.writerow(cols)
+    ident = {"project_id": key.project_id, "pipeline_id": key.pipeline_id}
+    rows = []
     for r in runs:
-        row = {
-            "project_id": key.project_id,
-            "pipeline_id": key.pipeline_id,
-            "check_name": key.check_name,
-            **r,
-        }
-        w.writerow(
+        row = {**ident, "check_name": key.check_name, **r}
+        rows.append(
             [
-                neutralise(
-                    jsonutil.dumps(row[c]) if c == "observed" and row[c] is not None else row[c]
-                )
+                jsonutil.dumps(row[c]) if c == "observed" and row[c] is not None else row[c]
                 for c in cols
             ]
         )
-    return buf.getvalue()
+    return csv_text(cols, rows)
 
 
 def matrix_csv(matrix: dict[str, Any], project_id: str | None, pipeline_id: str) -> str:
-    """One CSV row per (run, check) cell of a pipeline history, oldest run first."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(
-        (
-            "project_id",
-            "pipeline_id",
-            "run_at",
-            "job_id",
-            "job_name",
-            "operation_id",
-            "attempt",
-            "check_name",
-            "status",
-            "failed_rows",
-            "pass_rate",
-        )
+    """One CSV row per (run, check) cell of a pipeline history, oldest run first (through
+    batchcore.export.csv_text)."""
+    cols = (
+        "project_id",
+        "pipeline_id",
+        "run_at",
+        "job_id",
+        "job_name",
+        "operation_id",
+        "attempt",
+        "check_name",
+        "status",
+        "failed_rows",
+        "pass_rate",
     )
     runs = matrix["runs"]
+    rows = []
     for c in sorted(matrix["cells"], key=lambda c: (c["run"], c["check_name"])):
         r = runs[c["run"]]
-        w.writerow(
-            neutralise(v)
-            for v in (
+        rows.append(
+            (
                 project_id,
                 pipeline_id,
                 r["run_at"],
@@ -140,7 +128,7 @@ def matrix_csv(matrix: dict[str, Any], project_id: str | None, pipeline_id: str)
                 c["pass_rate"],
             )
         )
-    return buf.getvalue()
+    return csv_text(cols, rows)
 
 
 def metric_history_source(store: Store):

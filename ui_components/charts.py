@@ -276,9 +276,10 @@ def rate_lines(df: pd.DataFrame, series: str, bucket: str) -> go.Figure:
 
 
 def slowest_bars(df: pd.DataFrame) -> go.Figure:
-    """Longest operations (columns job_name, operation_id, duration_s, kind), longest on top."""
+    """Longest operations (columns job_name, operation — its readable title — duration_s,
+    kind), longest on top."""
     d = df.iloc[::-1]
-    names = [label(f"{j} · {o}") for j, o in zip(d["job_name"], d["operation_id"], strict=True)]
+    names = [label(f"{j} · {o}") for j, o in zip(d["job_name"], d["operation"], strict=True)]
     fig = go.Figure()
     for kind in _series(d, "kind"):
         rows = (d["kind"] == kind).to_numpy()

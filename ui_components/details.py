@@ -15,6 +15,7 @@ from ui_components import fmt, jobs
 from ui_components.core import PAGE_HISTORY, can_write, download, read_only_note
 from ui_components.status import (
     badge_html,
+    kind_label,
     operation_status,
     status_cell,
     style_status,
@@ -166,9 +167,13 @@ def failure_text(title: str, message: str | None, could_not_run: bool = False) -
     could not run: failure_kind error, the chip it shows), the message cut to MAX_FAILURE_CHARS
     characters (with a pointer to the operation inspector, which shows it all)."""
     text = message or "no error message"
+    more = ""
     if len(text) > MAX_FAILURE_CHARS:
-        text = clip(text, MAX_FAILURE_CHARS) + " (full text: inspect the operation below)"
-    return f"**{fmt.md_escape(title)}** {'error' if could_not_run else 'failed'}: {text}"
+        text, more = clip(text, MAX_FAILURE_CHARS), " (full text: inspect the operation below)"
+    return (
+        f"**{fmt.md_escape(title)}** {'error' if could_not_run else 'failed'}: "
+        f"{fmt.md_escape(text)}{more}"
+    )
 
 
 def failures(job: JobView, limit: int = MAX_FAILURES_SHOWN) -> None:
@@ -192,7 +197,7 @@ def operations_table(job: JobView) -> None:
         {
             "#": [o.seq for o in ops],
             "Operation": [op_title(o) for o in ops],
-            "Type": [o.operation_type.value for o in ops],
+            "Type": [kind_label(o.operation_type.value) for o in ops],
             "Status": [status_cell(operation_status(o)) for o in ops],
             "Attempts": [f"{o.attempts}/{o.max_attempts}" for o in ops],
             "Duration": [fmt.duration(o.duration_ms) for o in ops],

@@ -25,6 +25,8 @@ from typing import Any
 
 import pandas as pd
 
+from batchcore import jsonutil
+from batchcore.planning import operation_title
 from batchcore.state import ACTIVE_JOBS
 from batchcore.timeutil import duration_ms_sql, to_db
 
@@ -269,20 +271,28 @@ def pipeline_failure_rates(cur, scope: Scope, bucket: str = "day") -> pd.DataFra
 
 
 def slowest_operations(cur, scope: Scope, limit: int = 20) -> pd.DataFrame:
-    """Columns job_id, job_name, operation_id, kind, status, duration_s, finished_at: the
-    longest finished operations."""
+    """Columns job_id, job_name, operation_id, operation (readable: `project · pipeline`, see
+    `planning.operation_title`), kind, status, duration_s, finished_at: the longest finished
+    operations."""
     cte, params = scope.jobs_cte(by_job_project=False)
     extra, p2 = scope.op_project(_OP_SCOPE_PROJECT)
-    return _df(
+    df = _df(
         cur,
         f"""{cte}
-        SELECT o.job_id, j.name AS job_name, o.operation_id, o.kind, o.status, o.duration_ms / 1000 AS duration_s,
-               o.finished_at
+        SELECT o.job_id, j.name AS job_name, o.operation_id, o.spec, o.kind, o.status,
+               o.duration_ms / 1000 AS duration_s, o.finished_at
         FROM operations o JOIN j USING (job_id)
         WHERE o.duration_ms IS NOT NULL AND o.status IN ('completed', 'failed', 'cancelled'){extra}
         ORDER BY o.duration_ms DESC, o.job_id, o.seq LIMIT ?""",
         params + p2 + [int(limit)],
     )
+    titles = [
+        operation_title(k, jsonutil.loads(sp) or {}, op)
+        for k, sp, op in zip(df["kind"], df["spec"], df["operation_id"], strict=True)
+    ]
+    df = df.drop(columns=["spec"])
+    df.insert(3, "operation", pd.Series(titles, index=df.index, dtype=object))
+    return df
 
 
 def datagen_throughput(cur, scope: Scope, bucket: str = "day") -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pytest
 from batchcore.errors import Conflict, NotFound, RequestError
 from batchcore.executor import RetryPolicy
 from batchcore.models import JobStatus, OperationStatus
+from batchcore.operations import noop
 from tests.engine.conftest import counts_add_up, noops
 
 # every test that builds an engine runs on both executor backends (tests/engine/conftest.py)
@@ -188,11 +189,13 @@ def test_retry_reason_and_attempts_left_are_visible_during_backoff(make_engine):
 def test_cancel_while_an_operation_fails_with_retries_left_fires_no_retry(make_engine, new_probe):
     eng = make_engine()
     name, probe = new_probe()
+    gate = f"no-retry-{name}"
     job = eng.submit_operations(
-        "no-retry", noops(1, fail=True, sleep_ms=300, probe=name), max_retries=3
+        "no-retry", noops(1, fail=True, gate=gate, probe=name), max_retries=3
     )
     _wait_for(lambda: _status(eng, job.job_id, "op0").status == OperationStatus.RUNNING)
-    eng.cancel(job.job_id)  # graceful: the running attempt finishes (and fails)
+    eng.cancel(job.job_id)  # graceful: the running attempt finishes (and fails) ...
+    noop.gate(gate).set()  # ... once the test lets it, with the cancel already recorded
     view = eng.wait(job.job_id, 10)
     time.sleep(0.2)
     assert view.status == JobStatus.CANCELLED

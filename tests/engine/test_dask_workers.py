@@ -8,8 +8,6 @@ import os
 import signal
 import time
 
-import pytest
-
 from batchcore.models import JobStatus, OperationStatus
 from batchcore.operations import noop
 from tests.engine.conftest import counts_add_up, noops
@@ -99,40 +97,64 @@ def test_nothing_on_a_worker_opens_the_job_store(make_engine):
     assert files and all(store not in paths for paths in files.values())
 
 
-@pytest.fixture
-def lone_cluster(tmp_path):
-    """A cluster of its own (1 worker process) that the test may stop."""
+def _lone_cluster(port: int = 0):
     from distributed import LocalCluster
 
-    cluster = LocalCluster(
-        n_workers=1, threads_per_worker=4, processes=True, host="127.0.0.1", dashboard_address=None
+    return LocalCluster(
+        n_workers=1,
+        threads_per_worker=4,
+        processes=True,
+        host="127.0.0.1",
+        scheduler_port=port,
+        dashboard_address=None,
     )
-    yield cluster
-    cluster.close()
 
 
-def test_lost_scheduler_is_reported_down_and_its_operations_recovered(make_engine, lone_cluster):
-    eng = make_engine(dask_scheduler=lone_cluster.scheduler_address)
-    assert eng.health().status == "ok" and eng.cluster_status().workers == 1
-    job = eng.submit_operations("orphaned", noops(2, sleep_ms=60_000, value=3), max_parallel=2)
-    _until(lambda: eng.get_job(job.job_id).progress.running_operations == 2, what="running")
-    lone_cluster.close()  # scheduler and worker gone
-    report = _until(lambda: (r := eng.health()).status == "degraded" and r, what="health degraded")
-    assert any("Dask cluster" in r and "down" in r for r in report.reasons)
+def test_lost_scheduler_is_reported_down_recovered_and_reconnected(make_engine, new_probe):
+    """The cluster (scheduler and worker) goes away mid-job: its running operations come back
+    as interrupted, nothing starts while it is down, health says so; a scheduler started again
+    at the same address is reconnected to and the job completes."""
+    cluster = _lone_cluster()
+    again = None
+    try:
+        address = cluster.scheduler_address
+        port = int(address.rsplit(":", 1)[1])
+        eng = make_engine(dask_scheduler=address)
+        eng.backend.RECONNECT_EVERY_S = 0.5
+        assert eng.health().status == "ok" and eng.cluster_status().workers == 1
+        name, _probe = new_probe()
+        gate_name = f"{name}-gate"
+        job = eng.submit_operations("orphaned", noops(2, gate=gate_name, value=3), max_parallel=2)
+        _until(lambda: eng.get_job(job.job_id).progress.running_operations == 2, what="running")
+        cluster.close()  # scheduler and worker gone
+        report = _until(
+            lambda: (r := eng.health()).status == "degraded" and r, what="health degraded"
+        )
+        assert any("Dask cluster" in r and "down" in r for r in report.reasons)
 
-    # its running operations were recovered as after a crash: interrupted attempts, back to
-    # pending (closing the cluster may kill its worker first: then a second attempt is lost
-    # with the scheduler), and nothing starts while the cluster is down
-    def settled():
-        v = eng.get_job(job.job_id)
-        return v.progress.running_operations == 0 and v
+        # its running operations were recovered as after a crash: interrupted attempts, back to
+        # pending (closing the cluster may kill its worker first: then a second attempt is lost
+        # with the scheduler), and nothing starts while the cluster is down
+        def settled():
+            v = eng.get_job(job.job_id)
+            return v.progress.running_operations == 0 and v
 
-    view = _until(settled, what="no operation running")
-    interrupted = [a for a in eng.attempts(job.job_id) if a["status"] == "interrupted"]
-    assert len(interrupted) >= 2 and {a["operation_id"] for a in interrupted} == {"op0", "op1"}
-    assert counts_add_up(view.progress)
-    assert {o.status for o in view.operations} == {OperationStatus.PENDING}
-    assert view.status in (JobStatus.RUNNING, JobStatus.PENDING)
-    time.sleep(0.5)  # a negative check: nothing may start in this half second (cluster down)
-    assert len(eng.attempts(job.job_id)) == len(interrupted)
-    assert eng.get_job(job.job_id).progress.running_operations == 0
+        view = _until(settled, what="no operation running")
+        interrupted = [a for a in eng.attempts(job.job_id) if a["status"] == "interrupted"]
+        assert len(interrupted) >= 2
+        assert {a["operation_id"] for a in interrupted} == {"op0", "op1"}
+        assert counts_add_up(view.progress)
+        assert {o.status for o in view.operations} == {OperationStatus.PENDING}
+        assert view.status in (JobStatus.RUNNING, JobStatus.PENDING)
+        # the scheduler comes back at the same address: the engine reconnects, the job finishes
+        noop.gate(gate_name).set()
+        again = _lone_cluster(port)
+        done = eng.wait(job.job_id, timeout=120)
+        assert done.status == JobStatus.COMPLETED, [o.error for o in done.operations]
+        assert sorted(o.result["value"] for o in done.operations) == [3, 3]
+        assert counts_add_up(done.progress)
+        assert eng.health().status == "ok"
+    finally:
+        cluster.close()
+        if again is not None:
+            again.close()

@@ -109,7 +109,8 @@ def test_export_json_and_csv(make_engine):
     assert rows[0]["job_name"] == '\'=HYPERLINK("x")'
     assert rows[0]["operation_id"] == "'=cmd|' /C calc'!A0"
     assert rows[1]["error"] == "RuntimeError: noop failure on attempt 1"
-    assert float(rows[0]["duration_ms"]) >= 0
+    stored = {o.operation_id: o.duration_ms for o in eng.get_job(j.job_id).operations}
+    assert float(rows[0]["duration_ms"]) == round(stored["=cmd|' /C calc'!A0"], 3)  # not just >= 0
     assert neutralise("-2+3") == "'-2+3" and neutralise(5) == 5 and neutralise("ok") == "ok"
 
 

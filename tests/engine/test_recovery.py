@@ -86,10 +86,18 @@ def test_sigkill_mid_job_then_recovery_finishes_every_operation(tmp_path, backen
         eng.close()
 
 
+def _until_running(eng: Engine, job_id: str, timeout: float = 10.0) -> None:
+    """Wait until an operation of the job is running in the store (the state a crash leaves)."""
+    deadline = time.monotonic() + timeout
+    while eng.get_job(job_id, with_operations=False).progress.running_operations == 0:
+        assert time.monotonic() < deadline, "no operation started"
+        time.sleep(0.01)
+
+
 def test_recovery_of_a_cancel_requested_job_ends_cancelled(make_engine):
     eng = make_engine()
     job = eng.submit_operations("half", noops(3, sleep_ms=5000), max_parallel=1)
-    time.sleep(0.3)
+    _until_running(eng, job.job_id)
 
     def fake_crash_state(cur, now):  # what a crash during a graceful cancel leaves behind
         cur.execute(
@@ -109,7 +117,7 @@ def test_recovery_of_a_cancel_requested_job_ends_cancelled(make_engine):
 def test_an_operation_interrupted_three_times_fails_instead_of_looping(make_engine):
     eng = make_engine()
     job = eng.submit_operations("loop", noops(1, sleep_ms=5000))
-    time.sleep(0.3)
+    _until_running(eng, job.job_id)
     for _ in range(3):
         eng.close(wait_s=0.1)  # like a crash: the running attempt stays running in the store
         eng = make_engine()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 import time
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -94,18 +95,34 @@ def noop_job(
     sleep_ms: int = 0,
     fail: tuple[int, ...] = (),
     result_failed: tuple[int, ...] = (),
+    gate: str | None = None,
     **options: Any,
 ) -> str:
-    """Submit a job of `n_ops` noop operations `op_<i>`; returns its id."""
+    """Submit a job of `n_ops` noop operations `op_<i>`; returns its id. With `gate`, every
+    operation waits until the test sets `batchcore.operations.noop.gate(gate)` (or a cancel):
+    the job stays active exactly as long as the test needs, no sleep involved."""
     ops = [
         OpPlan(
             f"op_{i}",
             "noop",
-            {"sleep_ms": sleep_ms, "fail": i in fail, "result_failed": i in result_failed},
+            {
+                "sleep_ms": sleep_ms,
+                "fail": i in fail,
+                "result_failed": i in result_failed,
+                **({"gate": gate} if gate else {}),
+            },
         )
         for i in range(n_ops)
     ]
     return engine.submit_operations(name, ops, **options).job_id
+
+
+def new_gate() -> tuple[str, Any]:
+    """A fresh gate (name, event) for `noop_job(gate=...)`: set it to let the operations end."""
+    from batchcore.operations import noop
+
+    name = f"ui-gate-{uuid.uuid4().hex[:12]}"
+    return name, noop.gate(name)
 
 
 def check_row(

@@ -10,7 +10,7 @@ from batchcore.planning import OpPlan
 from batchcore.store.writer import FnCommand
 from batchcore.timeutil import utcnow_naive
 from tests.ui.conftest import open_page, wait_until
-from tests.ui.seed import create_pending_job, noop_job, seed_dates
+from tests.ui.seed import create_pending_job, new_gate, noop_job, seed_dates
 
 PAGE = "pages/active_jobs.py"
 
@@ -60,7 +60,8 @@ def test_empty_state_says_what_to_do(engine):
 
 
 def test_running_job_shows_progress_counts_and_running_operations(engine):
-    job_id = noop_job(engine, "slow <batch>", 4, sleep_ms=1500, max_parallel=2)
+    gate, release = new_gate()
+    job_id = noop_job(engine, "slow <batch>", 4, gate=gate, max_parallel=2)
     wait_until(
         lambda: engine.get_job(job_id, with_operations=False).progress.running_operations == 2
     )
@@ -71,6 +72,7 @@ def test_running_job_shows_progress_counts_and_running_operations(engine):
     assert "0/4 done" in row and "<code>op_0</code> <code>op_1</code>" in row
     assert 'class="bo-bar" style="width:0.0%' in row
     assert at.button(key=f"cancel-{job_id}").label == "Cancel"
+    release.set()
     engine.wait(job_id, timeout=10)
     at.run()
     row = _row(at, "slow &lt;batch&gt;")  # still shown, finished
@@ -102,8 +104,11 @@ def test_cancel_with_reason_and_force(engine):
 
 
 def test_retry_failed_from_a_job_that_just_finished(engine):
-    job_id = noop_job(engine, "flaky", 2, sleep_ms=600, result_failed=(1,))
-    at = open_page(PAGE)  # sees it active
+    gate, release = new_gate()
+    job_id = noop_job(engine, "flaky", 2, gate=gate, result_failed=(1,))
+    at = open_page(PAGE)  # sees it active: its operations wait for the gate
+    assert at.button(key=f"cancel-{job_id}").label == "Cancel"
+    release.set()  # now it finishes (op_1 with a failed result)
     engine.wait(job_id, timeout=10)
     at.run()
     assert at.subheader[0].value == "Recently finished in this session"

@@ -59,7 +59,19 @@ def test_checks_getting_worse_on_real_runs(example_engine):
     assert not at.exception
     table = next(d.value for d in at.dataframe if "change" in d.value.columns)
     assert list(table["check"]) == listed
-    assert runs.job_b  # the runs the page reads
+    # the slowest operations read project · pipeline, ids kept apart in their own column
+    slow = example_engine.analytics().slowest_operations(Scope(), limit=20)
+    assert set(slow["operation"]) == {
+        "nycflights_migration · airlines_validation",
+        "nycflights_migration · airports_validation",
+        "nycflights_migration · planes_validation",
+    }
+    assert set(slow["job_id"]) == {runs.job_a, runs.job_x, runs.job_b}
+    at = open_page(PAGE, an_tab="Performance")
+    bars = _figures(at)["slowest-operations"]["data"]
+    assert all(
+        y.split(" · ", 1)[1].startswith("nycflights_migration · ") for t in bars for y in t["y"]
+    )
 
 
 def test_a_pass_rate_with_one_failed_row_in_25000_does_not_read_100_percent(engine):

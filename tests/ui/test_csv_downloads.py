@@ -76,13 +76,19 @@ def test_the_one_writer_neutralises_like_the_api_export():
 
 
 def test_analytics_downloads_are_formula_safe(engine, downloads):
-    job = noop_job(engine, EVIL_JOB, 2, sleep_ms=5, result_failed=(1,))
-    engine.wait(job, timeout=10)
-    add_checks(
-        engine.store,
-        job,
-        [check_row("op_1", 0, passed=False, name=EVIL_CHECK, table=EVIL_TABLE, failed_rows=4)],
-    )
+    # the check passed in an earlier run and fails now: it is "getting worse"
+    for passed in (True, False):
+        job = noop_job(engine, EVIL_JOB, 2, sleep_ms=5, result_failed=(1,))
+        engine.wait(job, timeout=10)
+        row = check_row(
+            "op_1",
+            0,
+            passed=passed,
+            name=EVIL_CHECK,
+            table=EVIL_TABLE,
+            failed_rows=0 if passed else 4,
+        )
+        add_checks(engine.store, job, [row])
     for tab in ("Overview", "Failures", "Performance"):
         open_page("pages/analytics.py", an_tab=tab)
     csvs = {k: v for k, v in downloads.items() if k.endswith(".csv")}
@@ -132,3 +138,29 @@ def test_catalog_diff_download_is_formula_safe(engine, workspace: Path, download
     open_page("pages/catalog.py")
     cells = _assert_safe("catalog-diff.csv", downloads["catalog-diff.csv"])
     assert "'=cmd" in cells and "'@evil" in cells
+
+
+def test_check_history_downloads_are_formula_safe(engine, downloads):
+    """Check history's CSVs (per check, per pipeline) go through the same writer."""
+    from batchcore.history import CheckKey, matrix_csv, runs_csv
+    from batchcore.store import history as q
+
+    run = dict.fromkeys(q.RUN_KEYS)
+    run.update(run_at=datetime(2026, 3, 1, 9, 0), job_name=EVIL_JOB, observed={"x": 1})
+    text = runs_csv([run], CheckKey("retail_migration", "dim_customer_validation", EVIL_CHECK))
+    cells = _assert_safe("check_history.csv", text)
+    assert f"'{EVIL_JOB}" in cells and f"'{EVIL_CHECK}" in cells and "2026-03-01T09:00:00" in cells
+    matrix = {
+        "runs": [{**run, "job_id": "j1", "operation_id": "op_0", "attempt": 1}],
+        "cells": [
+            {
+                "run": 0,
+                "check_name": EVIL_CHECK,
+                "status": "failed",
+                "failed_rows": 3,
+                "pass_rate": 0.5,
+            }
+        ],
+    }
+    cells = _assert_safe("pipeline_history.csv", matrix_csv(matrix, None, "-pl"))
+    assert "'-pl" in cells and f"'{EVIL_JOB}" in cells and f"'{EVIL_CHECK}" in cells

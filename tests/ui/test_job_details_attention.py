@@ -62,6 +62,7 @@ def test_failing_checks_come_first_by_severity_then_failed_rows(example_engine):
         "nycflights_migration · airports_validation",
         "nycflights_migration · weather_validation",
     ]
+    assert list(ops["Type"]) == ["Validation", "Validation"]
     assert list(ops["Operation id"]) == [
         "pipeline_0_airports_validation",
         "pipeline_1_weather_validation",

@@ -11,9 +11,10 @@ import pytest
 from batchcore.store.writer import FnCommand
 from tests.ui import fragment_runs
 from tests.ui.conftest import open_page, wait_until
-from tests.ui.seed import add_checks, check_row, create_pending_job, noop_job
+from tests.ui.seed import add_checks, check_row, create_pending_job, new_gate, noop_job
 from tests.validation.vhelpers import load_tables, make_ws, run_yaml
 from ui_components import checks_view
+from ui_components.fmt import md_escape
 
 PAGE = "pages/job_details.py"
 
@@ -134,8 +135,11 @@ def test_user_text_is_escaped_not_rendered_as_html(engine):
 
 
 def test_retry_on_a_finished_job_follows_it_live_again(engine):
-    job_id = noop_job(engine, "flaky", 2, sleep_ms=1500, result_failed=(1,))
+    gate, release = new_gate()
+    release.set()  # the first run goes through
+    job_id = noop_job(engine, "flaky", 2, gate=gate, result_failed=(1,))
     engine.wait(job_id, timeout=15)
+    release.clear()  # the retried operation waits until the test has seen it live
     at = open_page(PAGE, job_id=job_id)
     msgs = fragment_runs.run(at)
     (show,) = fragment_runs.fragment_ids(msgs)
@@ -147,6 +151,7 @@ def test_retry_on_a_finished_job_follows_it_live_again(engine):
     assert list(timers.values()) == [2.0]  # live again: the whole page ran and set the timer
     assert at.success[0].value.startswith("Retrying 1 failed operation")
     assert at.button(key="details-cancel").label == "Cancel job"
+    release.set()
     job = engine.wait(job_id, timeout=15)
     assert job.operations[1].attempts == 2
     (show,) = timers
@@ -156,7 +161,8 @@ def test_retry_on_a_finished_job_follows_it_live_again(engine):
 
 
 def test_cancel_from_details_follows_the_job_until_it_has_stopped(engine):
-    job_id = noop_job(engine, "long", 2, sleep_ms=4000, max_parallel=1)
+    gate, release = new_gate()  # op_0 runs until the test has seen the job cancelling
+    job_id = noop_job(engine, "long", 2, gate=gate, max_parallel=1)
     wait_until(lambda: engine.get_job(job_id, with_operations=False).status.value == "running")
     at = open_page(PAGE, job_id=job_id)
     msgs = fragment_runs.run(at)
@@ -171,6 +177,7 @@ def test_cancel_from_details_follows_the_job_until_it_has_stopped(engine):
     timers = fragment_runs.timers(msgs)
     assert list(timers.values()) == [2.0]  # still followed while it is cancelling
     assert "is cancelling" in at.success[0].value
+    release.set()  # the running operation ends; the job reaches its final state
     assert engine.wait(job_id, timeout=15).status.value == "cancelled"
     (show,) = timers
     msgs = fragment_runs.run(at, fragment_id=show)
@@ -287,8 +294,8 @@ def test_failures_at_a_glance_of_108_checks_on_a_missing_table_are_one_short_lin
     job = engine.wait(job_id, timeout=30)
     assert len(job.operations) == 1
     at = open_page(PAGE, job_id=job_id)
-    assert at.error[0].value == (
-        "**retail\\_migration · flights\\_validation** error: 108 of 108 checks could not run: not_null(flights.c0), "
+    assert at.error[0].value == "**retail\\_migration · flights\\_validation** error: " + md_escape(
+        "108 of 108 checks could not run: not_null(flights.c0), "
         "not_null(flights.c1), not_null(flights.c2) … and 105 more: "
         "table 'flights' not found in connection warehouse (duckdb)"
     )
@@ -347,7 +354,8 @@ def test_cancel_on_a_cancelling_job_opens_the_force_dialog(engine):
 
 
 def test_a_cancelling_job_offers_force_and_no_time_estimate(engine):
-    job_id = noop_job(engine, "stopping", 2, sleep_ms=5000, max_parallel=1)
+    gate, _ = new_gate()  # never set: op_0 runs until the force cancel
+    job_id = noop_job(engine, "stopping", 2, gate=gate, max_parallel=1)
     wait_until(lambda: engine.get_job(job_id, with_operations=False).status.value == "running")
     engine.cancel(job_id)
     assert engine.get_job(job_id, with_operations=False).status.value == "cancelling"

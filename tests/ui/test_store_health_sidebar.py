@@ -43,3 +43,20 @@ def test_sidebar_warns_while_the_store_cannot_write(disk_engine, small_disk):
     small_disk.free()
     wait_until(lambda: disk_engine.health().status == "ok", timeout=30)
     assert _sidebar_warnings(open_page("pages/job_history.py")) == []
+
+
+def test_sidebar_warns_while_the_dask_cluster_is_down(disk_engine, monkeypatch):
+    from batchcore.backends import BackendStatus
+
+    assert _sidebar_warnings(open_page("pages/job_history.py")) == []
+    down = BackendStatus(
+        "dask",
+        False,
+        "the Dask cluster (tcp://h:8786) is down: its scheduler "
+        "cannot be reached (client closed); operations wait until it is back",
+    )
+    monkeypatch.setattr(disk_engine.backend, "status", lambda: down)
+    assert disk_engine.health().status == "degraded"  # what GET /batch/health says
+    (warning,) = _sidebar_warnings(open_page("pages/job_history.py"))
+    assert warning.startswith("**Dask cluster down**")
+    assert "its scheduler cannot be reached" in warning and "Job store" not in warning

@@ -64,10 +64,16 @@ def test_cancel_a_running_job_with_reason_and_force(page: Page, e2e_server):
     row.get_by_role("button", name="Cancel").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
-    dialog.get_by_label("Reason (optional)").fill("e2e: wrong input")
-    dialog.get_by_label("Reason (optional)").press("Enter")
+    reason = dialog.get_by_label("Reason (optional)")
+    reason.fill("e2e: wrong input")
+    reason.press("Enter")
+    expect(reason).to_have_value("e2e: wrong input")  # kept through the dialog's rerun
     dialog.get_by_text("Force: interrupt running operations now").click()
+    expect(
+        dialog.get_by_role("checkbox", name="Force: interrupt running operations now")
+    ).to_be_checked()
     dialog.get_by_role("button", name="Cancel job").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
     expect(page.get_by_text(re.compile("e2e long job.*is (cancelled|cancelling)"))).to_be_visible(
         timeout=15_000
     )
@@ -159,18 +165,27 @@ def test_screenshot_of_every_page(
 ):
     page.set_viewport_size({"width": 1440, "height": height})
     _open(page, e2e_server.url + path.format(**e2e_server.seeded), heading)
-    if wait_for:
-        page.locator(wait_for.format(**e2e_server.seeded)).first.wait_for(
-            state="visible", timeout=30_000
-        )
     charts = {
         "08a-analytics-overview": 4,
         "08b-analytics-failures": 2,
         "08c-analytics-performance": 2,
     }
+    # Wait for states, not time: the script run has ended (Streamlit's running indicator is
+    # gone), every chart of the open tab has drawn its SVG, every table its canvas. Generous
+    # timeouts: on a loaded machine the Failures tab's queries and Plotly take a while.
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=90_000)
     if name in charts:  # only the open tab is drawn; every chart has data in the seed
-        expect(page.locator(".js-plotly-plot")).to_have_count(charts[name], timeout=30_000)
-    page.wait_for_timeout(1500)  # let charts and tables finish painting
+        drawn = page.locator(".js-plotly-plot .main-svg")
+        expect(page.locator(".js-plotly-plot")).to_have_count(charts[name], timeout=90_000)
+        for i in range(charts[name]):
+            expect(page.locator(".js-plotly-plot").nth(i).locator(".main-svg").first).to_be_visible(
+                timeout=90_000
+            )
+        assert drawn.count() >= charts[name]
+    elif wait_for:
+        expect(page.locator(wait_for.format(**e2e_server.seeded)).first).to_be_visible(
+            timeout=90_000
+        )
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
     page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
 
