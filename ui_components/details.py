@@ -167,9 +167,13 @@ def failure_text(title: str, message: str | None, could_not_run: bool = False) -
     could not run: failure_kind error, the chip it shows), the message cut to MAX_FAILURE_CHARS
     characters (with a pointer to the operation inspector, which shows it all)."""
     text = message or "no error message"
+    more = ""
     if len(text) > MAX_FAILURE_CHARS:
-        text = clip(text, MAX_FAILURE_CHARS) + " (full text: inspect the operation below)"
-    return f"**{fmt.md_escape(title)}** {'error' if could_not_run else 'failed'}: {text}"
+        text, more = clip(text, MAX_FAILURE_CHARS), " (full text: inspect the operation below)"
+    return (
+        f"**{fmt.md_escape(title)}** {'error' if could_not_run else 'failed'}: "
+        f"{fmt.md_escape(text)}{more}"
+    )
 
 
 def failures(job: JobView, limit: int = MAX_FAILURES_SHOWN) -> None:

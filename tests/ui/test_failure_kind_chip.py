@@ -17,9 +17,9 @@ def test_job_details_shows_error_apart_from_failed(engine):
     assert list(ops["Status"]) == ["✓ completed", "✗ failed", "⚠ error"]
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Completed"], metrics["Failed"], metrics["Error"]) == ("1", "1", "1")
-    assert [e.value for e in at.error][:2] == [
-        "**op\\_1** failed: requested failed result",  # titles are markdown-escaped
-        "**op\\_2** error: RuntimeError: noop failure on attempt 1",
+    assert [e.value for e in at.error][:2] == [  # names and messages as text (md_escape)
+        "**op\\_1** failed: requested failed result",
+        "**op\\_2** error: RuntimeError\\: noop failure on attempt 1",
     ]
     at.selectbox(key=f"inspect-{job_id}").select("op_2").run()
     assert any("⚠ error</span>" in m.value for m in at.markdown)
