@@ -147,6 +147,10 @@ class Dialect:
         """`left ANTI JOIN right ON on` where the database has the syntax, else None."""
         return None
 
+    def sum_expr(self, expr: str) -> str:
+        """sum() of a number column, exact for integers however big the total."""
+        return f"sum({expr})"
+
     def bool_to_int(self, expr: str) -> str:
         """A boolean column as 1/0 (NULL stays NULL)."""
         return f"CASE WHEN {expr} IS NULL THEN NULL WHEN {expr} THEN 1 ELSE 0 END"

@@ -72,6 +72,33 @@ def canonical_ts_text(value: Any) -> str | None:
     return ts.isoformat(sep=" ", timespec="microseconds")
 
 
+class ExactSum:
+    """SQLite aggregate `bo_sum`: integers added exactly (SQLite's sum() raises "integer
+    overflow" past 2^63; the total comes back as text when it does not fit a 64-bit integer),
+    anything else as SQLite's sum() adds it (doubles)."""
+
+    def __init__(self) -> None:
+        self.ints = 0
+        self.floats: list[float] = []
+        self.seen = False
+
+    def step(self, value: Any) -> None:
+        if value is None:
+            return
+        self.seen = True
+        if isinstance(value, int):
+            self.ints += value
+        else:
+            self.floats.append(float(value))
+
+    def finalize(self) -> int | float | str | None:
+        if not self.seen:
+            return None
+        if self.floats:
+            return float(self.ints) + sum(self.floats)
+        return self.ints if -(2**63) <= self.ints < 2**63 else str(self.ints)
+
+
 class SQLiteDialect(Dialect):
     name = "sqlite"
 
@@ -105,6 +132,9 @@ class SQLiteDialect(Dialect):
 
     def bool_to_int(self, expr: str) -> str:
         return f"CASE WHEN {expr} IS NULL THEN NULL WHEN {expr} <> 0 THEN 1 ELSE 0 END"
+
+    def sum_expr(self, expr: str) -> str:
+        return f"bo_sum({expr})"
 
     def hex_to_int(self, hex_expr: str) -> str:
         return f"hex_to_int({hex_expr})"
@@ -211,3 +241,4 @@ class SQLiteDialect(Dialect):
         con.create_function("hex_to_int", 1, hex_to_int, deterministic=True)
         con.create_function("bo_ts_text", 1, canonical_ts_text, deterministic=True)
         con.create_function("bo_frame", 1, frame, deterministic=True)
+        con.create_aggregate("bo_sum", 1, ExactSum)

@@ -68,8 +68,16 @@ def equal(a: Any, b: Any, fam: str, tolerance: float | None) -> bool:
     if a is None or b is None:
         return a is None and b is None
     if fam in NUMERIC and tolerance:
-        return abs(float(a) - float(b)) <= tolerance
+        return _within(a, b, fam, tolerance)
     return a == b
+
+
+def _within(a: Any, b: Any, fam: str, tolerance: float) -> bool:
+    """|a − b| ≤ tolerance: floats as doubles, integers and decimals exactly."""
+    if fam == "float" or isinstance(a, float) or isinstance(b, float):
+        return abs(float(a) - float(b)) <= tolerance
+    with localcontext(Context(prec=80)):
+        return abs(Decimal(a) - Decimal(b)) <= Decimal(repr(tolerance))
 
 
 @dataclass
@@ -199,6 +207,6 @@ def metric_equal(
         if metric == "sum" and (fam == "float" or doubles):
             return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=tol or 0.0)
         if tol:
-            return abs(float(a) - float(b)) <= tol
+            return _within(a, b, fam, tol)
         return a == b
     return a == b

@@ -21,7 +21,7 @@ from tests.differential.tables import DBS
 
 # features left out of the CI run while a bug they find is open (tests/differential/BUGS.md;
 # each has an xfail(strict=True) regression test in test_regressions.py)
-OPEN = frozenset({"huge_ints"})
+OPEN: frozenset[str] = frozenset()
 EXAMPLES = int(os.environ.get("BATCH_DIFF_EXAMPLES", "20"))
 MARKS = {"postgres": pytest.mark.postgres, "mysql": pytest.mark.mysql}
 PAIRS = [

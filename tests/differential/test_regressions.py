@@ -259,3 +259,21 @@ def test_a_sum_added_in_doubles_matches_within_the_relative_tolerance(diff_dbs, 
     )
     out = run_check(diff_dbs, ex, *pair, {"type": "column_aggregates_match", "columns": ["v"]})
     assert out.passed, [m for m in out.details["metrics"] if not m["match"]]
+
+
+@pytest.mark.parametrize(
+    "pair", [("sqlite", "duckdb"), pytest.param(("sqlite", "mysql"), marks=[MY])]
+)
+def test_a_sum_of_big_integers_on_sqlite_is_exact(diff_dbs, pair):
+    # SQLite's sum() raised "integer overflow" on 2^62 + 2^62: the check could not run
+    rows = [(0, 2**62), (1, 2**62), (2, 1)]
+    ex = Example(
+        columns=[("k0", "int", "int", "int"), ("v", "int", "int", "int")],
+        nkeys=1,
+        source=rows,
+        target=rows,
+    )
+    out = run_check(diff_dbs, ex, *pair, {"type": "column_aggregates_match", "columns": ["v"]})
+    assert out.passed, [m for m in out.details["metrics"] if not m["match"]]
+    (s,) = [m for m in out.details["metrics"] if m["metric"] == "sum"]
+    assert int(s["source"]) == int(s["target"]) == 2**63 + 1

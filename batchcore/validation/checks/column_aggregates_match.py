@@ -94,9 +94,9 @@ class ColumnAggregatesMatchCheck(CompareCheck):
             elif m in ("min", "max"):
                 exprs.append(f"{m}({d.min_max_expr(q, fam)})")
             elif fam == "boolean":
-                exprs.append(f"sum({d.bool_to_int(q)})")
+                exprs.append(d.sum_expr(d.bool_to_int(q)))
             else:
-                exprs.append(f"sum({q})")
+                exprs.append(d.sum_expr(q))
         return f"SELECT {', '.join(exprs)} FROM {conn.table_ref(table)}{self.where_sql(conn)}"
 
     def sql_preview(self, ctx: RunContext) -> str:
