@@ -233,11 +233,7 @@ def batch_error_handler(redact: Callable[[str], str] | None = None):
         # a server-side problem (503: workspace, locked store) or a credential (401) is not
         # located in the request's body or query
         located = status < 500 and status not in (401, 403, 429)
-        loc = (
-            _loc_from_field(exc.field, request, exc.value)
-            if located
-            else ["server"]
-        )
+        loc = _loc_from_field(exc.field, request, exc.value) if located else ["server"]
         if status in (401, 403):
             loc = ["header", "Authorization"]
         detail = [{"loc": loc, "msg": text, "type": type(exc).__name__}]
