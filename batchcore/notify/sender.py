@@ -131,6 +131,9 @@ class Notifier:
                     due.append(heapq.heappop(self._due)[2])
                 self._busy += len(jobs) + len(due)
             for job_id in jobs:
+                if self._stopping:  # the store closes after stop(): leave the rest unevaluated
+                    self._done()
+                    continue
                 queued = False  # its record is queued: the writer's callback calls _done
                 try:
                     queued = self._evaluate(job_id)
