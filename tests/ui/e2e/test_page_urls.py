@@ -24,3 +24,10 @@ def test_bulk_pipelines_opens_at_its_own_url_and_the_root_goes_there(page: Page,
     # the menu's entry is the page itself (highlighted), not a hidden copy
     link = page.get_by_role("link", name="Bulk Pipeline Execution")
     expect(link).to_have_attribute("href", e2e_server.url + "/bulk-pipelines")
+
+
+def test_analytics_tab_parameter_opens_that_tab(page: Page, e2e_server, artifacts):
+    page.goto(e2e_server.url + "/analytics?tab=Failures")
+    tab = page.get_by_role("tab", name="Failures")
+    expect(tab).to_have_attribute("aria-selected", "true", timeout=30_000)
+    page.screenshot(path=str(artifacts / "analytics-tab-failures.png"))
