@@ -209,6 +209,19 @@ class Dialect:
         or DECIMAL(38,6) times 10^6 overflows (MySQL, DuckDB), and SQLite saturates."""
         return self.to_text(f"CAST({expr} AS DECIMAL(38,{SCALE_DIGITS}))")
 
+    def float_special_text(self, expr: str) -> str | None:
+        """A CASE branch list (`WHEN ... THEN 'nan' ...`) giving the canonical text of the
+        special doubles a float column can hold: 'nan', 'inf', '-inf' (they have no decimal
+        text); None where the database stores none (MySQL)."""
+        return None
+
+    def stored_kinds(self, expr: str) -> str | None:
+        """An aggregate telling how the values of column `expr` are really stored, where that
+        can differ from its declared type (SQLite's type affinity): 1 when some value is a
+        REAL, + 2 when some value is TEXT or BLOB (0 when neither, NULL on no row). None where
+        every value has the declared type."""
+        return None
+
     def int_text(self, expr: str) -> str:
         """An integer as decimal digits."""
         return self.to_text(f"CAST({expr} AS BIGINT)")
@@ -219,7 +232,12 @@ class Dialect:
         10^-6 with 6 decimals (`decimal_text`)."""
         if common in TIME_FAMILIES:
             return normed
-        if common in ("float", "decimal"):
+        if common == "float":
+            special = self.float_special_text(normed)
+            if special:
+                return f"CASE {special} ELSE {self.decimal_text(normed)} END"
+            return self.decimal_text(normed)
+        if common == "decimal":
             return self.decimal_text(normed)
         if common == "integer":
             return self.int_text(normed)

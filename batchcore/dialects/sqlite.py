@@ -146,6 +146,21 @@ class SQLiteDialect(Dialect):
             f"WHEN {expr} IS NOT NULL THEN printf('%.6f', CAST({expr} AS REAL) + 0.0) END"
         )
 
+    def float_special_text(self, expr: str) -> str | None:
+        # SQLite stores no NaN (it becomes NULL), but ±Inf are REALs (9e999)
+        return f"WHEN {expr} = 9e999 THEN 'inf' WHEN {expr} = -9e999 THEN '-inf'"
+
+    def stored_kinds(self, expr: str) -> str | None:
+        # type affinity: an INTEGER, NUMERIC or untyped column may hold REAL 4.5 or TEXT '4.5'
+        return f"max(typeof({expr}) = 'real') + 2 * max(typeof({expr}) IN ('text', 'blob'))"
+
+    def not_number_text(self, expr: str) -> str:
+        # integers and reals are numbers whatever their text (a REAL's text may be 1.0e+20)
+        return (
+            f"(typeof({expr}) IN ('text', 'blob') AND NOT "
+            f"{self.regex_full_match(expr, self.NUMBER_TEXT)})"
+        )
+
     def text_to_number(self, expr: str, family: str) -> str:
         return f"CAST({expr} AS {'REAL' if family == 'float' else 'NUMERIC'})"
 

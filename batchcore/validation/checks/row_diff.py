@@ -169,7 +169,7 @@ class RowDiffCheck(CompareCheck):
     def run(self, ctx: RunContext) -> Outcome:
         values = self._value_columns(ctx)
         cols = [*self.keys, *values]
-        fams = self._families(ctx, cols)
+        fams = self.stored_families(ctx, self._families(ctx, cols))
         self.refuse_text_that_is_not_a_number(ctx, fams)
         key_plans = [self._plan(ctx, c, fams) for c in self.keys]
         value_plans = [self._plan(ctx, c, fams) for c in values]
