@@ -11,6 +11,7 @@ back unchanged (it then equals only the same text).
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import sqlite3
 from collections.abc import Callable
@@ -51,6 +52,22 @@ def frame(text: Any) -> str:
         return "-"
     text = str(text)
     return f"{len(text)}:{text}"
+
+
+def float_text(value: Any) -> str | None:
+    """Dialect.float_text of a SQLite value read as a double: `0`, `inf`, `-inf`, `nan` or
+    `<e>:<s>` with e = floor(log2 |x|), s = x · 2^(53 − e) (exact, by math.frexp)."""
+    if value is None:
+        return None
+    x = float(value)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0:
+        return "0"
+    e = math.frexp(x)[1] - 1
+    return f"{e}:{int(math.ldexp(x, 53 - e))}"
 
 
 def canonical_ts_text(value: Any) -> str | None:
@@ -145,6 +162,9 @@ class SQLiteDialect(Dialect):
             f"CASE WHEN typeof({expr}) = 'integer' THEN CAST({expr} AS TEXT) || '.000000' "
             f"WHEN {expr} IS NOT NULL THEN printf('%.6f', CAST({expr} AS REAL) + 0.0) END"
         )
+
+    def float_text(self, expr: str) -> str:
+        return f"bo_float_text(CAST({expr} AS REAL))"
 
     def float_special_text(self, expr: str) -> str | None:
         # SQLite stores no NaN (it becomes NULL), but ±Inf are REALs (9e999)
@@ -256,4 +276,5 @@ class SQLiteDialect(Dialect):
         con.create_function("hex_to_int", 1, hex_to_int, deterministic=True)
         con.create_function("bo_ts_text", 1, canonical_ts_text, deterministic=True)
         con.create_function("bo_frame", 1, frame, deterministic=True)
+        con.create_function("bo_float_text", 1, float_text, deterministic=True)
         con.create_aggregate("bo_sum", 1, ExactSum)

@@ -90,7 +90,7 @@ def values_equal(a: Any, b: Any, tolerance: float | None = None) -> bool:
         if isinstance(a, float) or isinstance(b, float):
             fa, fb = float(a), float(b)
             if tolerance:
-                return abs(fa - fb) <= tolerance
+                return fa == fb or abs(fa - fb) <= tolerance  # inf − inf is NaN
             if isinstance(a, Decimal) or isinstance(b, Decimal):
                 return _dec(a) == _dec(b)
             return fa == fb
