@@ -248,6 +248,17 @@ class DuckDBConnection(DbConnection):
         self._shared_ro = read_only and _on_dask_worker()
         self.cur = duckdb_instance_acquire(self.path, self._shared_ro)
         self._closed = False
+        for stmt in self.dialect.session_sql(self.options):  # options.time_zone (this cursor)
+            try:
+                self.cur.execute(stmt)
+            except duckdb.Error as exc:
+                self.close()
+                raise ConnectionFailed(
+                    f"options.time_zone: DuckDB does not accept {self.options.get('time_zone')!r}"
+                    f" ({exc})",
+                    field="options.time_zone",
+                    value=self.options.get("time_zone"),
+                ) from None
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
         def run():

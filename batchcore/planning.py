@@ -23,6 +23,7 @@ from batchcore.models import (
     MultiProjectRequest,
     OperationKind,
 )
+from batchcore.textutil import did_you_mean
 from batchcore.workspace import Workspace
 
 
@@ -118,6 +119,7 @@ def plan_bulk_pipeline(req: BulkPipelineRequest, ws: Workspace) -> JobPlan:
             value=req.project_id,
         )
     projects = set()
+    listed: dict[tuple[str, str], int] = {}
     for i, item in enumerate(req.pipelines):
         try:
             ref = ws.resolve_pipeline(
@@ -127,6 +129,15 @@ def plan_bulk_pipeline(req: BulkPipelineRequest, ws: Workspace) -> JobPlan:
             )
         except BatchError as exc:
             raise _reraise(exc, f"pipelines.{i}.pipeline_id") from None
+        where = (ref.project_id, ref.pipeline_id)
+        if where in listed:  # as multi-project validation: each pipeline once per job
+            raise RequestError(
+                f"pipeline {ref.pipeline_id!r} of project {ref.project_id!r} is listed twice "
+                f"(pipelines.{listed[where]} and pipelines.{i}): list each pipeline once",
+                field=f"pipelines.{i}.pipeline_id",
+                value=item.pipeline_id,
+            )
+        listed[where] = i
         projects.add(ref.project_id)
         spec = {
             "project_id": ref.project_id,
@@ -186,7 +197,8 @@ def plan_multi_project(req: MultiProjectRequest, ws: Workspace) -> JobPlan:
             seen[pid] = k
             if pid not in proj.pipelines:
                 raise RequestError(
-                    f"pipeline {pid!r} not found in project {item.project_id!r} (known: {sorted(proj.pipelines)})",
+                    f"pipeline {pid!r} not found in project {item.project_id!r}"
+                    f"{did_you_mean(pid, sorted(proj.pipelines))} (known: {sorted(proj.pipelines)})",
                     field=f"projects.{pi}.pipeline_ids.{k}",
                     value=pid,
                 )

@@ -53,3 +53,21 @@ def json_kind(value: Any) -> str:
 def one_line(text: str) -> str:
     """`text` on one line: every run of whitespace (newlines too) becomes one space."""
     return " ".join(str(text).split())
+
+
+def did_you_mean(value: str, known: Sequence[str], limit: int = 3) -> str:
+    """` — did you mean 'a' or 'b'?` naming up to `limit` of `known` close to `value` (names
+    that start with or contain it first, then difflib's close matches), or "" when none is."""
+    import difflib
+
+    v = str(value).lower()
+    pool = list(dict.fromkeys(str(k) for k in known))
+    close = [k for k in pool if k.lower().startswith(v)] + [k for k in pool if v in k.lower()]
+    score = {k: difflib.SequenceMatcher(None, v, k.lower()).ratio() for k in pool}
+    close += sorted((k for k in pool if score[k] >= 0.6), key=lambda k: (-score[k], k))
+    picked = list(dict.fromkeys(close))[:limit] if v else []
+    if not picked:
+        return ""
+    names = [repr(p) for p in picked]
+    text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return f" — did you mean {text}?"

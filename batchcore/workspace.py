@@ -23,6 +23,7 @@ from typing import Any
 from batchcore.errors import ConfigError, NotFound, RequestError, WorkspaceError
 from batchcore.ids import ID_RULE, is_valid_id
 from batchcore.redact import connection_secrets
+from batchcore.textutil import did_you_mean
 from batchcore.yamlfile import YamlDoc, load_yaml
 
 CONNECTION_TYPES = ("duckdb", "sqlite", "postgres", "mysql", "sqlserver", "snowflake")
@@ -412,7 +413,8 @@ class Workspace:
             return self.projects[project_id]
         except KeyError:
             raise NotFound(
-                f"project {project_id!r} not found (known: {sorted(self.projects)})",
+                f"project {project_id!r} not found"
+                f"{did_you_mean(project_id, sorted(self.projects))} (known: {sorted(self.projects)})",
                 field=field,
                 value=project_id,
             ) from None
@@ -432,7 +434,9 @@ class Workspace:
             proj = self.project(project_id)
             if pipeline_id not in proj.pipelines:
                 raise NotFound(
-                    f"pipeline {pipeline_id!r} not found in project {project_id!r} (known: {sorted(proj.pipelines)})",
+                    f"pipeline {pipeline_id!r} not found in project {project_id!r}"
+                    f"{did_you_mean(pipeline_id, sorted(proj.pipelines))} "
+                    f"(known: {sorted(proj.pipelines)})",
                     field=field,
                     value=pipeline_id,
                 )
@@ -442,7 +446,10 @@ class Workspace:
         ]
         if not hits:
             raise NotFound(
-                f"pipeline {pipeline_id!r} not found in any project of {self.root}",
+                f"pipeline {pipeline_id!r} not found in any project of {self.root}"
+                + did_you_mean(
+                    pipeline_id, sorted({k for p in self.projects.values() for k in p.pipelines})
+                ),
                 field=field,
                 value=pipeline_id,
             )

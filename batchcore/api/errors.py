@@ -195,12 +195,16 @@ def validation_message(errors: list[dict[str, Any]]) -> str:
     return text + (f" (and {more} more problem{'s' * (more > 1)})" if more > 0 else "")
 
 
-def _loc_from_field(field: str | None, request: Request) -> list[str | int]:
+def _loc_from_field(field: str | None, request: Request, value: Any = None) -> list[str | int]:
     if not field:
         return []
     parts: list[str | int] = [int(p) if p.isdigit() else p for p in field.split(".")]
     if field in request.path_params:
         return ["path", *parts]
+    # the engine names a job `job_id`; the route may call that path parameter job_a / job_b
+    named = [k for k, v in request.path_params.items() if value is not None and v == value]
+    if named:
+        return ["path", named[-1]]
     if field in request.headers:  # e.g. Idempotency-Key
         return ["header", field]
     return ["body" if request.method in ("POST", "PUT", "PATCH") else "query", *parts]
@@ -229,7 +233,7 @@ def batch_error_handler(redact: Callable[[str], str] | None = None):
         # a server-side problem (503: workspace, locked store) or a credential (401) is not
         # located in the request's body or query
         located = status < 500 and status not in (401, 403, 429)
-        loc = _loc_from_field(exc.field, request) if located else ["server"]
+        loc = _loc_from_field(exc.field, request, exc.value) if located else ["server"]
         if status in (401, 403):
             loc = ["header", "Authorization"]
         detail = [{"loc": loc, "msg": text, "type": type(exc).__name__}]

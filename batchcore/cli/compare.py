@@ -4,7 +4,7 @@ running server's API (`GET /jobs/{a}/compare/{b}`, `GET /jobs/{id}/compare/previ
 Prints the changes (newly failing, still failing with both figures, new, fixed, removed, not
 run; operations that errored), or the API's JSON (`--json`), or writes the JSON / CSV export
 (`--format json|csv -o FILE`). Exit code 0 when nothing got worse, 1 when job B has checks
-newly failing or operations newly errored, 2 when it could not compare (unknown job, no
+newly failing, new checks that do not pass, or operations newly errored, 2 when it could not compare (unknown job, no
 previous run, server unreachable).
 """
 
@@ -120,7 +120,14 @@ def _cmd_compare(args) -> int:
                 print(json.dumps(cmp, indent=2))
             else:
                 print_comparison(cmp)
-    worse = cmp["check_counts"]["newly_failing"] + cmp["operation_counts"]["newly_errored"]
+    new_failing = sum(
+        1 for c in cmp["checks"] if c["change"] == "new" and c["status_b"] not in (None, "passed")
+    )
+    worse = (
+        cmp["check_counts"]["newly_failing"]
+        + new_failing
+        + cmp["operation_counts"]["newly_errored"]
+    )
     return EXIT_FAILED if worse else EXIT_OK
 
 

@@ -2,7 +2,7 @@
 JSON or a CSV/JSON file.
 
     python -m batchcore history CHECK_KEY [--since 30d] [--limit 20] [--json] [-o FILE --format csv]
-    python -m batchcore history --pipeline PIPELINE [--project P] [--runs 20]
+    python -m batchcore history --pipeline PIPELINE [--project P] [--limit 20]
     python -m batchcore history --project P            (the checks with history, latest state)
     python -m batchcore report --project P --since 7d -o review.html   (the review report)
 

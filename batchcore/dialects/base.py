@@ -283,6 +283,14 @@ class Dialect:
         the session's local time)."""
         return self.ts_text("LOCALTIMESTAMP", "timestamp")
 
+    def session_zone_sql(self) -> str | None:
+        """An expression naming the time zone of the session's local clock (now_local_text), as
+        the database reports it, or None where it cannot be read in a SELECT."""
+        return None
+
+    # True where the "local" clock is UTC whatever the session (SQLite has no session zone)
+    local_clock_is_utc = False
+
     def now_utc_text(self) -> str:
         """The database's current instant, in UTC, as canonical timestamp text."""
         return self.ts_text("CURRENT_TIMESTAMP", "timestamptz")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from batchcore.dialects.base import OFFSET_REGEX, Dialect
 
@@ -84,7 +85,16 @@ class DuckDBDialect(Dialect):
         return f"strftime(CAST({expr} AS TIMESTAMP), {_FMT})"
 
     def now_local_text(self) -> str:
+        # follows the session's TimeZone setting: options.time_zone, else DuckDB's default
+        # (the server process's zone, from its TZ environment)
         return f"strftime(current_localtimestamp(), {_FMT})"
+
+    def session_zone_sql(self) -> str | None:
+        return "current_setting('TimeZone')"
+
+    def session_sql(self, options: dict[str, Any]) -> list[str]:
+        tz = options.get("time_zone")
+        return [f"SET TimeZone = {self.literal(str(tz))}"] if tz else []
 
     def now_utc_text(self) -> str:
         return f"strftime(timezone('UTC', now()), {_FMT})"

@@ -107,6 +107,9 @@ class MySQLDialect(Dialect):
     def now_local_text(self) -> str:
         return f"DATE_FORMAT(NOW(6), {_FMT})"
 
+    def session_zone_sql(self) -> str | None:
+        return "@@session.time_zone"
+
     def now_utc_text(self) -> str:
         return f"DATE_FORMAT(UTC_TIMESTAMP(6), {_FMT})"
 

@@ -109,6 +109,9 @@ class PostgresDialect(Dialect):
     def now_local_text(self) -> str:
         return f"to_char(LOCALTIMESTAMP, {_FMT})"
 
+    def session_zone_sql(self) -> str | None:
+        return "current_setting('TimeZone')"
+
     def now_utc_text(self) -> str:
         return f"to_char(now() AT TIME ZONE 'UTC', {_FMT})"
 

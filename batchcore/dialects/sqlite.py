@@ -208,6 +208,8 @@ class SQLiteDialect(Dialect):
     def now_local_text(self) -> str:
         return "bo_ts_text(strftime('%Y-%m-%d %H:%M:%f', 'now'))"
 
+    local_clock_is_utc = True
+
     def now_utc_text(self) -> str:
         return self.now_local_text()
 

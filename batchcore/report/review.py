@@ -71,7 +71,8 @@ def collect(
     until: datetime | None = None,
 ) -> Report:
     """The report of one job (`job_id`), else of `project_id` (None: every project) over
-    [since, until) (defaults: the last 7 days up to now). Raises NotFound (unknown job),
+    [since, until) (defaults: the last 7 days up to now). Raises NotFound (unknown job, or a
+    project neither in the workspace nor in the check history),
     RequestError (a job together with a project or range; since after until)."""
     if job_id:
         if project_id or since or until:
@@ -81,6 +82,17 @@ def collect(
                 value=job_id,
             )
         return _job_report(engine, job_id)
+    if (
+        project_id
+        and project_id not in engine.workspace().projects
+        and not engine.list_checks(project_id=project_id, limit=1)
+    ):
+        # neither in the workspace nor in the check history (a removed project keeps its report)
+        raise NotFound(
+            f"project {project_id!r} not found (known: {sorted(engine.workspace().projects)})",
+            field="project_id",
+            value=project_id,
+        )
     end = until or utcnow()
     start = since or end - timedelta(days=7)
     if to_db(start) >= to_db(end):

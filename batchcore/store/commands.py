@@ -32,6 +32,7 @@ from batchcore.state import (
     sql_in,
 )
 from batchcore.store.writer import Command
+from batchcore.textutil import did_you_mean
 from batchcore.timeutil import duration_ms_sql
 
 log = logging.getLogger("batchcore.store")
@@ -828,7 +829,8 @@ class RetryJob(Command):
             for i, oid in enumerate(self.operation_ids):
                 if oid not in by_id:
                     raise RequestError(
-                        f"operation {oid!r} is not part of job {self.job_id}",
+                        f"operation {oid!r} is not part of job {self.job_id}"
+                        + did_you_mean(oid, list(by_id)),
                         field=f"operation_ids.{i}",
                         value=oid,
                     )

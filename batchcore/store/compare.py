@@ -2,7 +2,9 @@
 
 A check's identity across jobs is project + pipeline + check name (as in the check history); a
 pipeline that holds two checks of the same name pairs them by their order. Only the latest
-attempt of each operation counts (what the job's page shows). A check is *failing* when it did
+attempt of each operation counts (what the job's page shows): a retried operation (manual retry
+or automatic) keeps its operation id and gets attempt n+1, whose check results replace the
+earlier attempts' — when the latest attempt left no check results, the operation has none. A check is *failing* when it did
 not pass (status failed, warned or error). Each check of either job gets one `change`:
 
 | change | A | B |
@@ -167,15 +169,19 @@ _OP_KEY = """CASE WHEN kind = 'pipeline_execution'
 
 _CHECKS_SQL = f"""
 WITH ops AS (
-    SELECT job_id, operation_id, {_OP_KEY} AS op_key FROM operations WHERE job_id IN (?, ?)
+    SELECT job_id, operation_id, seq, attempts, {_OP_KEY} AS op_key
+    FROM operations WHERE job_id IN (?, ?)
 ),
-latest AS (
-    SELECT c.*, o.op_key,
-           row_number() OVER (PARTITION BY c.job_id, o.op_key, c.check_name
-                              ORDER BY c.operation_id, c.check_index) AS occurrence
+current AS (  -- the operation's latest attempt only: a retry's earlier attempts are history
+    SELECT c.*, o.op_key, o.seq
     FROM check_results c JOIN ops o USING (job_id, operation_id)
-    WHERE c.job_id IN (?, ?)
-    QUALIFY c.attempt = max(c.attempt) OVER (PARTITION BY c.job_id, c.operation_id)
+    WHERE c.job_id IN (?, ?) AND c.attempt = o.attempts
+),
+latest AS (  -- numbered after the attempt filter, so a retried check is still occurrence 1
+    SELECT *,
+           row_number() OVER (PARTITION BY job_id, op_key, check_name
+                              ORDER BY seq, check_index) AS occurrence
+    FROM current
 ),
 a AS (SELECT * FROM latest WHERE job_id = ?),
 b AS (SELECT * FROM latest WHERE job_id = ?),

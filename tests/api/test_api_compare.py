@@ -81,6 +81,9 @@ def test_unknown_job_and_no_previous_run_are_404_with_the_reason(api, runs):
     r = api.get(f"/jobs/{runs.job_a}/compare/no-such-job")
     assert r.status_code == 404
     assert "no-such-job" in r.json()["message"]
+    assert r.json()["detail"][0]["loc"] == ["path", "job_b"]
+    r = api.get(f"/jobs/no-such-job/compare/{runs.job_b}")
+    assert r.status_code == 404 and r.json()["detail"][0]["loc"] == ["path", "job_a"]
     r = api.get(f"/jobs/{runs.job_a}/compare/previous")
     assert r.status_code == 404
     assert "has no previous run" in r.json()["message"]
@@ -131,3 +134,29 @@ def test_cli_previous_exports_and_errors(capsys, url, runs, tmp_path):
     assert rc == 2 and "has no previous run" in err
     rc, _, err = cli(capsys, "compare", runs.job_a, runs.job_b, "--previous", "--url", url)
     assert rc == 2 and "give two jobs" in err
+
+
+def test_cli_exits_1_when_b_has_a_new_check_that_fails(capsys, url, runs):
+    """A check B added that does not pass is worse for CI even though nothing was 'newly
+    failing' (it had no earlier result): the CLI exits 1."""
+    from tests.compare_runs import PROJECT, _run
+
+    path = runs.workspace / "projects" / PROJECT / "pipelines" / "airlines_validation.yaml"
+    text = path.read_text()
+    added = "  - {type: not_null, table: airlines, column: name, name: airline_names_present}\n"
+    anchor = "  - {type: unique, table: airlines, columns: [name], name: airline_names_unique}\n"
+    assert anchor in text
+    path.write_text(text.replace(anchor, anchor + added))
+    try:
+        job_c = _run(runs.engine, "airlines C", ("airlines_validation",))
+    finally:
+        path.write_text(text)
+    cmp = runs.engine.compare_jobs(runs.job_b, job_c)
+    assert cmp.check_counts["newly_failing"] == 0 and cmp.check_counts["new"] == 1
+    assert cmp.operation_counts["newly_errored"] == 0
+    new = [c for c in cmp.checks if c.change == "new"]
+    assert [(c.check_name, c.status_b, c.failed_rows_b) for c in new] == [
+        ("airline_names_present", "failed", 1)
+    ]
+    rc, out, err = cli(capsys, "compare", runs.job_b, job_c, "--url", url)
+    assert rc == 1, (out, err)

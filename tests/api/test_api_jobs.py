@@ -329,3 +329,14 @@ def test_openapi_docs_are_served(client):
         "/statistics",
         "/jobs/{job_id}/export",
     } <= set(schema["paths"])
+
+
+def test_retry_of_an_unknown_operation_suggests_the_close_ids(client, api_engine, noop_job):
+    jid = noop_job("x", [{"fail": True}, {}])
+    _wait(api_engine, jid)
+    resp = client.post(f"/jobs/{jid}/retry", json={"operation_ids": ["nop_0"]})
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["detail"][0]["loc"] == ["body", "operation_ids", 0]
+    message = resp.json()["message"]
+    assert f"operation 'nop_0' is not part of job {jid}" in message
+    assert "did you mean 'noop_0'" in message

@@ -154,3 +154,37 @@ def test_metadata_item_with_name_and_type_is_a_422(client):
         "(got {'connection_name': 'warehouse', 'connection_type': 'duckdb'})"
     )
     assert locs == [["body", "items", 1]]
+
+
+def test_a_pipeline_listed_twice_in_bulk_execute_is_a_422_like_multi_validate(client):
+    body = {
+        "job_name": "twice",
+        "project_id": "project1",
+        "pipelines": [{"pipeline_id": "val1"}, {"pipeline_id": "val2"}, {"pipeline_id": "val1"}],
+    }
+    message, locs = refused(client, BE, body)
+    assert message == (
+        "pipelines.2.pipeline_id: pipeline 'val1' of project 'project1' is listed twice "
+        "(pipelines.0 and pipelines.2): list each pipeline once"
+    )
+    assert locs == [["body", "pipelines", 2, "pipeline_id"]]
+    # the same pipeline named once bare and once with its project is still the same pipeline
+    body["pipelines"] = [{"pipeline_id": "val1"}, {"pipeline_id": "val1", "project_id": "project1"}]
+    body.pop("project_id")
+    message, _ = refused(client, BE, body)
+    assert "is listed twice (pipelines.0 and pipelines.1)" in message
+
+
+def test_an_unknown_pipeline_id_suggests_the_close_names(client):
+    body = {"job_name": "typo", "project_id": "project1", "pipelines": [{"pipeline_id": "val"}]}
+    message, locs = refused(client, BE, body)
+    assert "pipeline 'val' not found in project 'project1' — did you mean 'val1' or 'val2'?" in (
+        message
+    )
+    assert locs == [["body", "pipelines", 0, "pipeline_id"]]
+    body = {"job_name": "typo", "projects": [{"project_id": "project1", "pipeline_ids": ["vall"]}]}
+    message, _ = refused(client, MV, body)
+    assert "did you mean 'val1'" in message
+    body = {"job_name": "typo", "projects": [{"project_id": "project"}]}
+    message, _ = refused(client, MV, body)
+    assert "project 'project' not found" in message

@@ -248,3 +248,38 @@ def test_exports_hold_every_record_with_both_figures(runs):
     data = json.loads(comparison_json(cmp))
     assert data["check_counts"] == cmp.check_counts
     assert len(data["checks"]) == 38 and data["job_b"]["job_id"] == runs.job_b
+
+
+def test_a_retried_reference_job_pairs_its_latest_attempt_with_the_next_run(runs):
+    """Reporter's case: job C fails on checks, is retried (same operation, attempt 2, a second
+    set of check results), then job D runs the same pipeline. Every check pairs once: the two
+    failing airports checks are still failing, the other 13 pass in both."""
+    from tests.compare_runs import _run
+
+    eng = runs.engine
+    job_c = _run(eng, "airports C", ("airports_validation",))
+    retried = eng.retry(job_c)
+    assert retried["operation_ids"] == ["pipeline_0_airports_validation"]
+    eng.wait(job_c, timeout=120)
+    with eng.store.reader() as cur:
+        attempts = cur.execute(
+            "SELECT DISTINCT attempt FROM check_results WHERE job_id = ? ORDER BY 1", [job_c]
+        ).fetchall()
+    assert attempts == [(1,), (2,)]  # both attempts' check results are kept
+    job_d = _run(eng, "airports D", ("airports_validation",))
+    for a, b in ((job_c, job_d), (job_d, job_c)):
+        cmp = eng.compare_jobs(a, b)
+        assert cmp.check_counts == {
+            "newly_failing": 0,
+            "still_failing": 2,
+            "new": 0,
+            "fixed": 0,
+            "removed": 0,
+            "not_run": 0,
+            "passing": 13,
+        }
+        still = {c.check_name: (c.failed_rows_a, c.failed_rows_b) for c in cmp.checks[:2]}
+        # on the changed data (tests/compare_runs.py): 2 more airports at UTC+8, 5 rows differ
+        assert still == {"us_utc_offset": (4, 4), "row_diff(airports by faa)": (5, 5)}
+        assert all(c.operation_id_a and c.operation_id_b for c in cmp.checks)
+    assert eng.compare_with_previous(job_d).job_a.job_id == job_c

@@ -57,6 +57,19 @@ def test_history_errors_are_clear(client):
     assert r.status_code == 404
 
 
+def test_report_of_an_unknown_project_is_404_naming_it(client):
+    r = client.get("/report", params={"project_id": "nope"})
+    assert r.status_code == 404, r.text
+    body = r.json()
+    assert "project 'nope' not found" in body["message"]
+    assert "retail_migration" in body["message"]  # the known ones
+    assert body["detail"][0]["loc"] == ["query", "project_id"]
+    project = WORSENING[0]  # a project with history: its report is HTML
+    r = client.get("/report", params={"project_id": project})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert project in r.text
+
+
 def test_pipeline_history_endpoint_and_export(client):
     r = client.get("/pipelines/fact_sales_validation/history", params={"max_runs": 5})
     assert r.status_code == 200, r.text

@@ -68,7 +68,7 @@ def test_postgres_naive_column_against_the_sessions_local_clock(pg_url, pg_schem
             assert got["naive"][0] == "failed" and near_10_min(got["naive"][1] - 5 * 3600), got
         else:
             assert got["naive"][0] == "passed" and near_10_min(got["naive"][1]), (name, got)
-            assert got["naive"][2] == "session local time"
+            assert got["naive"][2] == f"session local time ({zone})", got
 
 
 @pytest.mark.mysql
@@ -124,3 +124,89 @@ def test_sqlite_text_with_offsets_is_compared_as_instants(tmp_path):
     got = ages(ws)
     assert got["naive"][0] == "passed" and near_10_min(got["naive"][1]), got
     assert got["instant"][0] == "passed" and near_10_min(got["instant"][1]), got
+
+
+_DUCK_RUN = """
+import json, sys
+from pathlib import Path
+from tests.validation.vhelpers import make_ws
+from tests.validation.test_freshness_clock import ages
+root, path, zone = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+options = {"time_zone": zone} if zone else {}
+ws = make_ws(root, {"duck": {"type": "duckdb", "path": path, "options": options}}, target="duck")
+print(json.dumps(ages(ws)))
+"""
+
+
+def _duck_ages(tmp_path, name: str, path, process_tz: str, zone: str = "") -> dict:
+    """Run the two checks in a server process whose TZ environment is `process_tz`."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "TZ": process_tz, "PYTHONPATH": str(repo)}
+    out = subprocess.run(
+        [sys.executable, "-c", _DUCK_RUN, str(tmp_path / name), str(path), zone],
+        env=env,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_duckdb_naive_column_states_the_session_zone_and_a_future_value_fails(tmp_path):
+    """A DuckDB TIMESTAMP written as UTC wall time 30 minutes ago, max_age 1h. DuckDB's session
+    clock follows its TimeZone setting, which defaults from the server process's TZ: the result
+    names that zone; read in New York the value lies 4.5 h in the future — it fails (it used to
+    pass with a negative age) — read in Tokyo it is 9.5 h old; with options.time_zone UTC it is
+    30 minutes old and passes in any process zone."""
+    import duckdb
+
+    path = tmp_path / "f.duckdb"
+    utc_30 = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=30)
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE f (ts TIMESTAMP, tstz TIMESTAMPTZ)")
+    con.execute(
+        "INSERT INTO f VALUES (?, ?), (NULL, NULL)", [utc_30, utc_30.replace(tzinfo=dt.UTC)]
+    )
+    con.close()
+
+    def near(age: float, expected: float) -> bool:
+        return expected - 10 <= age <= expected + 300
+
+    ny = _duck_ages(tmp_path, "ny", path, "America/New_York")
+    status, age, clock = ny["naive"]
+    assert (status, clock) == ("failed", "session local time (America/New_York)"), ny
+    assert age < -4 * 3600, ny  # 30 min old in UTC = 4.5 h ahead of New York wall time
+    assert ny["instant"][0] == "passed" and near(ny["instant"][1], 1800), ny
+    assert ny["instant"][2] == "UTC"
+
+    tokyo = _duck_ages(tmp_path, "tokyo", path, "Asia/Tokyo")
+    assert tokyo["naive"][0] == "failed" and near(tokyo["naive"][1], 9.5 * 3600), tokyo
+    assert tokyo["naive"][2] == "session local time (Asia/Tokyo)"
+
+    pinned = _duck_ages(tmp_path, "pinned", path, "Asia/Tokyo", zone="UTC")
+    assert pinned["naive"][0] == "passed" and near(pinned["naive"][1], 1800), pinned
+    assert pinned["naive"][2] == "session local time (UTC)"
+
+
+def test_sqlite_naive_text_is_aged_against_utc_and_says_so(tmp_path):
+    import sqlite3
+
+    utc_10 = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=10)
+    path = tmp_path / "f.sqlite"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE f (ts TEXT, tstz TEXT)")
+    con.execute("INSERT INTO f VALUES (?, ?)", (utc_10.isoformat(sep=" "), None))
+    con.commit()
+    con.close()
+    ws = make_ws(tmp_path / "ws", {"lite": {"type": "sqlite", "path": str(path)}}, target="lite")
+    got = ages(ws)
+    assert got["naive"][0] == "passed" and near_10_min(got["naive"][1]), got
+    assert got["naive"][2] == "UTC"

@@ -6,6 +6,9 @@ the newest value: a naive timestamp (or DATE) column holds the session's local t
 compared with the session's local clock (PostgreSQL LOCALTIMESTAMP, MySQL NOW(), DuckDB
 current_localtimestamp(); SQLite's clock is UTC); a TIMESTAMPTZ column (MySQL TIMESTAMP) is an
 instant compared with the current instant; text with a UTC offset is an instant (Dialect.ts_text).
+`observed.clock` names the clock and the session's zone as the database reports it. A newest
+value more than FUTURE_SKEW_S ahead of that clock fails (`observed.future`): it was written on
+another zone's clock, so its age cannot be known.
 Passes by age, not by threshold. When stale, every non-NULL row is older than the limit: `failed_rows` = those rows
 (pass rate 1 − failed ÷ every row, NULLs counting as not failed, like the value checks).
 NULLs are ignored; an empty table (or only NULLs) passes with pass rate 1.0 and
@@ -29,6 +32,11 @@ from batchcore.validation.checks.base import (
     as_int,
     ratio,
 )
+
+# a newest value up to this many seconds ahead of the database's clock is clock skew between
+# writer and database (age counted as 0); further ahead, the column was written on another
+# clock or zone than the one read: the check fails and says so
+FUTURE_SKEW_S = 300.0
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)\s*([smhdw])\s*)+$")
@@ -114,10 +122,20 @@ class FreshnessCheck(QueryCheck):
         fam = self._family(ctx)
         c = d.quote(self.spec.column)
         clock = d.now_utc_text() if fam == "timestamptz" else d.now_local_text()
+        zone = d.session_zone_sql() if fam != "timestamptz" and not d.local_clock_is_utc else None
         return (
-            f"SELECT count(*), {d.extreme_ts_text('max', c, fam)}, {clock}, count({c}) "
+            f"SELECT count(*), {d.extreme_ts_text('max', c, fam)}, {clock}, count({c})"
+            f"{', ' + zone if zone else ''} "
             f"FROM {conn.table_ref(self.table)}{self.where_sql(conn)}"
         )
+
+    @staticmethod
+    def clock_name(fam: str, dialect, zone: Any) -> str:
+        """`UTC` (an instant, or SQLite's clock), `session local time (ZONE)` with the zone the
+        database reports for the session, or `session local time` where it reports none."""
+        if fam == "timestamptz" or dialect.local_clock_is_utc:
+            return "UTC"
+        return f"session local time ({zone})" if zone else "session local time"
 
     def run(self, ctx: RunContext) -> Outcome:
         fam = self._family(ctx)
@@ -129,11 +147,12 @@ class FreshnessCheck(QueryCheck):
             parse_ts_text(rows[0][2]),
         )
         non_null = as_int(rows[0][3])
+        zone = rows[0][4] if len(rows[0]) > 4 else None
         limit = parse_duration(self.spec.max_age)
         observed = {
             "max_value": newest.isoformat(sep=" ") if newest else None,
             "now": now.isoformat(sep=" ") if now else None,
-            "clock": "UTC" if fam == "timestamptz" else "session local time",
+            "clock": self.clock_name(fam, ctx.target.dialect, zone),
             "max_age_seconds": limit,
         }
         if newest is None:
@@ -151,6 +170,15 @@ class FreshnessCheck(QueryCheck):
         observed["age_seconds"] = round(age, 3)
         ok = age <= limit
         reason = f"newest value is {_human(age)} old (max {_human(limit)})"
+        if age < -FUTURE_SKEW_S:  # not fresh: read on another clock than it was written on
+            ok = False
+            observed["future"] = True
+            reason = (
+                f"newest value is {_human(age)} in the future of the database's clock "
+                f"({observed['clock']}, now {observed['now']}): the column was written in "
+                "another time zone or clock; set the connection's options.time_zone to the "
+                "writers' zone"
+            )
         return Outcome(
             total_rows=total,
             failed_rows=0 if ok else non_null,
