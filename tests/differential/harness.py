@@ -9,6 +9,7 @@ pipeline file is read), its `plans()`, and `Check.run(RunContext)` on connection
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
@@ -303,7 +304,11 @@ def _aggregate_problems(out, s_rows, t_rows, names, fams, tolerance) -> list[str
                     if want is None or have is None:
                         ok_side = want is None and have is None
                     else:
-                        ok_side = abs(float(have) - float(want)) <= 1e-12 * mag + 1e-9
+                        h, w = float(have), float(want)
+                        if not (math.isfinite(h) and math.isfinite(w) and math.isfinite(mag)):
+                            ok_side = h == w or (math.isnan(h) and math.isnan(w))  # NaN, ±inf
+                        else:
+                            ok_side = abs(h - w) <= 1e-12 * mag + 1e-9
                     if not ok_side:
                         problems.append(
                             f"column_aggregates_match: {name}.sum {side} = {have!r}, oracle {want!r}"
