@@ -92,7 +92,8 @@ def canonical_ts_text(value: Any) -> str | None:
 class ExactSum:
     """SQLite aggregate `bo_sum`: integers added exactly (SQLite's sum() raises "integer
     overflow" past 2^63; the total comes back as text when it does not fit a 64-bit integer),
-    anything else as SQLite's sum() adds it (doubles)."""
+    anything else as SQLite's sum() adds it (doubles; inf + -inf is the text 'NaN', as SQLite
+    stores no NaN)."""
 
     def __init__(self) -> None:
         self.ints = 0
@@ -112,7 +113,8 @@ class ExactSum:
         if not self.seen:
             return None
         if self.floats:
-            return float(self.ints) + sum(self.floats)
+            total = float(self.ints) + sum(self.floats)
+            return "NaN" if math.isnan(total) else total  # SQLite turns a NaN into NULL
         return self.ints if -(2**63) <= self.ints < 2**63 else str(self.ints)
 
 

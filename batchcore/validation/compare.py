@@ -55,6 +55,8 @@ def normalize(value: Any, family: str) -> Any:
             return 0
         return int(value) if value == value.to_integral_value() else value
     if isinstance(value, str) and family in NUMERIC_FAMILIES:
+        if value == "NaN":  # SQLite's sum of inf and -inf (SQLiteDialect ExactSum)
+            return "NaN"
         try:
             d = Decimal(value.strip())
         except InvalidOperation:
