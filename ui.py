@@ -15,15 +15,25 @@ st.set_page_config(
     page_title="Batch Operations", page_icon=":material/dynamic_feed:", layout="wide"
 )
 
+BULK = st.Page(
+    core.PAGE_BULK,
+    title="Bulk Pipeline Execution",
+    icon=":material/account_tree:",
+    url_path="bulk-pipelines",
+)
+
+
+def _home() -> None:
+    """The app's root URL opens Bulk Pipeline Execution at its own URL. Streamlit serves the
+    default page at "/" only (its url_path is ignored), so a default Bulk page made
+    /bulk-pipelines — the URL its menu entry and links show — a "Page not found"."""
+    st.switch_page(BULK, query_params=st.query_params.to_dict())
+
+
 pages = {
     "Launch": [
-        st.Page(
-            core.PAGE_BULK,
-            title="Bulk Pipeline Execution",
-            icon=":material/account_tree:",
-            url_path="bulk-pipelines",
-            default=True,
-        ),
+        st.Page(_home, title="Home", url_path="home", default=True, visibility="hidden"),
+        BULK,
         st.Page(
             core.PAGE_DATAGEN,
             title="Batch Data Generation",

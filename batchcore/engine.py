@@ -47,6 +47,7 @@ from batchcore.store import Store, compare, reads
 from batchcore.store.analytics import Analytics
 from batchcore.store.commands import (
     CreateJob,
+    CreateJobs,
     DeleteJob,
     DeleteJobs,
     RetentionSweep,
@@ -261,16 +262,33 @@ class Engine(ScheduleMethods, NotifyMethods, HistoryMethods):
         """Store a planned job with its operations (under `job_id` when given) and hand it to
         the executor.
 
-        `key_row` (idempotency key, job type, request hash) is stored with the job. Raises
-        StoreUnavailable when the job store cannot write (nothing is stored or started), and
-        RequestError (HTTP 422) for a plan without operations."""
+        Concurrent submissions share one commit (`Store.insert_grouped`: group commit); it
+        returns once the job is committed. `key_row` (idempotency key, job
+        type, request hash) is stored with the job. Raises StoreUnavailable when the job store
+        cannot write (nothing is stored or started), and RequestError (HTTP 422) for a plan
+        without operations."""
+        job, ops, answer = self._job_rows(plan, request, job_id or new_job_id())
+        keys = list(self.store.allocate_op_keys(len(ops)))
+        if key_row is None:
+            self.store.insert_grouped(CreateJob(job, ops, keys))
+        else:
+            key_row = (*key_row, answer.model_dump(mode="json"))
+            self.store.insert_grouped(CreateJobWithKey(job, ops, keys, key_row))
+        self.executor.add_new_job(job["job_id"], job, ops, keys)
+        return answer
+
+    @staticmethod
+    def _job_rows(
+        plan: JobPlan, request: JobOptions, job_id: str
+    ) -> tuple[dict[str, Any], list[dict[str, Any]], JobCreateResponse]:
+        """The job row, its operation rows and the answer for a planned request (RequestError
+        for a plan without operations)."""
         if not plan.operations:
             raise RequestError(
                 "a job needs at least one operation; this request planned none",
                 field="operations",
                 value=[],
             )
-        job_id = job_id or new_job_id()
         job = {
             "job_id": job_id,
             "job_type": plan.job_type.value,
@@ -296,14 +314,45 @@ class Engine(ScheduleMethods, NotifyMethods, HistoryMethods):
             for i, op in enumerate(plan.operations)
         ]
         answer = JobCreateResponse(job_id=job_id, message=plan.message, total_operations=len(ops))
-        keys = list(self.store.allocate_op_keys(len(ops)))
-        if key_row is None:
-            self.store.run_now(CreateJob(job, ops, keys))
-        else:
-            key_row = (*key_row, answer.model_dump(mode="json"))
-            self.store.run_now(CreateJobWithKey(job, ops, keys, key_row))
-        self.executor.add_new_job(job_id, job, ops, keys)
-        return answer
+        return job, ops, answer
+
+    def create_jobs(self, planned: list[tuple[JobPlan, JobOptions]]) -> list[JobCreateResponse]:
+        """Store many planned jobs in ONE transaction and hand them to the executor; answers in
+        input order. All or nothing: RequestError (naming `requests[i]`) for a plan without
+        operations, StoreUnavailable when the store cannot write (nothing stored)."""
+        rows = []
+        for i, (plan, request) in enumerate(planned):
+            try:
+                rows.append(self._job_rows(plan, request, new_job_id()))
+            except RequestError as exc:
+                raise _at_item(exc, i) from None
+        if not rows:
+            return []
+        items = [(job, ops, list(self.store.allocate_op_keys(len(ops)))) for job, ops, _a in rows]
+        self.store.insert_grouped(CreateJobs(items))
+        for job, ops, keys in items:
+            self.executor.add_new_job(job["job_id"], job, ops, keys)
+        return [answer for _j, _o, answer in rows]
+
+    def submit_many(
+        self, requests: list[tuple[JobType | str, JobOptions | dict[str, Any]]]
+    ) -> list[JobCreateResponse]:
+        """Validate, plan and store many requests `(job_type, request)` in one transaction (a
+        scheduler tick, a file of jobs). All or nothing: RequestError naming `requests[i].field`
+        for the first bad request, TooManyRequests (429) when the jobs already waiting plus
+        these would pass BATCH_MAX_QUEUED_JOBS, StoreUnavailable (503). Nothing is stored on
+        any error. Returns the answers in input order."""
+        waiting = self.pending_job_count()
+        planned = []
+        for i, (job_type, request) in enumerate(requests):
+            try:
+                jt, req = self._validated(job_type, request)
+                plan = plan_job(jt, req, self.workspace())
+                check_job_limits(plan, self.settings, lambda n=waiting + i: n)
+            except RequestError as exc:
+                raise _at_item(exc, i) from None
+            planned.append((plan, req))
+        return self.create_jobs(planned)
 
     def submit_operations(
         self,
@@ -557,6 +606,12 @@ class Engine(ScheduleMethods, NotifyMethods, HistoryMethods):
         self.backend.close()
         self.notifier.stop()
         self.store.close()
+
+
+def _at_item(exc: RequestError, i: int) -> RequestError:
+    """The same error, its message and field prefixed with `requests[i]` (submit_many)."""
+    field = f"requests[{i}]" + (f".{exc.field}" if exc.field else "")
+    return type(exc)(f"requests[{i}]: {exc.message}", field=field, value=exc.value, **exc.extra)
 
 
 _ENGINE: Engine | None = None

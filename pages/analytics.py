@@ -2,7 +2,8 @@
 over time, slowest operations and generation throughput. Every figure is aggregated in DuckDB
 (batchcore.analytics) and can be downloaded with the numbers behind it.
 
-Three tabs; only the open one is queried and drawn (the tab is in the URL, so a link opens it).
+Three tabs; only the open one is queried and drawn (the tab is in the URL, so a link opens it:
+`/analytics?an_tab=Failures`, or `?tab=Failures`).
 """
 
 from datetime import UTC, datetime, time, timedelta
@@ -229,8 +230,16 @@ with core.guard("Computing analytics"):
         )
         st.stop()
 
+    # `?tab=Failures` (the short form people type) opens that tab like `?an_tab=Failures`
+    names = ["Overview", "Failures", "Performance"]
+    asked = st.query_params.get("tab")
+    if asked is not None:
+        del st.query_params["tab"]
+        match = next((n for n in names if n.lower() == asked.strip().lower()), None)
+        if match is not None:
+            st.session_state["an_tab"] = match
     tabs = st.tabs(
-        ["Overview", "Failures", "Performance"],
+        names,
         key="an_tab",
         on_change="rerun",
         bind="query-params",

@@ -7,7 +7,7 @@ from batchcore.datagen.ownership import generation_refusal
 from batchcore.models import JobType
 from batchcore.planning import GENERATION_TARGET_TYPES
 from batchcore.workspace import Workspace
-from ui_components import forms
+from ui_components import core, forms
 
 P = "datagen"
 SCHEMAS = {
@@ -15,7 +15,15 @@ SCHEMAS = {
     "Finance": "Finance star schema: transaction facts with their dimensions.",
     "Healthcare": "Healthcare star schema: encounter facts with their dimensions.",
 }
-MAX_ROWS = 200_000_000
+MAX_ROWS = 200_000_000  # the request model's limit (models.BulkDataGenItem.row_count)
+
+
+def max_rows() -> int:
+    """The fact rows the form accepts: the request model's limit or this server's
+    BATCH_MAX_GENERATE_ROWS (rows per generation job), whichever is lower."""
+    return min(MAX_ROWS, core.engine().settings.max_generate_rows)
+
+
 MAX_SEED = 2**31 - 1
 
 
@@ -50,7 +58,8 @@ def selection(ws: Workspace) -> None:
                 value=10_000,
                 step=1_000,
                 key=forms.key(P, f"rows.{schema}"),
-                help=f"Rows of the fact table, 1 to {MAX_ROWS:,}.",
+                help=f"Rows of the fact table, 1 to {max_rows():,} (this server's limit per "
+                "job, all tables counted).",
                 persist_state=forms.PERSIST,
             )
             c2.number_input(
@@ -92,9 +101,10 @@ def build() -> tuple[dict, dict]:
             continue
         rows, seed = forms.value(P, f"rows.{schema}"), forms.value(P, f"seed.{schema}")
         bad = {}
-        if rows is None or not float(rows).is_integer() or not 1 <= rows <= MAX_ROWS:
+        limit = max_rows()
+        if rows is None or not float(rows).is_integer() or not 1 <= rows <= limit:
             bad[f"schema.{schema}.rows"] = (
-                f"{schema}: fact rows must be a whole number from 1 to {MAX_ROWS:,} {forms.got(rows)}."
+                f"{schema}: fact rows must be a whole number from 1 to {limit:,} {forms.got(rows)}."
             )
         if seed is not None and (not float(seed).is_integer() or not 0 <= seed <= MAX_SEED):
             bad[f"schema.{schema}.seed"] = (

@@ -131,12 +131,17 @@ class Notifier:
                     due.append(heapq.heappop(self._due)[2])
                 self._busy += len(jobs) + len(due)
             for job_id in jobs:
+                if self._stopping:  # the store closes after stop(): leave the rest unevaluated
+                    self._done()
+                    continue
+                queued = False  # its record is queued: the writer's callback calls _done
                 try:
-                    self._evaluate(job_id)
+                    queued = self._evaluate(job_id)
                 except Exception:
                     log.exception("notifications for job %s could not be evaluated", job_id)
                 finally:
-                    self._done()
+                    if not queued:
+                        self._done()
             for d in due:
                 try:
                     self.pool.submit(self._attempt, d)
@@ -152,7 +157,8 @@ class Notifier:
             self._cond.notify_all()
 
     # ------------------------------------------------------------ evaluate
-    def _evaluate(self, job_id: str) -> None:
+    def _evaluate(self, job_id: str) -> bool:
+        """Evaluate a finished job's rules; True when its record was queued to the writer."""
         try:
             cfg = self.config()
         except ConfigError as exc:
@@ -161,12 +167,12 @@ class Notifier:
                     "notifications are off until notifications.yaml is fixed: %s", exc.message
                 )
             self._config_error = exc.message
-            return
+            return False
         self._config_error = None
         with self.engine.store.reader() as cur:
             job = nq.job_facts(cur, job_id)
             if job is None or job["status"] not in nq.TERMINAL or job["finished_at"] is None:
-                return
+                return False
             run = sq.run_of_job(cur, job_id)
             schedule = None
             previous = None
@@ -204,14 +210,26 @@ class Notifier:
                         "attempts": 0,
                     }
                 )
-        fresh = self.engine.store.call(
-            nq.RecordEvaluation(job_id, job["finished_at"], [e.value for e in events], deliveries)
+
+        def recorded(fresh: Any, exc: BaseException | None) -> None:  # on the writer thread
+            try:
+                if exc is not None:
+                    log.error("notifications for job %s could not be recorded: %s", job_id, exc)
+                elif fresh and deliveries:
+                    with self._cond:
+                        for d in deliveries:
+                            heapq.heappush(self._due, (time.monotonic(), next(self._seq), d))
+                        self._cond.notify_all()
+            finally:
+                self._done()
+
+        # queued, not waited for: the evaluations of many finished jobs share the writer's
+        # commits (one commit per job made many small jobs pay a commit each, issue 13 §3)
+        self.engine.store.submit(
+            nq.RecordEvaluation(job_id, job["finished_at"], [e.value for e in events], deliveries),
+            callback=recorded,
         )
-        if fresh and deliveries:
-            with self._cond:
-                for d in deliveries:
-                    heapq.heappush(self._due, (time.monotonic(), next(self._seq), d))
-                self._cond.notify_all()
+        return True
 
     # ------------------------------------------------------------ deliver
     def _attempt(self, d: dict[str, Any]) -> None:

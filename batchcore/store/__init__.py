@@ -91,6 +91,10 @@ class Store:
         )
         self._warm_up_arrow()
         self._lock = threading.Lock()
+        # group commit of submissions (insert_grouped): queued commands, leader flag
+        self._group_cond = threading.Condition()
+        self._group_queue: list[Command] = []
+        self._group_leader = False
         self._closed = False
         with self.reader() as rc:
             self._next_op_key = (
@@ -240,6 +244,92 @@ class Store:
             return result
         finally:
             cur.close()
+
+    def insert_grouped(self, cmd: Command):
+        """Apply an insert-only command (a new job) and return its result once it is committed;
+        concurrent callers share one transaction (group commit).
+
+        Leader/follower: a caller finding no commit in progress takes every queued command and
+        commits them on its own thread in one transaction (consecutive commands of one class as
+        one multi-row statement, `apply_many`); callers arriving meanwhile queue and wait, and
+        one of them leads the next group. A lone caller therefore pays one commit (as
+        `run_now`), and N concurrent ones about one commit each group, without queueing behind
+        the writer's batches (new rows never conflict with its updates). If the group fails
+        because of a command, each command is applied again alone, so a bad one fails alone.
+        Raises the command's own error, or StoreUnavailable when the store cannot write
+        (nothing of the group was stored).
+        """
+        if not getattr(cmd, "insert_only", False):
+            raise TypeError(f"{type(cmd).__name__} must go through the writer")
+        self.ensure_writable()
+        batch = None
+        with self._group_cond:
+            self._group_queue.append(cmd)
+            while self._group_leader and not cmd.future.done():
+                self._group_cond.wait()
+            if not cmd.future.done():
+                self._group_leader = True
+                batch, self._group_queue = self._group_queue, []
+        if batch is not None:
+            try:
+                self._commit_group(batch)
+            finally:
+                for c in batch:  # never leave a caller waiting
+                    if not c.future.done():
+                        c.future.set_exception(StoreUnavailable("the job store could not write"))
+                with self._group_cond:
+                    self._group_leader = False
+                    self._group_cond.notify_all()
+        return cmd.future.result()
+
+    def _commit_group(self, batch: list[Command]) -> None:
+        """Apply `batch` in one transaction, or each alone when that fails; set every future."""
+        cur = self._cursor()
+        try:
+            exc = self._apply_group(cur, batch)
+            if exc is None:
+                return
+            if is_store_failure(exc) or len(batch) == 1:
+                self._fail_group(batch, exc)
+                return
+            for c in batch:
+                one = self._apply_group(cur, [c])
+                if one is not None:
+                    self._fail_group([c], one)
+        finally:
+            cur.close()
+
+    def _apply_group(self, cur, batch: list[Command]) -> BaseException | None:
+        now = utcnow_naive()
+        results = []
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            i = 0
+            while i < len(batch):
+                j = i
+                while j < len(batch) and type(batch[j]) is type(batch[i]):
+                    j += 1
+                cmds = batch[i:j]
+                results.extend(zip(cmds, type(cmds[0]).apply_many(cur, cmds, now), strict=True))
+                i = j
+            cur.execute("COMMIT")
+        except BaseException as exc:
+            try:
+                cur.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            return exc
+        self.health.write_ok()
+        for c, r in results:
+            c.future.set_result(r)
+        return None
+
+    def _fail_group(self, batch: list[Command], exc: BaseException) -> None:
+        if is_store_failure(exc):
+            self.health.write_failed(exc)
+            exc = StoreUnavailable(self.health.unavailable_message())
+        for c in batch:
+            c.future.set_exception(exc)
 
     def submit(self, cmd: Command, callback=None):
         """Queue a command without waiting (see Writer.submit)."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from batchcore import jsonutil
@@ -59,10 +60,12 @@ def finalize_jobs(cur, job_ids: Iterable[str], now: datetime) -> dict[str, str]:
             FROM (SELECT job_id, count(*) AS total,
                          count(*) FILTER (WHERE status = '{O.COMPLETED.value}') AS completed,
                          count(*) FILTER (WHERE status NOT IN {TERMINAL_OPS}) AS active
-                  FROM operations WHERE job_id IN ({_ph(len(ids))}) GROUP BY job_id) c
+                  FROM operations WHERE job_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY job_id) c
             WHERE jobs.job_id = c.job_id AND c.active = 0 AND jobs.status IN {finishing}
             RETURNING jobs.job_id, jobs.status""",
-        [now, *ids],
+        # one list parameter: ~3x cheaper than one `?` per id for the hundreds of small jobs a
+        # batch may finish (issue 13 §3)
+        [now, ids],
     ).fetchall()
     return dict(rows)
 
@@ -78,12 +81,27 @@ class CreateJob(Command):
     outside the writer (`Store.run_now`)."""
 
     insert_only = True
+    # groupable, before the claims (phase 0): its op_keys are new, so consecutive submissions
+    # share one multi-row INSERT per table (Store.insert_grouped, or the writer's transaction)
+    phase = -1
 
     def __init__(self, job: dict[str, Any], ops: list[dict[str, Any]], op_keys: Sequence[int]):
         super().__init__()
         self.job = job
         self.ops = ops
         self.op_keys = list(op_keys)
+
+    def keys(self) -> set[int]:
+        return set(self.op_keys)
+
+    @classmethod
+    def apply_many(cls, cur, cmds: list[CreateJob], now: datetime) -> list[Any]:
+        """Several submissions as one INSERT into jobs and one into operations (Arrow views).
+        Result per command: its op_keys."""
+        if len(cmds) == 1:
+            return [cmds[0].apply(cur, now)]
+        insert_jobs(cur, [(c.job, c.ops, c.op_keys) for c in cmds], now)
+        return [list(c.op_keys) for c in cmds]
 
     def apply(self, cur, now):
         j = self.job
@@ -152,6 +170,95 @@ class CreateJob(Command):
         return keys
 
 
+_JOB_COLUMNS = (
+    "job_id",
+    "job_type",
+    "name",
+    "description",
+    "status",
+    "project_id",
+    "tags",
+    "parallel_execution",
+    "max_parallel",
+    "stop_on_error",
+    "max_retries",
+    "timeout_s",
+    "request",
+    "total_operations",
+    "created_at",
+)
+
+
+def insert_jobs(
+    cur,
+    items: Sequence[tuple[dict[str, Any], list[dict[str, Any]], Sequence[int]]],
+    now: datetime,
+) -> None:
+    """Insert many new jobs (pending) with their operations: one statement per table.
+
+    `items`: (job dict as CreateJob takes it, its operation dicts, their op_keys). ~2 statements
+    whatever the number of jobs, where one CreateJob per job costs two statements each.
+    """
+    jobs = [j for j, _o, _k in items]
+    with arrow_rows(
+        cur,
+        "_new_jobs",
+        {
+            "job_id": ([j["job_id"] for j in jobs], pa.string()),
+            "job_type": ([j["job_type"] for j in jobs], pa.string()),
+            "name": ([j["name"] for j in jobs], pa.string()),
+            "description": ([j["description"] for j in jobs], pa.string()),
+            "status": ([J.PENDING.value] * len(jobs), pa.string()),
+            "project_id": ([j["project_id"] for j in jobs], pa.string()),
+            "tags": ([list(j["tags"]) for j in jobs], pa.list_(pa.string())),
+            "parallel_execution": ([j["parallel_execution"] for j in jobs], pa.bool_()),
+            "max_parallel": ([j["max_parallel"] for j in jobs], pa.int32()),
+            "stop_on_error": ([j["stop_on_error"] for j in jobs], pa.bool_()),
+            "max_retries": ([j["max_retries"] for j in jobs], pa.int32()),
+            "timeout_s": ([j["timeout_s"] for j in jobs], pa.float64()),
+            "request": ([jsonutil.dumps(j["request"]) for j in jobs], pa.string()),
+            "total_operations": ([len(o) for _j, o, _k in items], pa.int32()),
+            "created_at": ([j.get("created_at") or now for j in jobs], pa.timestamp("us")),
+        },
+    ):
+        cols = ", ".join(_JOB_COLUMNS)
+        cur.execute(f"INSERT INTO jobs ({cols}) SELECT {cols} FROM _new_jobs")
+    op_rows = [
+        (k, j["job_id"], o) for j, ops, keys in items for k, o in zip(keys, ops, strict=True)
+    ]
+    with arrow_rows(
+        cur,
+        "_new_ops",
+        {
+            "op_key": ([k for k, _j, _o in op_rows], pa.int64()),
+            "job_id": ([j for _k, j, _o in op_rows], pa.string()),
+            "operation_id": ([o["operation_id"] for _k, _j, o in op_rows], pa.string()),
+            "seq": ([o["seq"] for _k, _j, o in op_rows], pa.int32()),
+            "kind": ([o["kind"] for _k, _j, o in op_rows], pa.string()),
+            "status": ([O.PENDING.value] * len(op_rows), pa.string()),
+            "spec": ([jsonutil.dumps(o["spec"]) for _k, _j, o in op_rows], pa.string()),
+            "max_attempts": ([o["max_attempts"] for _k, _j, o in op_rows], pa.int32()),
+        },
+    ):
+        cur.execute(
+            f"INSERT INTO operations ({', '.join(OP_COLUMNS)}) SELECT {', '.join(OP_COLUMNS)} FROM _new_ops"
+        )
+
+
+class CreateJobs(Command):
+    """Insert many jobs with their operations in one transaction (`Engine.submit_many`).
+    `items`: (job, ops, op_keys) as CreateJob takes them. Result: None. Insert-only."""
+
+    insert_only = True
+
+    def __init__(self, items: list[tuple[dict[str, Any], list[dict[str, Any]], Sequence[int]]]):
+        super().__init__()
+        self.items = items
+
+    def apply(self, cur, now):
+        insert_jobs(cur, self.items, now)
+
+
 # ---------------------------------------------------------------- Arrow-backed multi-row statements
 
 
@@ -165,8 +272,16 @@ def arrow_rows(cur, name: str, columns: dict[str, tuple[list, pa.DataType]]) -> 
     cur.register(name, pa.table({k: pa.array(v, t) for k, (v, t) in columns.items()}))
     try:
         yield name
-    finally:
-        cur.unregister(name)
+    except BaseException:
+        # the statement failed: in an aborted transaction unregister fails too ("Current
+        # transaction is aborted"), which must not replace the statement's own error (a
+        # constraint error would read as a store failure); register() replaces the name later
+        try:
+            cur.unregister(name)
+        except duckdb.Error:
+            pass
+        raise
+    cur.unregister(name)
 
 
 _SQL_TYPES = {

@@ -14,10 +14,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import pyarrow as pa
+
 from batchcore import jsonutil
 from batchcore.models import FailureKind
 from batchcore.models import JobStatus as J
-from batchcore.store.commands import TERMINAL_JOBS
+from batchcore.store.commands import TERMINAL_JOBS, arrow_rows
 from batchcore.store.writer import Command
 from batchcore.timeutil import from_db, to_db
 
@@ -54,12 +56,53 @@ class RecordEvaluation(Command):
     (dicts with DELIVERY_COLUMNS keys but created_at/attempts/status). Result: True if recorded
     now, False when that end was evaluated before (then nothing is inserted)."""
 
+    def keys(self) -> set[int]:
+        """No operation touched: grouped with the state changes of its batch (no barrier)."""
+        return set()
+
     def __init__(
         self, job_id: str, finished_at: datetime, events: list[str], deliveries: list[dict]
     ):
         super().__init__()
         self.job_id, self.finished_at = job_id, to_db(finished_at)
         self.events, self.deliveries = events, deliveries
+
+    @classmethod
+    def apply_many(cls, cur, cmds: list[RecordEvaluation], now: datetime) -> list[bool]:
+        """The evaluations of many finished jobs as one INSERT (one per job cost ~15 ms each
+        under load, issue 13 §3); deliveries of the fresh ones as before."""
+        if len(cmds) == 1:
+            return [cmds[0].apply(cur, now)]
+        first: dict[tuple[str, datetime], RecordEvaluation] = {}
+        for c in cmds:
+            first.setdefault((c.job_id, c.finished_at), c)
+        rows = list(first.values())
+        with arrow_rows(
+            cur,
+            "_evaluations",
+            {
+                "job_id": ([c.job_id for c in rows], pa.string()),
+                "finished_at": ([c.finished_at for c in rows], pa.timestamp("us")),
+                "events": ([list(c.events) for c in rows], pa.list_(pa.string())),
+            },
+        ):
+            fresh = {
+                (j, f)
+                for j, f in cur.execute(
+                    "INSERT INTO notification_evaluations "
+                    "SELECT job_id, finished_at, events, ?::TIMESTAMP FROM _evaluations "
+                    "ON CONFLICT DO NOTHING RETURNING job_id, finished_at",
+                    [now],
+                ).fetchall()
+            }
+        out = []
+        for c in cmds:
+            new = first[(c.job_id, c.finished_at)] is c and (c.job_id, c.finished_at) in fresh
+            if new:
+                for d in c.deliveries:
+                    insert_delivery(cur, d, now)
+            out.append(new)
+        return out
 
     def apply(self, cur, now):
         rows = cur.execute(

@@ -55,6 +55,11 @@ class CreateJobWithKey(CreateJob):
         super().__init__(job, ops, op_keys)
         self.key_row = key_row
 
+    @classmethod
+    def apply_many(cls, cur, cmds, now):
+        """One by one (each stores its key; CreateJob's grouped INSERT would skip it)."""
+        return [c.apply(cur, now) for c in cmds]
+
     def apply(self, cur, now):
         keys = super().apply(cur, now)
         key, job_type, request_hash, response = self.key_row

@@ -253,11 +253,11 @@ class Writer:
                 close()
                 groups.append([cmd])
                 continue
-            if any(touched.get(k, -1) >= cmd.phase for k in keys):
+            if any(k in touched and touched[k] >= cmd.phase for k in keys):
                 close()
             rnd.setdefault(type(cmd), []).append(cmd)
             for k in keys:
-                touched[k] = max(touched.get(k, -1), cmd.phase)
+                touched[k] = max(touched.get(k, cmd.phase), cmd.phase)
         close()
         return groups
 

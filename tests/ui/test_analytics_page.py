@@ -178,3 +178,17 @@ def test_jobs_of_the_last_minutes_are_charted_per_hour_with_hourly_ticks(engine)
     assert _figures(at)["job-duration"]["layout"]["xaxis"]["categoryarray"] == [
         hour.strftime("%Y-%m-%d")
     ]
+
+
+def test_the_tab_query_parameter_opens_that_tab(engine):
+    ok = noop_job(engine, "ok", 1, sleep_ms=10, project_id="retail_migration")
+    engine.wait(ok, timeout=10)
+    add_checks(
+        engine.store, ok, [check_row("op_0", 0, passed=False, name="not_null_email", failed_rows=5)]
+    )
+    for value in ("Failures", "failures"):
+        at = open_page(PAGE, tab=value)
+        assert set(_figures(at)) == {"check-failure-rate"}, value
+        assert "tab" not in at.query_params
+    at = open_page(PAGE, tab="nope")  # unknown: the default tab
+    assert "jobs-by-status" in _figures(at)

@@ -77,7 +77,7 @@ def test_data_generation_rejects_zero_rows_and_no_schema(engine):
     at.number_input(key="datagen.rows.Retail").set_value(0)
     at.button(key="datagen.submit").click().run()
     assert at.error[0].value == (
-        "Retail: fact rows must be a whole number from 1 to 200,000,000 (got 0)."
+        "Retail: fact rows must be a whole number from 1 to 100,000,000 (got 0)."
     )
     at.checkbox(key="datagen.use.Retail").uncheck()
     at.button(key="datagen.submit").click().run()
@@ -94,16 +94,16 @@ def test_data_generation_shows_every_error_of_every_schema(engine):
     at.number_input(key="datagen.rows.Finance").set_value(300_000_000)
     at.button(key="datagen.submit").click().run()
     assert [e.value for e in at.error] == [
-        "Retail: fact rows must be a whole number from 1 to 200,000,000 (got 0).",
+        "Retail: fact rows must be a whole number from 1 to 100,000,000 (got 0).",
         "Retail: the seed must be a whole number from 0 to 2,147,483,647 (got -5).",
-        "Finance: fact rows must be a whole number from 1 to 200,000,000 (got 300,000,000).",
+        "Finance: fact rows must be a whole number from 1 to 100,000,000 (got 300,000,000).",
         "Fix the 3 problems above, then submit again.",
     ]
     # fixing the rows leaves the seed's error, without a new submit
     at.number_input(key="datagen.rows.Retail").set_value(100).run()
     assert [e.value for e in at.error][:2] == [
         "Retail: the seed must be a whole number from 0 to 2,147,483,647 (got -5).",
-        "Finance: fact rows must be a whole number from 1 to 200,000,000 (got 300,000,000).",
+        "Finance: fact rows must be a whole number from 1 to 100,000,000 (got 300,000,000).",
     ]
     assert engine.list_jobs()[1] == 0
 
@@ -432,3 +432,25 @@ def test_data_generation_replace_existing_is_asked_for_explicitly(engine):
     assert not at.error, [e.value for e in at.error]
     job = _only_job(engine)
     assert [o.metadata.get("replace_existing") for o in job.operations] == [True]
+
+
+def test_data_generation_form_follows_the_servers_row_limit(engine, monkeypatch):
+    """The form's limit is BATCH_MAX_GENERATE_ROWS (default 100,000,000), not the request
+    model's 200,000,000: what the form accepts, the server accepts."""
+    from batchcore.engine import get_engine, shutdown_engine
+
+    at = open_page("pages/data_generation.py")
+    help_text = at.number_input(key="datagen.rows.Retail").help
+    assert "1 to 100,000,000" in help_text
+    shutdown_engine()
+    monkeypatch.setenv("BATCH_MAX_GENERATE_ROWS", "5000")
+    assert get_engine().settings.max_generate_rows == 5000
+    at = open_page("pages/data_generation.py")
+    assert "1 to 5,000" in at.number_input(key="datagen.rows.Retail").help
+    at.text_input(key="datagen.job_name").input("big")
+    at.number_input(key="datagen.rows.Retail").set_value(6000)
+    at.button(key="datagen.submit").click().run()
+    assert at.error[0].value == (
+        "Retail: fact rows must be a whole number from 1 to 5,000 (got 6,000)."
+    )
+    assert get_engine().list_jobs()[1] == 0
