@@ -284,7 +284,7 @@ with core.guard("Loading the scorecard"):
     failing = [c for c in card["checks"] if c["status"] != "passed"]
     st.markdown(f"**Checks not passing now** · {len(failing):,}")
     if failing:
-        st.dataframe(
+        frame, text_cols = fmt.dash_missing(
             pd.DataFrame(
                 [
                     {
@@ -298,10 +298,15 @@ with core.guard("Loading the scorecard"):
                     for c in failing
                 ]
             ),
+            ["Failed rows", "Failed rows before"],
+        )
+        st.dataframe(
+            frame,
             hide_index=True,
             width="stretch",
             column_config={
-                "History": st.column_config.LinkColumn("History", display_text="open history")
+                "History": st.column_config.LinkColumn("History", display_text="open history"),
+                **text_cols,
             },
         )
     else:

@@ -179,7 +179,7 @@ def columns_frame(table: dict[str, Any]) -> pd.DataFrame:
                 "Column": c["name"],
                 "Type": c["data_type"],
                 "Nullable": c["nullable"],
-                "Default": c.get("default"),
+                "Default": "—" if c.get("default") is None else c["default"],
             }
             for c in table.get("columns", [])
         ]

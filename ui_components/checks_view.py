@@ -81,10 +81,11 @@ COLUMN_CONFIG = {
 
 def checks_table(checks: list[dict[str, Any]], key: str) -> None:
     """`checks_frame` as a table with the number and rate formats of COLUMN_CONFIG."""
+    frame, text_cols = fmt.dash_missing(checks_frame(checks), ["Failed", "Total"])
     st.dataframe(
-        style_status(checks_frame(checks)),
+        style_status(frame),
         hide_index=True,
-        column_config=COLUMN_CONFIG,
+        column_config={**COLUMN_CONFIG, **text_cols},
         key=key,
         height=min(420, 38 + 35 * max(1, len(checks))),
     )

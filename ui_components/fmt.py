@@ -139,3 +139,20 @@ def _json_text(v: Any) -> str | None:
     if isinstance(v, str):
         return v
     return json.dumps(v, ensure_ascii=False, default=str)
+
+
+def dash_missing(df: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """`df` with each listed count column that has a missing value (a check that could not
+    run) as text — `7,602`, `—` — instead of Streamlit's grey "None"; columns without a
+    missing value stay numbers (sortable). Returns (frame, column_config overrides for the
+    columns turned to text: right-aligned text columns)."""
+    import streamlit as st
+
+    out, config = df, {}
+    for col in columns:
+        if col in df.columns and df[col].isna().any():
+            if out is df:
+                out = df.copy()
+            out[col] = [count(None if pd.isna(v) else v) for v in df[col]]
+            config[col] = st.column_config.TextColumn(col, alignment="right")
+    return out, config

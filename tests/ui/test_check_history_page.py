@@ -111,3 +111,19 @@ def test_a_check_judged_by_its_band_says_why(engine):
     assert len(at.get("plotly_chart")) == 2  # the band, then failed rows and pass rate
     observed = at.dataframe[0].value["Observed"][0]
     assert observed.startswith(f"row_count={latest['total_rows']:,}, min=1, band: anomaly (")
+
+
+def test_scorecard_shows_a_dash_where_a_check_has_no_earlier_figure(engine):
+    """A failing check with no run in the previous period: "Failed rows before" reads "—"
+    (Streamlit drew a grey "None"), the failed rows of now keep their figures."""
+    from tests.ui.seed import add_checks, check_row, noop_job
+
+    job_id = noop_job(engine, "once", 1, result_failed=(0,), project_id="retail_migration")
+    engine.wait(job_id, timeout=10)
+    add_checks(
+        engine.store, job_id, [check_row("op_0", 0, passed=False, name="nn", failed_rows=7602)]
+    )
+    at = open_page(PAGE, project="retail_migration", period="7d")
+    failing = next(d.value for d in at.dataframe if "Failed rows before" in d.value.columns)
+    assert list(failing["Failed rows"]) == ["7,602"] or list(failing["Failed rows"]) == [7602]
+    assert list(failing["Failed rows before"]) == ["—"]

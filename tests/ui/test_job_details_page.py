@@ -440,3 +440,23 @@ def test_failing_row_samples_are_arrow_safe_tables_with_their_values(engine, tmp
         "target": ["4", "7", "Y", "x"],
     }
     assert "Arrow" not in caplog.text
+
+
+def test_a_check_that_could_not_run_shows_a_dash_not_none(engine):
+    """An errored check has no failed/total rows: its cells read "—" (Streamlit would draw a
+    grey "None"); a table without such a check keeps numbers."""
+    job_id = noop_job(engine, "errored", 1, result_failed=(0,), project_id="retail_migration")
+    engine.wait(job_id, timeout=10)
+    broken = check_row("op_0", 1, passed=False, name="row_count_orders", failed_rows=0)
+    broken.update(status="error", failed_rows=None, total_rows=None, pass_rate=None)
+    broken["error"] = "table orders not found"
+    add_checks(
+        engine.store,
+        job_id,
+        [check_row("op_0", 0, passed=False, name="not_null_email", failed_rows=7602), broken],
+    )
+    at = open_page(PAGE, job_id=job_id)
+    bad = _frame(at, "Pass rate")
+    rows = dict(zip(bad["Check"], zip(bad["Failed"], bad["Total"], strict=True), strict=True))
+    assert rows == {"not_null_email": ("7,602", "1,000"), "row_count_orders": ("—", "—")}
+    assert "None" not in bad.astype(str).to_numpy().ravel().tolist()
