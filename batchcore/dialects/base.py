@@ -21,6 +21,7 @@ Canonical forms for comparison (docs/checks.md, "Migration comparisons"):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -209,6 +210,39 @@ class Dialect:
         or DECIMAL(38,6) times 10^6 overflows (MySQL, DuckDB), and SQLite saturates."""
         return self.to_text(f"CAST({expr} AS DECIMAL(38,{SCALE_DIGITS}))")
 
+    def float_text(self, expr: str) -> str:
+        """The EXACT text of a number read as the database's double (NULL stays NULL): `0` for
+        ±0, `nan`, `inf`, `-inf` (`float_special_text`), else `<e>:<s>` with
+        e = floor(log2 |x|) and s = x · 2^(53 − e), an integer below 2^55 (x = s · 2^(e − 53):
+        different doubles never share a text). Powers of two scale a double exactly; e is
+        computed with the database's logarithm, so two databases may disagree on e for a value
+        next to a power of two: that only reads its segment (the exact diff then finds the
+        values equal), never hides a difference."""
+        x = self.text_to_number(expr, "float")
+        two = self.text_to_number("2", "float")
+        special = self.float_special_text(x) or ""
+        # the logarithm's argument: 1 where the value has a text of its own (no log of 0 or inf)
+        guard = re.sub(r"THEN '[^']*'", "THEN 1", special)
+        safe = f"CASE {guard} WHEN {x} = 0 THEN 1 ELSE abs({x}) END"
+        e = f"floor(ln({safe}) / ln({two}))"
+        h = f"floor((53 - {e}) / 2)"
+        s = f"{x} * power({two}, {h}) * power({two}, 53 - {e} - {h})"
+        text = self.concat([self.int_text(e), "':'", self.int_text(s)])
+        return f"CASE {special} WHEN {x} = 0 THEN '0' ELSE {text} END"
+
+    def float_special_text(self, expr: str) -> str | None:
+        """A CASE branch list (`WHEN ... THEN 'nan' ...`) giving the canonical text of the
+        special doubles a float column can hold: 'nan', 'inf', '-inf' (they have no decimal
+        text); None where the database stores none (MySQL)."""
+        return None
+
+    def stored_kinds(self, expr: str) -> str | None:
+        """An aggregate telling how the values of column `expr` are really stored, where that
+        can differ from its declared type (SQLite's type affinity): 1 when some value is a
+        REAL, + 2 when some value is TEXT or BLOB (0 when neither, NULL on no row). None where
+        every value has the declared type."""
+        return None
+
     def int_text(self, expr: str) -> str:
         """An integer as decimal digits."""
         return self.to_text(f"CAST({expr} AS BIGINT)")
@@ -219,7 +253,9 @@ class Dialect:
         10^-6 with 6 decimals (`decimal_text`)."""
         if common in TIME_FAMILIES:
             return normed
-        if common in ("float", "decimal"):
+        if common == "float":
+            return self.float_text(normed)
+        if common == "decimal":
             return self.decimal_text(normed)
         if common == "integer":
             return self.int_text(normed)

@@ -63,6 +63,13 @@ class DuckDBDialect(Dialect):
         # (-98765432109876.5 → -98765432109876.494336), so two doubles could share a text
         return self.to_text(f"CAST(CAST({expr} AS VARCHAR) AS DECIMAL(38,6))")
 
+    def float_special_text(self, expr: str) -> str | None:
+        x = f"CAST({expr} AS DOUBLE)"
+        return (
+            f"WHEN isnan({x}) THEN 'nan' WHEN isinf({x}) AND {x} > 0 THEN 'inf' "
+            f"WHEN isinf({x}) THEN '-inf'"
+        )
+
     def text_to_number(self, expr: str, family: str) -> str:
         return f"CAST({expr} AS {'DOUBLE' if family == 'float' else 'DECIMAL(38,6)'})"
 

@@ -59,6 +59,13 @@ class PostgresDialect(Dialect):
         }
     )
 
+    def float_special_text(self, expr: str) -> str | None:
+        x = f"CAST({expr} AS DOUBLE PRECISION)"
+        return (
+            f"WHEN {x} = 'NaN'::float8 THEN 'nan' WHEN {x} = 'Infinity'::float8 THEN 'inf' "
+            f"WHEN {x} = '-Infinity'::float8 THEN '-inf'"
+        )
+
     def to_text(self, expr: str) -> str:
         return f"CAST({expr} AS TEXT)"
 

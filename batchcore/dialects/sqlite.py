@@ -11,6 +11,7 @@ back unchanged (it then equals only the same text).
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import sqlite3
 from collections.abc import Callable
@@ -53,6 +54,22 @@ def frame(text: Any) -> str:
     return f"{len(text)}:{text}"
 
 
+def float_text(value: Any) -> str | None:
+    """Dialect.float_text of a SQLite value read as a double: `0`, `inf`, `-inf`, `nan` or
+    `<e>:<s>` with e = floor(log2 |x|), s = x · 2^(53 − e) (exact, by math.frexp)."""
+    if value is None:
+        return None
+    x = float(value)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0:
+        return "0"
+    e = math.frexp(x)[1] - 1
+    return f"{e}:{int(math.ldexp(x, 53 - e))}"
+
+
 def canonical_ts_text(value: Any) -> str | None:
     """`YYYY-MM-DD HH:MM:SS.ffffff` of a date/time text (an offset converted to UTC); a value
     that is not a date/time as its text."""
@@ -75,7 +92,8 @@ def canonical_ts_text(value: Any) -> str | None:
 class ExactSum:
     """SQLite aggregate `bo_sum`: integers added exactly (SQLite's sum() raises "integer
     overflow" past 2^63; the total comes back as text when it does not fit a 64-bit integer),
-    anything else as SQLite's sum() adds it (doubles)."""
+    anything else as SQLite's sum() adds it (doubles; inf + -inf is the text 'NaN', as SQLite
+    stores no NaN)."""
 
     def __init__(self) -> None:
         self.ints = 0
@@ -95,7 +113,8 @@ class ExactSum:
         if not self.seen:
             return None
         if self.floats:
-            return float(self.ints) + sum(self.floats)
+            total = float(self.ints) + sum(self.floats)
+            return "NaN" if math.isnan(total) else total  # SQLite turns a NaN into NULL
         return self.ints if -(2**63) <= self.ints < 2**63 else str(self.ints)
 
 
@@ -144,6 +163,24 @@ class SQLiteDialect(Dialect):
         return (
             f"CASE WHEN typeof({expr}) = 'integer' THEN CAST({expr} AS TEXT) || '.000000' "
             f"WHEN {expr} IS NOT NULL THEN printf('%.6f', CAST({expr} AS REAL) + 0.0) END"
+        )
+
+    def float_text(self, expr: str) -> str:
+        return f"bo_float_text(CAST({expr} AS REAL))"
+
+    def float_special_text(self, expr: str) -> str | None:
+        # SQLite stores no NaN (it becomes NULL), but ±Inf are REALs (9e999)
+        return f"WHEN {expr} = 9e999 THEN 'inf' WHEN {expr} = -9e999 THEN '-inf'"
+
+    def stored_kinds(self, expr: str) -> str | None:
+        # type affinity: an INTEGER, NUMERIC or untyped column may hold REAL 4.5 or TEXT '4.5'
+        return f"max(typeof({expr}) = 'real') + 2 * max(typeof({expr}) IN ('text', 'blob'))"
+
+    def not_number_text(self, expr: str) -> str:
+        # integers and reals are numbers whatever their text (a REAL's text may be 1.0e+20)
+        return (
+            f"(typeof({expr}) IN ('text', 'blob') AND NOT "
+            f"{self.regex_full_match(expr, self.NUMBER_TEXT)})"
         )
 
     def text_to_number(self, expr: str, family: str) -> str:
@@ -243,4 +280,5 @@ class SQLiteDialect(Dialect):
         con.create_function("hex_to_int", 1, hex_to_int, deterministic=True)
         con.create_function("bo_ts_text", 1, canonical_ts_text, deterministic=True)
         con.create_function("bo_frame", 1, frame, deterministic=True)
+        con.create_function("bo_float_text", 1, float_text, deterministic=True)
         con.create_aggregate("bo_sum", 1, ExactSum)

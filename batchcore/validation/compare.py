@@ -55,6 +55,8 @@ def normalize(value: Any, family: str) -> Any:
             return 0
         return int(value) if value == value.to_integral_value() else value
     if isinstance(value, str) and family in NUMERIC_FAMILIES:
+        if value == "NaN":  # SQLite's sum of inf and -inf (SQLiteDialect ExactSum)
+            return "NaN"
         try:
             d = Decimal(value.strip())
         except InvalidOperation:
@@ -90,7 +92,7 @@ def values_equal(a: Any, b: Any, tolerance: float | None = None) -> bool:
         if isinstance(a, float) or isinstance(b, float):
             fa, fb = float(a), float(b)
             if tolerance:
-                return abs(fa - fb) <= tolerance
+                return fa == fb or abs(fa - fb) <= tolerance  # inf − inf is NaN
             if isinstance(a, Decimal) or isinstance(b, Decimal):
                 return _dec(a) == _dec(b)
             return fa == fb

@@ -90,8 +90,9 @@ def _equal(a: str, b: str, plan: ColumnPlan, tolerance: float | None) -> str:
         diff = (
             f"CAST({a} AS DOUBLE) - CAST({b} AS DOUBLE)" if plan.family == "float" else f"{a} - {b}"
         )
+        # equal values first: inf − inf is NaN, never within a tolerance
         return (
-            f"(({a} IS NULL AND {b} IS NULL) OR "
+            f"(({a} IS NOT DISTINCT FROM {b}) OR "
             f"({a} IS NOT NULL AND {b} IS NOT NULL AND abs({diff}) <= {float(tolerance)!r}))"
         )
     return f"({a} IS NOT DISTINCT FROM {b})"

@@ -9,6 +9,7 @@ pipeline file is read), its `plans()`, and `Check.run(RunContext)` on connection
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
@@ -119,8 +120,10 @@ def check_pair(dbs: Databases, ex: Example, src: str, tgt: str) -> list[str]:
     s_fams = [family(src, c[2]) for c in ex.columns]
     t_fams = [family(tgt, c[3]) for c in ex.columns]
     fams = [oracle.common(a, b) for a, b in zip(s_fams, t_fams, strict=True)]
-    s_rows = _sqlite_numbers(src, s_rows, s_fams, fams)
-    t_rows = _sqlite_numbers(tgt, t_rows, t_fams, fams)
+    # SQLite values by their storage class (docs/checks.md): the families rows compare in
+    s_own, t_own, fams = _stored_families(src, tgt, s_rows, t_rows, s_fams, t_fams, fams)
+    s_rows = _sqlite_numbers(src, s_rows, s_own, fams)
+    t_rows = _sqlite_numbers(tgt, t_rows, t_own, fams)
     ctx = RunContext(dbs.dbs[tgt].reader, dbs.dbs[src].reader, sample_size=10)
     problems: list[str] = []
     base = {"table": t_table, "source_table": s_table}
@@ -217,6 +220,38 @@ def check_pair(dbs: Databases, ex: Example, src: str, tgt: str) -> list[str]:
     return problems
 
 
+def _stored_families(src, tgt, s_rows, t_rows, s_fams, t_fams, fams):
+    """docs/checks.md, "SQLite values by their storage class", written from the fetched rows:
+    in a SQLite column compared as numbers, some text → the side is a text column (read as
+    numbers); else some REAL in an integer, decimal or untyped column → a float column; an
+    untyped column of integers → integer. Answers (source families, target families, common
+    families)."""
+    numeric = ("integer", "decimal", "float")
+    s_own, t_own, out = list(s_fams), list(t_fams), list(fams)
+    for i, common in enumerate(fams):
+        if common not in (*numeric, "binary"):
+            continue
+        new, mixed = [], False
+        for db, rows, fam in ((src, s_rows, s_fams[i]), (tgt, t_rows, t_fams[i])):
+            vals = [r[i] for r in rows if r[i] is not None]
+            if db != "sqlite" or fam not in (*numeric, "binary"):
+                new.append(fam)
+            elif any(isinstance(v, (str, bytes)) for v in vals):
+                new.append("string")
+                mixed = mixed or any(isinstance(v, float) for v in vals)
+            elif any(isinstance(v, float) for v in vals) and fam != "float":
+                new.append("float")
+            else:
+                new.append("integer" if fam == "binary" else fam)
+        if new != [s_fams[i], t_fams[i]]:
+            c = oracle.common(*new)
+            if c == "string" and common in numeric:
+                c = "decimal" if common == "integer" else common
+            s_own[i], t_own[i] = new
+            out[i] = "float" if mixed and c == "decimal" else c
+    return s_own, t_own, out
+
+
 def _sqlite_numbers(db: str, rows: list[tuple], own: list[str], fams: list[str]) -> list[tuple]:
     """SQLite has no decimal type (docs/checks.md): text read as a number there is a 64-bit
     integer or a double, as `CAST(text AS NUMERIC)` gives."""
@@ -269,7 +304,11 @@ def _aggregate_problems(out, s_rows, t_rows, names, fams, tolerance) -> list[str
                     if want is None or have is None:
                         ok_side = want is None and have is None
                     else:
-                        ok_side = abs(float(have) - float(want)) <= 1e-12 * mag + 1e-9
+                        h, w = float(have), float(want)
+                        if not (math.isfinite(h) and math.isfinite(w) and math.isfinite(mag)):
+                            ok_side = h == w or (math.isnan(h) and math.isnan(w))  # NaN, ±inf
+                        else:
+                            ok_side = abs(h - w) <= 1e-12 * mag + 1e-9
                     if not ok_side:
                         problems.append(
                             f"column_aggregates_match: {name}.sum {side} = {have!r}, oracle {want!r}"
@@ -289,6 +328,8 @@ def _same_metric(metric: str, want: Any, have: Any, fam: str) -> bool:
         return want is None and have is None
     if metric in ("count", "null_count", "distinct_count"):
         return int(have) == want
+    if fam in oracle.NUMERIC and (oracle._isnan(want) or str(have).lower() == "nan"):
+        return oracle._isnan(want) and str(have).lower() == "nan"
     if fam in oracle.NUMERIC:
         rel = 1e-9 if fam == "float" or isinstance(have, float) else 0.0
         try:

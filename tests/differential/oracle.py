@@ -67,6 +67,10 @@ def norm(v: Any, fam: str) -> Any:
 def equal(a: Any, b: Any, fam: str, tolerance: float | None) -> bool:
     if a is None or b is None:
         return a is None and b is None
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True  # NaN equals NaN (docs/checks.md), with or without a tolerance
+    if a == b:
+        return True  # inf = inf, whatever the tolerance (inf − inf is NaN)
     if fam in NUMERIC and tolerance:
         return _within(a, b, fam, tolerance)
     return a == b
@@ -181,16 +185,31 @@ def aggregates(rows: list[tuple], col: int, fam: str) -> dict[str, Any]:
         "null_count": len(vals) - len(nn),
         "distinct_count": len(set(nn)),
     }
+    nan = [v for v in nn if _isnan(v)]
+    if nan:  # NaN is one value, greater than every number (PostgreSQL, DuckDB)
+        nn = [v for v in nn if not _isnan(v)]
+        out["distinct_count"] = len(set(nn)) + 1
     if fam not in ("boolean",):
-        out["min"] = min(nn) if nn else None
-        out["max"] = max(nn) if nn else None
+        out["min"] = min(nn) if nn else (math.nan if nan else None)
+        out["max"] = math.nan if nan else (max(nn) if nn else None)
     if fam in NUMERIC:
         if fam == "float":
-            out["sum"] = math.fsum(nn) if nn else None
+            inf = {v for v in nn if math.isinf(v)}
+            finite = [v for v in nn if not math.isinf(v)]
+            if nan or len(inf) == 2:
+                out["sum"] = math.nan
+            elif inf:
+                out["sum"] = inf.pop()
+            else:
+                out["sum"] = math.fsum(finite) if finite else None
         else:
             with localcontext(Context(prec=80)):  # exact: 38-digit decimals add up
                 out["sum"] = sum(nn, Decimal(0)) if nn else None
     return out
+
+
+def _isnan(v: Any) -> bool:
+    return isinstance(v, float) and math.isnan(v)
 
 
 def metric_equal(
@@ -202,6 +221,8 @@ def metric_equal(
         return a is None and b is None
     if metric in ("count", "null_count", "distinct_count"):
         return a == b
+    if _isnan(a) or _isnan(b) or a == b:
+        return _isnan(a) == _isnan(b) and (_isnan(a) or a == b)
     tol = tolerance if metric in ("min", "max", "sum") else None
     if fam in NUMERIC:
         if metric == "sum" and (fam == "float" or doubles):

@@ -59,6 +59,12 @@ DECIMALS = [
     "123456789012345678901234567890.5",
 ]
 FLOATS = [0.0, -0.0, 1.5, 0.1, -2.25, 3.0, 123456.789, 1e15, 0.001, -7.0, 2.0**40]
+# doubles apart by less than 10^-6 (segment checksums once rounded them to 10^-6), and tiny
+FLOATS += [0.1 + 0.2, 0.3, 1.0000001, 1.0, 1.0000000000000002, 1e-300, 5e-324]
+FLOAT_SPECIALS = [float("inf"), float("-inf"), float("nan")]  # MySQL: NULL, SQLite: NaN NULL
+# values an INTEGER / NUMERIC / untyped SQLite column may hold whatever its declared type
+# (type affinity): REALs with a fraction, integers; numbers as text come from `numtext`
+MIXNUM = [4.5, 19.99, 0.49, 100.5, -2.5, 4.0, 0.5, 3, 20, 0, -1, 100]
 DATES = [dt.date(2024, 3, 1), dt.date(1970, 1, 1), dt.date(2000, 2, 29), dt.date(1999, 12, 31)]
 NAIVE = [
     dt.datetime(2024, 3, 1, 12, 0),
@@ -111,6 +117,14 @@ COLUMN_PAIRS = [
     ("tstz", "tstz", "ts"),
     ("bool", "bool", "bool"),
     ("bool", "bool", "int"),
+    # SQLite columns whose values are stored in another class than declared (REAL 4.5 or
+    # TEXT '4.5' in INTEGER / NUMERIC / untyped), beside a number column elsewhere
+    ("mixnum", "intaff", "int"),
+    ("mixnum", "int", "intaff"),
+    ("mixnum", "numaff", "int"),
+    ("mixnum", "untyped", "int"),
+    ("mixnum", "int", "untyped"),
+    ("mixnum", "untyped", "float"),
 ]
 KEY_KINDS = [("int", "int", "int"), ("text", "text", "text")]
 
@@ -202,7 +216,11 @@ def values(kind: str, src_type: str, tgt_type: str, side_type: str | None = None
             ds = [d for d in ds if abs(d) < Decimal(10) ** 15]
         return st.sampled_from(ds)
     if kind == "float":
+        return st.sampled_from(FLOATS) | st.sampled_from(FLOAT_SPECIALS)
+    if kind == "float_finite":
         return st.sampled_from(FLOATS)
+    if kind == "mixnum":
+        return st.sampled_from(MIXNUM) | numtext(integral=False)
     if kind == "numtext":
         types = (side_type,) if side_type else (src_type, tgt_type)
         return numtext(integral="int" in types)
@@ -227,7 +245,7 @@ def nullable(s, p_null: int = 5):
 def _changed(kind: str, v, tolerance: float | None):
     """A different value of the same kind (a small float step when a tolerance is set)."""
     if kind == "float" and v is not None:
-        steps = [1.0, -0.5]
+        steps = [1.0, -0.5, 1e-7, 2.0**-40]  # and steps below 10^-6
         if tolerance:
             steps += [tolerance / 10, 10 * tolerance]
         return st.sampled_from(steps).map(lambda s: v + s)
@@ -235,7 +253,7 @@ def _changed(kind: str, v, tolerance: float | None):
 
 
 # Features a run can leave out (while a bug they find is open: BUGS.md, test_regressions.py)
-FEATURES = frozenset({"numtext", "duplicates", "huge_ints"})
+FEATURES = frozenset({"numtext", "duplicates", "huge_ints", "mixnum", "float_specials"})
 
 
 @st.composite
@@ -252,6 +270,8 @@ def table_pairs(draw, without: frozenset[str] = frozenset()) -> Example:
     tolerance = draw(st.sampled_from([None, None, 0.01]))
 
     def _kind(kind):
+        if kind == "float" and "float_specials" in without:
+            return "float_finite"
         return "hugeless_int" if kind == "int" and "huge_ints" in without else kind
 
     def key_part(kind):

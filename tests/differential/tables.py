@@ -11,6 +11,7 @@ every database) and `bool`.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,9 @@ DBS = ("duckdb", "sqlite", "postgres", "mysql")
 # type key -> declared SQL type, per database
 TYPES: dict[str, dict[str, str]] = {
     "duckdb": {
+        "intaff": "BIGINT",
+        "numaff": "DECIMAL(38,6)",
+        "untyped": "DOUBLE",
         "int": "BIGINT",
         "dec": "DECIMAL(38,6)",
         "float": "DOUBLE",
@@ -31,6 +35,9 @@ TYPES: dict[str, dict[str, str]] = {
         "bool": "BOOLEAN",
     },
     "sqlite": {
+        "intaff": "INTEGER",  # type affinity: may hold REAL 4.5 and TEXT 'abc'
+        "numaff": "NUMERIC",
+        "untyped": "",  # no declared type: values stay as written (TEXT ' 3' too)
         "int": "INTEGER",
         "dec": "NUMERIC(38,6)",
         "float": "REAL",
@@ -42,6 +49,9 @@ TYPES: dict[str, dict[str, str]] = {
         "bool": "BOOLEAN",
     },
     "postgres": {
+        "intaff": "BIGINT",
+        "numaff": "NUMERIC(38,6)",
+        "untyped": "DOUBLE PRECISION",
         "int": "BIGINT",
         "dec": "NUMERIC(38,6)",
         "float": "DOUBLE PRECISION",
@@ -53,6 +63,9 @@ TYPES: dict[str, dict[str, str]] = {
         "bool": "BOOLEAN",
     },
     "mysql": {
+        "intaff": "BIGINT",
+        "numaff": "DECIMAL(38,6)",
+        "untyped": "DOUBLE",
         "int": "BIGINT",
         "dec": "DECIMAL(38,6)",
         "float": "DOUBLE",
@@ -68,6 +81,9 @@ TYPES: dict[str, dict[str, str]] = {
 # type key -> the family docs/checks.md gives that declared type (the oracle's own table, not
 # the product's type_family)
 FAMILY = {
+    "intaff": "integer",
+    "numaff": "decimal",
+    "untyped": "float",  # DOUBLE outside SQLite
     "int": "integer",
     "dec": "decimal",
     "float": "float",
@@ -84,6 +100,8 @@ def family(db: str, type_key: str) -> str:
     """The documented family of a type key in database `db` (SQLite's tstz is TEXT)."""
     if db == "sqlite" and type_key == "tstz":
         return "string"
+    if db == "sqlite" and type_key == "untyped":
+        return "binary"  # SQLite's affinity rules: no declared type is BLOB affinity
     return FAMILY[type_key]
 
 
@@ -119,7 +137,9 @@ def literal(db: str, dialect, type_key: str, v: Any) -> str:
     if v is None:
         return "NULL"
     if isinstance(v, NumText):
-        if type_key in ("text", "tstext"):
+        if type_key in ("text", "tstext") or (
+            db == "sqlite" and type_key in ("intaff", "numaff", "untyped")
+        ):
             return dialect.literal(v.text)
         v = v.value if type_key != "int" else int(v.value)
     if isinstance(v, TzText):
@@ -138,6 +158,12 @@ def literal(db: str, dialect, type_key: str, v: Any) -> str:
         if type_key in ("ts",):
             return dialect.literal(f"{v.isoformat()} 00:00:00")
         return dialect.literal(v.isoformat())
+    if isinstance(v, float) and not math.isfinite(v):
+        if db == "mysql" or (db == "sqlite" and math.isnan(v)):
+            return "NULL"  # MySQL stores no NaN/Inf, SQLite no NaN (the oracle reads what is)
+        if db == "sqlite":
+            return "9e999" if v > 0 else "-9e999"
+        return f"CAST({dialect.literal(repr(v))} AS {_float_type(db)})"
     if isinstance(v, float):
         if type_key in ("float", "dec"):
             return f"CAST({dialect.literal(repr(v))} AS {_float_type(db)})"

@@ -277,3 +277,108 @@ def test_a_sum_of_big_integers_on_sqlite_is_exact(diff_dbs, pair):
     assert out.passed, [m for m in out.details["metrics"] if not m["match"]]
     (s,) = [m for m in out.details["metrics"] if m["metric"] == "sum"]
     assert int(s["source"]) == int(s["target"]) == 2**63 + 1
+
+
+# ---- SQLite values by their storage class; exact float checksums; NaN and infinities
+
+
+@pytest.mark.parametrize("forced", [{}, SEGMENTED], ids=["full", "segmented"])
+def test_sqlite_reals_in_integer_numeric_and_untyped_columns_are_not_rounded(diff_dbs, forced):
+    # SQLite's affinity keeps REAL 19.99 in a column declared INTEGER, NUMERIC or untyped: it
+    # was read at the declared type's scale (DECIMAL(38,0): 19.99 = 20, 100.5 shown as 101)
+    cols = [("q", "mixnum", "intaff", "int"), ("n", "mixnum", "numaff", "int")]
+    ex = Example(
+        columns=[("k0", "int", "int", "int"), *cols, ("u", "mixnum", "untyped", "int")],
+        nkeys=1,
+        source=[
+            (1, 19.99, 19.99, 19.99),
+            (2, 4.5, 4.5, 4.5),
+            (3, 100.5, 100.5, 100.5),
+            (4, 5, 5, 5),
+        ],
+        target=[(1, 20, 20, 20), (2, 4, 4, 4), (3, 100, 100, 100), (4, 5, 5, 5)],
+    )
+    out = run_check(diff_dbs, ex, "sqlite", "duckdb", {"type": "row_diff", "key": "k0"}, **forced)
+    assert _counts(out) == (0, 0, 3, {"q": 3, "n": 3, "u": 3})
+    shown = {r[1][0]: r[2]["n"]["source"] for r in out.sample["rows"]}
+    assert shown == {1: 19.99, 2: 4.5, 3: 100.5}
+    assert check_pair(diff_dbs, ex, "sqlite", "duckdb") == []
+
+
+@pytest.mark.parametrize("forced", [{}, SEGMENTED], ids=["full", "segmented"])
+@pytest.mark.parametrize(
+    ("type_key", "text"),
+    [("intaff", "abc"), ("intaff", "0x10"), ("untyped", " 3"), ("untyped", "5 ")],
+)
+def test_sqlite_text_in_a_number_column_is_refused_in_both_modes(diff_dbs, forced, type_key, text):
+    # INTEGER 'abc' beside DuckDB 0: segmented passed (SQLite reads 'abc' as 0), full raised a
+    # raw DuckDB conversion error; untyped ' 3' beside 3 passed although text is never trimmed
+    ex = Example(
+        columns=[("k0", "int", "int", "int"), ("n", "mixnum", type_key, "int")],
+        nkeys=1,
+        source=[(0, text), (1, 7)],
+        target=[(0, 0), (1, 7)],
+    )
+    with pytest.raises(
+        ValueError, match=rf"column 'n' of the source table .* not a number: {text!r}"
+    ):
+        run_check(diff_dbs, ex, "sqlite", "duckdb", {"type": "row_diff", "key": "k0"}, **forced)
+
+
+@pytest.mark.parametrize("forced", [{}, SEGMENTED], ids=["full", "segmented"])
+def test_sqlite_number_text_in_an_untyped_column_reads_as_the_number(diff_dbs, forced):
+    ex = Example(
+        columns=[("k0", "int", "int", "int"), ("n", "mixnum", "untyped", "int")],
+        nkeys=1,
+        source=[(0, NumText(Decimal(2), "02")), (1, NumText(Decimal("4.5"), "4.5")), (2, 7)],
+        target=[(0, 2), (1, 4), (2, 7)],
+    )
+    out = run_check(diff_dbs, ex, "sqlite", "duckdb", {"type": "row_diff", "key": "k0"}, **forced)
+    assert _counts(out) == (0, 0, 1, {"n": 1})
+    assert check_pair(diff_dbs, ex, "sqlite", "duckdb") == []
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        ("duckdb", "duckdb"),
+        ("sqlite", "duckdb"),
+        pytest.param(("postgres", "mysql"), marks=[PG, MY]),
+        pytest.param(("mysql", "sqlite"), marks=[MY]),
+    ],
+)
+@pytest.mark.parametrize("forced", [{}, SEGMENTED], ids=["full", "segmented"])
+def test_floats_apart_by_less_than_a_millionth_differ_in_both_modes(diff_dbs, pair, forced):
+    # segment checksums rounded doubles to 10^-6: 0.1 + 0.2 vs 0.3 passed segmented (chosen
+    # automatically above max_pull_rows) while full mode reported it
+    ex = Example(
+        columns=[("k0", "int", "int", "int"), ("f", "float", "float", "float")],
+        nkeys=1,
+        source=[(0, 0.1 + 0.2), (1, 1.0000001), (2, 1e-300), (3, 2.5)],
+        target=[(0, 0.3), (1, 1.0), (2, 0.0), (3, 2.5)],
+    )
+    out = run_check(diff_dbs, ex, *pair, {"type": "row_diff", "key": "k0"}, **forced)
+    assert _counts(out) == (0, 0, 3, {"f": 3})
+    assert check_pair(diff_dbs, ex, *pair) == []
+
+
+@pytest.mark.parametrize(
+    "pair", [("duckdb", "duckdb"), pytest.param(("postgres", "duckdb"), marks=[PG])]
+)
+@pytest.mark.parametrize("forced", [{}, SEGMENTED], ids=["full", "segmented"])
+@pytest.mark.parametrize("tolerance", [None, 0.01])
+def test_nan_and_infinities_compare_alike_in_both_modes(diff_dbs, pair, forced, tolerance):
+    # segmented mode failed on a DOUBLE holding inf or nan ('Could not convert string "inf" to
+    # DECIMAL(38,6)'); NaN equals NaN, inf equals inf (also within a tolerance)
+    inf, nan = float("inf"), float("nan")
+    ex = Example(
+        columns=[("k0", "int", "int", "int"), ("f", "float", "float", "float")],
+        nkeys=1,
+        source=[(0, inf), (1, -inf), (2, nan), (3, nan), (4, inf), (5, 1.0)],
+        target=[(0, inf), (1, -inf), (2, nan), (3, 1.0), (4, -inf), (5, 1.0)],
+        tolerance=tolerance,
+    )
+    fields = {"type": "row_diff", "key": "k0"} | ({"tolerance": tolerance} if tolerance else {})
+    out = run_check(diff_dbs, ex, *pair, fields, **forced)
+    assert _counts(out) == (0, 0, 2, {"f": 2})
+    assert check_pair(diff_dbs, ex, *pair) == []

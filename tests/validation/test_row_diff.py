@@ -261,8 +261,7 @@ def test_segmented_row_diff_shows_the_sql_that_ran(ws):
 
 def test_mode_chosen_by_cost_never_hides_a_small_float_change(ws, monkeypatch):
     # reading SQLite made to look expensive: within max_pull_rows, checksums are chosen by cost
-    # (same findings as a full pull) — except when a float column is compared exactly, where
-    # only a full pull sees a change below 10^-6
+    # (same findings as a full pull: a float change of 10^-9 too)
     from batchcore.dialects.sqlite import SQLiteDialect
     from batchcore.validation.checks import row_diff
 
@@ -275,7 +274,8 @@ def test_mode_chosen_by_cost_never_hides_a_small_float_change(ws, monkeypatch):
     assert text_only.details["mode"] == "segmented" and text_only.details["chosen_by"] == "cost"
     assert text_only.observed["changed"] == 1 and text_only.sample["rows"][0][1] == [17]
     exact = diff(ws, "{type: row_diff, table: c, key: k}")
-    assert exact.details["mode"] == "full"
+    # floats enter segment checksums exactly (Dialect.float_text): 1e-9 apart is seen
+    assert exact.details["mode"] == "segmented" and exact.details["chosen_by"] == "cost"
     assert exact.observed["changed"] == 2 and exact.observed["column_differences"] == {
         "v": 1,
         "x": 1,

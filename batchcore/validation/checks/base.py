@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 from batchcore.connections import DbConnection
 from batchcore.validation.anomaly import AnomalySpec
 from batchcore.validation.catalog import ColumnInfo, describe_table
+from batchcore.validation.compare import common_family
 from batchcore.validation.partition import PartitionBy
 from batchcore.validation.sqlguard import safe_where
 
@@ -348,6 +349,61 @@ class CompareCheck(QueryCheck):
             for side, t in (("target", self.table), ("source", self.source_table))
             for c in self.columns
         ]
+
+    def stored_families(
+        self, ctx: RunContext, families: dict[str, tuple[str, str, str]]
+    ) -> dict[str, tuple[str, str, str]]:
+        """`families` ({column: (source family, target family, common family)}) corrected for
+        what the values really are where a database may store another type than the declared
+        one (`Dialect.stored_kinds`: SQLite's type affinity lets an INTEGER, NUMERIC or untyped
+        column hold REAL 4.5 or TEXT '4.5'). For a column compared as numbers: some TEXT (or
+        BLOB) → the side is read like a declared text column (numbers as written, anything
+        else refused: `refuse_text_that_is_not_a_number`); else some REAL in an integer,
+        decimal or untyped column → that side is a float column (4.5 is 4.5, never rounded to
+        the other side's scale); an untyped column of integers only → integer. The common
+        family follows (`common_family`; float when TEXT and REAL are mixed). One scan per
+        such side; nothing runs for databases whose values have their declared type."""
+        numeric = ("decimal", "float", "integer")
+        probes: dict[str, dict[str, int]] = {}
+        for side, own in (("source", 0), ("target", 1)):
+            conn = ctx.conn(side)
+            d = conn.dialect
+            cols = [
+                c
+                for c, f in families.items()
+                if f[2] in (*numeric, "binary")
+                and f[own] in (*numeric, "binary")
+                and d.stored_kinds(d.quote(c)) is not None
+            ]
+            if not cols:
+                continue
+            table = self.table if side == "target" else self.source_table
+            sel = ", ".join(f"coalesce({d.stored_kinds(d.quote(c))}, 0)" for c in cols)
+            row = ctx.query(
+                side, f"SELECT {sel} FROM {conn.table_ref(table)}{self.where_sql(conn)}"
+            )[1][0]
+            probes[side] = {c: int(v or 0) for c, v in zip(cols, row, strict=True)}
+        out = dict(families)
+        for c, (s_fam, t_fam, common) in families.items():
+            fams = [s_fam, t_fam]
+            mixed = False
+            for own, side in enumerate(("source", "target")):
+                kinds = probes.get(side, {}).get(c)
+                if kinds is None:
+                    continue
+                if kinds & 2:
+                    fams[own] = "string"
+                    mixed = mixed or bool(kinds & 1)
+                elif kinds & 1 and fams[own] in ("integer", "decimal", "binary"):
+                    fams[own] = "float"
+                elif fams[own] == "binary":
+                    fams[own] = "integer"
+            if fams != [s_fam, t_fam]:
+                new = common_family(fams[0], fams[1])
+                if new == "string" and common in numeric:
+                    new = "decimal" if common == "integer" else common  # both read from text
+                out[c] = (fams[0], fams[1], "float" if mixed and new == "decimal" else new)
+        return out
 
     def refuse_text_that_is_not_a_number(
         self, ctx: RunContext, families: dict[str, tuple[str, str, str]]

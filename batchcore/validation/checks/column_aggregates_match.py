@@ -54,28 +54,32 @@ class ColumnAggregatesMatchCheck(CompareCheck):
             out += [m for m in wanted if m == "sum"]
         return out
 
-    def _plan(self, ctx: RunContext) -> list[tuple[str, str, str]]:
-        plan = []
+    def _families(self, ctx: RunContext) -> dict[str, tuple[str, str, str]]:
+        """{column: (source family, target family, common family)} as declared."""
+        out = {}
         for c in self.columns:
-            fam = common_family(
-                ctx.column("source", self.source_table, c).family,
-                ctx.column("target", self.table, c).family,
-            )
-            plan += [(c, m, fam) for m in self._metrics(fam)]
-        return plan
+            s = ctx.column("source", self.source_table, c).family
+            t = ctx.column("target", self.table, c).family
+            out[c] = (s, t, common_family(s, t))
+        return out
 
-    def _sql(self, ctx: RunContext, side: str, plan: list[tuple[str, str, str]]) -> str:
+    def _plan(self, fams: dict[str, tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+        return [(c, m, fams[c][2]) for c in self.columns for m in self._metrics(fams[c][2])]
+
+    def _sql(self, ctx: RunContext, side: str, plan: list[tuple[str, str, str]], fams: dict) -> str:
         conn = ctx.conn(side)
         d = conn.dialect
         table = self.table if side == "target" else self.source_table
         exprs = ["count(*)"]
         for c, m, common in plan:
-            fam = ctx.column(side, table, c).family
+            fam = fams[c][0 if side == "source" else 1]
             q = d.quote(c)
             if fam == "boolean" and common != "boolean":  # beside numbers: 0/1, like row_diff
                 q, fam = d.bool_to_int(q), "integer"
             elif fam == "string" and common in NUMERIC_FAMILIES:  # text read as numbers
                 q, fam = d.norm(q, fam, common), common
+            elif fam == "float" and common == "float":  # SQLite: REALs in an INTEGER column
+                q = d.text_to_number(q, "float")
             # dates and times compare as instants / as written (Dialect.ts_text), like row_diff
             ts = (
                 (fam if fam in (*TIME_FAMILIES, "string") else "timestamp")
@@ -100,23 +104,19 @@ class ColumnAggregatesMatchCheck(CompareCheck):
         return f"SELECT {', '.join(exprs)} FROM {conn.table_ref(table)}{self.where_sql(conn)}"
 
     def sql_preview(self, ctx: RunContext) -> str:
-        plan = self._plan(ctx)
-        return f"-- source\n{self._sql(ctx, 'source', plan)};\n-- target\n{self._sql(ctx, 'target', plan)}"
+        fams = self._families(ctx)
+        plan = self._plan(fams)
+        return (
+            f"-- source\n{self._sql(ctx, 'source', plan, fams)};\n"
+            f"-- target\n{self._sql(ctx, 'target', plan, fams)}"
+        )
 
     def run(self, ctx: RunContext) -> Outcome:
-        plan = self._plan(ctx)
-        self.refuse_text_that_is_not_a_number(
-            ctx,
-            {
-                c: (
-                    ctx.column("source", self.source_table, c).family,
-                    ctx.column("target", self.table, c).family,
-                    fam,
-                )
-                for c, _, fam in plan
-            },
-        )
-        s_sql, t_sql = self._sql(ctx, "source", plan), self._sql(ctx, "target", plan)
+        # values as stored (SQLite's affinity: REAL or TEXT in an INTEGER column), like row_diff
+        fams = self.stored_families(ctx, self._families(ctx))
+        plan = self._plan(fams)
+        self.refuse_text_that_is_not_a_number(ctx, fams)
+        s_sql, t_sql = self._sql(ctx, "source", plan, fams), self._sql(ctx, "target", plan, fams)
         s_vals = list(ctx.query("source", s_sql)[1][0])
         t_vals = list(ctx.query("target", t_sql)[1][0])
         rows: list[dict[str, Any]] = []

@@ -25,16 +25,18 @@ Both sides' values are normalised in their own database by the Dialect (`Dialect
 and times as canonical UTC / as-written text, booleans as 0/1). Tables up to `max_pull_rows`
 rows are read whole (normalised) and diffed in memory — unless, from 100,000 rows, comparing
 checksums is estimated cheaper from the dialects' measured costs (`Dialect.pull_us_per_value`,
-`checksum_us_per_value`: e.g. MySQL rows cross PyMySQL as Python tuples) and no float or decimal
-column is compared without a tolerance of at least 10^-6 (`details.chosen_by: cost`). Larger ones are split into hash buckets
+`checksum_us_per_value`: e.g. MySQL rows cross PyMySQL as Python tuples) and no decimal column
+of more than 6 decimals is compared without a tolerance of at least 10^-6
+(`details.chosen_by: cost`). Larger ones are split into hash buckets
 of the key (`segment_rows` rows each, default 1,000, at most 4,096 buckets: small buckets make a
 few scattered changes pull few rows, and the checksum query costs the same for 10 or 4,096
 groups); both databases answer per bucket its row count and two 32-bit sums from ONE md5 of
 each row's canonical text of the SAME normalised values (`Dialect.row_checksum_text`), and only
 buckets whose figures differ are read and diffed exactly. The two sides' queries run at the same
-time when source and target are different connections. Limit of that mode: float and decimal values enter the checksum rounded to 10^-6, so a
-bucket whose only change is smaller than that is not read; raise `max_pull_rows` for a full
-comparison. The result's `sql` is what ran: in that mode a leading comment (segments, which
+time when source and target are different connections. Floats enter the checksum exactly
+(`Dialect.float_text`: NaN, ±inf, or the double as an exponent and an integer); decimals as
+fixed-point text with 6 decimals, so a decimal column of more than 6 decimals is the one limit
+of that mode: a change below 10^-6 there is not seen, and `details.not_compared` says so. The result's `sql` is what ran: in that mode a leading comment (segments, which
 differed), the per-segment checksum query of each side, then the pull queries of the differing
 segments.
 """
@@ -169,7 +171,7 @@ class RowDiffCheck(CompareCheck):
     def run(self, ctx: RunContext) -> Outcome:
         values = self._value_columns(ctx)
         cols = [*self.keys, *values]
-        fams = self._families(ctx, cols)
+        fams = self.stored_families(ctx, self._families(ctx, cols))
         self.refuse_text_that_is_not_a_number(ctx, fams)
         key_plans = [self._plan(ctx, c, fams) for c in self.keys]
         value_plans = [self._plan(ctx, c, fams) for c in values]
@@ -182,8 +184,18 @@ class RowDiffCheck(CompareCheck):
         details: dict[str, Any] = {"key": self.keys, "columns": values}
         res = DiffResult()
         opts = dict(tolerance=self.spec.tolerance, sample_size=ctx.sample_size, out=res)
-        by_cost = biggest <= self.spec.max_pull_rows and self._checksums_cheaper(
-            ctx, counts, cols, fams
+        # decimals with more than 6 decimals enter segment checksums rounded to 10^-6
+        rounded = [
+            p.name
+            for p in (*key_plans, *value_plans)
+            if p.family == "decimal" and (p.scale or 0) > SCALE_DIGITS
+        ]
+        if (self.spec.tolerance or 0) >= 10**-SCALE_DIGITS:
+            rounded = []
+        by_cost = (
+            biggest <= self.spec.max_pull_rows
+            and not rounded
+            and self._checksums_cheaper(ctx, counts, cols, fams)
         )
         if biggest <= self.spec.max_pull_rows and not by_cost:
             details["mode"] = "full"
@@ -198,6 +210,15 @@ class RowDiffCheck(CompareCheck):
                 segments=n,
                 segments_differing=len(differing),
                 segments_pulled=differing,
+                **(
+                    {
+                        "not_compared": f"differences below 10^-6 in {', '.join(rounded)} "
+                        "(decimals with more than 6 decimals enter segment checksums rounded "
+                        "to 10^-6): raise max_pull_rows for an exact comparison"
+                    }
+                    if rounded
+                    else {}
+                ),
                 segment_sql=seg_sql,
             )
             details["chosen_by"] = "cost" if by_cost else "max_pull_rows"
@@ -243,15 +264,9 @@ class RowDiffCheck(CompareCheck):
         """True when comparing segment checksums is estimated cheaper than reading every row,
         for a table within max_pull_rows: from each dialect's measured costs per value
         (`pull_us_per_value`, `checksum_us_per_value`; the two sides run at once, so the slower
-        side counts). Never below COST_MIN_ROWS rows, and never when a float or decimal column
-        is compared without a tolerance of at least 10^-6: checksums round those to 10^-6, and
-        a full pull finds smaller differences (module doc)."""
+        side counts). Never below COST_MIN_ROWS rows (the caller also never picks checksums
+        for a decimal column of more than 6 decimals without a tolerance of 10^-6)."""
         if max(counts.values()) < COST_MIN_ROWS:
-            return False
-        if (
-            any(fams[c][2] in ("float", "decimal") for c in cols)
-            and (self.spec.tolerance or 0) < 10**-SCALE_DIGITS
-        ):
             return False
         values = {side: counts[side] * len(cols) for side in counts}
         dialect = {side: ctx.conn(side).dialect for side in counts}
