@@ -7,6 +7,7 @@ that run while the screenshots are taken. Screenshots: $BATCH_TEST_ARTIFACTS (se
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from types import SimpleNamespace
 
@@ -85,6 +86,14 @@ def test_job_details_of_a_real_run(page: Page, review_server, artifacts, scheme)
     page.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=30_000)
     page.get_by_text("Previous run", exact=True).click()
     expect(page.get_by_text("Passing in both runs (16)")).to_be_visible(timeout=30_000)
+    # the links to each pipeline's history show whole names, none cut
+    links = page.locator(".st-key-check-history-links a")
+    assert links.count() == 3  # job B ran airlines, airports and planes
+    for k in range(links.count()):
+        text = links.nth(k).inner_text()  # the icon's ligature name, then the label
+        assert re.search(r"Check history · \w+_validation$", text), text
+        for el in links.nth(k).locator("*").all():
+            assert el.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), text
     _shot(page, artifacts, f"20-job-details-review-{scheme}")
 
 
