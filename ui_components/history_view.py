@@ -102,14 +102,16 @@ def job_history_links(job: Any, eng: Any = None, limit: int = 8) -> None:
                 pipes.append(p)
     if not pipes:
         return
-    cols = st.columns(min(4, len(pipes[:limit])) or 1)
-    for i, (proj, pl) in enumerate(pipes[:limit]):
-        cols[i % len(cols)].page_link(
-            PAGE_URL,
-            label=f"Check history · {pl}",
-            query_params=pipeline_link(proj, pl),
-            icon=":material/timeline:",
-        )
+    # one wrapping row of links at their own width: whole names (fixed columns cut them)
+    with st.container(horizontal=True, wrap=True, gap="small", key="check-history-links"):
+        for proj, pl in pipes[:limit]:
+            st.page_link(
+                PAGE_URL,
+                label=f"Check history · {pl}",
+                query_params=pipeline_link(proj, pl),
+                icon=":material/timeline:",
+                width="content",
+            )
     if len(pipes) > limit:
         st.page_link(
             PAGE_URL,

@@ -27,7 +27,8 @@ CSS = """<style>
 .bo-grid{display:grid;gap:6px 14px;align-items:center;
   grid-template-columns:minmax(0,2.3fr) 7.2rem minmax(0,1.6fr) minmax(0,1fr) minmax(0,1.7fr)}
 .bo-grid>div{min-width:0;overflow-wrap:anywhere}
-.bo-grid code{font-size:0.78rem;padding:0 2px;display:inline-block}
+.bo-grid code{font-size:0.78rem;padding:0 2px;display:inline-block;max-width:100%;
+  white-space:normal;overflow-wrap:anywhere;word-break:break-all}
 .bo-sub{font-size:0.8rem;opacity:0.72}
 .bo-head{font-size:0.8rem;font-weight:600;opacity:0.65;
   padding:0 calc(ACTIONSpx + 2rem + 1px) 0 calc(1rem + 1px);margin-bottom:-0.25rem}

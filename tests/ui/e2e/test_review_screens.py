@@ -7,6 +7,7 @@ that run while the screenshots are taken. Screenshots: $BATCH_TEST_ARTIFACTS (se
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from types import SimpleNamespace
 
@@ -39,7 +40,8 @@ def review_server(tmp_path_factory, browser) -> Iterator[SimpleNamespace]:
             create_pending_job(
                 engine.store,
                 name,
-                [(f"pipeline_{k}_step", {"sleep_ms": 120_000}) for k in range(4 + i)],
+                # operation ids as long as real ones: "Running now" must wrap inside its column
+                [(f"pipeline_{k}_flights_validation", {"sleep_ms": 120_000}) for k in range(4 + i)],
                 max_parallel=2,
                 tags=["nightly"],
             )
@@ -84,6 +86,14 @@ def test_job_details_of_a_real_run(page: Page, review_server, artifacts, scheme)
     page.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=30_000)
     page.get_by_text("Previous run", exact=True).click()
     expect(page.get_by_text("Passing in both runs (16)")).to_be_visible(timeout=30_000)
+    # the links to each pipeline's history show whole names, none cut
+    links = page.locator(".st-key-check-history-links a")
+    assert links.count() == 3  # job B ran airlines, airports and planes
+    for k in range(links.count()):
+        text = links.nth(k).inner_text()  # the icon's ligature name, then the label
+        assert re.search(r"Check history · \w+_validation$", text), text
+        for el in links.nth(k).locator("*").all():
+            assert el.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), text
     _shot(page, artifacts, f"20-job-details-review-{scheme}")
 
 
@@ -102,12 +112,26 @@ def _columns_line_up_and_actions_are_whole(page: Page, width: int) -> None:
             box = items.nth(k).bounding_box()
             assert box["x"] + box["width"] <= width - 16, (name, box)
             assert items.nth(k).evaluate("e => e.scrollWidth <= e.clientWidth"), name
+    # no cell's content spills out of its column (a long operation id ran under Cancel)
+    for r in range(3):
+        row = rows.nth(r)
+        actions = page.get_by_text("Cancel", exact=True).nth(r).bounding_box()
+        cells = row.locator(":scope > div")
+        for i in range(cells.count()):
+            cell = cells.nth(i)
+            assert cell.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), (width, r, i)
+            box = cell.bounding_box()
+            for code in cell.locator("code").all():
+                c = code.bounding_box()
+                assert c["x"] + c["width"] <= box["x"] + box["width"] + 1, (width, r, i, c, box)
+                assert c["x"] + c["width"] <= actions["x"], (width, r, i, c, actions)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_active_jobs_at_1024(page: Page, review_server, artifacts, scheme):
     page.emulate_media(color_scheme=scheme)
-    for width, height in ((1024, 768), (1440, 900)):
+    # 1400–1440: the widths where "Running now" is a column of its own and narrowest
+    for width, height in ((1024, 768), (1200, 900), (1400, 900), (1440, 900)):
         page.set_viewport_size({"width": width, "height": height})
         _open(page, f"{review_server.url}/active", "Active Jobs")
         expect(page.get_by_text("retail reload").first).to_be_visible(timeout=30_000)
