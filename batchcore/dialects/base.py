@@ -224,11 +224,15 @@ class Dialect:
         # the logarithm's argument: 1 where the value has a text of its own (no log of 0 or inf)
         guard = re.sub(r"THEN '[^']*'", "THEN 1", special)
         safe = f"CASE {guard} WHEN {x} = 0 THEN 1 ELSE abs({x}) END"
-        e = f"floor(ln({safe}) / ln({two}))"
+        e = f"floor({self.ln(safe)} / {self.ln(two)})"
         h = f"floor((53 - {e}) / 2)"
         s = f"{x} * power({two}, {h}) * power({two}, 53 - {e} - {h})"
         text = self.concat([self.int_text(e), "':'", self.int_text(s)])
         return f"CASE {special} WHEN {x} = 0 THEN '0' ELSE {text} END"
+
+    def ln(self, expr: str) -> str:
+        """The natural logarithm of a positive double."""
+        return f"ln({expr})"
 
     def float_special_text(self, expr: str) -> str | None:
         """A CASE branch list (`WHEN ... THEN 'nan' ...`) giving the canonical text of the

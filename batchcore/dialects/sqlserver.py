@@ -80,6 +80,9 @@ class SQLServerDialect(Dialect):
             )
         return f"CONVERT(VARCHAR(26), CAST({expr} AS DATETIME2(6)), 121)"
 
+    def ln(self, expr: str) -> str:
+        return f"LOG({expr})"
+
     def decimal_text(self, expr: str) -> str:
         return self.to_text(f"CAST({expr} AS DECIMAL(38,6))")
 

@@ -285,3 +285,29 @@ def test_mode_chosen_by_cost_never_hides_a_small_float_change(ws, monkeypatch):
     monkeypatch.setattr(SQLiteDialect, "pull_us_per_value", 0.01)
     cheap_reads = diff(ws, "{type: row_diff, table: c, key: k, columns: [v]}")
     assert cheap_reads.details["mode"] == "full" and cheap_reads.observed["changed"] == 1
+
+
+def test_segmented_mode_says_what_it_cannot_see_in_decimals_of_more_than_6_decimals(tmp_path):
+    # the one class segment checksums round (10^-6): the result says so, full mode finds it
+    ws = make_ws(
+        tmp_path / "ws",
+        {"a": {"type": "duckdb", "path": "a.duckdb"}, "b": {"type": "duckdb", "path": "b.duckdb"}},
+        source="a",
+        target="b",
+    )
+    for name, v in (("a", "1.0000000001"), ("b", "1.0000000000")):
+        with open_connection(ws.connection(name)) as conn:
+            conn.execute("CREATE TABLE d (k INTEGER, x DECIMAL(38,10), f DOUBLE)")
+            conn.execute(f"INSERT INTO d VALUES (1, {v}, 0.5), (2, 2.5, 1.0)")
+    full = diff(ws, "{type: row_diff, table: d, key: k}")
+    assert full.observed["column_differences"] == {"x": 1}
+    assert "not_compared" not in full.details
+    seg = diff(ws, "{type: row_diff, table: d, key: k, max_pull_rows: 0, segment_rows: 100}")
+    assert seg.details["mode"] == "segmented"
+    assert "differences below 10^-6 in x" in seg.details["not_compared"]
+    assert "-- NOT COMPARED: differences below 10^-6 in x" in seg.sql
+    tolerant = diff(
+        ws,
+        "{type: row_diff, table: d, key: k, max_pull_rows: 0, segment_rows: 100, tolerance: 0.001}",
+    )
+    assert "not_compared" not in tolerant.details

@@ -428,8 +428,9 @@ class CompareCheck(QueryCheck):
                 rows = ctx.query(side, sql)[1]
                 if rows:
                     raise ValueError(
-                        f"column {c!r} of the {side} table {table!r} is text compared with a "
-                        f"number column, and holds text that is not a number: {str(rows[0][0])[:50]!r} "
+                        f"column {c!r} of the {side} table {table!r} is compared with a number "
+                        "column and holds text that is not a number: "
+                        f"{str(rows[0][0])[:50]!r} "
                         "(numbers are written like -12.5, without spaces or exponent)"
                     )
 

@@ -223,7 +223,9 @@ class RowDiffCheck(CompareCheck):
             )
             details["chosen_by"] = "cost" if by_cost else "max_pull_rows"
             sql = (
-                _segmented_header(counts, self.spec.max_pull_rows, n, differing, by_cost) + seg_sql
+                _segmented_header(counts, self.spec.max_pull_rows, n, differing, by_cost)
+                + (f"-- NOT COMPARED: {details['not_compared']}.\n" if rounded else "")
+                + seg_sql
             )
             for chunk in range(0, len(differing), PULL_SEGMENTS):
                 src, tgt, pulled = self._pull(
