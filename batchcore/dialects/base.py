@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 # A time part followed by a UTC offset or Z: "13:00:00+01:00", "13:00Z", "13:00:00.5 -0500".
 # (A date alone, "2024-03-01", must not read as an offset of -01.)
 OFFSET_REGEX = r"[0-9]:[0-9][0-9](:[0-9][0-9](\.[0-9]+)?)? ?(Z|[+-][0-9][0-9](:?[0-9][0-9])?)$"
-SCALE_DIGITS = 6  # float and decimal values enter segment checksums rounded to 10^-6
+SCALE_DIGITS = 6  # decimals enter segment checksums with at least 6 decimals (decimal_text)
+MAX_CHECKSUM_SCALE = 18  # ... and at most 18 (the in-memory diff compares DECIMAL(38, ≤18))
 
 
 class Dialect:
@@ -204,11 +205,13 @@ class Dialect:
         """TRUE for a non-NULL text value that is not a number as NUMBER_TEXT writes one."""
         return f"({expr} IS NOT NULL AND NOT {self.regex_full_match(expr, self.NUMBER_TEXT)})"
 
-    def decimal_text(self, expr: str) -> str:
-        """A number rounded to 10^-6 as fixed-point text with 6 decimals (`-2.250000`,
-        `0.000000` for -0), for float and decimal checksums. Cast, never multiplied: a BIGINT
-        or DECIMAL(38,6) times 10^6 overflows (MySQL, DuckDB), and SQLite saturates."""
-        return self.to_text(f"CAST({expr} AS DECIMAL(38,{SCALE_DIGITS}))")
+    def decimal_text(self, expr: str, scale: int = SCALE_DIGITS) -> str:
+        """A number as fixed-point text with exactly `scale` decimals (`-2.2500000000` at
+        scale 10, `0.0000000000` for -0; NULL stays NULL), identical across dialects for equal
+        values at that scale, for decimal checksums. Exact for a value of at most `scale`
+        decimals (the caller passes the column pair's common scale). Cast, never multiplied:
+        a BIGINT or DECIMAL(38,s) times 10^s overflows (MySQL, DuckDB), and SQLite saturates."""
+        return self.to_text(f"CAST({expr} AS DECIMAL(38,{scale}))")
 
     def float_text(self, expr: str) -> str:
         """The EXACT text of a number read as the database's double (NULL stays NULL): `0` for
@@ -251,24 +254,25 @@ class Dialect:
         """An integer as decimal digits."""
         return self.to_text(f"CAST({expr} AS BIGINT)")
 
-    def canonical_text(self, normed: str, common: str) -> str:
+    def canonical_text(self, normed: str, common: str, scale: int | None = None) -> str:
         """The text of a normalised value (`norm`) that is identical across dialects when the
-        values are equal (NULL stays NULL). Float and decimal values are written rounded to
-        10^-6 with 6 decimals (`decimal_text`)."""
+        values are equal (NULL stays NULL). Floats exactly (`float_text`); decimals as
+        fixed-point text with `scale` decimals (`decimal_text`; default SCALE_DIGITS): exact
+        when `scale` is the column pair's common scale."""
         if common in TIME_FAMILIES:
             return normed
         if common == "float":
             return self.float_text(normed)
         if common == "decimal":
-            return self.decimal_text(normed)
+            return self.decimal_text(normed, SCALE_DIGITS if scale is None else scale)
         if common == "integer":
             return self.int_text(normed)
         return self.to_text(normed)
 
-    def row_checksum_text(self, parts: Sequence[tuple[str, str]]) -> str:
-        """One unambiguous text of several normalised values [(normed expr, common family)]:
-        NULL → `-`, a value → `<length>:<text>` (module doc)."""
-        return self.concat([self.frame(self.canonical_text(n, fam)) for n, fam in parts])
+    def row_checksum_text(self, parts: Sequence[tuple[str, str, int | None]]) -> str:
+        """One unambiguous text of several normalised values [(normed expr, common family,
+        decimal scale or None)]: NULL → `-`, a value → `<length>:<text>` (module doc)."""
+        return self.concat([self.frame(self.canonical_text(n, fam, sc)) for n, fam, sc in parts])
 
     def framed_concat(self, texts: Sequence[str]) -> str:
         """`row_checksum_text` of values already in canonical text (`canonical_text`), given as

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from batchcore.dialects.base import OFFSET_REGEX, Dialect
+from batchcore.dialects.base import OFFSET_REGEX, SCALE_DIGITS, Dialect
 
 _FMT = "'%Y-%m-%d %H:%M:%S.%f'"
 
@@ -58,10 +58,10 @@ class DuckDBDialect(Dialect):
     def hex_to_int(self, hex_expr: str) -> str:
         return f"CAST(('0x' || {hex_expr}) AS BIGINT)"
 
-    def decimal_text(self, expr: str) -> str:
+    def decimal_text(self, expr: str, scale: int = SCALE_DIGITS) -> str:
         # through the value's text: DuckDB's DOUBLE → DECIMAL cast is off in the last digits
         # (-98765432109876.5 → -98765432109876.494336), so two doubles could share a text
-        return self.to_text(f"CAST(CAST({expr} AS VARCHAR) AS DECIMAL(38,6))")
+        return self.to_text(f"CAST(CAST({expr} AS VARCHAR) AS DECIMAL(38,{scale}))")
 
     def float_special_text(self, expr: str) -> str | None:
         x = f"CAST({expr} AS DOUBLE)"

@@ -78,15 +78,19 @@ class PostgresDialect(Dialect):
     def min_max_expr(self, expr: str, family: str) -> str:
         return f'({expr} COLLATE "C")' if family == "string" else expr
 
-    def decimal_text(self, expr: str) -> str:
-        # the base spelling's text; a value below 9·10^12 is written through a BIGINT of
-        # micro-units (measured 1.4x cheaper than through NUMERIC on a float column)
-        r = f"CAST(round({expr} * {10**SCALE_DIGITS}) AS BIGINT)"
+    def decimal_text(self, expr: str, scale: int = SCALE_DIGITS) -> str:
+        # the base spelling's text; a value below 9·10^(18-scale) is written through a BIGINT
+        # of 10^-scale units (measured 1.4x cheaper than through NUMERIC on a float column)
+        if scale <= 0:
+            return super().decimal_text(expr, scale)
+        unit = 10**scale
+        r = f"CAST(round({expr} * {unit}) AS BIGINT)"
         return (
-            f"CASE WHEN abs({expr}) < 9e12 THEN (CASE WHEN {r} < 0 THEN '-' ELSE '' END) || "
-            f"CAST(abs({r}) / {10**SCALE_DIGITS} AS TEXT) || '.' || "
-            f"lpad(CAST(abs({r}) % {10**SCALE_DIGITS} AS TEXT), {SCALE_DIGITS}, '0') "
-            f"ELSE {super().decimal_text(expr)} END"
+            f"CASE WHEN abs({expr}) < {9 * 10 ** (18 - scale)} "
+            f"THEN (CASE WHEN {r} < 0 THEN '-' ELSE '' END) || "
+            f"CAST(abs({r}) / {unit} AS TEXT) || '.' || "
+            f"lpad(CAST(abs({r}) % {unit} AS TEXT), {scale}, '0') "
+            f"ELSE {super().decimal_text(expr, scale)} END"
         )
 
     def hex_to_int(self, hex_expr: str) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from batchcore.dialects.base import Dialect
+from batchcore.dialects.base import SCALE_DIGITS, Dialect
 from batchcore.dialects.types import clean_type, generic_family
 
 _REGEX_CACHE: dict[str, re.Pattern] = {}
@@ -158,11 +158,14 @@ class SQLiteDialect(Dialect):
     def hex_to_int(self, hex_expr: str) -> str:
         return f"hex_to_int({hex_expr})"
 
-    def decimal_text(self, expr: str) -> str:
-        # integers exactly (a REAL has 53 bits); reals rounded to 6 decimals (+ 0.0: no -0)
+    def decimal_text(self, expr: str, scale: int = SCALE_DIGITS) -> str:
+        # integers exactly (a REAL has 53 bits); reals rounded to `scale` decimals (round
+        # first, then + 0.0: a tiny negative value is written 0, never -0)
+        zeros = "." + "0" * scale if scale else ""
         return (
-            f"CASE WHEN typeof({expr}) = 'integer' THEN CAST({expr} AS TEXT) || '.000000' "
-            f"WHEN {expr} IS NOT NULL THEN printf('%.6f', CAST({expr} AS REAL) + 0.0) END"
+            f"CASE WHEN typeof({expr}) = 'integer' THEN CAST({expr} AS TEXT) || '{zeros}' "
+            f"WHEN {expr} IS NOT NULL "
+            f"THEN printf('%.{scale}f', round(CAST({expr} AS REAL), {scale}) + 0.0) END"
         )
 
     def float_text(self, expr: str) -> str:

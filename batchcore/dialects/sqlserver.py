@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from batchcore.dialects.base import Dialect
+from batchcore.dialects.base import SCALE_DIGITS, Dialect
 
 
 class SQLServerDialect(Dialect):
@@ -83,8 +83,8 @@ class SQLServerDialect(Dialect):
     def ln(self, expr: str) -> str:
         return f"LOG({expr})"
 
-    def decimal_text(self, expr: str) -> str:
-        return self.to_text(f"CAST({expr} AS DECIMAL(38,6))")
+    def decimal_text(self, expr: str, scale: int = SCALE_DIGITS) -> str:
+        return self.to_text(f"CAST({expr} AS DECIMAL(38,{scale}))")
 
     def now_local_text(self) -> str:
         return self.ts_text("SYSDATETIME()", "timestamp")

@@ -58,6 +58,24 @@ DECIMALS = [
     "99999999999999999999.999999",
     "123456789012345678901234567890.5",
 ]
+# decimals of up to 10 decimals (DECIMAL(38,10) / NUMERIC(30,12) columns; segment checksums
+# once rounded them to 10^-6), 10^-9 and 10^-10 apart; at most 15 significant digits (SQLite
+# holds them as doubles)
+FINE_DECIMALS = [
+    "0",
+    "-0",
+    "1.000000001",
+    "1.000000002",
+    "1.0000000010",
+    "1",
+    "0.000000001",
+    "-0.000000001",
+    "0.0000000001",
+    "12345.6789012345",
+    "12345.6789012346",
+    "-98765.4321098765",
+    "99999.9999999999",
+]
 FLOATS = [0.0, -0.0, 1.5, 0.1, -2.25, 3.0, 123456.789, 1e15, 0.001, -7.0, 2.0**40]
 # doubles apart by less than 10^-6 (segment checksums once rounded them to 10^-6), and tiny
 FLOATS += [0.1 + 0.2, 0.3, 1.0000001, 1.0, 1.0000000000000002, 1e-300, 5e-324]
@@ -101,6 +119,12 @@ COLUMN_PAIRS = [
     ("numtext", "dec", "text"),
     ("numtext", "text", "dec"),
     ("dec", "dec", "dec"),
+    ("finedec", "dec10", "dec10"),
+    ("finedec", "dec10", "dec12"),
+    ("finedec", "dec12", "dec10"),
+    ("finedec", "dec", "dec10"),
+    ("int", "int", "dec10"),
+    ("int", "dec10", "int"),
     ("dec", "dec", "float"),
     ("dec", "float", "dec"),
     ("float", "float", "float"),
@@ -215,6 +239,11 @@ def values(kind: str, src_type: str, tgt_type: str, side_type: str | None = None
         if "float" in (src_type, tgt_type):
             ds = [d for d in ds if abs(d) < Decimal(10) ** 15]
         return st.sampled_from(ds)
+    if kind == "finedec":
+        ds = [Decimal(x) for x in FINE_DECIMALS]
+        if "dec" in (src_type, tgt_type):  # a DECIMAL(38,6) side holds 6 decimals
+            ds = [d for d in ds if d == round(d, 6)] + [Decimal("1.000001"), Decimal("-2.5")]
+        return st.sampled_from(ds)
     if kind == "float":
         return st.sampled_from(FLOATS) | st.sampled_from(FLOAT_SPECIALS)
     if kind == "float_finite":
@@ -248,6 +277,9 @@ def _changed(kind: str, v, tolerance: float | None):
         steps = [1.0, -0.5, 1e-7, 2.0**-40]  # and steps below 10^-6
         if tolerance:
             steps += [tolerance / 10, 10 * tolerance]
+        return st.sampled_from(steps).map(lambda s: v + s)
+    if kind == "finedec" and v is not None:  # steps below 10^-6 (10^-9, 10^-10)
+        steps = [Decimal("1e-9"), Decimal("-1e-9"), Decimal("1e-10")]
         return st.sampled_from(steps).map(lambda s: v + s)
     return st.none() if v is not None else st.just(None)
 

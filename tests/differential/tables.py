@@ -2,7 +2,8 @@
 as each database stores them.
 
 A generated column has a *logical kind* (what its values are) and, per side, a *type key*
-(what the column is declared as in that side's database): `int`, `dec`, `float`, `text`,
+(what the column is declared as in that side's database): `int`, `dec` (6 decimals), `dec10` /
+`dec12` (DECIMAL(38,10) / NUMERIC(30,12)), `float`, `text`,
 `date`, `ts` (naive timestamp), `tstz` (an instant: TIMESTAMPTZ, MySQL TIMESTAMP, and in SQLite,
 which has no timestamp type, TEXT holding a UTC offset), `tstext` (TEXT holding a UTC offset in
 every database) and `bool`.
@@ -26,6 +27,8 @@ TYPES: dict[str, dict[str, str]] = {
         "untyped": "DOUBLE",
         "int": "BIGINT",
         "dec": "DECIMAL(38,6)",
+        "dec10": "DECIMAL(38,10)",
+        "dec12": "DECIMAL(30,12)",
         "float": "DOUBLE",
         "text": "VARCHAR",
         "date": "DATE",
@@ -40,6 +43,8 @@ TYPES: dict[str, dict[str, str]] = {
         "untyped": "",  # no declared type: values stay as written (TEXT ' 3' too)
         "int": "INTEGER",
         "dec": "NUMERIC(38,6)",
+        "dec10": "NUMERIC(38,10)",
+        "dec12": "NUMERIC(30,12)",
         "float": "REAL",
         "text": "TEXT",
         "date": "DATE",
@@ -54,6 +59,8 @@ TYPES: dict[str, dict[str, str]] = {
         "untyped": "DOUBLE PRECISION",
         "int": "BIGINT",
         "dec": "NUMERIC(38,6)",
+        "dec10": "NUMERIC(38,10)",
+        "dec12": "NUMERIC(30,12)",
         "float": "DOUBLE PRECISION",
         "text": "TEXT",
         "date": "DATE",
@@ -68,6 +75,8 @@ TYPES: dict[str, dict[str, str]] = {
         "untyped": "DOUBLE",
         "int": "BIGINT",
         "dec": "DECIMAL(38,6)",
+        "dec10": "DECIMAL(38,10)",
+        "dec12": "DECIMAL(30,12)",
         "float": "DOUBLE",
         "text": "VARCHAR(200)",
         "date": "DATE",
@@ -86,6 +95,8 @@ FAMILY = {
     "untyped": "float",  # DOUBLE outside SQLite
     "int": "integer",
     "dec": "decimal",
+    "dec10": "decimal",
+    "dec12": "decimal",
     "float": "float",
     "text": "string",
     "date": "date",

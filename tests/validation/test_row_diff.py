@@ -287,27 +287,43 @@ def test_mode_chosen_by_cost_never_hides_a_small_float_change(ws, monkeypatch):
     assert cheap_reads.details["mode"] == "full" and cheap_reads.observed["changed"] == 1
 
 
-def test_segmented_mode_says_what_it_cannot_see_in_decimals_of_more_than_6_decimals(tmp_path):
-    # the one class segment checksums round (10^-6): the result says so, full mode finds it
+def test_segmented_mode_sees_decimals_of_more_than_6_decimals_exactly(tmp_path):
+    # decimals enter segment checksums at the column pair's common scale (Dialect.decimal_text):
+    # 10^-10 apart in DECIMAL(38,10) is seen in both modes; only past 18 decimals the
+    # checksum rounds, and the result says so
     ws = make_ws(
         tmp_path / "ws",
         {"a": {"type": "duckdb", "path": "a.duckdb"}, "b": {"type": "duckdb", "path": "b.duckdb"}},
         source="a",
         target="b",
     )
-    for name, v in (("a", "1.0000000001"), ("b", "1.0000000000")):
+    for name, v, w in (("a", "1.0000000001", "0.1"), ("b", "1.0000000000", "0.1")):
         with open_connection(ws.connection(name)) as conn:
-            conn.execute("CREATE TABLE d (k INTEGER, x DECIMAL(38,10), f DOUBLE)")
-            conn.execute(f"INSERT INTO d VALUES (1, {v}, 0.5), (2, 2.5, 1.0)")
+            conn.execute("CREATE TABLE d (k INTEGER, x DECIMAL(38,10), f DOUBLE, i BIGINT)")
+            conn.execute(f"INSERT INTO d VALUES (1, {v}, 0.5, 7), (2, 2.5, 1.0, 8)")
+            conn.execute("CREATE TABLE e (k INTEGER, y DECIMAL(38,20))")
+            conn.execute(f"INSERT INTO e VALUES (1, {w})")
+            # an integer beside DECIMAL(38,10) compares at scale 10
+            m_i = (
+                "CAST(i + CASE WHEN k = 2 THEN 0.0000000001 ELSE 0 END AS DECIMAL(38,10))"
+                if name == "a"
+                else "i"
+            )
+            conn.execute(f"CREATE TABLE m AS SELECT k, {m_i} AS i FROM d")
     full = diff(ws, "{type: row_diff, table: d, key: k}")
     assert full.observed["column_differences"] == {"x": 1}
-    assert "not_compared" not in full.details
     seg = diff(ws, "{type: row_diff, table: d, key: k, max_pull_rows: 0, segment_rows: 100}")
-    assert seg.details["mode"] == "segmented"
-    assert "differences below 10^-6 in x" in seg.details["not_compared"]
-    assert "-- NOT COMPARED: differences below 10^-6 in x" in seg.sql
+    assert seg.details["mode"] == "segmented" and seg.details["segments_differing"] == 1
+    assert seg.observed["column_differences"] == {"x": 1}
+    assert "not_compared" not in seg.details and "NOT COMPARED" not in seg.sql
+    mixed = diff(ws, "{type: row_diff, table: m, key: k, max_pull_rows: 0, segment_rows: 100}")
+    assert mixed.details["segments_differing"] == 1
+    assert mixed.observed["changed"] == 1 and mixed.sample["rows"][0][1] == [2]
+    past = diff(ws, "{type: row_diff, table: e, key: k, max_pull_rows: 0, segment_rows: 100}")
+    assert "differences below 10^-18 in y" in past.details["not_compared"]
+    assert "-- NOT COMPARED: differences below 10^-18 in y" in past.sql
     tolerant = diff(
         ws,
-        "{type: row_diff, table: d, key: k, max_pull_rows: 0, segment_rows: 100, tolerance: 0.001}",
+        "{type: row_diff, table: e, key: k, max_pull_rows: 0, segment_rows: 100, tolerance: 0.001}",
     )
     assert "not_compared" not in tolerant.details

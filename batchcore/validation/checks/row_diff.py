@@ -26,7 +26,7 @@ and times as canonical UTC / as-written text, booleans as 0/1). Tables up to `ma
 rows are read whole (normalised) and diffed in memory — unless, from 100,000 rows, comparing
 checksums is estimated cheaper from the dialects' measured costs (`Dialect.pull_us_per_value`,
 `checksum_us_per_value`: e.g. MySQL rows cross PyMySQL as Python tuples) and no decimal column
-of more than 6 decimals is compared without a tolerance of at least 10^-6
+of more than 18 decimals is compared without a tolerance of at least 10^-18
 (`details.chosen_by: cost`). Larger ones are split into hash buckets
 of the key (`segment_rows` rows each, default 1,000, at most 4,096 buckets: small buckets make a
 few scattered changes pull few rows, and the checksum query costs the same for 10 or 4,096
@@ -34,9 +34,11 @@ groups); both databases answer per bucket its row count and two 32-bit sums from
 each row's canonical text of the SAME normalised values (`Dialect.row_checksum_text`), and only
 buckets whose figures differ are read and diffed exactly. The two sides' queries run at the same
 time when source and target are different connections. Floats enter the checksum exactly
-(`Dialect.float_text`: NaN, ±inf, or the double as an exponent and an integer); decimals as
-fixed-point text with 6 decimals, so a decimal column of more than 6 decimals is the one limit
-of that mode: a change below 10^-6 there is not seen, and `details.not_compared` says so. The result's `sql` is what ran: in that mode a leading comment (segments, which
+(`Dialect.float_text`: NaN, ±inf, or the double as an exponent and an integer); decimals
+exactly, as fixed-point text with the column pair's common scale (`_checksum_scale`: at least
+6, at most 18 decimals; `Dialect.decimal_text`), so a decimal column of more than 18 decimals
+is the one limit of that mode: a change below 10^-18 there is not seen, and
+`details.not_compared` says so. The result's `sql` is what ran: in that mode a leading comment (segments, which
 differed), the per-segment checksum query of each side, then the pull queries of the differing
 segments.
 """
@@ -50,7 +52,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictStr, field_validator
 
-from batchcore.dialects.base import SCALE_DIGITS
+from batchcore.dialects.base import MAX_CHECKSUM_SCALE, SCALE_DIGITS
 from batchcore.jsonutil import to_jsonable
 from batchcore.validation.checks.base import (
     ColumnName,
@@ -168,6 +170,15 @@ class RowDiffCheck(CompareCheck):
             scale = max(scale or 0, 6)  # text read as DECIMAL(38,6) (Dialect.text_to_number)
         return ColumnPlan(c, fams[c][2], scale)
 
+    def _checksum_scale(self, ctx: RunContext, c: str, fams: dict) -> int | None:
+        """The decimals column `c` enters segment checksums with (Dialect.canonical_text):
+        its pair's common scale (`_plan`), at least SCALE_DIGITS and at most
+        MAX_CHECKSUM_SCALE; None for a column that is not a decimal."""
+        plan = self._plan(ctx, c, fams)
+        if plan.family != "decimal":
+            return None
+        return min(max(plan.scale or 0, SCALE_DIGITS), MAX_CHECKSUM_SCALE)
+
     def run(self, ctx: RunContext) -> Outcome:
         values = self._value_columns(ctx)
         cols = [*self.keys, *values]
@@ -184,13 +195,14 @@ class RowDiffCheck(CompareCheck):
         details: dict[str, Any] = {"key": self.keys, "columns": values}
         res = DiffResult()
         opts = dict(tolerance=self.spec.tolerance, sample_size=ctx.sample_size, out=res)
-        # decimals with more than 6 decimals enter segment checksums rounded to 10^-6
+        # decimals enter segment checksums exactly at their common scale, up to
+        # MAX_CHECKSUM_SCALE decimals: a column of more is rounded there
         rounded = [
             p.name
             for p in (*key_plans, *value_plans)
-            if p.family == "decimal" and (p.scale or 0) > SCALE_DIGITS
+            if p.family == "decimal" and (p.scale or 0) > MAX_CHECKSUM_SCALE
         ]
-        if (self.spec.tolerance or 0) >= 10**-SCALE_DIGITS:
+        if (self.spec.tolerance or 0) >= 10**-MAX_CHECKSUM_SCALE:
             rounded = []
         by_cost = (
             biggest <= self.spec.max_pull_rows
@@ -212,9 +224,10 @@ class RowDiffCheck(CompareCheck):
                 segments_pulled=differing,
                 **(
                     {
-                        "not_compared": f"differences below 10^-6 in {', '.join(rounded)} "
-                        "(decimals with more than 6 decimals enter segment checksums rounded "
-                        "to 10^-6): raise max_pull_rows for an exact comparison"
+                        "not_compared": f"differences below 10^-{MAX_CHECKSUM_SCALE} in "
+                        f"{', '.join(rounded)} (decimals with more than {MAX_CHECKSUM_SCALE} "
+                        f"decimals enter segment checksums rounded to 10^-{MAX_CHECKSUM_SCALE}"
+                        "): raise max_pull_rows for an exact comparison"
                     }
                     if rounded
                     else {}
@@ -267,7 +280,8 @@ class RowDiffCheck(CompareCheck):
         for a table within max_pull_rows: from each dialect's measured costs per value
         (`pull_us_per_value`, `checksum_us_per_value`; the two sides run at once, so the slower
         side counts). Never below COST_MIN_ROWS rows (the caller also never picks checksums
-        for a decimal column of more than 6 decimals without a tolerance of 10^-6)."""
+        for a decimal column of more than MAX_CHECKSUM_SCALE decimals without a tolerance of
+        10^-MAX_CHECKSUM_SCALE)."""
         if max(counts.values()) < COST_MIN_ROWS:
             return False
         values = {side: counts[side] * len(cols) for side in counts}
@@ -319,7 +333,7 @@ class RowDiffCheck(CompareCheck):
         # key's texts (the same text _bucket_expr builds); then the sums of two 32-bit parts
         normed = self._normed(ctx, side, cols, fams)
         canon = ", ".join(
-            f"{d.canonical_text(e, fams[c][2])} AS t{i}"
+            f"{d.canonical_text(e, fams[c][2], self._checksum_scale(ctx, c, fams))} AS t{i}"
             for i, (e, c) in enumerate(zip(normed, cols, strict=True))
         )
         inner = (
@@ -361,7 +375,12 @@ class RowDiffCheck(CompareCheck):
         """The columns' checksum text (Dialect.row_checksum_text of the normalised values)."""
         d = ctx.conn(side).dialect
         normed = self._normed(ctx, side, cols, fams)
-        return d.row_checksum_text([(e, fams[c][2]) for e, c in zip(normed, cols, strict=True)])
+        return d.row_checksum_text(
+            [
+                (e, fams[c][2], self._checksum_scale(ctx, c, fams))
+                for e, c in zip(normed, cols, strict=True)
+            ]
+        )
 
     def _hash32(self, ctx: RunContext, side: str, cols: list[str], fams: dict, part: int) -> str:
         """32 bits (hex digits 8·part+1 .. 8·part+8) of the md5 of the columns' checksum text."""
