@@ -52,6 +52,7 @@ class Event(StrEnum):
     PARTIAL_SUCCESS = "partial_success"  # some operations failed
     ERROR = "error"  # an operation could not run (failure_kind 'error')
     RECOVERED = "recovered"  # a schedule's first completed job after failed ones
+    ANOMALY = "anomaly"  # a learned alert band judged a check outside (issue 15)
     CANCELLED = "cancelled"
     COMPLETED = "completed"  # every completed job (for channels that want them all)
 

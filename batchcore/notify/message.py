@@ -2,11 +2,14 @@
 
 A job's events: `cancelled`; `failed` or `partial_success` (its final status) plus `error` when
 an operation could not run; `completed`, plus `recovered` when it is a schedule's first
-completed job after failed or partially successful ones. The message's headline event is the
-most serious one: error > failed > partial_success > cancelled > recovered > completed.
+completed job after failed or partially successful ones; plus `anomaly` (whatever the status)
+when a learned alert band judged a check of its latest attempts outside (issue 15). The
+message's headline event is the most serious one:
+error > failed > partial_success > anomaly > cancelled > recovered > completed.
 
 One message per job and channel: job name, status, counts, the worst checks (at most
-MAX_CHECKS, with failed rows and pass rate), the operations that could not run (at most
+MAX_CHECKS, with failed rows and pass rate; an anomalous check with its value, band and
+reason), the operations that could not run (at most
 MAX_ERRORS), and a link to Job Details. Rendered as plain text (email), Slack's incoming-webhook
 shape, or JSON (the message itself plus `text`).
 """
@@ -27,6 +30,7 @@ SEVERITY = (
     Event.ERROR,
     Event.FAILED,
     Event.PARTIAL_SUCCESS,
+    Event.ANOMALY,
     Event.CANCELLED,
     Event.RECOVERED,
     Event.COMPLETED,
@@ -35,6 +39,7 @@ HEADLINES = {
     Event.ERROR: "COULD NOT RUN",
     Event.FAILED: "FAILED",
     Event.PARTIAL_SUCCESS: "PARTIAL SUCCESS",
+    Event.ANOMALY: "ANOMALY",
     Event.CANCELLED: "CANCELLED",
     Event.RECOVERED: "RECOVERED",
     Event.COMPLETED: "COMPLETED",
@@ -43,9 +48,12 @@ HEADLINES = {
 BAD = {"failed", "partial_success"}
 
 
-def job_events(status: str, could_not_run: int, previous: str | None) -> list[Event]:
+def job_events(
+    status: str, could_not_run: int, previous: str | None, anomalies: int = 0
+) -> list[Event]:
     """The events of a job that ended with `status` (`previous`: the final status of its
-    schedule's previous job, None when it has none), most serious first."""
+    schedule's previous job, None when it has none; `anomalies`: checks of its latest attempts
+    a learned band judged outside), most serious first."""
     events: set[Event] = set()
     if status == "cancelled":
         events.add(Event.CANCELLED)
@@ -57,6 +65,8 @@ def job_events(status: str, could_not_run: int, previous: str | None) -> list[Ev
             events.add(Event.RECOVERED)
     if could_not_run and status != "cancelled":
         events.add(Event.ERROR)
+    if anomalies:
+        events.add(Event.ANOMALY)
     return [e for e in SEVERITY if e in events]
 
 
@@ -96,9 +106,12 @@ def build_message(
     failed_checks: int,
     schedule: dict[str, Any] | None,
     base_url: str,
+    anomalies: int = 0,
 ) -> dict[str, Any]:
     """The message about one job (JSON-ready; no secret in it). `job`: store.notifications
-    .job_facts; `checks`: worst_checks; `schedule`: {"schedule_id", "name", "planned_at"}."""
+    .job_facts; `checks`: worst_checks; `schedule`: {"schedule_id", "name", "planned_at"};
+    `anomalies`: how many checks a learned band judged outside (store.notifications
+    .anomalous_checks)."""
     event = events[0] if events else Event.COMPLETED
     return {
         "event": event.value,
@@ -123,6 +136,7 @@ def build_message(
             "planned_at": _iso(schedule.get("planned_at")),
         },
         "failed_checks": failed_checks,
+        "anomalous_checks": anomalies,
         "worst_checks": [
             {
                 "operation_id": c["operation_id"],
@@ -138,6 +152,7 @@ def build_message(
                 "pass_rate": c.get("pass_rate"),
                 "threshold": c.get("threshold"),
                 "error": clip(c["error"], MAX_ERROR_CHARS) if c.get("error") else None,
+                "anomaly": c.get("anomaly"),
             }
             for c in checks[:MAX_CHECKS]
         ],
@@ -159,6 +174,7 @@ def test_message(channel: str, base_url: str) -> dict[str, Any]:
         "counts": None,
         "schedule": None,
         "failed_checks": 0,
+        "anomalous_checks": 0,
         "worst_checks": [],
         "could_not_run": [],
         "url": base_url.rstrip("/") + "/",
@@ -183,6 +199,8 @@ def check_line(c: dict[str, Any]) -> str:
         else "failed"
     )
     warn = " [warn]" if c.get("severity") == "warn" else ""
+    if c.get("anomaly"):  # the band's reason holds the value, the band and by how much
+        return f"{who}{c['check_name']}{where}: anomaly: {c['anomaly']['reason']}{warn}"
     return f"{who}{c['check_name']}{where}: {counts} (pass rate {_pct(c.get('pass_rate'))}){warn}"
 
 
@@ -212,6 +230,9 @@ def lines(message: dict[str, Any]) -> list[str]:
             else "Failed checks:"
         )
         out += [f"  - {check_line(c)}" for c in message["worst_checks"]]
+    if message.get("anomalous_checks"):
+        n = message["anomalous_checks"]
+        out.append(f"Anomalies: {n} check{'s' if n != 1 else ''} outside the learned band.")
     if message["could_not_run"]:
         out.append("Could not run:")
         out += [f"  - {e['operation_id']}: {e['error']}" for e in message["could_not_run"]]

@@ -185,7 +185,8 @@ class Notifier:
                 }
                 previous = sq.previous_outcome(cur, run["schedule_id"], run["planned_at"])
             checks, failed_checks = nq.worst_checks(cur, job_id)
-        events = job_events(job["status"], job["counts"]["could_not_run"], previous)
+            anomalies = nq.anomalous_checks(cur, job_id)
+        events = job_events(job["status"], job["counts"]["could_not_run"], previous, anomalies)
         wanted: dict[str, list[str]] = {}
         for i, rule in enumerate(cfg.rules):
             if rule_matches(rule, job, events, schedule):
@@ -194,7 +195,13 @@ class Notifier:
         deliveries = []
         if wanted:
             message = build_message(
-                job, events, checks, failed_checks, schedule, self.engine.settings.base_url
+                job,
+                events,
+                checks,
+                failed_checks,
+                schedule,
+                self.engine.settings.base_url,
+                anomalies,
             )
             for ch, rules in wanted.items():
                 deliveries.append(

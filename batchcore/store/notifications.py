@@ -331,20 +331,43 @@ def could_not_run(cur, job_id: str) -> list[dict[str, str]]:
     return [{"operation_id": r[0], "error": r[1]} for r in rows]
 
 
+_LATEST = """c.job_id = ? AND c.attempt = (SELECT max(attempt) FROM check_results c2
+                               WHERE c2.job_id = c.job_id AND c2.operation_id = c.operation_id)"""
+_IS_ANOMALY = "coalesce(json_extract_string(c.observed, '$.anomaly.state') = 'anomaly', false)"
+
+
+def anomalous_checks(cur, job_id: str) -> int:
+    """How many checks of the job's latest attempts a learned band judged outside (the verdict
+    `observed.anomaly.state = 'anomaly'`; 'learning', 'normal' and 'no_value' do not count)."""
+    return int(
+        cur.execute(
+            f"SELECT count(*) FROM check_results c WHERE {_LATEST} AND {_IS_ANOMALY}", [job_id]
+        ).fetchall()[0][0]
+    )
+
+
 def worst_checks(cur, job_id: str, limit: int = 5) -> tuple[list[dict[str, Any]], int]:
     """The failed checks of the job's latest attempts, worst first (checks that errored, then
-    error severity before warn, lowest pass rate, most failed rows), at most `limit`; and how
-    many checks failed in all."""
-    base = """FROM check_results c WHERE c.job_id = ? AND NOT c.passed
-              AND c.attempt = (SELECT max(attempt) FROM check_results c2
-                               WHERE c2.job_id = c.job_id AND c2.operation_id = c.operation_id)"""
+    error severity before warn, then within a severity the anomalies a learned band found (their
+    pass rate says nothing of the band), lowest pass rate, most failed rows), at most `limit`;
+    and how many checks failed in all. Each check's `anomaly` is None or {metric, value, lower,
+    upper, median, runs, reason} (the verdict stored in `observed.anomaly`)."""
+    base = f"FROM check_results c WHERE {_LATEST} AND NOT c.passed"
     total = cur.execute(f"SELECT count(*) {base}", [job_id]).fetchall()[0][0]
     rows = cur.execute(
         f"""SELECT c.operation_id, c.project_id, c.pipeline_id, c.check_name, c.check_type, c.table_name,
-                   c.severity, c.status, c.failed_rows, c.total_rows, c.pass_rate, c.threshold, c.error
+                   c.severity, c.status, c.failed_rows, c.total_rows, c.pass_rate, c.threshold, c.error,
+                   {_IS_ANOMALY},
+                   json_extract_string(c.observed, '$.anomaly.metric'),
+                   TRY_CAST(json_extract_string(c.observed, '$.anomaly.value') AS DOUBLE),
+                   TRY_CAST(json_extract_string(c.observed, '$.anomaly.lower') AS DOUBLE),
+                   TRY_CAST(json_extract_string(c.observed, '$.anomaly.upper') AS DOUBLE),
+                   TRY_CAST(json_extract_string(c.observed, '$.anomaly.median') AS DOUBLE),
+                   TRY_CAST(json_extract_string(c.observed, '$.anomaly.runs') AS INTEGER),
+                   json_extract_string(c.observed, '$.anomaly.reason')
             {base}
-            ORDER BY (c.status = 'error') DESC, (c.severity = 'error') DESC, c.pass_rate NULLS FIRST,
-                     c.failed_rows DESC NULLS LAST, c.operation_id, c.check_index
+            ORDER BY (c.status = 'error') DESC, (c.severity = 'error') DESC, {_IS_ANOMALY} DESC,
+                     c.pass_rate NULLS FIRST, c.failed_rows DESC NULLS LAST, c.operation_id, c.check_index
             LIMIT ?""",
         [job_id, limit],
     ).fetchall()
@@ -363,7 +386,14 @@ def worst_checks(cur, job_id: str, limit: int = 5) -> tuple[list[dict[str, Any]]
         "threshold",
         "error",
     )
-    return [dict(zip(keys, r, strict=True)) for r in rows], int(total)
+    band_keys = ("metric", "value", "lower", "upper", "median", "runs", "reason")
+    out = []
+    for r in rows:
+        c = dict(zip(keys, r[: len(keys)], strict=True))
+        is_anomaly, band = r[len(keys)], r[len(keys) + 1 :]
+        c["anomaly"] = dict(zip(band_keys, band, strict=True)) if is_anomaly else None
+        out.append(c)
+    return out, int(total)
 
 
 def finished_jobs(cur, job_ids: list[str]) -> dict[str, datetime]:

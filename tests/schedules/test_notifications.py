@@ -397,3 +397,76 @@ def test_a_channel_error_goes_through_the_one_redaction(monkeypatch):
     assert channels.redact("see https://bob:hunter22@example.org/x", []) == (
         "see https://***@example.org/x"
     )
+
+
+ANOMALY_PIPELINE = """\
+target: warehouse
+checks:
+  - type: row_count
+    table: orders
+    min: 1
+    severity: warn
+    anomaly: {metric: row_count, window: 6, sensitivity: 2}
+"""
+
+
+def test_an_anomaly_sends_one_message_naming_the_check(open_engine, clock, workspace, hook):
+    """A learned band (issue 15) on a warn check, learned from runs through the real executor:
+    the outlier run sends one `anomaly` message with the value, band and reason; learning and
+    within-band runs send nothing to an `events: [anomaly]` rule."""
+    import duckdb
+
+    (workspace / "projects/retail_migration/pipelines/orders_validation.yaml").write_text(
+        ANOMALY_PIPELINE
+    )
+    write_config(
+        workspace,
+        f"channels: {{h: {{type: webhook, url: '{hook.url}'}}}}\n"
+        "rules: [{name: bands, channels: [h], events: [anomaly]}]\n",
+    )
+    eng = open_engine(clock, base_url=BASE)
+
+    def run(rows: int):
+        with duckdb.connect(str(workspace / "data" / "warehouse.duckdb")) as con:
+            con.execute(f"CREATE OR REPLACE TABLE orders AS SELECT range AS id FROM range({rows})")
+        clock.advance(minutes=5)
+        job = eng.submit(
+            "bulk_pipeline_execution", bulk_request(f"orders {rows}", ("orders_validation",))
+        )
+        assert eng.wait(job.job_id, timeout=60).status.value == "completed"  # warn: completed
+        (check,) = eng.check_results(job.job_id)
+        return job, check["observed"]["anomaly"]
+
+    # five learning runs and one within the band: evaluated, nothing sent
+    for k, n in enumerate([100, 104, 98, 101, 103]):
+        job, verdict = run(n)
+        assert verdict["state"] == "learning" and verdict["reason"] == f"learning ({k} of 5 runs)"
+        assert settled(eng, job.job_id, 0) == []
+    job, verdict = run(102)
+    # by hand: 98 100 101 103 104 -> median 101, |x - 101| -> 0 1 2 3 3 -> MAD 2;
+    # band 101 +- 2 * 1.4826 * 2 = [95.0696, 106.9304]: 102 is inside
+    assert verdict["state"] == "normal" and verdict["lower"] == pytest.approx(95.0696)
+    assert settled(eng, job.job_id, 0) == [] and hook.requests == []
+    # the outlier: history 100 104 98 101 103 102 -> median 101.5, MAD 1.5;
+    # band 101.5 +- 2 * 1.4826 * 1.5 = [97.0522, 105.9478]; 130 is 24.0522 above
+    job, verdict = run(130)
+    assert verdict["state"] == "anomaly"
+    (d,) = settled(eng, job.job_id, 1)
+    assert (d["channel"], d["status"], d["event"], d["rules"]) == (
+        "h",
+        "sent",
+        "anomaly",
+        ["bands"],
+    )
+    assert len(hook.requests) == 1
+    body = hook.requests[0]
+    assert body["event"] == "anomaly" and body["events"] == ["anomaly", "completed"]
+    assert body["title"] == "ANOMALY: orders 130" and body["anomalous_checks"] == 1
+    (c,) = body["worst_checks"]
+    assert (c["check_name"], c["severity"], c["status"]) == ("row_count(orders)", "warn", "warned")
+    a = c["anomaly"]
+    assert (a["metric"], a["value"], a["median"], a["runs"]) == ("row_count", 130, 101.5, 6)
+    assert a["lower"] == pytest.approx(97.0522) and a["upper"] == pytest.approx(105.9478)
+    assert a["reason"].startswith("row_count 130 is above the band 97.05 – 105.95 by 24.05")
+    assert f"row_count(orders) on orders: anomaly: {a['reason']} [warn]" in body["text"]
+    assert "Anomalies: 1 check outside the learned band." in body["text"]
