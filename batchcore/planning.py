@@ -153,7 +153,8 @@ def plan_bulk_pipeline(req: BulkPipelineRequest, ws: Workspace) -> JobPlan:
         JobType.BULK_PIPELINE_EXECUTION,
         ops,
         project,
-        f"Batch pipeline execution job created with {_n(len(ops), 'pipeline')}",
+        f"Batch pipeline execution job created with {_n(len(req.pipelines), 'pipeline')}"
+        + (f" ({_n(len(ops), 'operation')})" if len(ops) != len(req.pipelines) else ""),
     )
 
 

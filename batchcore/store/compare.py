@@ -35,6 +35,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from batchcore import jsonutil
+from batchcore.store.partitions import ROLLED_CHECK_RESULTS
 from batchcore.planning import operation_title
 from batchcore.store.commands import TERMINAL_JOBS
 from batchcore.timeutil import from_db
@@ -174,7 +175,7 @@ WITH ops AS (
 ),
 current AS (  -- the operation's latest attempt only: a retry's earlier attempts are history
     SELECT c.*, o.op_key, o.seq
-    FROM check_results c JOIN ops o USING (job_id, operation_id)
+    FROM {ROLLED_CHECK_RESULTS} c JOIN ops o USING (job_id, operation_id)
     WHERE c.job_id IN (?, ?) AND c.attempt = o.attempts
 ),
 latest AS (  -- numbered after the attempt filter, so a retried check is still occurrence 1

@@ -14,6 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from batchcore import jsonutil
+from batchcore.store.partitions import ROLLED_CHECK_RESULTS
+
+_CR = ROLLED_CHECK_RESULTS  # partitions rolled up into one run per job (issue: partroll)
 
 # what a check's run shows, in order (the runs table, the CSV export)
 RUN_KEYS = (
@@ -96,7 +99,7 @@ def check_summary(
                    arg_max(severity, created_at), arg_max(threshold, created_at),
                    arg_max(failed_rows, created_at), arg_max(pass_rate, created_at),
                    arg_max(sql, created_at)
-            FROM check_results c WHERE {where}""",
+            FROM {_CR} c WHERE {where}""",
         params,
     ).fetchall()[0]
     if not row[0]:
@@ -140,13 +143,13 @@ def check_runs(
     [since, until), and how many runs the range holds. `limit` None: all of them."""
     where, params = _ident(project_id, pipeline_id, check_name)
     rng, rp = _range(since, until)
-    total = cur.execute(
-        f"SELECT count(*) FROM check_results c WHERE {where}{rng}", params + rp
-    ).fetchall()[0][0]
+    total = cur.execute(f"SELECT count(*) FROM {_CR} c WHERE {where}{rng}", params + rp).fetchall()[
+        0
+    ][0]
     order = "ASC" if oldest_first else "DESC"
     page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
     rows = cur.execute(
-        f"""SELECT {_RUN_SELECT} FROM check_results c LEFT JOIN jobs j USING (job_id)
+        f"""SELECT {_RUN_SELECT} FROM {_CR} c LEFT JOIN jobs j USING (job_id)
             WHERE {where}{rng}
             ORDER BY c.created_at {order}, c.job_id {order}, c.attempt {order}{page}""",
         params + rp,
@@ -176,7 +179,7 @@ def check_trend(
     where, params = _ident(project_id, pipeline_id, check_name)
     rng, rp = _range(since, until)
     n, first, last = cur.execute(
-        f"SELECT count(*), min(created_at), max(created_at) FROM check_results c WHERE {where}{rng}",
+        f"SELECT count(*), min(created_at), max(created_at) FROM {_CR} c WHERE {where}{rng}",
         params + rp,
     ).fetchall()[0]
     if n <= max_points:
@@ -195,7 +198,7 @@ def check_trend(
                    min(c.pass_rate), max(c.threshold),
                    count(*) FILTER (WHERE c.status = 'passed'), count(*) FILTER (WHERE c.status = 'failed'),
                    count(*) FILTER (WHERE c.status = 'warned'), count(*) FILTER (WHERE c.status = 'error')
-            FROM check_results c WHERE {where}{rng} GROUP BY {group} ORDER BY t""",
+            FROM {_CR} c WHERE {where}{rng} GROUP BY {group} ORDER BY t""",
         params + rp,
     ).fetchall()
     keys = (
@@ -251,7 +254,7 @@ def list_checks(
         f"""SELECT c.project_id, c.pipeline_id, c.check_name, arg_max(c.check_type, c.created_at),
                    count(*), max(c.created_at), arg_max(c.status, c.created_at),
                    count(*) FILTER (WHERE c.status = 'failed')
-            FROM check_results c WHERE {" AND ".join(clauses)}
+            FROM {_CR} c WHERE {" AND ".join(clauses)}
             GROUP BY c.project_id, c.pipeline_id, c.check_name
             ORDER BY max(c.created_at) DESC, c.project_id, c.pipeline_id, c.check_name
             LIMIT {int(limit)}""",
@@ -295,14 +298,14 @@ def pipeline_matrix(
     params = [project_id, pipeline_id, *rp]
     total = cur.execute(
         f"""SELECT count(*) FROM (SELECT DISTINCT job_id, operation_id, attempt
-                                  FROM check_results c WHERE {base}{rng})""",
+                                  FROM {_CR} c WHERE {base}{rng})""",
         params,
     ).fetchall()[0][0]
     runs = cur.execute(
         f"""SELECT r.job_id, j.name, r.operation_id, r.attempt, r.run_at, r.checks, r.failed_checks
             FROM (SELECT job_id, operation_id, attempt, max(created_at) AS run_at, count(*) AS checks,
                          count(*) FILTER (WHERE status IN ('failed', 'error')) AS failed_checks
-                  FROM check_results c WHERE {base}{rng}
+                  FROM {_CR} c WHERE {base}{rng}
                   GROUP BY job_id, operation_id, attempt
                   ORDER BY run_at DESC, job_id DESC, attempt DESC LIMIT {int(max_runs)}) r
             LEFT JOIN jobs j USING (job_id) ORDER BY r.run_at, r.job_id, r.attempt""",
@@ -324,7 +327,7 @@ def pipeline_matrix(
     oldest = run_list[0]["run_at"]
     cells = cur.execute(
         f"""SELECT job_id, operation_id, attempt, check_name, status, failed_rows, pass_rate, check_index
-            FROM check_results c WHERE {base}{rng} AND c.created_at >= ?""",
+            FROM {_CR} c WHERE {base}{rng} AND c.created_at >= ?""",
         [*params, oldest],
     ).fetchall()
     cell_list, order = [], {}
@@ -354,7 +357,7 @@ def pipeline_matrix(
         f"""SELECT check_name, arg_max(check_type, created_at), count(*),
                    count(*) FILTER (WHERE status = 'failed'), arg_max(status, created_at),
                    arg_max(failed_rows, created_at), arg_max(pass_rate, created_at)
-            FROM check_results c WHERE {base}{rng} AND c.created_at >= ? GROUP BY check_name""",
+            FROM {_CR} c WHERE {base}{rng} AND c.created_at >= ? GROUP BY check_name""",
         [*params, oldest],
     ).fetchall()
     ck = (
@@ -399,7 +402,7 @@ def project_scorecard(
                    count(*) FILTER (WHERE c.status = 'failed'),
                    arg_max(c.failed_rows, c.created_at), arg_max(c.pass_rate, c.created_at),
                    max(c.created_at)
-            FROM check_results c
+            FROM {_CR} c
             WHERE {proj}c.pipeline_id IS NOT NULL AND c.created_at >= ? AND c.created_at < ?
             GROUP BY ALL""",
         [start, *pp, previous_start, end],
@@ -518,7 +521,7 @@ def metric_history(
     day, dp = ("", []) if isoweekday is None else (" AND isodow(c.created_at) = ?", [isoweekday])
     rows = cur.execute(
         f"""SELECT created_at, v FROM (
-                SELECT c.created_at, c.job_id, c.attempt, {expr} AS v FROM check_results c
+                SELECT c.created_at, c.job_id, c.attempt, {expr} AS v FROM {_CR} c
                 WHERE {where} AND c.status <> 'error' AND c.created_at < ?{day})
             WHERE v IS NOT NULL AND isfinite(v)
             ORDER BY created_at DESC, job_id DESC, attempt DESC LIMIT {int(limit)}""",
@@ -547,9 +550,7 @@ def anomaly_runs(
     rng, rp = _range(since, until)
     proj, pp = (" AND c.project_id = ?", [project_id]) if project_id else ("", [])
     cond = f"json_extract_string(c.observed, '$.anomaly.state') = 'anomaly'{rng}{proj}"
-    total = cur.execute(f"SELECT count(*) FROM check_results c WHERE {cond}", rp + pp).fetchall()[
-        0
-    ][0]
+    total = cur.execute(f"SELECT count(*) FROM {_CR} c WHERE {cond}", rp + pp).fetchall()[0][0]
     rows = cur.execute(
         f"""SELECT c.project_id, c.pipeline_id, c.check_name, c.created_at, c.job_id, c.status,
                    json_extract_string(c.observed, '$.anomaly.metric'),
@@ -559,7 +560,7 @@ def anomaly_runs(
                    TRY_CAST(json_extract_string(c.observed, '$.anomaly.median') AS DOUBLE),
                    TRY_CAST(json_extract_string(c.observed, '$.anomaly.runs') AS INTEGER),
                    json_extract_string(c.observed, '$.anomaly.reason')
-            FROM check_results c WHERE {cond}
+            FROM {_CR} c WHERE {cond}
             ORDER BY c.created_at DESC, c.job_id, c.check_index LIMIT {int(limit)}""",
         rp + pp,
     ).fetchall()
@@ -595,7 +596,7 @@ def latest_run_details(
     rng, rp = _range(None, until)
     rows = cur.execute(
         f"""SELECT {_RUN_SELECT}, c.check_type, c.table_name, c.sample, c.sql, c.details
-            FROM check_results c LEFT JOIN jobs j USING (job_id) WHERE {where}{rng}
+            FROM {_CR} c LEFT JOIN jobs j USING (job_id) WHERE {where}{rng}
             ORDER BY c.created_at DESC, c.job_id DESC, c.attempt DESC LIMIT 1""",
         params + rp,
     ).fetchall()

@@ -70,3 +70,22 @@ def test_bad_partition_by_is_refused_naming_the_field():
     with pytest.raises(ValueError, match="number or date column"):
         boundaries(("a", "z"), 4)
     assert boundaries((dt.date(2024, 1, 1), dt.date(2024, 1, 1)), 4) == []
+
+
+def test_anomaly_with_partition_by_is_refused_naming_the_check(tmp_path):
+    from batchcore.validation.lint import lint_pipeline
+
+    path = tmp_path / "split.yaml"
+    path.write_text(
+        "target: t\nchecks:\n"
+        "  - {type: row_count, name: big_rows, table: t, min: 1,\n"
+        "     anomaly: {metric: row_count}, partition_by: {column: id, ranges: 4}}\n"
+        "  - {type: metric_anomaly, name: nulls, table: t, metric: row_count,\n"
+        "     partition_by: {column: id, ranges: 4}}\n"
+        "  - {type: row_count, name: fine, table: t, min: 1, partition_by: {column: id, ranges: 4}}\n"
+    )
+    problems = [str(p) for p in lint_pipeline(path, None, check_columns=False)]
+    joined = "\n".join(problems)
+    assert "check 'big_rows' cannot combine anomaly: with partition_by" in joined, joined
+    assert "check 'nulls' cannot combine a metric_anomaly check with partition_by" in joined
+    assert "'fine'" not in joined and len(problems) == 2, problems

@@ -57,6 +57,15 @@ class CheckSpec(BaseModel):
     def _partition_needs_a_table(self):
         if self.partition_by is not None and not getattr(self, "table", None):
             raise ValueError(f"partition_by: a {self.type} check has no table to split")
+        if self.partition_by is not None and (
+            self.anomaly is not None or self.type == "metric_anomaly"
+        ):
+            # a band would learn from every partition's value mixed together (docs/checks.md)
+            what = "a metric_anomaly check" if self.type == "metric_anomaly" else "anomaly:"
+            raise ValueError(
+                f"partition_by: check {self.name or self.type!r} cannot combine {what} with "
+                "partition_by (the band would learn from all partitions mixed); remove one of them"
+            )
         return self
 
     @property
