@@ -35,9 +35,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from batchcore import jsonutil
-from batchcore.store.partitions import ROLLED_CHECK_RESULTS
 from batchcore.planning import operation_title
 from batchcore.store.commands import TERMINAL_JOBS
+from batchcore.store.partitions import ROLLED_CHECK_RESULTS
 from batchcore.timeutil import from_db
 
 CheckChangeKind = Literal[
