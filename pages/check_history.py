@@ -47,15 +47,21 @@ if not known:
 
 params = st.query_params
 wanted_check = params.get("check")
-if wanted_check and "project" not in params:  # a deep link to a check sets its scope too
+if wanted_check:  # a malformed deep link: the page's own message, then the page without it
     try:
         k = CheckKey.parse(wanted_check)
-        st.query_params["project"] = k.project_id or "-"
-        st.query_params["pipeline"] = k.pipeline_id
-        st.session_state.setdefault("project", k.project_id or "-")
-        st.session_state.setdefault("pipeline", k.pipeline_id)
-    except Exception:
-        pass
+    except BatchError as exc:
+        st.error(
+            f"The link's check {fmt.md_escape(repr(wanted_check))} is not a check key "
+            f"(`project/pipeline/check name`): {fmt.md_escape(core.error_text(exc))}"
+        )
+        del st.query_params["check"]
+        wanted_check = None
+if wanted_check and "project" not in params:  # a deep link to a check sets its scope too
+    st.query_params["project"] = k.project_id or "-"
+    st.query_params["pipeline"] = k.pipeline_id
+    st.session_state.setdefault("project", k.project_id or "-")
+    st.session_state.setdefault("pipeline", k.pipeline_id)
 
 projects = sorted({c["project_id"] or "-" for c in known})
 c1, c2, c3, c4 = st.columns([2, 2, 4, 1.3], vertical_alignment="bottom")

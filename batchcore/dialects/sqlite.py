@@ -16,6 +16,7 @@ import re
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from batchcore.dialects.base import SCALE_DIGITS, Dialect
@@ -68,6 +69,20 @@ def float_text(value: Any) -> str | None:
         return "0"
     e = math.frexp(x)[1] - 1
     return f"{e}:{int(math.ldexp(x, 53 - e))}"
+
+
+def decimal_text(value: Any, scale: int) -> str | None:
+    """Dialect.decimal_text of a SQLite REAL (or number text): fixed-point text with exactly
+    `scale` decimals of the double's shortest text (repr), rounded half away from zero as the
+    other databases' DECIMAL casts round; -0 → 0. (printf('%.12f') writes a double's binary
+    digits: 99999.9999999999 → 99999.999999999880, not what the other databases hold.)"""
+    if value is None:
+        return None
+    x = float(value)
+    if not math.isfinite(x):
+        return str(x)  # SQLite's ±9e999: no decimal text (another database errors on it)
+    d = Decimal(repr(x)).quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+    return format(d.copy_abs() if d == 0 else d, "f")
 
 
 def canonical_ts_text(value: Any) -> str | None:
@@ -159,13 +174,11 @@ class SQLiteDialect(Dialect):
         return f"hex_to_int({hex_expr})"
 
     def decimal_text(self, expr: str, scale: int = SCALE_DIGITS) -> str:
-        # integers exactly (a REAL has 53 bits); reals rounded to `scale` decimals (round
-        # first, then + 0.0: a tiny negative value is written 0, never -0)
+        # integers exactly (a REAL has 53 bits); reals by their shortest text (bo_decimal_text)
         zeros = "." + "0" * scale if scale else ""
         return (
             f"CASE WHEN typeof({expr}) = 'integer' THEN CAST({expr} AS TEXT) || '{zeros}' "
-            f"WHEN {expr} IS NOT NULL "
-            f"THEN printf('%.{scale}f', round(CAST({expr} AS REAL), {scale}) + 0.0) END"
+            f"WHEN {expr} IS NOT NULL THEN bo_decimal_text(CAST({expr} AS REAL), {scale}) END"
         )
 
     def float_text(self, expr: str) -> str:
@@ -284,4 +297,5 @@ class SQLiteDialect(Dialect):
         con.create_function("bo_ts_text", 1, canonical_ts_text, deterministic=True)
         con.create_function("bo_frame", 1, frame, deterministic=True)
         con.create_function("bo_float_text", 1, float_text, deterministic=True)
+        con.create_function("bo_decimal_text", 2, decimal_text, deterministic=True)
         con.create_aggregate("bo_sum", 1, ExactSum)

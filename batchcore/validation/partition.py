@@ -63,6 +63,12 @@ class PartitionBy(BaseModel):
     def _one_of(self):
         if (self.ranges is None) == (self.values is None):
             raise ValueError("give exactly one of 'ranges' or 'values'")
+        given = list(self.values or [])
+        if isinstance(self.ranges, list):
+            given += [v for pair in self.ranges for v in pair]
+        bad = [v for v in given if isinstance(v, float) and not math.isfinite(v)]
+        if bad:
+            raise ValueError(f"values and ranges must be finite numbers, got {bad[0]!r}")
         return self
 
     @property
@@ -102,6 +108,8 @@ class PartitionBy(BaseModel):
             return f"({col} < {_lit(dialect, cuts[0])} OR {col} IS NULL)"
         if k == n - 1:
             return f"{col} >= {_lit(dialect, cuts[-1])}"
+        if k >= len(cuts):  # fewer cuts than partitions (a narrow int range): empty middle
+            return "1 = 0"
         return f"({col} >= {_lit(dialect, cuts[k - 1])} AND {col} < {_lit(dialect, cuts[k])})"
 
 
@@ -110,7 +118,7 @@ def boundaries(bounds: tuple[Any, Any] | None, n: int) -> list[Any]:
     increasing; [] when there is nothing to split (no rows, or lo == hi)."""
     if bounds is None or bounds[0] is None or bounds[1] is None or bounds[0] == bounds[1]:
         return []
-    lo, hi = bounds
+    lo, hi = _comparable(bounds[0]), _comparable(bounds[1])
     if isinstance(lo, bool):
         return []
     if isinstance(lo, int) and isinstance(hi, int):
@@ -118,7 +126,15 @@ def boundaries(bounds: tuple[Any, Any] | None, n: int) -> list[Any]:
         cuts = [lo + i * step for i in range(1, n)]
     elif isinstance(lo, (float, Decimal)) or isinstance(hi, (float, Decimal)):
         lo, hi = float(lo), float(hi)
-        cuts = [lo + (hi - lo) * i / n for i in range(1, n)]
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise ValueError(
+                f"partition_by ranges: N needs finite bounds, got min {lo!r} and max {hi!r}"
+            )
+        if lo > hi:
+            lo, hi = hi, lo
+        # lo*(1-f) + hi*f never overflows (hi - lo may: -1.7e308 .. 1.7e308)
+        cuts = [min(hi, lo * (1 - i / n) + hi * (i / n)) for i in range(1, n)]
+        cuts = [c for c in cuts if c > lo]
     elif isinstance(lo, (dt.datetime, dt.date)):
         cuts = [lo + (hi - lo) * i / n for i in range(1, n)]
         if not isinstance(lo, dt.datetime):
@@ -135,7 +151,51 @@ def boundaries(bounds: tuple[Any, Any] | None, n: int) -> list[Any]:
     return out
 
 
+def _comparable(value: Any) -> Any:
+    """A column value as a comparable Python value: ISO date/timestamp text (SQLite stores
+    dates as TEXT) becomes a date/datetime, so it compares with the other side's DATE."""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _merge_bounds(lows: list[Any], highs: list[Any]) -> tuple[Any, Any]:
+    """(min of lows, max of highs) over the sides, after making them comparable (ISO text ->
+    date/datetime; dates next to datetimes -> datetimes). Raises ValueError naming the types
+    when the sides cannot be compared (e.g. text on one side, numbers on the other)."""
+    vals = [_comparable(v) for v in lows + highs]
+    if any(isinstance(v, dt.datetime) for v in vals):
+        vals = [
+            dt.datetime.combine(v, dt.time())
+            if isinstance(v, dt.date) and not isinstance(v, dt.datetime)
+            else v
+            for v in vals
+        ]
+    lows, highs = vals[: len(lows)], vals[len(lows) :]
+    try:
+        return min(lows), max(highs)
+    except TypeError:
+        types = sorted({type(v).__name__ for v in vals})
+        raise ValueError(
+            f"partition_by ranges: N: the column's values cannot be compared across source and "
+            f"target ({', '.join(types)}); use values or explicit ranges"
+        ) from None
+
+
+def _is_nonfinite(value: Any) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
+
+
 def _lit(dialect, value: Any) -> str:
+    if _is_nonfinite(value) or (isinstance(value, Decimal) and not value.is_finite()):
+        raise ValueError(f"partition_by: {value!r} is not a finite number")
     if isinstance(value, dt.datetime):
         return dialect.literal(value.isoformat(sep=" "))
     if isinstance(value, dt.date):
@@ -164,6 +224,9 @@ def without_partitioned(pipeline):
     )
 
 
+_MAX_FLOAT = 1.7976931348623157e308
+
+
 def column_bounds(pipeline, check, workspace) -> tuple[Any, Any]:
     """(min, max) of the partition column over the check's target table and, for comparisons,
     its source table (each side's own `where` applied), as Python values."""
@@ -178,27 +241,45 @@ def column_bounds(pipeline, check, workspace) -> tuple[Any, Any]:
     for conn_name, table in sides:
         with open_connection(workspace.connection(conn_name), read_only=True) as conn:
             col = conn.dialect.quote(part.column)
-            where = f" WHERE {safe_where(check.where, conn.dialect.name)}" if check.where else ""
-            _cols, rows = conn.query(
-                f"SELECT min({col}), max({col}) FROM {conn.table_ref(table)}{where}"
-            )
-            lo, hi = rows[0][0], rows[0][1]
+            conds = [f"({safe_where(check.where, conn.dialect.name)})"] if check.where else []
+
+            def _minmax(extra: list[str], conn=conn, col=col, conds=conds, table=table):
+                w = " AND ".join(conds + extra)
+                _cols, rows = conn.query(
+                    f"SELECT min({col}), max({col}) FROM {conn.table_ref(table)}"
+                    + (f" WHERE {w}" if w else "")
+                )
+                return rows[0][0], rows[0][1]
+
+            lo, hi = _minmax([])
+            if _is_nonfinite(lo) or _is_nonfinite(hi):
+                # NaN / +-inf: bounds from the finite values only (NaN sorts above +inf where
+                # it is stored; SQLite stores NaN as NULL); such rows still land in the first
+                # (-inf) or last (+inf, NaN) partition, whose predicates are open-ended
+                big = conn.dialect.literal(_MAX_FLOAT)
+                lo, hi = _minmax([f"{col} >= -{big}", f"{col} <= {big}"])
         if lo is not None:
             lows.append(lo)
             highs.append(hi)
-    return (min(lows), max(highs)) if lows else (None, None)
+    return _merge_bounds(lows, highs) if lows else (None, None)
 
 
 def partition_pipeline(pipeline, check_index: int, k: int, workspace) -> tuple[Any, str]:
     """The pipeline reduced to check `check_index` restricted to partition `k`, and the
-    partition's predicate (as shown in Job Details, in the target's dialect)."""
+    partition's predicate (as shown in Job Details, in the target's dialect). Raises ConfigError
+    naming the check and column when `ranges: N` cannot split the column's values."""
     from batchcore.connections import open_connection
+    from batchcore.errors import ConfigError
 
     check = pipeline.checks[check_index]
     part = check.partition_by
-    bounds = column_bounds(pipeline, check, workspace) if part.needs_bounds() else None
-    with open_connection(workspace.connection(pipeline.target), read_only=True) as conn:
-        pred = part.predicate(k, conn.dialect, bounds)
+    try:
+        bounds = column_bounds(pipeline, check, workspace) if part.needs_bounds() else None
+        with open_connection(workspace.connection(pipeline.target), read_only=True) as conn:
+            pred = part.predicate(k, conn.dialect, bounds)
+    except ValueError as exc:  # bounds that cannot be split: a config error, not a traceback
+        name = getattr(check, "name", None) or check.type
+        raise ConfigError(f"check {name!r}, partition_by column {part.column!r}: {exc}") from None
     where = f"({check.where}) AND ({pred})" if check.where else pred
     narrowed = check.model_copy(update={"where": where, "partition_by": None})
     lines = pipeline.check_lines

@@ -428,3 +428,29 @@ def test_decimals_apart_by_less_than_a_millionth_differ_in_both_modes(diff_dbs, 
     assert _counts(out) == (0, 0, 3, {"x": 3, "i": 1})
     assert "not_compared" not in out.details
     assert check_pair(diff_dbs, ex, *pair) == []
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        ("duckdb", "sqlite"),
+        pytest.param(("postgres", "mysql"), marks=[PG, MY]),
+        pytest.param(("sqlite", "postgres"), marks=[PG]),
+    ],
+)
+def test_decimal_checksum_text_is_the_same_in_every_database(diff_dbs, pair):
+    # equal decimals must give one checksum text (Dialect.decimal_text at the common scale),
+    # else segmented mode reads segments of equal rows; SQLite's printf('%.12f') wrote the
+    # double 99999.9999999999 as 99999.999999999880
+    values = ["0", "-0", "1.000000001", "-0.000000001", "12345.6789012345", "99999.9999999999"]
+    texts = []
+    for db in pair:
+        table = diff_dbs.load(
+            db, "s", [("k", "int"), ("x", "dec12")], [(i, Decimal(v)) for i, v in enumerate(values)]
+        )
+        conn = diff_dbs.dbs[db].reader
+        d = conn.dialect
+        sql = f"SELECT {d.decimal_text(d.quote('x'), 12)} FROM {conn.table_ref(table)} ORDER BY k"
+        texts.append([r[0] for r in conn.query(sql)[1]])
+    want = ["0.000000000000", "0.000000000000", "1.000000001000", "-0.000000001000"]
+    assert texts[0] == texts[1] == [*want, "12345.678901234500", "99999.999999999900"]

@@ -127,3 +127,13 @@ def test_scorecard_shows_a_dash_where_a_check_has_no_earlier_figure(engine):
     failing = next(d.value for d in at.dataframe if "Failed rows before" in d.value.columns)
     assert list(failing["Failed rows"]) == ["7,602"] or list(failing["Failed rows"]) == [7602]
     assert list(failing["Failed rows before"]) == ["—"]
+
+
+def test_a_malformed_check_link_shows_the_pages_message_not_a_traceback(engine):
+    seed_check_history(engine.store, days=5, runs_per_day=1)
+    at = open_page(PAGE, check="zzz//")
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.error) == 1
+    assert "'zzz//' is not a check key" in at.error[0].value
+    assert "check" not in at.query_params
+    assert at.selectbox(key="check_pick").value == "(all)"  # the scorecard, not a crash

@@ -4,6 +4,7 @@ values outside the ranges included), for numbers, dates, value lists and explici
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import duckdb
 import pytest
@@ -89,3 +90,47 @@ def test_anomaly_with_partition_by_is_refused_naming_the_check(tmp_path):
     assert "check 'big_rows' cannot combine anomaly: with partition_by" in joined, joined
     assert "check 'nulls' cannot combine a metric_anomaly check with partition_by" in joined
     assert "'fine'" not in joined and len(problems) == 2, problems
+
+
+def test_huge_float_bounds_give_finite_increasing_cuts_covering_inf_and_nan():
+    cuts = boundaries((-1.7e308, 1.7e308), 6)
+    assert len(cuts) == 5 and cuts == sorted(set(cuts))
+    assert all(-1.7e308 < c < 1.7e308 for c in cuts)
+    with pytest.raises(ValueError, match="finite"):
+        boundaries((float("-inf"), 1.0), 4)
+    part = PartitionBy(column="c", ranges=6)
+    with duckdb.connect() as con:
+        con.execute(
+            "CREATE TABLE t AS SELECT unnest([-1.7e308, 1.7e308, 'inf'::DOUBLE, '-inf'::DOUBLE, "
+            "'nan'::DOUBLE, NULL, 0.0, 1.0]) AS c"
+        )
+        counts = _counts(con, part, (-1.7e308, 1.7e308))
+    assert sum(counts) == 8 and counts[0] == 3 and counts[-1] == 3  # -inf/NULL first; inf/NaN last
+    for k in range(6):
+        assert "nan" not in part.predicate(k, D, (-1.7e308, 1.7e308)).lower()
+
+
+def test_narrow_float_range_has_empty_middle_partitions_not_index_errors():
+    part = PartitionBy(column="c", ranges=8)
+    lo, hi = 1.0, math.nextafter(1.0, 2.0)  # no room for 7 distinct cuts
+    assert len(boundaries((lo, hi), 8)) < 7
+    with duckdb.connect() as con:
+        con.execute(f"CREATE TABLE t AS SELECT unnest([{lo!r}, {hi!r}, NULL]) AS c")
+        counts = _counts(con, part, (lo, hi))
+    assert sum(counts) == 3 and counts[0] == 2 and counts[-1] == 1
+
+
+def test_text_dates_and_dates_merge_into_date_bounds_and_non_finite_values_are_refused():
+    from batchcore.validation.partition import _merge_bounds
+
+    lo, hi = _merge_bounds(["2024-01-05", dt.date(2024, 1, 1)], ["2024-12-31", dt.date(2024, 6, 1)])
+    assert (lo, hi) == (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    assert boundaries(("2024-01-01", "2024-01-05"), 4) == [
+        dt.date(2024, 1, 2),
+        dt.date(2024, 1, 3),
+        dt.date(2024, 1, 4),
+    ]
+    with pytest.raises(ValueError, match="cannot be compared"):
+        _merge_bounds(["abc", 1], ["xyz", 5])
+    with pytest.raises(ValidationError, match="finite"):
+        PartitionBy(column="c", values=[1.0, float("nan")])
