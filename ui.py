@@ -29,7 +29,7 @@ def _draw() -> None:
         """The app's root URL opens Bulk Pipeline Execution at its own URL. Streamlit serves the
         default page at "/" only (its url_path is ignored), so a default Bulk page made
         /bulk-pipelines — the URL its menu entry and links show — a "Page not found"."""
-        st.switch_page(BULK, query_params=st.query_params.to_dict())
+        st.switch_page(BULK, query_params={k: st.query_params.get_all(k) for k in st.query_params})
 
     pages = {
         "Launch": [
