@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from batchcore import jsonutil
 from batchcore.backends import BackendStatus, make_backend
 from batchcore.config import Settings
-from batchcore.errors import Conflict, NotFound, RequestError, StoreUnavailable
+from batchcore.errors import Conflict, NotFound, RequestError, StoreUnavailable, validation_error
 from batchcore.executor import Executor, RetryPolicy
 from batchcore.history import HistoryMethods, metric_history_source
 from batchcore.limits import check_job_limits
@@ -238,11 +238,7 @@ class Engine(ScheduleMethods, NotifyMethods, HistoryMethods):
             try:
                 request = model.model_validate(request)
             except ValidationError as exc:
-                err = exc.errors()[0]
-                loc = ".".join(str(p) for p in err["loc"])
-                raise RequestError(
-                    f"{loc}: {err['msg']}", field=loc, value=err.get("input")
-                ) from None
+                raise validation_error(exc) from None
         elif not isinstance(request, model):
             raise RequestError(
                 f"a {job_type.value} job needs a {model.__name__}",

@@ -173,6 +173,17 @@ MYSQL_REJECTED = {1044, 1045, 1049, 1227, 1698}
 # 2006 server has gone away, 2013 lost connection during query, 2055 lost connection (system
 # error), 1053 server shutdown in progress, 1927 connection killed, 2002 no local socket.
 MYSQL_LOST = {1053, 1927, 2002, 2003, 2006, 2013, 2055}
+
+
+def validation_error(exc: Any, cls: type[BatchError] | None = None, prefix: str = "") -> BatchError:
+    """The first error of a pydantic `ValidationError` as a `cls` (default RequestError) whose
+    field is the error's location dotted and prefixed (`prefix` like "request."), e.g.
+    `request.pipelines.0.pipeline_id: Field required`, with the rejected input as its value."""
+    err = exc.errors()[0]
+    field = prefix + ".".join(str(p) for p in err["loc"])
+    return (cls or RequestError)(f"{field}: {err['msg']}", field=field, value=err.get("input"))
+
+
 # PostgreSQL SQLSTATEs of a connection that ended: class 08 (connection exception), 57P01 admin
 # shutdown, 57P02 crash shutdown, 57P03 cannot connect now.
 _PG_LOST_STATES = ("08", "57P01", "57P02", "57P03")

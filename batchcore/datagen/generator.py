@@ -23,7 +23,7 @@ from batchcore.datagen.ownership import mark_text
 from batchcore.datagen.schemas import get_schema
 from batchcore.datagen.spec import StarSchema, Table, quote, render_rows
 from batchcore.dialects import DIALECTS
-from batchcore.errors import ConfigError
+from batchcore.errors import ConfigError, validation_error
 
 DEFAULT_SEED = 42  # used when a request gives no seed; recorded in the result
 
@@ -145,11 +145,7 @@ def plan_generation(
                 defects if isinstance(defects, DefectSpec) else DefectSpec.model_validate(defects)
             )
         except ValidationError as exc:
-            err = exc.errors()[0]
-            loc = ".".join(str(p) for p in err["loc"])
-            raise ConfigError(
-                f"defects.{loc}: {err['msg']}", field=f"defects.{loc}", value=err.get("input")
-            ) from None
+            raise validation_error(exc, ConfigError, prefix="defects.") from None
     try:
         plans = plan_defects(schema.schema, all_tables, spec, used_seed)
     except ValueError as exc:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from batchcore.errors import BatchError, NotFound, RequestError
+from batchcore.errors import BatchError, NotFound, RequestError, validation_error
 from batchcore.models import REQUEST_MODELS, JobCreateResponse, JobOptions, JobType
 from batchcore.planning import plan_job
 from batchcore.schedules.cron import CronSchedule
@@ -50,11 +50,7 @@ def new_schedule_id() -> str:
 def _request_error(exc: BatchError | ValidationError) -> RequestError:
     """The error of a saved request, its field under `request.`."""
     if isinstance(exc, ValidationError):
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        return RequestError(
-            f"request.{loc}: {err['msg']}", field=f"request.{loc}", value=err.get("input")
-        )
+        return validation_error(exc, prefix="request.")
     field = f"request.{exc.field}" if exc.field else "request"
     text = exc.message
     if exc.field and text.startswith(exc.field):
@@ -127,11 +123,7 @@ class ScheduleMethods:
             try:
                 body = ScheduleCreate.model_validate(body)
             except ValidationError as exc:
-                err = exc.errors()[0]
-                loc = ".".join(str(p) for p in err["loc"])
-                raise RequestError(
-                    f"{loc}: {err['msg']}", field=loc, value=err.get("input")
-                ) from None
+                raise validation_error(exc) from None
         sid = new_schedule_id()
         fields = body.model_dump(mode="json")
         fields["cron"] = CronSchedule(fields["cron"], fields["timezone"]).expr
