@@ -16,19 +16,10 @@ import re
 from typing import Any
 
 from batchcore.errors import NotFound, RequestError
+from batchcore.store.commands import SNAPSHOT_COLUMNS
 
-_META_COLUMNS = (
-    "snapshot_id",
-    "job_id",
-    "operation_id",
-    "connection_name",
-    "connection_type",
-    "schema_name",
-    "created_at",
-    "table_count",
-    "column_count",
-    "duration_ms",
-)
+# every stored column but the catalog itself (read only when one snapshot is opened)
+_META_COLUMNS = tuple(c for c in SNAPSHOT_COLUMNS if c != "catalog")
 _REF = re.compile(r"^@(?P<conn>[^/~]+)(?:/(?P<schema>[^~]+))?(?:~(?P<back>\d+))?$")
 
 
