@@ -16,6 +16,17 @@ from typing import Any
 from batchcore import jsonutil
 from batchcore.store.partitions import ROLLED_CHECK_RESULTS
 
+# The learned band a check result's `observed.anomaly` holds, as columns named ANOMALY_BAND_KEYS
+# (of `check_results c`): the anomaly lists here and the notifications' worst checks read it.
+ANOMALY_BAND_KEYS = ("metric", "value", "lower", "upper", "median", "runs", "reason")
+ANOMALY_BAND_SQL = """json_extract_string(c.observed, '$.anomaly.metric'),
+    TRY_CAST(json_extract_string(c.observed, '$.anomaly.value') AS DOUBLE),
+    TRY_CAST(json_extract_string(c.observed, '$.anomaly.lower') AS DOUBLE),
+    TRY_CAST(json_extract_string(c.observed, '$.anomaly.upper') AS DOUBLE),
+    TRY_CAST(json_extract_string(c.observed, '$.anomaly.median') AS DOUBLE),
+    TRY_CAST(json_extract_string(c.observed, '$.anomaly.runs') AS INTEGER),
+    json_extract_string(c.observed, '$.anomaly.reason')"""
+
 _CR = ROLLED_CHECK_RESULTS  # partitions rolled up into one run per job (issue: partroll)
 
 # what a check's run shows, in order (the runs table, the CSV export)
@@ -553,13 +564,7 @@ def anomaly_runs(
     total = cur.execute(f"SELECT count(*) FROM {_CR} c WHERE {cond}", rp + pp).fetchall()[0][0]
     rows = cur.execute(
         f"""SELECT c.project_id, c.pipeline_id, c.check_name, c.created_at, c.job_id, c.status,
-                   json_extract_string(c.observed, '$.anomaly.metric'),
-                   TRY_CAST(json_extract_string(c.observed, '$.anomaly.value') AS DOUBLE),
-                   TRY_CAST(json_extract_string(c.observed, '$.anomaly.lower') AS DOUBLE),
-                   TRY_CAST(json_extract_string(c.observed, '$.anomaly.upper') AS DOUBLE),
-                   TRY_CAST(json_extract_string(c.observed, '$.anomaly.median') AS DOUBLE),
-                   TRY_CAST(json_extract_string(c.observed, '$.anomaly.runs') AS INTEGER),
-                   json_extract_string(c.observed, '$.anomaly.reason')
+                   {ANOMALY_BAND_SQL}
             FROM {_CR} c WHERE {cond}
             ORDER BY c.created_at DESC, c.job_id, c.check_index LIMIT {int(limit)}""",
         rp + pp,
@@ -571,13 +576,7 @@ def anomaly_runs(
         "run_at",
         "job_id",
         "status",
-        "metric",
-        "value",
-        "lower",
-        "upper",
-        "median",
-        "runs",
-        "reason",
+        *ANOMALY_BAND_KEYS,
     )
     return [dict(zip(keys, r, strict=True)) for r in rows], int(total)
 

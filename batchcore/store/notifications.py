@@ -20,6 +20,7 @@ from batchcore import jsonutil
 from batchcore.models import FailureKind
 from batchcore.models import JobStatus as J
 from batchcore.store.commands import TERMINAL_JOBS, arrow_rows
+from batchcore.store.history import ANOMALY_BAND_KEYS, ANOMALY_BAND_SQL
 from batchcore.store.writer import Command
 from batchcore.timeutil import from_db, to_db
 
@@ -358,13 +359,7 @@ def worst_checks(cur, job_id: str, limit: int = 5) -> tuple[list[dict[str, Any]]
         f"""SELECT c.operation_id, c.project_id, c.pipeline_id, c.check_name, c.check_type, c.table_name,
                    c.severity, c.status, c.failed_rows, c.total_rows, c.pass_rate, c.threshold, c.error,
                    {_IS_ANOMALY},
-                   json_extract_string(c.observed, '$.anomaly.metric'),
-                   TRY_CAST(json_extract_string(c.observed, '$.anomaly.value') AS DOUBLE),
-                   TRY_CAST(json_extract_string(c.observed, '$.anomaly.lower') AS DOUBLE),
-                   TRY_CAST(json_extract_string(c.observed, '$.anomaly.upper') AS DOUBLE),
-                   TRY_CAST(json_extract_string(c.observed, '$.anomaly.median') AS DOUBLE),
-                   TRY_CAST(json_extract_string(c.observed, '$.anomaly.runs') AS INTEGER),
-                   json_extract_string(c.observed, '$.anomaly.reason')
+                   {ANOMALY_BAND_SQL}
             {base}
             ORDER BY (c.status = 'error') DESC, (c.severity = 'error') DESC, {_IS_ANOMALY} DESC,
                      c.pass_rate NULLS FIRST, c.failed_rows DESC NULLS LAST, c.operation_id, c.check_index
@@ -386,12 +381,11 @@ def worst_checks(cur, job_id: str, limit: int = 5) -> tuple[list[dict[str, Any]]
         "threshold",
         "error",
     )
-    band_keys = ("metric", "value", "lower", "upper", "median", "runs", "reason")
     out = []
     for r in rows:
         c = dict(zip(keys, r[: len(keys)], strict=True))
         is_anomaly, band = r[len(keys)], r[len(keys) + 1 :]
-        c["anomaly"] = dict(zip(band_keys, band, strict=True)) if is_anomaly else None
+        c["anomaly"] = dict(zip(ANOMALY_BAND_KEYS, band, strict=True)) if is_anomaly else None
         out.append(c)
     return out, int(total)
 
